@@ -1,0 +1,1 @@
+//! Typed async clients for the upstreams of the Dezky control plane.

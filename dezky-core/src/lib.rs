@@ -1,0 +1,1 @@
+//! The Dezky control-plane domain.

@@ -1,0 +1,118 @@
+//! The one error type of `dezky-flags`.
+
+/// Everything that can go wrong in `dezky-flags`.
+///
+/// Each variant has a stable machine-readable [`code`](Error::code) that the
+/// language bindings expose unchanged (as a JS `Error.code`, a Python exception
+/// attribute, a UniFFI error variant).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not valid JSON, or not the JSON shape expected at the top level.
+    #[error("malformed JSON at line {line}, column {column}: {message}")]
+    MalformedJson {
+        /// 1-based line of the error (0 when unknown).
+        line: usize,
+        /// 1-based column of the error (0 when unknown).
+        column: usize,
+        /// What the parser found wrong.
+        message: String,
+    },
+    /// A flag document breaks a rule of the flag contract.
+    #[error("invalid flag {flag}: field `{field}`: {reason}")]
+    InvalidFlag {
+        /// The flag's key, or its position (`#3`) when the key itself is unusable.
+        flag: String,
+        /// The offending field, as a JSON path relative to the flag (`pct`, `scope.plans[2]`).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two flags in one set share a key.
+    #[error("duplicate flag key {key:?} in one flag set")]
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+    },
+    /// An evaluation context or tenant list is unusable.
+    #[error("invalid context: field `{field}`: {reason}")]
+    InvalidContext {
+        /// The offending context field (`tenantId`, `[4].plan`).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An operation named a flag the set does not hold.
+    #[error("flag {key:?} not found")]
+    FlagNotFound {
+        /// The key that was asked for.
+        key: String,
+    },
+    /// An argument of an operation is out of its domain (an empty actor, a zero interval).
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A flag source (file, HTTP endpoint) could not deliver a flag set.
+    #[error("flag source {source_name} failed: {message}")]
+    Source {
+        /// Which source, for example a file path or an URL without credentials.
+        source_name: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stable code of this error, shared by every language binding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::MalformedJson { .. } => "DEZKY_MALFORMED_JSON",
+            Error::InvalidFlag { .. } => "DEZKY_INVALID_FLAG",
+            Error::DuplicateKey { .. } => "DEZKY_DUPLICATE_FLAG",
+            Error::InvalidContext { .. } => "DEZKY_INVALID_CONTEXT",
+            Error::FlagNotFound { .. } => "DEZKY_FLAG_NOT_FOUND",
+            Error::InvalidArgument { .. } => "DEZKY_INVALID_ARGUMENT",
+            Error::Source { .. } => "DEZKY_FLAG_SOURCE",
+        }
+    }
+
+    pub(crate) fn invalid_flag(
+        flag: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidFlag {
+            flag: flag.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn from_json(err: &serde_json::Error) -> Self {
+        // serde_json appends " at line L column C" to its Display; keep the bare message.
+        let text = err.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(pos) if err.line() > 0 => text[..pos].to_owned(),
+            _ => text,
+        };
+        Error::MalformedJson {
+            line: err.line(),
+            column: err.column(),
+            message,
+        }
+    }
+}
+
+/// The result type of `dezky-flags`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

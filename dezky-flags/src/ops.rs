@@ -1,0 +1,212 @@
+//! Changing flags: updates, the kill switch, history and audit events.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, Scope, level_field, pct_field, state_field,
+    string_field, type_name,
+};
+
+/// History action of a flag's creation.
+pub const CREATE: &str = "create";
+/// History action of an ordinary change.
+pub const UPDATE: &str = "update";
+/// History action of the kill switch.
+pub const KILL_SWITCH: &str = "kill_switch";
+
+/// Who changes a flag, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    actor: String,
+    at: SystemTime,
+}
+
+impl Change {
+    /// A change by `actor` (an email) at `at`. The actor must not be blank.
+    pub fn new(actor: impl Into<String>, at: SystemTime) -> Result<Self> {
+        let actor = actor.into();
+        if actor.trim().is_empty() {
+            return Err(Error::invalid_argument("actor", "must name who makes the change"));
+        }
+        Ok(Change { actor, at })
+    }
+
+    /// A change by `actor` now.
+    pub fn now(actor: impl Into<String>) -> Result<Self> {
+        Change::new(actor, SystemTime::now())
+    }
+
+    /// The actor's email.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The change's time as RFC 3339 with milliseconds, in UTC.
+    pub fn timestamp(&self) -> String {
+        humantime::format_rfc3339_millis(self.at).to_string()
+    }
+}
+
+/// A partial update of a flag's configuration; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlagUpdate {
+    /// New description.
+    pub description: Option<String>,
+    /// New state.
+    pub state: Option<FlagState>,
+    /// New rollout percentage (0..=100).
+    pub pct: Option<u8>,
+    /// New scope, replacing the whole scope.
+    pub scope: Option<Scope>,
+    /// New level.
+    pub level: Option<FlagLevel>,
+}
+
+impl FlagUpdate {
+    /// Reads an update from a JSON object with the flag document's field names
+    /// (`description`, `state`, `pct`, `scope`, `level`). Other fields are an error:
+    /// `key` and `history` are not changed through an update.
+    pub fn from_value(flag_key: &str, value: &Value) -> Result<Self> {
+        let Value::Object(map) = value else {
+            return Err(Error::invalid_flag(
+                flag_key,
+                "",
+                format!("an update must be a JSON object, got {}", type_name(value)),
+            ));
+        };
+        const FIELDS: [&str; 5] = ["description", "state", "pct", "scope", "level"];
+        if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(Error::invalid_flag(
+                flag_key,
+                unknown.as_str(),
+                "cannot be changed by an update (expected description, state, pct, scope or level)",
+            ));
+        }
+        let mut update = FlagUpdate::default();
+        for (field, value) in map {
+            match field.as_str() {
+                "description" => update.description = Some(string_field(flag_key, field, value)?),
+                "state" => update.state = Some(state_field(flag_key, value)?),
+                "pct" => update.pct = Some(pct_field(flag_key, value)?),
+                "scope" => update.scope = Some(Scope::from_value(flag_key, value.clone())?),
+                _ => update.level = Some(level_field(flag_key, value)?),
+            }
+        }
+        Ok(update)
+    }
+}
+
+/// A record for the platform audit log, one per flag change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagAuditEvent {
+    /// `flag.create`, `flag.update`, `flag.kill_switch` or `flag.delete`.
+    pub action: String,
+    /// Always `success`: events are made only for changes that were applied.
+    pub outcome: String,
+    /// Who made the change.
+    pub actor_email: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Always `flag`.
+    pub target_type: String,
+    /// The flag's key.
+    pub target_id: String,
+    /// The configuration before (`null` for a creation).
+    pub before: Value,
+    /// The configuration after (`null` for a deletion).
+    pub after: Value,
+}
+
+impl FlagAuditEvent {
+    fn new(action: &str, key: &str, change: &Change, before: Value, after: Value) -> Self {
+        FlagAuditEvent {
+            action: format!("flag.{action}"),
+            outcome: "success".into(),
+            actor_email: change.actor.clone(),
+            at: change.timestamp(),
+            target_type: "flag".into(),
+            target_id: key.into(),
+            before,
+            after,
+        }
+    }
+}
+
+impl Flag {
+    /// Creates a flag in state `off`, with its creation in history.
+    pub fn create(key: &str, description: &str, change: &Change) -> Result<(Flag, FlagAuditEvent)> {
+        let mut flag = Flag::new(key)?;
+        flag.description = description.into();
+        let after = flag.configuration();
+        flag.record(CREATE, change, Value::Null, after.clone());
+        let event = FlagAuditEvent::new(CREATE, key, change, Value::Null, after);
+        Ok((flag, event))
+    }
+
+    /// Applies an update. Returns the audit event, or `None` (and records
+    /// nothing) when the update changes nothing. On error the flag is unchanged.
+    pub fn apply(&mut self, update: FlagUpdate, change: &Change) -> Result<Option<FlagAuditEvent>> {
+        let mut next = self.clone();
+        if let Some(description) = update.description {
+            next.description = description;
+        }
+        if let Some(state) = update.state {
+            next.state = state;
+        }
+        if let Some(pct) = update.pct {
+            next.pct = pct;
+        }
+        if let Some(scope) = update.scope {
+            next.scope = scope;
+        }
+        if let Some(level) = update.level {
+            next.level = level;
+        }
+        next.validate()?;
+        let before = self.configuration();
+        let after = next.configuration();
+        if before == after {
+            return Ok(None);
+        }
+        next.record(UPDATE, change, before.clone(), after.clone());
+        *self = next;
+        Ok(Some(FlagAuditEvent::new(UPDATE, &self.key, change, before, after)))
+    }
+
+    /// The kill switch: `state = off`, `pct = 0`, recorded in history even when
+    /// the flag was already off, since the operator's action itself is audited.
+    pub fn kill(&mut self, change: &Change) -> FlagAuditEvent {
+        let before = self.configuration();
+        self.state = FlagState::Off;
+        self.pct = 0;
+        let after = self.configuration();
+        self.record(KILL_SWITCH, change, before.clone(), after.clone());
+        FlagAuditEvent::new(KILL_SWITCH, &self.key, change, before, after)
+    }
+
+    /// The audit event for deleting this flag.
+    pub fn deletion_event(&self, change: &Change) -> FlagAuditEvent {
+        FlagAuditEvent::new("delete", &self.key, change, self.configuration(), Value::Null)
+    }
+
+    /// Adds a history entry at the front, keeping the newest [`HISTORY_CAP`].
+    fn record(&mut self, action: &str, change: &Change, before: Value, after: Value) {
+        self.history.insert(
+            0,
+            HistoryEntry {
+                at: Some(change.timestamp()),
+                actor: Some(change.actor.clone()),
+                action: Some(action.into()),
+                before: Some(before),
+                after: Some(after),
+                extra: Map::new(),
+            },
+        );
+        self.history.truncate(HISTORY_CAP);
+    }
+}
