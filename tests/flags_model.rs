@@ -3,8 +3,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dezky::flags::{
-    Change, Error, EvaluationContext, Flag, FlagLevel, FlagSet, FlagState, FlagUpdate, HISTORY_CAP, Reason, Scope,
-    preview,
+    Change, Error, EvaluationContext, Flag, FlagLevel, FlagSet, FlagState, FlagUpdate, HISTORY_CAP,
+    Reason, Scope, preview,
 };
 use serde_json::{Value, json};
 
@@ -54,18 +54,28 @@ fn missing_optional_fields_take_the_control_plane_defaults() {
 
 #[test]
 fn errors_name_the_flag_and_the_field() {
-    let err = FlagSet::from_json(r#"[{"key": "ok", "state": "on"}, {"key": "bad", "state": "rollout", "pct": 150}]"#)
-        .err()
-        .unwrap_or_else(|| panic!("accepted"));
+    let err = FlagSet::from_json(
+        r#"[{"key": "ok", "state": "on"}, {"key": "bad", "state": "rollout", "pct": 150}]"#,
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
     assert_eq!(err.code(), "DEZKY_INVALID_FLAG");
     assert_eq!(
         err.to_string(),
         "invalid flag bad: field `pct`: must be an integer in 0..=100, got 150"
     );
-    let err = FlagSet::from_json("[1, 2").err().unwrap_or_else(|| panic!("accepted"));
-    assert!(matches!(err, Error::MalformedJson { line: 1, .. }), "{err:?}");
+    let err = FlagSet::from_json("[1, 2")
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    assert!(
+        matches!(err, Error::MalformedJson { line: 1, .. }),
+        "{err:?}"
+    );
     let err = FlagSet::from_json(r#"[{"state": "on"}, {"key": 7, "state": "on"}]"#).err();
-    assert!(matches!(err, Some(Error::InvalidFlag { ref flag, .. }) if flag == "#0"), "{err:?}");
+    assert!(
+        matches!(err, Some(Error::InvalidFlag { ref flag, .. }) if flag == "#0"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -81,7 +91,10 @@ fn huge_keys_are_cut_short_in_errors() {
 fn flags_built_in_code_are_validated_too() {
     let mut f = Flag::new("a").unwrap_or_else(|e| panic!("{e}"));
     f.pct = 101;
-    assert_eq!(FlagSet::from_flags(vec![f.clone()]).err().map(|e| e.code()), Some("DEZKY_INVALID_FLAG"));
+    assert_eq!(
+        FlagSet::from_flags(vec![f.clone()]).err().map(|e| e.code()),
+        Some("DEZKY_INVALID_FLAG")
+    );
     f.pct = 5;
     f.scope.user_ids = vec!["u1".into()];
     assert!(FlagSet::from_flags(vec![f.clone()]).is_err());
@@ -102,19 +115,32 @@ fn kill_switch_turns_off_and_records_history_and_audit() {
     assert_eq!(entry.action.as_deref(), Some("kill_switch"));
     assert_eq!(entry.at.as_deref(), Some("2026-11-18T11:06:40.000Z"));
     assert_eq!(entry.before.as_ref().map(|b| &b["pct"]), Some(&json!(40)));
-    assert_eq!(entry.after.as_ref().map(|a| &a["state"]), Some(&json!("off")));
+    assert_eq!(
+        entry.after.as_ref().map(|a| &a["state"]),
+        Some(&json!("off"))
+    );
     assert_eq!(event.action, "flag.kill_switch");
     assert_eq!(event.actor_email, "ops@dezky.eu");
     assert_eq!(event.target_id, "new_billing_engine");
     assert_eq!(event.before["state"], "rollout");
 
     let set = FlagSet::from_flags(vec![f.clone()]).unwrap_or_else(|e| panic!("{e}"));
-    let eval = set.evaluate("new_billing_engine", &EvaluationContext::for_tenant("t", "acme"));
-    assert_eq!((eval.value, eval.reason, eval.killed), (false, Reason::Off, true));
+    let eval = set.evaluate(
+        "new_billing_engine",
+        &EvaluationContext::for_tenant("t", "acme"),
+    );
+    assert_eq!(
+        (eval.value, eval.reason, eval.killed),
+        (false, Reason::Off, true)
+    );
 
     // Switching it back on clears the killed mark.
-    let update = FlagUpdate { state: Some(FlagState::On), ..Default::default() };
-    f.apply(update, &change("ops@dezky.eu", 1_795_000_100)).unwrap_or_else(|e| panic!("{e}"));
+    let update = FlagUpdate {
+        state: Some(FlagState::On),
+        ..Default::default()
+    };
+    f.apply(update, &change("ops@dezky.eu", 1_795_000_100))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!f.is_killed());
 }
 
@@ -125,19 +151,34 @@ fn history_is_newest_first_and_capped() {
     assert_eq!(created.action, "flag.create");
     assert_eq!(created.before, Value::Null);
     for pct in 1..=30u8 {
-        let update = FlagUpdate { state: Some(FlagState::Rollout), pct: Some(pct), ..Default::default() };
-        let event = f.apply(update, &change("b@dezky.eu", u64::from(pct))).unwrap_or_else(|e| panic!("{e}"));
+        let update = FlagUpdate {
+            state: Some(FlagState::Rollout),
+            pct: Some(pct),
+            ..Default::default()
+        };
+        let event = f
+            .apply(update, &change("b@dezky.eu", u64::from(pct)))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(event.is_some());
     }
     assert_eq!(f.history.len(), HISTORY_CAP);
-    assert_eq!(f.history[0].after.as_ref().map(|a| &a["pct"]), Some(&json!(30)));
-    assert_eq!(f.history[HISTORY_CAP - 1].after.as_ref().map(|a| &a["pct"]), Some(&json!(11)));
+    assert_eq!(
+        f.history[0].after.as_ref().map(|a| &a["pct"]),
+        Some(&json!(30))
+    );
+    assert_eq!(
+        f.history[HISTORY_CAP - 1].after.as_ref().map(|a| &a["pct"]),
+        Some(&json!(11))
+    );
 }
 
 #[test]
 fn an_update_that_changes_nothing_records_nothing() {
     let mut f = flag(json!({"key": "a", "state": "on"}));
-    let same = FlagUpdate { state: Some(FlagState::On), ..Default::default() };
+    let same = FlagUpdate {
+        state: Some(FlagState::On),
+        ..Default::default()
+    };
     assert_eq!(f.apply(same, &change("a@x.eu", 0)).ok(), Some(None));
     assert!(f.history.is_empty());
 }
@@ -146,21 +187,37 @@ fn an_update_that_changes_nothing_records_nothing() {
 fn an_invalid_update_leaves_the_flag_untouched() {
     let mut f = flag(json!({"key": "a", "state": "on"}));
     let before = f.clone();
-    let update = FlagUpdate { pct: Some(200), state: Some(FlagState::Rollout), ..Default::default() };
+    let update = FlagUpdate {
+        pct: Some(200),
+        state: Some(FlagState::Rollout),
+        ..Default::default()
+    };
     assert!(f.apply(update, &change("a@x.eu", 0)).is_err());
     assert_eq!(f, before);
-    let scope = Scope { user_ids: vec!["u".into()], ..Default::default() };
-    let update = FlagUpdate { scope: Some(scope), ..Default::default() };
+    let scope = Scope {
+        user_ids: vec!["u".into()],
+        ..Default::default()
+    };
+    let update = FlagUpdate {
+        scope: Some(scope),
+        ..Default::default()
+    };
     assert!(f.apply(update, &change("a@x.eu", 0)).is_err());
     assert_eq!(f, before);
 }
 
 #[test]
 fn updates_from_json_follow_the_document_rules() {
-    let update = FlagUpdate::from_value("a", &json!({"state": "rollout", "pct": 30, "scope": {"plans": ["business"]}}))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let update = FlagUpdate::from_value(
+        "a",
+        &json!({"state": "rollout", "pct": 30, "scope": {"plans": ["business"]}}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(update.pct, Some(30));
-    assert_eq!(update.scope.map(|s| s.plans), Some(vec!["business".to_owned()]));
+    assert_eq!(
+        update.scope.map(|s| s.plans),
+        Some(vec!["business".to_owned()])
+    );
     for (bad, field) in [
         (json!({"pct": 101}), "pct"),
         (json!({"state": "maybe"}), "state"),
@@ -177,12 +234,17 @@ fn updates_from_json_follow_the_document_rules() {
 
 #[test]
 fn a_blank_actor_is_refused() {
-    assert_eq!(Change::new("  ", SystemTime::now()).err().map(|e| e.code()), Some("DEZKY_INVALID_ARGUMENT"));
+    assert_eq!(
+        Change::new("  ", SystemTime::now()).err().map(|e| e.code()),
+        Some("DEZKY_INVALID_ARGUMENT")
+    );
 }
 
 #[test]
 fn preview_counts_exactly_the_tenants_evaluation_enables() {
-    let mut proposal = flag(json!({"key": "gdpr_export_v2", "state": "rollout", "pct": 25, "scope": {"plans": ["business"]}}));
+    let mut proposal = flag(
+        json!({"key": "gdpr_export_v2", "state": "rollout", "pct": 25, "scope": {"plans": ["business"]}}),
+    );
     let tenants: Vec<EvaluationContext> = (0..200)
         .map(|i| {
             EvaluationContext::for_tenant(format!("66{i:022x}"), format!("t{i}"))
@@ -198,7 +260,11 @@ fn preview_counts_exactly_the_tenants_evaluation_enables() {
     assert_eq!(result.enabled, expected);
     assert_eq!(result.enabled_count, expected.len());
     // Roughly a quarter of the 150 business tenants.
-    assert!((20..60).contains(&result.enabled_count), "{}", result.enabled_count);
+    assert!(
+        (20..60).contains(&result.enabled_count),
+        "{}",
+        result.enabled_count
+    );
     // Raising pct only adds tenants.
     proposal.pct = 60;
     let wider = preview(&proposal, &tenants);
@@ -216,7 +282,9 @@ fn evaluate_all_agrees_with_evaluate_on_random_sets() {
         seed % n
     };
     let pick = |n: u64, pool: &[&str], next: &mut dyn FnMut(u64) -> u64| -> Vec<String> {
-        (0..n).map(|_| pool[next(pool.len() as u64) as usize].to_owned()).collect()
+        (0..n)
+            .map(|_| pool[next(pool.len() as u64) as usize].to_owned())
+            .collect()
     };
     let plans = ["starter", "business", "enterprise"];
     let slugs = ["acme", "solo", "globex", "initech"];
@@ -227,9 +295,18 @@ fn evaluate_all_agrees_with_evaluate_on_random_sets() {
         let flags: Vec<Flag> = (0..(1 + next(150)))
             .map(|i| {
                 let mut f = Flag::new(format!("f_{round}_{i}")).unwrap_or_else(|e| panic!("{e}"));
-                f.state = [FlagState::Off, FlagState::On, FlagState::Targeted, FlagState::Rollout][next(4) as usize];
+                f.state = [
+                    FlagState::Off,
+                    FlagState::On,
+                    FlagState::Targeted,
+                    FlagState::Rollout,
+                ][next(4) as usize];
                 f.pct = next(101) as u8;
-                f.level = if next(4) == 0 { FlagLevel::User } else { FlagLevel::Tenant };
+                f.level = if next(4) == 0 {
+                    FlagLevel::User
+                } else {
+                    FlagLevel::Tenant
+                };
                 f.scope.plans = pick(next(3), &plans, &mut next);
                 f.scope.tenant_slugs = pick(next(2), &slugs, &mut next);
                 f.scope.partner_slugs = pick(next(2), &partners, &mut next);
@@ -243,7 +320,8 @@ fn evaluate_all_agrees_with_evaluate_on_random_sets() {
         let set = FlagSet::from_flags(flags).unwrap_or_else(|e| panic!("{e}"));
         for c in 0..20 {
             let mut ctx = EvaluationContext::default();
-            let opt = |v: &str, next: &mut dyn FnMut(u64) -> u64| (next(5) != 0).then(|| v.to_owned());
+            let opt =
+                |v: &str, next: &mut dyn FnMut(u64) -> u64| (next(5) != 0).then(|| v.to_owned());
             ctx.tenant_id = opt(&format!("66{c:022x}"), &mut next);
             ctx.tenant_slug = opt(slugs[next(4) as usize], &mut next);
             ctx.plan = opt(plans[next(3) as usize], &mut next);
