@@ -54,10 +54,13 @@ impl HttpFlagSource {
     async fn get(&self, version: Option<&str>) -> Result<Option<(String, Option<String>)>> {
         let mut request = self.client.get(self.url.clone());
         if let Some(token) = &self.token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| Error::Config {
-                field: "token".into(),
-                reason: "contains characters not allowed in a header".into(),
-            })?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    Error::Config {
+                        field: "token".into(),
+                        reason: "contains characters not allowed in a header".into(),
+                    }
+                })?;
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
@@ -104,7 +107,10 @@ impl FlagSource for HttpFlagSource {
         self.url.to_string()
     }
 
-    fn fetch<'a>(&'a self, version: Option<&'a str>) -> BoxFuture<'a, dezky_flags::Result<Fetched>> {
+    fn fetch<'a>(
+        &'a self,
+        version: Option<&'a str>,
+    ) -> BoxFuture<'a, dezky_flags::Result<Fetched>> {
         Box::pin(async move {
             match self.get(version).await {
                 Ok(None) => Ok(Fetched::Unchanged),
