@@ -12,6 +12,7 @@ use crate::model::type_name;
 /// and a rollout without its subject (`tenantId`, or `userId` for user-level
 /// flags) is off.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EvaluationContext {
     /// The tenant's stable id (a MongoDB ObjectId, 24 hex characters); the rollout subject.

@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 
 /// Why a flag evaluated the way it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Reason {
     /// The flag is `off`.
     Off,
@@ -80,6 +81,7 @@ impl Serialize for Reason {
 
 /// The outcome of evaluating one flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     /// The flag's key.

@@ -22,6 +22,11 @@
 //! # Ok::<(), dezky_flags::Error>(())
 //! ```
 
+// UniFFI records and enums derived on our own types need this crate's scaffolding (its `UniFfiTag`
+// and metadata), used by bindings/uniffi; nothing is exported without the `uniffi` feature.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 mod bucket;
 mod context;
 mod error;
