@@ -1,0 +1,452 @@
+// Kotlin/JVM test of the UniFFI bindings: the shared conformance vectors
+// (tests/conformance/flags.json) plus bad input to every exported function.
+// No JUnit or Gradle: main() prints "N passed, N failed" and exits non-zero on a failure.
+//
+// Usage: java ... MainKt <path to tests/conformance/flags.json>
+
+import java.io.File
+import kotlin.system.exitProcess
+import uniffi.dezky_flags.Evaluation
+import uniffi.dezky_flags.EvaluationContext
+import uniffi.dezky_flags.Reason
+import uniffi.dezky_uniffi.DezkyException
+import uniffi.dezky_uniffi.FlagSet
+import uniffi.dezky_uniffi.bucket
+import uniffi.dezky_uniffi.bucketPrefix
+import uniffi.dezky_uniffi.contextFromJson
+import uniffi.dezky_uniffi.createFlag
+import uniffi.dezky_uniffi.killSwitch
+import uniffi.dezky_uniffi.openfeatureReason
+import uniffi.dezky_uniffi.previewRollout
+import uniffi.dezky_uniffi.reasonName
+import uniffi.dezky_uniffi.updateFlag
+
+// ---------------------------------------------------------------------------
+// A minimal JSON reader and writer, so the test needs no JSON jar and reads the
+// conformance file independently of the Rust code under test.
+// Objects become LinkedHashMap (order kept), arrays List, numbers Long or Double.
+
+class Json(private val text: String) {
+    private var pos = 0
+
+    fun parseDocument(): Any? {
+        val value = parseValue()
+        skipWhitespace()
+        require(pos == text.length) { "trailing data at $pos" }
+        return value
+    }
+
+    private fun skipWhitespace() {
+        while (pos < text.length && text[pos] in " \t\r\n") pos++
+    }
+
+    private fun expect(c: Char) {
+        require(pos < text.length && text[pos] == c) { "expected '$c' at $pos" }
+        pos++
+    }
+
+    private fun parseValue(): Any? {
+        skipWhitespace()
+        require(pos < text.length) { "unexpected end of JSON" }
+        return when (text[pos]) {
+            '{' -> parseObject()
+            '[' -> parseArray()
+            '"' -> parseString()
+            't' -> literal("true", true)
+            'f' -> literal("false", false)
+            'n' -> literal("null", null)
+            else -> parseNumber()
+        }
+    }
+
+    private fun literal(word: String, value: Any?): Any? {
+        require(text.startsWith(word, pos)) { "bad literal at $pos" }
+        pos += word.length
+        return value
+    }
+
+    private fun parseObject(): Map<String, Any?> {
+        expect('{')
+        val map = LinkedHashMap<String, Any?>()
+        skipWhitespace()
+        if (text[pos] == '}') { pos++; return map }
+        while (true) {
+            skipWhitespace()
+            val key = parseString()
+            skipWhitespace()
+            expect(':')
+            map[key] = parseValue()
+            skipWhitespace()
+            if (text[pos] == ',') { pos++; continue }
+            expect('}')
+            return map
+        }
+    }
+
+    private fun parseArray(): List<Any?> {
+        expect('[')
+        val list = ArrayList<Any?>()
+        skipWhitespace()
+        if (text[pos] == ']') { pos++; return list }
+        while (true) {
+            list.add(parseValue())
+            skipWhitespace()
+            if (text[pos] == ',') { pos++; continue }
+            expect(']')
+            return list
+        }
+    }
+
+    private fun parseString(): String {
+        expect('"')
+        val out = StringBuilder()
+        while (true) {
+            val c = text[pos++]
+            when (c) {
+                '"' -> return out.toString()
+                '\\' -> {
+                    val e = text[pos++]
+                    when (e) {
+                        'n' -> out.append('\n'); 't' -> out.append('\t'); 'r' -> out.append('\r')
+                        'b' -> out.append('\b'); 'f' -> out.append('\u000c')
+                        'u' -> { out.append(text.substring(pos, pos + 4).toInt(16).toChar()); pos += 4 }
+                        else -> out.append(e) // \" \\ \/
+                    }
+                }
+                else -> out.append(c)
+            }
+        }
+    }
+
+    private fun parseNumber(): Any {
+        val start = pos
+        while (pos < text.length && text[pos] in "+-0123456789.eE") pos++
+        val s = text.substring(start, pos)
+        require(s.isNotEmpty()) { "unexpected character at $start" }
+        return if (s.any { it in ".eE" }) s.toDouble() else s.toLong()
+    }
+
+    companion object {
+        fun parse(text: String): Any? = Json(text).parseDocument()
+
+        fun write(value: Any?): String = StringBuilder().also { write(value, it) }.toString()
+
+        private fun write(value: Any?, out: StringBuilder) {
+            when (value) {
+                null -> out.append("null")
+                is Boolean, is Long, is Int -> out.append(value.toString())
+                is Double -> out.append(value.toString())
+                is String -> {
+                    out.append('"')
+                    for (c in value) {
+                        when {
+                            c == '"' -> out.append("\\\"")
+                            c == '\\' -> out.append("\\\\")
+                            c < ' ' -> out.append(String.format("\\u%04x", c.code))
+                            else -> out.append(c)
+                        }
+                    }
+                    out.append('"')
+                }
+                is Map<*, *> -> {
+                    out.append('{')
+                    value.entries.forEachIndexed { i, (k, v) ->
+                        if (i > 0) out.append(',')
+                        write(k as String, out); out.append(':'); write(v, out)
+                    }
+                    out.append('}')
+                }
+                is List<*> -> {
+                    out.append('[')
+                    value.forEachIndexed { i, v -> if (i > 0) out.append(','); write(v, out) }
+                    out.append(']')
+                }
+                else -> error("cannot write ${value::class}")
+            }
+        }
+    }
+}
+
+@Suppress("UNCHECKED_CAST")
+fun Any?.obj(): Map<String, Any?> = this as Map<String, Any?>
+
+@Suppress("UNCHECKED_CAST")
+fun Any?.arr(): List<Any?> = this as List<Any?>
+
+// ---------------------------------------------------------------------------
+// The runner.
+
+var passed = 0
+var failed = 0
+
+fun check(name: String, body: () -> Unit) {
+    try {
+        body()
+        passed++
+    } catch (t: Throwable) {
+        failed++
+        println("FAIL $name: $t")
+    }
+}
+
+fun assertEq(expected: Any?, actual: Any?, what: String = "") {
+    if (expected != actual) throw AssertionError("$what expected <$expected>, got <$actual>")
+}
+
+fun assertTrue(condition: Boolean, what: String) {
+    if (!condition) throw AssertionError(what)
+}
+
+/** Runs [body] and returns the DezkyException it throws, of type [T] with [code]. */
+inline fun <reified T : DezkyException> expectError(code: String, body: () -> Unit): T {
+    try {
+        body()
+    } catch (e: DezkyException) {
+        assertTrue(e is T, "expected ${T::class.simpleName}, got ${e::class.simpleName}: $e")
+        assertEq(code, e.code(), "code")
+        assertTrue(e.toString().isNotEmpty() && e.message?.isNotEmpty() == true, "message of $e")
+        return e as T
+    }
+    throw AssertionError("expected ${T::class.simpleName} ($code), nothing was thrown")
+}
+
+fun contextOf(json: Map<String, Any?>): EvaluationContext = EvaluationContext(
+    tenantId = json["tenantId"] as String?,
+    tenantSlug = json["tenantSlug"] as String?,
+    plan = json["plan"] as String?,
+    partnerSlug = json["partnerSlug"] as String?,
+    environment = json["environment"] as String?,
+    userId = json["userId"] as String?,
+)
+
+val EMPTY_CONTEXT = contextOf(emptyMap())
+
+// ---------------------------------------------------------------------------
+// The conformance file.
+
+fun conformance(doc: Map<String, Any?>) {
+    for (v in doc["bucketVectors"].arr().map { it.obj() }) {
+        val subject = v["subject"] as String
+        val key = v["key"] as String
+        check("bucket $subject:$key") {
+            assertEq((v["bucket"] as Long).toInt(), bucket(subject, key).toInt(), "bucket")
+            assertEq(v["prefix"] as String, String.format("%08x", bucketPrefix(subject, key).toLong()), "prefix")
+        }
+    }
+
+    for (case in doc["cases"].arr().map { it.obj() }) {
+        val name = case["name"] as String
+        val set = FlagSet.fromJson(Json.write(case["flags"]))
+        set.use {
+            val keys = set.keys()
+            case["contexts"].arr().forEachIndexed { i, entry ->
+                val ctx = contextOf(entry.obj()["context"].obj())
+                val all = set.evaluateAll(ctx)
+                val detailed = set.evaluateAllDetailed(ctx).associateBy { it.key }
+                check("$name [$i] evaluate_all keys") { assertEq(keys.toSet(), all.keys, "keys") }
+                for ((key, exp) in entry.obj()["expected"].obj()) {
+                    val want = exp.obj()
+                    check("$name [$i] $key") {
+                        val ev: Evaluation = set.evaluate(key, ctx)
+                        assertEq(want["value"], ev.value, "value")
+                        assertEq(want["reason"], reasonName(ev.reason), "reason")
+                        assertEq(want["value"], all[key] ?: false, "evaluate_all value")
+                        if (key in keys) assertEq(ev, detailed[key], "detailed")
+                    }
+                }
+            }
+        }
+    }
+
+    for (inv in doc["invalid"].arr().map { it.obj() }) {
+        val name = inv["name"] as String
+        check("invalid: $name") {
+            try {
+                FlagSet.fromJson(inv["json"] as String).destroy()
+                throw AssertionError("accepted")
+            } catch (e: DezkyException) {
+                assertEq(inv["code"], e.code(), "code")
+                if (inv.containsKey("flag") || inv.containsKey("field")) {
+                    val flagError = e as? DezkyException.InvalidFlag
+                        ?: throw AssertionError("expected InvalidFlag, got $e")
+                    if (inv.containsKey("flag")) assertEq(inv["flag"], flagError.flag, "flag")
+                    if (inv.containsKey("field")) assertEq(inv["field"], flagError.field, "field")
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Every exported function, with good and bad input.
+
+const val ACTOR = "ops@dezky.example"
+const val ROLLOUT = """{"key": "gdpr_export_v2", "description": "GDPR export", "state": "rollout", "pct": 25, "scope": {}, "owner": "team-a"}"""
+const val TENANT = "6650f1c2a9b4e3d2c1b0a998" // bucket 12 for gdpr_export_v2
+
+fun api() {
+    check("FlagSet round trip keeps unknown fields") {
+        FlagSet.fromJson("[$ROLLOUT]").use { set ->
+            assertEq(listOf("gdpr_export_v2"), set.keys())
+            assertEq(1UL, set.len())
+            assertEq(false, set.isEmpty())
+            assertTrue(set.toJson().contains("\"owner\":\"team-a\""), "unknown field kept: ${set.toJson()}")
+            assertTrue(set.flagJson("gdpr_export_v2")?.contains("team-a") == true, "flagJson")
+            assertEq(null, set.flagJson("nope"))
+        }
+    }
+    check("evaluate: reason, bucket, OpenFeature mapping") {
+        FlagSet.fromJson("[$ROLLOUT]").use { set ->
+            val ev = set.evaluate("gdpr_export_v2", EMPTY_CONTEXT.copy(tenantId = TENANT))
+            assertEq(Evaluation("gdpr_export_v2", true, Reason.IN_ROLLOUT, 12.toUByte(), false), ev)
+            assertEq("SPLIT", openfeatureReason(ev.reason))
+            val missing = set.evaluate("no_such_flag", EMPTY_CONTEXT)
+            assertEq(Reason.FLAG_NOT_FOUND, missing.reason)
+            assertEq(false, missing.value)
+        }
+    }
+    check("reason names match the wire names") {
+        assertEq(
+            listOf("off", "on", "targeting_match", "not_targeted", "in_rollout", "out_of_rollout", "subject_missing", "flag_not_found"),
+            Reason.values().map { reasonName(it) },
+        )
+    }
+    check("withFlag / withoutFlag") {
+        FlagSet.fromJson("[]").use { empty ->
+            assertEq(true, empty.isEmpty())
+            empty.withFlag(ROLLOUT).use { one ->
+                assertEq(listOf("gdpr_export_v2"), one.keys())
+                one.withoutFlag("gdpr_export_v2").use { assertEq(0UL, it.len()) }
+            }
+            assertEq(0UL, empty.len())
+        }
+    }
+    check("contextFromJson") {
+        assertEq(EMPTY_CONTEXT.copy(tenantId = "t", partnerSlug = "p"), contextFromJson("""{"tenantId": "t", "partnerSlug": "p"}"""))
+    }
+    check("createFlag") {
+        val created = createFlag("new_billing_engine", "Billing v2", ACTOR)
+        assertEq("flag.create", created.event.action)
+        assertEq("success", created.event.outcome)
+        assertEq(ACTOR, created.event.actorEmail)
+        assertEq("new_billing_engine", created.event.targetId)
+        assertEq(null, created.event.beforeJson)
+        assertTrue(created.event.afterJson != null, "afterJson")
+        val flag = Json.parse(created.flagJson).obj()
+        assertEq("off", flag["state"])
+        assertEq(1, flag["history"].arr().size)
+    }
+    check("killSwitch") {
+        val killed = killSwitch(ROLLOUT, ACTOR)
+        val flag = Json.parse(killed.flagJson).obj()
+        assertEq("off", flag["state"])
+        assertEq(0L, flag["pct"])
+        assertEq("kill_switch", flag["history"].arr()[0].obj()["action"])
+        assertEq("flag.kill_switch", killed.event.action)
+        assertEq(25L, Json.parse(killed.event.beforeJson ?: "null").obj()["pct"])
+        FlagSet.fromJson("[${killed.flagJson}]").use { set ->
+            val ev = set.evaluate("gdpr_export_v2", EMPTY_CONTEXT.copy(tenantId = TENANT))
+            assertEq(false, ev.value)
+            assertEq(Reason.OFF, ev.reason)
+            assertEq(true, ev.killed)
+        }
+    }
+    check("updateFlag, and a no-op update") {
+        val changed = updateFlag(ROLLOUT, """{"pct": 50}""", ACTOR) ?: throw AssertionError("no change")
+        assertEq("flag.update", changed.event.action)
+        assertEq(50L, Json.parse(changed.flagJson).obj()["pct"])
+        assertEq(null, updateFlag(ROLLOUT, """{"pct": 25}""", ACTOR))
+    }
+    check("previewRollout agrees with evaluate") {
+        val contexts = (0 until 200).map { EMPTY_CONTEXT.copy(tenantId = "tenant-$it") }
+        val preview = previewRollout(ROLLOUT, contexts)
+        FlagSet.fromJson("[$ROLLOUT]").use { set ->
+            val expected = contexts.indices.filter { set.evaluate("gdpr_export_v2", contexts[it]).value }
+            assertEq(expected.map { it.toULong() }, preview.enabled)
+        }
+        assertEq(200UL, preview.total)
+        assertEq(preview.enabled.size.toULong(), preview.enabledCount)
+        assertEq(0UL, previewRollout(ROLLOUT, emptyList()).total)
+    }
+
+    // Bad input: every call throws its typed exception and the process lives on.
+    check("FlagSet.fromJson: not JSON") {
+        val e = expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { FlagSet.fromJson("[{") }
+        assertEq(1UL, e.line)
+    }
+    check("FlagSet.fromJson: empty string") {
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { FlagSet.fromJson("") }
+    }
+    check("FlagSet.fromJson: duplicate key") {
+        val e = expectError<DezkyException.DuplicateKey>("DEZKY_DUPLICATE_FLAG") { FlagSet.fromJson("[$ROLLOUT, $ROLLOUT]") }
+        assertEq("gdpr_export_v2", e.key)
+    }
+    check("withFlag: invalid flag") {
+        FlagSet.fromJson("[]").use { set ->
+            val e = expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { set.withFlag("""{"key": "a", "state": "rollout", "pct": 101}""") }
+            assertEq("pct", e.field)
+            expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { set.withFlag("nope") }
+        }
+    }
+    check("withoutFlag: unknown key") {
+        FlagSet.fromJson("[]").use { set ->
+            val e = expectError<DezkyException.FlagNotFound>("DEZKY_FLAG_NOT_FOUND") { set.withoutFlag("missing") }
+            assertEq("missing", e.key)
+        }
+    }
+    check("contextFromJson: unknown field, wrong type, not JSON") {
+        val e = expectError<DezkyException.InvalidContext>("DEZKY_INVALID_CONTEXT") { contextFromJson("""{"partnerslug": "x"}""") }
+        assertEq("partnerslug", e.field)
+        expectError<DezkyException.InvalidContext>("DEZKY_INVALID_CONTEXT") { contextFromJson("""{"tenantId": 7}""") }
+        expectError<DezkyException.InvalidContext>("DEZKY_INVALID_CONTEXT") { contextFromJson("[]") }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { contextFromJson("{") }
+    }
+    check("createFlag: bad key, blank actor") {
+        expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { createFlag("New-Billing", "", ACTOR) }
+        val e = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { createFlag("ok_key", "", "  ") }
+        assertEq("actor", e.name)
+    }
+    check("killSwitch: not JSON, invalid flag, blank actor") {
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { killSwitch("{", ACTOR) }
+        expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { killSwitch("""{"key": "a"}""", ACTOR) }
+        expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { killSwitch(ROLLOUT, "") }
+    }
+    check("updateFlag: bad update, forbidden field, not JSON, blank actor") {
+        val e = expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { updateFlag(ROLLOUT, """{"pct": 101}""", ACTOR) }
+        assertEq("pct", e.field)
+        expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { updateFlag(ROLLOUT, """{"key": "b"}""", ACTOR) }
+        expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { updateFlag(ROLLOUT, """{"state": "enabled"}""", ACTOR) }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { updateFlag(ROLLOUT, "nope", ACTOR) }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { updateFlag("nope", "{}", ACTOR) }
+        expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { updateFlag(ROLLOUT, "{}", " ") }
+    }
+    check("previewRollout: invalid flag, not JSON") {
+        expectError<DezkyException.InvalidFlag>("DEZKY_INVALID_FLAG") { previewRollout("""{"key": "a", "state": "rollout", "pct": -1}""", listOf(EMPTY_CONTEXT)) }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { previewRollout("", listOf(EMPTY_CONTEXT)) }
+    }
+    check("bucket: odd input stays in 0..99") {
+        for (s in listOf("", ":", "\u0000", "ünïcödé 🚩", "x".repeat(10_000))) {
+            assertTrue(bucket(s, s).toInt() in 0..99, "bucket of ${s.take(10)}")
+        }
+    }
+    check("a destroyed FlagSet throws instead of crashing") {
+        val set = FlagSet.fromJson("[]")
+        set.destroy()
+        try {
+            set.keys()
+            throw AssertionError("call on a destroyed object succeeded")
+        } catch (e: IllegalStateException) {
+            // expected
+        }
+    }
+}
+
+fun main(args: Array<String>) {
+    val path = args.firstOrNull() ?: "../../tests/conformance/flags.json"
+    val doc = Json.parse(File(path).readText()).obj()
+    check("conformance file version") { assertEq(1L, doc["version"]) }
+    conformance(doc)
+    api()
+    println("$passed passed, $failed failed")
+    exitProcess(if (failed == 0 && passed > 0) 0 else 1)
+}
