@@ -1,1 +1,29 @@
-//! Placeholder.
+//! Python bindings of the Dezky SDK: the private native module `dezky._dezky`.
+//!
+//! Thin over `dezky-flags`: conversions and error mapping only. The typed
+//! public API is the pure-Python package `dezky` (`python/dezky`), whose
+//! `_dezky.pyi` describes this module and is checked against it by stubtest.
+
+mod convert;
+mod error;
+mod flags;
+mod runtime;
+mod store;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<flags::PyFlagSet>()?;
+    m.add_class::<store::PyFlagStore>()?;
+    m.add_class::<store::PySubscription>()?;
+    m.add_function(wrap_pyfunction!(flags::bucket, m)?)?;
+    m.add_function(wrap_pyfunction!(flags::preview_rollout, m)?)?;
+    m.add_function(wrap_pyfunction!(flags::openfeature_reason, m)?)?;
+    m.add_function(wrap_pyfunction!(flags::reasons, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

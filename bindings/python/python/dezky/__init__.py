@@ -1,0 +1,60 @@
+"""The Dezky SDK for Python.
+
+>>> import dezky
+>>> flags = dezky.FlagSet.from_json('[{"key": "jmap_native_v2", "state": "on"}]')
+>>> flags.evaluate_all(tenant_id="6650f1c2a9b4e3d2c1b0a998")
+{'jmap_native_v2': True}
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import _dezky
+from .errors import (
+    ArgumentTypeError,
+    DezkyError,
+    DuplicateFlagError,
+    FlagNotFoundError,
+    FlagSourceError,
+    InvalidArgumentError,
+    InvalidContextError,
+    InvalidFlagError,
+    MalformedJsonError,
+)
+from .flags import (
+    FlagSet,
+    FlagStore,
+    Subscription,
+    bucket,
+    openfeature_reason,
+    preview_rollout,
+    reasons,
+)
+
+__version__: str = _dezky.__version__
+
+__all__ = [
+    "ArgumentTypeError",
+    "DezkyError",
+    "DuplicateFlagError",
+    "FlagNotFoundError",
+    "FlagSet",
+    "FlagSourceError",
+    "FlagStore",
+    "InvalidArgumentError",
+    "InvalidContextError",
+    "InvalidFlagError",
+    "MalformedJsonError",
+    "Subscription",
+    "__version__",
+    "bucket",
+    "openfeature_reason",
+    "preview_rollout",
+    "reasons",
+]
+
+# The native runtime is tagged with its pid and rebuilt in a forked child on
+# first use; this handler also drops the inherited one right at fork time.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_dezky.reset_after_fork)

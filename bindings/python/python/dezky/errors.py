@@ -1,0 +1,117 @@
+"""The exceptions of the Dezky SDK.
+
+Every exception is a :class:`DezkyError` with a stable ``code`` (the same
+string the Node binding puts on ``Error.code``) and the structured fields of
+the failure as attributes. ``except dezky.DezkyError`` catches them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "ArgumentTypeError",
+    "DezkyError",
+    "DuplicateFlagError",
+    "FlagNotFoundError",
+    "FlagSourceError",
+    "InvalidArgumentError",
+    "InvalidContextError",
+    "InvalidFlagError",
+    "MalformedJsonError",
+    "error_class",
+]
+
+
+class DezkyError(Exception):
+    """Base class of every Dezky exception."""
+
+    code: str
+    """The stable machine-readable code, for example ``"DEZKY_INVALID_FLAG"``."""
+
+    default_code: ClassVar[str] = "DEZKY_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.details: dict[str, Any] = details
+        for name, value in details.items():
+            setattr(self, name, value)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class MalformedJsonError(DezkyError, ValueError):
+    """The input is not valid JSON, or not the expected top-level shape. Has ``line``, ``column``."""
+
+    default_code = "DEZKY_MALFORMED_JSON"
+    line: int
+    column: int
+
+
+class InvalidFlagError(DezkyError, ValueError):
+    """A flag document breaks a rule of the flag contract. Has ``flag`` and ``field``."""
+
+    default_code = "DEZKY_INVALID_FLAG"
+    flag: str
+    field: str
+
+
+class DuplicateFlagError(DezkyError, ValueError):
+    """Two flags share a key. Has ``key``."""
+
+    default_code = "DEZKY_DUPLICATE_FLAG"
+    key: str
+
+
+class InvalidContextError(DezkyError, ValueError):
+    """An evaluation context is unusable. Has ``field``."""
+
+    default_code = "DEZKY_INVALID_CONTEXT"
+    field: str
+
+
+class FlagNotFoundError(DezkyError, LookupError):
+    """An operation named a flag the set does not hold. Has ``key``."""
+
+    default_code = "DEZKY_FLAG_NOT_FOUND"
+    key: str
+
+
+class InvalidArgumentError(DezkyError, ValueError):
+    """An argument is out of its domain. Has ``name`` when known."""
+
+    default_code = "DEZKY_INVALID_ARGUMENT"
+    name: str
+
+
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong Python type, or is missing (code ``DEZKY_INVALID_ARGUMENT``)."""
+
+
+class FlagSourceError(DezkyError):
+    """A flag source (file, HTTP endpoint) could not deliver a flag set. Has ``source``."""
+
+    default_code = "DEZKY_FLAG_SOURCE"
+    source: str
+
+
+_BY_CODE: dict[str, type[DezkyError]] = {
+    cls.default_code: cls
+    for cls in (
+        MalformedJsonError,
+        InvalidFlagError,
+        DuplicateFlagError,
+        InvalidContextError,
+        FlagNotFoundError,
+        InvalidArgumentError,
+        FlagSourceError,
+    )
+}
+
+
+def error_class(code: str) -> type[DezkyError]:
+    """The exception class for a code (``DezkyError`` for an unknown one)."""
+    return _BY_CODE.get(code, DezkyError)

@@ -1,0 +1,254 @@
+//! Conversions between Python objects, JSON values and core types.
+//!
+//! No flag semantics live here: flag documents, updates and contexts are turned
+//! into `serde_json::Value`s and validated by the core, so every binding reports
+//! the same error for the same input.
+
+use dezky_flags::{Error, EvaluationContext};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+use crate::error::{self, IntoPyResult};
+
+/// Deeper nesting is refused (also stops self-referencing lists).
+const MAX_DEPTH: usize = 64;
+
+/// A Python object (None, bool, int, float, str, list, tuple, dict with str keys) as JSON.
+pub(crate) fn to_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    to_value_at(name, obj, 0)
+}
+
+fn to_value_at(name: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(error::invalid_argument(
+            name,
+            format!("nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(i) = obj.cast::<PyInt>() {
+        if let Ok(v) = i.extract::<i64>() {
+            return Ok(Value::from(v));
+        }
+        if let Ok(v) = i.extract::<u64>() {
+            return Ok(Value::from(v));
+        }
+        return Err(error::invalid_argument(
+            name,
+            "integer out of the 64-bit range",
+        ));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| error::invalid_argument(name, "NaN and infinity are not JSON numbers"));
+    }
+    if let Ok(list) = obj.cast::<PyList>() {
+        return list
+            .iter()
+            .map(|item| to_value_at(name, &item, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        return tuple
+            .iter()
+            .map(|item| to_value_at(name, &item, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in dict.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(error::wrong_type(name, "a dict with str keys", &k));
+            };
+            map.insert(
+                key.to_cow()?.into_owned(),
+                to_value_at(name, &v, depth + 1)?,
+            );
+        }
+        return Ok(Value::Object(map));
+    }
+    Err(error::wrong_type(
+        name,
+        "JSON data (None, bool, int, float, str, list, dict)",
+        obj,
+    ))
+}
+
+/// A JSON value as plain Python objects.
+pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Keyword arguments and their control-plane field names.
+const KWARGS: [(&str, &str); 6] = [
+    ("tenant_id", "tenantId"),
+    ("tenant_slug", "tenantSlug"),
+    ("plan", "plan"),
+    ("partner_slug", "partnerSlug"),
+    ("environment", "environment"),
+    ("user_id", "userId"),
+];
+
+/// Sets a context field from a str or None; `false` when the value needs the
+/// core's validation (wrong type) or the name is not a context field.
+fn set_field(ctx: &mut EvaluationContext, wire: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let text = if value.is_none() {
+        None
+    } else if let Ok(s) = value.cast::<PyString>() {
+        Some(s.to_cow()?.into_owned())
+    } else {
+        return Ok(false);
+    };
+    let slot = match wire {
+        "tenantId" => &mut ctx.tenant_id,
+        "tenantSlug" => &mut ctx.tenant_slug,
+        "plan" => &mut ctx.plan,
+        "partnerSlug" => &mut ctx.partner_slug,
+        "environment" => &mut ctx.environment,
+        "userId" => &mut ctx.user_id,
+        _ => return Ok(false),
+    };
+    *slot = text;
+    Ok(true)
+}
+
+/// Why a context could not be built: the core's verdict, or a Python-level failure.
+pub(crate) enum ContextError {
+    Core(Error),
+    Py(PyErr),
+}
+
+impl From<PyErr> for ContextError {
+    fn from(e: PyErr) -> Self {
+        ContextError::Py(e)
+    }
+}
+
+impl From<ContextError> for PyErr {
+    fn from(e: ContextError) -> Self {
+        match e {
+            ContextError::Core(e) => error::raise(e),
+            ContextError::Py(e) => e,
+        }
+    }
+}
+
+/// A context dict with the control plane's camelCase keys. Anything the fast
+/// path cannot take (a wrong type, an unknown key) is handed to the core's
+/// `EvaluationContext::from_value`, so the verdict and the error are the core's.
+fn from_dict(name: &str, obj: &Bound<'_, PyAny>) -> Result<EvaluationContext, ContextError> {
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        return Err(error::wrong_type(name, "a context dict", obj).into());
+    };
+    let mut out = EvaluationContext::default();
+    for (k, v) in dict.iter() {
+        let Ok(key) = k.cast::<PyString>() else {
+            return Err(error::wrong_type(name, "a dict with str keys", &k).into());
+        };
+        if !set_field(&mut out, &key.to_cow()?, &v)? {
+            let value = to_value(name, obj)?;
+            return EvaluationContext::from_value(&value).map_err(ContextError::Core);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds a context from an optional dict (camelCase control-plane keys) and
+/// keyword arguments (snake_case: `tenant_id`, `tenant_slug`, `plan`,
+/// `partner_slug`, `environment`, `user_id`), keywords winning.
+pub(crate) fn context(
+    ctx: Option<&Bound<'_, PyAny>>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<EvaluationContext> {
+    let mut out = match ctx.filter(|c| !c.is_none()) {
+        Some(obj) => from_dict("ctx", obj)?,
+        None => EvaluationContext::default(),
+    };
+    if let Some(kwargs) = kwargs {
+        for (k, v) in kwargs.iter() {
+            let name: String = k.extract()?;
+            let Some((_, wire)) = KWARGS.iter().find(|(kw, _)| *kw == name) else {
+                return Err(error::raise(Error::InvalidContext {
+                    field: name,
+                    reason: format!(
+                        "unknown keyword (expected one of {})",
+                        KWARGS.map(|(kw, _)| kw).join(", ")
+                    ),
+                }));
+            };
+            if !set_field(&mut out, wire, &v)? {
+                // Not a str or None: the core words the error.
+                let mut map = Map::new();
+                map.insert((*wire).to_owned(), to_value(&name, &v)?);
+                EvaluationContext::from_value(&Value::Object(map)).py()?;
+                return Err(error::wrong_type(&name, "a str or None", &v));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A list of context dicts, as for a rollout preview. Errors name the position
+/// (`[3].plan`), like the core does for tenant lists.
+pub(crate) fn contexts(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<EvaluationContext>> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(error::wrong_type(name, "a list of context dicts", obj));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match from_dict(&format!("{name}[{i}]"), item) {
+            Ok(ctx) => out.push(ctx),
+            Err(ContextError::Core(Error::InvalidContext { field, reason })) => {
+                return Err(error::raise(Error::InvalidContext {
+                    field: format!("[{i}].{field}"),
+                    reason,
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,342 @@
+//! `FlagSet`, the flag operations and the module-level functions.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dezky_flags::{
+    Change, Error, Evaluation, Evaluations, Flag, FlagAuditEvent, FlagSet, FlagUpdate, Reason,
+};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+use crate::convert;
+use crate::error::{self, IntoPyResult};
+
+/// An immutable, validated flag set compiled for evaluation.
+#[pyclass(frozen, name = "FlagSet", module = "dezky._dezky")]
+pub(crate) struct PyFlagSet {
+    pub(crate) set: FlagSet,
+    /// The keys as Python strings, in flag order, so `evaluate_all` does not
+    /// allocate one per flag and call.
+    keys: Vec<Py<PyString>>,
+}
+
+impl PyFlagSet {
+    pub(crate) fn wrap(py: Python<'_>, set: FlagSet) -> Self {
+        let keys = set
+            .keys()
+            .map(|k| PyString::intern(py, k).unbind())
+            .collect();
+        PyFlagSet { set, keys }
+    }
+
+    fn with(&self, py: Python<'_>, set: FlagSet) -> PyResult<Py<PyFlagSet>> {
+        Py::new(py, PyFlagSet::wrap(py, set))
+    }
+
+    fn flag(&self, key: &str) -> PyResult<Flag> {
+        self.set.get(key).cloned().ok_or_else(|| {
+            error::raise(Error::FlagNotFound {
+                key: key.to_owned(),
+            })
+        })
+    }
+}
+
+#[pymethods]
+impl PyFlagSet {
+    /// An empty set.
+    #[new]
+    fn new(py: Python<'_>) -> Self {
+        PyFlagSet::wrap(py, FlagSet::default())
+    }
+
+    /// Parses a JSON array of flag documents (the body of `GET /flags`).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let set = FlagSet::from_json(text).py()?;
+        Ok(PyFlagSet::wrap(py, set))
+    }
+
+    /// Builds a set from a list of flag documents (dicts).
+    #[staticmethod]
+    fn from_flags(py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if !(flags.is_instance_of::<PyList>() || flags.is_instance_of::<PyTuple>()) {
+            return Err(error::wrong_type("flags", "a list of flag dicts", flags));
+        }
+        let value = convert::to_value("flags", flags)?;
+        let set = FlagSet::from_value(value).py()?;
+        Ok(PyFlagSet::wrap(py, set))
+    }
+
+    /// The set as JSON text, unknown fields included.
+    fn to_json(&self) -> String {
+        self.set.to_json()
+    }
+
+    /// The flag documents, in set order.
+    fn flags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &self.set.to_value())
+    }
+
+    /// The flag document with this key, or None.
+    fn get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.set
+            .get(key)
+            .map(|f| convert::to_py(py, &f.to_value()))
+            .transpose()
+    }
+
+    /// The keys, in set order.
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.keys.iter().map(|k| k.bind(py)))
+    }
+
+    fn __len__(&self) -> usize {
+        self.set.len()
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        key.cast::<PyString>()
+            .ok()
+            .and_then(|k| k.to_cow().ok().map(|k| self.set.get(&k).is_some()))
+            .unwrap_or(false)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyFlagSet>()
+            .is_ok_and(|o| o.get().set == self.set)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("FlagSet(<{} flags>)", self.set.len())
+    }
+
+    /// Evaluates one flag with its reason.
+    #[pyo3(signature = (key, ctx=None, kwargs=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        ctx: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let context = convert::context(ctx, kwargs)?;
+        evaluation_dict(py, &self.set.evaluate(key, &context))
+    }
+
+    /// Evaluates every flag: `{key: bool}` in set order.
+    #[pyo3(signature = (ctx=None, kwargs=None))]
+    fn evaluate_all<'py>(
+        &self,
+        py: Python<'py>,
+        ctx: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let context = convert::context(ctx, kwargs)?;
+        let all = self.set.evaluate_all(&context);
+        let dict = PyDict::new(py);
+        for (key, (_, value)) in self.keys.iter().zip(all.iter()) {
+            dict.set_item(key.bind(py), value)?;
+        }
+        Ok(dict)
+    }
+
+    /// Creates a flag (state off, empty scope) with its creation in history.
+    /// Returns the new set and the audit event.
+    #[pyo3(signature = (key, description, actor, at=None))]
+    fn create<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        description: &str,
+        actor: &str,
+        at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
+        if self.set.get(key).is_some() {
+            return Err(error::raise(Error::DuplicateKey {
+                key: key.to_owned(),
+            }));
+        }
+        let change = change(actor, at)?;
+        let (flag, event) = Flag::create(key, description, &change).py()?;
+        let set = self.set.with_flag(flag).py()?;
+        Ok((self.with(py, set)?, event_dict(py, &event)?))
+    }
+
+    /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`).
+    /// Returns the new set and the audit event, or None when nothing changed.
+    #[pyo3(signature = (key, changes, actor, at=None))]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        changes: &Bound<'py, PyAny>,
+        actor: &str,
+        at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<PyFlagSet>, Option<Bound<'py, PyAny>>)> {
+        if !changes.is_instance_of::<PyDict>() {
+            return Err(error::wrong_type("changes", "a dict", changes));
+        }
+        let mut flag = self.flag(key)?;
+        let update = FlagUpdate::from_value(key, &convert::to_value("changes", changes)?).py()?;
+        let change = change(actor, at)?;
+        match flag.apply(update, &change).py()? {
+            Some(event) => {
+                let set = self.set.with_flag(flag).py()?;
+                Ok((self.with(py, set)?, Some(event_dict(py, &event)?)))
+            }
+            None => Ok((self.with(py, self.set.clone())?, None)),
+        }
+    }
+
+    /// The kill switch: `state = off`, `pct = 0`, recorded in history.
+    /// Returns the new set and the audit event.
+    #[pyo3(signature = (key, actor, at=None))]
+    fn kill<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        actor: &str,
+        at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
+        let change = change(actor, at)?;
+        let mut flag = self.flag(key)?;
+        let event = flag.kill(&change);
+        let set = self.set.with_flag(flag).py()?;
+        Ok((self.with(py, set)?, event_dict(py, &event)?))
+    }
+
+    /// Removes a flag. Returns the new set and the deletion's audit event.
+    #[pyo3(signature = (key, actor, at=None))]
+    fn delete<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        actor: &str,
+        at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
+        let change = change(actor, at)?;
+        let flag = self.flag(key)?;
+        let set = self.set.without_flag(key).py()?;
+        Ok((
+            self.with(py, set)?,
+            event_dict(py, &flag.deletion_event(&change))?,
+        ))
+    }
+}
+
+/// `{key: bool}` from a store's evaluations, reusing cached key strings while
+/// the snapshot's keys stay the same.
+pub(crate) fn evaluations_dict<'py>(
+    py: Python<'py>,
+    all: &Evaluations,
+    cache: &mut Vec<(Box<str>, Py<PyString>)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    cache.truncate(all.len());
+    for (i, (key, value)) in all.iter().enumerate() {
+        match cache.get(i) {
+            Some((cached, py_key)) if &**cached == key => dict.set_item(py_key.bind(py), value)?,
+            _ => {
+                let py_key = PyString::intern(py, key);
+                dict.set_item(&py_key, value)?;
+                let entry = (Box::from(key), py_key.unbind());
+                if i < cache.len() {
+                    cache[i] = entry;
+                } else {
+                    cache.push(entry);
+                }
+            }
+        }
+    }
+    Ok(dict)
+}
+
+/// `{key, value, reason, bucket?, killed, variant}`.
+pub(crate) fn evaluation_dict<'py>(
+    py: Python<'py>,
+    eval: &Evaluation,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item(intern!(py, "key"), &eval.key)?;
+    dict.set_item(intern!(py, "value"), eval.value)?;
+    dict.set_item(intern!(py, "reason"), eval.reason.as_str())?;
+    if let Some(bucket) = eval.bucket {
+        dict.set_item(intern!(py, "bucket"), bucket)?;
+    }
+    dict.set_item(intern!(py, "killed"), eval.killed)?;
+    dict.set_item(intern!(py, "variant"), eval.variant())?;
+    Ok(dict)
+}
+
+/// The audit event as the platform audit log's JSON record (camelCase keys).
+fn event_dict<'py>(py: Python<'py>, event: &FlagAuditEvent) -> PyResult<Bound<'py, PyAny>> {
+    let value =
+        serde_json::to_value(event).map_err(|e| error::invalid_argument("event", e.to_string()))?;
+    convert::to_py(py, &value)
+}
+
+/// Who and when; `at` is a `datetime` (its `.timestamp()`), default now.
+fn change(actor: &str, at: Option<&Bound<'_, PyAny>>) -> PyResult<Change> {
+    let when = match at.filter(|a| !a.is_none()) {
+        None => SystemTime::now(),
+        Some(at) => {
+            let Ok(secs) = at
+                .call_method0("timestamp")
+                .and_then(|t| t.extract::<f64>())
+            else {
+                return Err(error::wrong_type("at", "a datetime", at));
+            };
+            let offset = Duration::try_from_secs_f64(secs).map_err(|_| {
+                error::invalid_argument("at", "must be a datetime after 1970-01-01")
+            })?;
+            UNIX_EPOCH + offset
+        }
+    };
+    Change::new(actor, when).py()
+}
+
+/// The rollout bucket (0..=99) of `subject` for the flag `key`.
+#[pyfunction]
+pub(crate) fn bucket(subject: &str, key: &str) -> u8 {
+    dezky_flags::bucket(subject, key)
+}
+
+/// For a proposed flag document and a list of contexts: how many, and which
+/// (positions), the configuration enables. `{total, enabled_count, enabled}`.
+#[pyfunction]
+pub(crate) fn preview_rollout<'py>(
+    py: Python<'py>,
+    flag: &Bound<'py, PyAny>,
+    contexts: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if !flag.is_instance_of::<PyDict>() {
+        return Err(error::wrong_type("flag", "a flag dict", flag));
+    }
+    let flag = Flag::from_value(convert::to_value("flag", flag)?).py()?;
+    let contexts = convert::contexts("contexts", contexts)?;
+    let preview = dezky_flags::preview(&flag, &contexts);
+    let dict = PyDict::new(py);
+    dict.set_item("total", preview.total)?;
+    dict.set_item("enabled_count", preview.enabled_count)?;
+    dict.set_item("enabled", preview.enabled)?;
+    Ok(dict)
+}
+
+/// The OpenFeature resolution reason for a Dezky reason (`"in_rollout"` → `"SPLIT"`).
+#[pyfunction]
+pub(crate) fn openfeature_reason(reason: &str) -> PyResult<&'static str> {
+    Reason::ALL
+        .iter()
+        .find(|r| r.as_str() == reason)
+        .map(|r| r.openfeature_reason())
+        .ok_or_else(|| error::invalid_argument("reason", format!("unknown reason {reason:?}")))
+}
+
+/// Every reason's wire name.
+#[pyfunction]
+pub(crate) fn reasons() -> Vec<&'static str> {
+    Reason::ALL.iter().map(|r| r.as_str()).collect()
+}

@@ -1,0 +1,155 @@
+//! The process-wide tokio runtime owned by this module, and the bridge from
+//! Rust futures to asyncio awaitables.
+//!
+//! tokio does not survive `fork()`: the child inherits the runtime's state but
+//! none of its worker threads, so its first `block_on` or spawned task would
+//! wait forever. The runtime is therefore tagged with the pid that built it and
+//! rebuilt lazily in any other process. `dezky/__init__.py` also registers
+//! [`reset_after_fork`] with `os.register_at_fork(after_in_child=...)`, the
+//! Python-side equivalent of lancedb's `pthread_atfork` child handler, which
+//! keeps this crate free of `unsafe`.
+//!
+//! The runtime lock is only taken while attached to the interpreter (every
+//! accessor takes a `Python` token). `os.fork()` forks while holding the GIL,
+//! so no other thread can hold this lock at the moment of a fork, and the child
+//! never inherits it locked.
+
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+use pyo3::types::PyCFunction;
+use tokio::runtime::{Builder, Runtime};
+
+use crate::error;
+
+struct Owned {
+    pid: u32,
+    runtime: &'static Runtime,
+}
+
+static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
+
+fn lock() -> MutexGuard<'static, Option<Owned>> {
+    RUNTIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The runtime of this process, built on first use (and again after a fork).
+///
+/// Runtimes are leaked on purpose: the one a forked child inherits has no
+/// threads, and dropping it there could block on them.
+pub(crate) fn get(_py: Python<'_>) -> PyResult<&'static Runtime> {
+    let pid = std::process::id();
+    let mut slot = lock();
+    if let Some(owned) = slot.as_ref().filter(|o| o.pid == pid) {
+        return Ok(owned.runtime);
+    }
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(4)
+        .thread_name("dezky-runtime")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            error::invalid_argument("runtime", format!("cannot start the tokio runtime: {e}"))
+        })?;
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    *slot = Some(Owned { pid, runtime });
+    Ok(runtime)
+}
+
+/// Forgets the runtime inherited from the parent; the next use builds a fresh one.
+#[pyfunction]
+pub(crate) fn reset_after_fork(_py: Python<'_>) {
+    let mut slot = lock();
+    if slot.as_ref().is_some_and(|o| o.pid != std::process::id()) {
+        *slot = None;
+    }
+}
+
+/// The pid of the process whose runtime is current, or `None` before first use.
+#[pyfunction]
+pub(crate) fn runtime_pid(_py: Python<'_>) -> Option<u32> {
+    lock().as_ref().map(|o| o.pid)
+}
+
+/// Refuses to block inside the runtime (a callback running on a worker thread
+/// calling a synchronous method would otherwise panic in `block_on`).
+pub(crate) fn ensure_not_in_runtime(what: &str) -> PyResult<()> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(error::invalid_argument(
+            what,
+            "cannot block inside a Dezky callback; use the awaitable variant or schedule it elsewhere",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `fut` to completion on the runtime, detached from the interpreter.
+pub(crate) fn block_on<F, T>(py: Python<'_>, what: &str, fut: F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    ensure_not_in_runtime(what)?;
+    let runtime = get(py)?;
+    Ok(py.detach(|| runtime.block_on(fut)))
+}
+
+/// Completes an asyncio future from the event loop's thread, unless it was cancelled.
+#[pyfunction]
+fn resolve(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if future.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    if ok {
+        future.call_method1("set_result", (value,))?;
+    } else {
+        future.call_method1("set_exception", (value,))?;
+    }
+    Ok(())
+}
+
+/// Spawns `fut` on the runtime and returns an asyncio future of its result,
+/// bound to the running event loop (calling this outside a running loop raises
+/// `RuntimeError`, as `asyncio.get_running_loop()` does).
+pub(crate) fn awaitable<'py, F, T, C>(
+    py: Python<'py>,
+    fut: F,
+    convert: C,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, dezky_flags::Error>> + Send + 'static,
+    T: Send + 'static,
+    C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
+{
+    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let future = event_loop.call_method0("create_future")?;
+    let resolver = wrap_pyfunction!(resolve, py)?;
+    let (event_loop_ref, future_ref, resolver_ref): (Py<PyAny>, Py<PyAny>, Py<PyCFunction>) = (
+        event_loop.unbind(),
+        future.clone().unbind(),
+        resolver.unbind(),
+    );
+    get(py)?.spawn(async move {
+        let result = fut.await;
+        // The interpreter may be shutting down by now; then nobody awaits.
+        Python::try_attach(|py| {
+            let (ok, value) = match result.map_err(|e| error::to_py(py, &e)) {
+                Ok(v) => match convert(py, v) {
+                    Ok(obj) => (true, obj),
+                    Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
+                },
+                Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
+            };
+            // Fails only when the loop is closed, in which case nobody awaits either.
+            let _ = event_loop_ref.bind(py).call_method1(
+                "call_soon_threadsafe",
+                (resolver_ref.bind(py), future_ref.bind(py), ok, value),
+            );
+        });
+    });
+    Ok(future)
+}

@@ -1,0 +1,338 @@
+//! `FlagStore`: the refreshing in-memory snapshot, its background refresher
+//! and change subscriptions.
+//!
+//! Sources: a JSON file ([`FileSource`]) today. The control plane's
+//! `GET /flags` with ETag will come from `dezky-clients` as another
+//! `FlagSource`; it plugs in as one more constructor next to `from_file` /
+//! `connect_file` (see `SourceSpec`), with no change to the rest of this file.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use dezky_flags::{
+    FileSource, FlagSet, FlagStore, RefreshOutcome, RefresherHandle, StoreOptions, StoreStatus,
+    Subscription,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::error::{self, IntoPyResult};
+use crate::flags::{self, PyFlagSet};
+use crate::{convert, runtime};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Where a store's flags come from.
+enum SourceSpec {
+    /// A JSON file holding an array of flags.
+    File(String),
+    // Http { url, token, .. }: the control plane's GET /flags, from dezky-clients.
+}
+
+type Subscriptions = Mutex<HashMap<u64, Subscription>>;
+
+/// An in-memory flag snapshot, refreshed from a source.
+#[pyclass(frozen, name = "FlagStore", module = "dezky._dezky")]
+pub(crate) struct PyFlagStore {
+    inner: FlagStore,
+    /// The background refresher and the pid that started it.
+    refresher: Mutex<Option<(u32, RefresherHandle)>>,
+    subscriptions: Arc<Subscriptions>,
+    next_subscription: AtomicU64,
+    key_cache: Mutex<Vec<(Box<str>, Py<PyString>)>>,
+}
+
+impl PyFlagStore {
+    fn wrap(inner: FlagStore) -> Self {
+        PyFlagStore {
+            inner,
+            refresher: Mutex::new(None),
+            subscriptions: Arc::new(Mutex::new(HashMap::new())),
+            next_subscription: AtomicU64::new(0),
+            key_cache: Mutex::new(Vec::new()),
+        }
+    }
+
+    async fn connect(
+        spec: SourceSpec,
+        options: StoreOptions,
+    ) -> Result<FlagStore, dezky_flags::Error> {
+        match spec {
+            SourceSpec::File(path) => FlagStore::connect(FileSource::new(path), options).await,
+        }
+    }
+}
+
+impl Drop for PyFlagStore {
+    fn drop(&mut self) {
+        forget_if_inherited(&mut lock(&self.refresher));
+    }
+}
+
+/// A refresher started by the parent of a fork belongs to a runtime without
+/// threads in this process: forget it instead of touching that runtime.
+fn forget_if_inherited(slot: &mut Option<(u32, RefresherHandle)>) {
+    if slot
+        .as_ref()
+        .is_some_and(|(pid, _)| *pid != std::process::id())
+        && let Some((_, handle)) = slot.take()
+    {
+        std::mem::forget(handle);
+    }
+}
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        error::invalid_argument(
+            name,
+            format!("must be a finite number of seconds >= 0, got {value}"),
+        )
+    })
+}
+
+fn options(interval: f64, max_backoff: f64, stale_after: f64) -> PyResult<StoreOptions> {
+    Ok(StoreOptions {
+        interval: seconds("interval", interval)?,
+        max_backoff: seconds("max_backoff", max_backoff)?,
+        stale_after: seconds("stale_after", stale_after)?,
+    })
+}
+
+fn outcome_dict<'py>(py: Python<'py>, outcome: &RefreshOutcome) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    match outcome {
+        RefreshOutcome::Unchanged => {
+            dict.set_item("outcome", "unchanged")?;
+            dict.set_item("changed", PyList::empty(py))?;
+        }
+        RefreshOutcome::Updated { changed } => {
+            dict.set_item("outcome", "updated")?;
+            dict.set_item("changed", changed)?;
+        }
+    }
+    Ok(dict.into_any())
+}
+
+fn status_dict<'py>(py: Python<'py>, status: &StoreStatus) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("source", &status.source)?;
+    dict.set_item("flag_count", status.flag_count)?;
+    dict.set_item("age", status.age.as_secs_f64())?;
+    dict.set_item("stale", status.stale)?;
+    dict.set_item("version", &status.version)?;
+    dict.set_item("consecutive_failures", status.consecutive_failures)?;
+    dict.set_item("last_error", &status.last_error)?;
+    dict.set_item("last_error_code", &status.last_error_code)?;
+    Ok(dict)
+}
+
+#[pymethods]
+impl PyFlagStore {
+    /// A store serving a fixed set (empty by default), without source.
+    #[new]
+    #[pyo3(signature = (flags=None))]
+    fn new(flags: Option<&Bound<'_, PyFlagSet>>) -> Self {
+        let set = flags.map_or_else(FlagSet::default, |f| f.get().set.clone());
+        PyFlagStore::wrap(FlagStore::new(set))
+    }
+
+    /// Loads a JSON flag file now (blocking) and refreshes from it later.
+    #[staticmethod]
+    #[pyo3(signature = (path, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    fn from_file(
+        py: Python<'_>,
+        path: &str,
+        interval: f64,
+        max_backoff: f64,
+        stale_after: f64,
+    ) -> PyResult<Self> {
+        let options = options(interval, max_backoff, stale_after)?;
+        let spec = SourceSpec::File(path.to_owned());
+        let store =
+            runtime::block_on(py, "from_file", PyFlagStore::connect(spec, options))?.py()?;
+        Ok(PyFlagStore::wrap(store))
+    }
+
+    /// Awaitable twin of `from_file`.
+    #[staticmethod]
+    #[pyo3(signature = (path, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    fn connect_file<'py>(
+        py: Python<'py>,
+        path: &str,
+        interval: f64,
+        max_backoff: f64,
+        stale_after: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = options(interval, max_backoff, stale_after)?;
+        let spec = SourceSpec::File(path.to_owned());
+        runtime::awaitable(py, PyFlagStore::connect(spec, options), |py, store| {
+            Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
+        })
+    }
+
+    /// The current snapshot.
+    fn flags(&self, py: Python<'_>) -> PyFlagSet {
+        PyFlagSet::wrap(py, self.inner.flags())
+    }
+
+    /// Evaluates one flag of the current snapshot.
+    #[pyo3(signature = (key, ctx=None, kwargs=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        ctx: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let context = convert::context(ctx, kwargs)?;
+        flags::evaluation_dict(py, &self.inner.evaluate(key, &context))
+    }
+
+    /// Evaluates every flag of the current snapshot: `{key: bool}`.
+    #[pyo3(signature = (ctx=None, kwargs=None))]
+    fn evaluate_all<'py>(
+        &self,
+        py: Python<'py>,
+        ctx: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let context = convert::context(ctx, kwargs)?;
+        let all = self.inner.evaluate_all(&context);
+        flags::evaluations_dict(py, &all, &mut lock(&self.key_cache))
+    }
+
+    /// Fetches from the source once (awaitable): `{outcome, changed}`.
+    fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.inner.clone();
+        runtime::awaitable(py, async move { store.refresh().await }, |py, outcome| {
+            outcome_dict(py, &outcome)
+        })
+    }
+
+    /// Synchronous twin of `refresh`, for scripts and notebooks.
+    fn refresh_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.inner.clone();
+        let outcome =
+            runtime::block_on(py, "refresh_sync", async move { store.refresh().await })?.py()?;
+        outcome_dict(py, &outcome)
+    }
+
+    /// Starts the background refresher (no-op when already running).
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        let mut slot = lock(&self.refresher);
+        forget_if_inherited(&mut slot);
+        if slot
+            .as_ref()
+            .is_some_and(|(_, handle)| !handle.is_finished())
+        {
+            return Ok(());
+        }
+        let runtime = runtime::get(py)?;
+        let handle = self.inner.spawn_refresher_on(runtime.handle()).py()?;
+        *slot = Some((std::process::id(), handle));
+        Ok(())
+    }
+
+    /// Stops the background refresher (no-op when not running).
+    fn stop(&self) {
+        let mut slot = lock(&self.refresher);
+        forget_if_inherited(&mut slot);
+        slot.take();
+    }
+
+    /// Whether the background refresher runs.
+    #[getter]
+    fn running(&self) -> bool {
+        let slot = lock(&self.refresher);
+        slot.as_ref()
+            .is_some_and(|(pid, handle)| *pid == std::process::id() && !handle.is_finished())
+    }
+
+    /// The store's health: `{source, flag_count, age, stale, version,
+    /// consecutive_failures, last_error, last_error_code}` (`age` in seconds).
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        status_dict(py, &self.inner.status())
+    }
+
+    /// Swaps in a new set now and notifies subscribers. Returns the changed keys.
+    fn replace(&self, py: Python<'_>, flags: &Bound<'_, PyFlagSet>) -> Vec<String> {
+        let set = flags.get().set.clone();
+        let store = self.inner.clone();
+        // Listeners may run other threads' Python code; do not hold the GIL meanwhile.
+        py.detach(move || store.replace(set))
+    }
+
+    /// Calls `callback(changed_keys)` after every swap that changes a flag,
+    /// from the refreshing thread. Returns a handle whose `unsubscribe()` ends it.
+    fn on_change(&self, callback: &Bound<'_, PyAny>) -> PyResult<PySubscription> {
+        if !callback.is_callable() {
+            return Err(error::wrong_type("callback", "a callable", callback));
+        }
+        let callback: Py<PyAny> = callback.clone().unbind();
+        let subscription = self.inner.subscribe(move |changed: &[String]| {
+            Python::try_attach(|py| {
+                let callback = callback.bind(py);
+                if let Err(e) = callback.call1((changed.to_vec(),)) {
+                    e.write_unraisable(py, Some(callback));
+                }
+            });
+        });
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
+        lock(&self.subscriptions).insert(id, subscription);
+        Ok(PySubscription {
+            subscriptions: Arc::downgrade(&self.subscriptions),
+            id,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        let status = self.inner.status();
+        format!(
+            "FlagStore(source={:?}, flags={})",
+            status.source.unwrap_or_default(),
+            status.flag_count
+        )
+    }
+}
+
+/// A flag-change subscription; lives until `unsubscribe()` or the store goes.
+#[pyclass(frozen, name = "Subscription", module = "dezky._dezky")]
+pub(crate) struct PySubscription {
+    subscriptions: Weak<Subscriptions>,
+    id: u64,
+}
+
+#[pymethods]
+impl PySubscription {
+    /// Ends the subscription (idempotent).
+    fn unsubscribe(&self) {
+        if let Some(subscriptions) = self.subscriptions.upgrade() {
+            let removed = lock(&subscriptions).remove(&self.id);
+            drop(removed);
+        }
+    }
+
+    /// Whether the callback is still registered.
+    #[getter]
+    fn active(&self) -> bool {
+        self.subscriptions
+            .upgrade()
+            .is_some_and(|s| lock(&s).contains_key(&self.id))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.unsubscribe();
+        false
+    }
+}
