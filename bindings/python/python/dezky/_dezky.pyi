@@ -6,6 +6,18 @@ from types import TracebackType
 from typing import Any, final
 
 __version__: str
+__all__ = [
+    "FlagSet",
+    "FlagStore",
+    "Subscription",
+    "bucket",
+    "preview_rollout",
+    "openfeature_reason",
+    "reasons",
+    "reset_after_fork",
+    "runtime_pid",
+    "__version__",
+]
 
 @final
 class FlagSet:
@@ -19,8 +31,8 @@ class FlagSet:
     def get(self, key: str) -> dict[str, Any] | None: ...
     def keys(self) -> list[str]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, key: object) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def evaluate(
         self,
         key: str,

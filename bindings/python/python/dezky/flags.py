@@ -7,6 +7,7 @@ history and audit events all happen in the Rust core (``dezky-flags``).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -193,7 +194,7 @@ class FlagStore:
     @_guard
     def from_file(
         cls,
-        path: str,
+        path: str | os.PathLike[str],
         *,
         interval: float = 30.0,
         max_backoff: float = 300.0,
@@ -203,20 +204,20 @@ class FlagStore:
 
         Times are in seconds. Call ``start()`` to refresh in the background.
         """
-        return cls._wrap(_dezky.FlagStore.from_file(str(path), interval, max_backoff, stale_after))
+        return cls._wrap(_dezky.FlagStore.from_file(os.fspath(path), interval, max_backoff, stale_after))
 
     @classmethod
     @_guard
     async def connect_file(
         cls,
-        path: str,
+        path: str | os.PathLike[str],
         *,
         interval: float = 30.0,
         max_backoff: float = 300.0,
         stale_after: float = 120.0,
     ) -> FlagStore:
         """Awaitable twin of :meth:`from_file`."""
-        return cls._wrap(await _dezky.FlagStore.connect_file(str(path), interval, max_backoff, stale_after))
+        return cls._wrap(await _dezky.FlagStore.connect_file(os.fspath(path), interval, max_backoff, stale_after))
 
     def flags(self) -> FlagSet:
         """The current snapshot."""
