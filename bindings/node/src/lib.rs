@@ -1,1 +1,23 @@
-//! Placeholder.
+//! Node.js binding of the Dezky SDK (npm package `@dezky/sdk`).
+//!
+//! Conversion and error mapping only: every rule of flag evaluation lives in
+//! `dezky-flags`. Inputs arrive as JS values and are read through
+//! `serde_json::Value` so that the core's errors name the offending field;
+//! every error reaches JavaScript with the core's stable `code` (see `error.rs`).
+//!
+//! The TypeScript definitions (`index.d.ts`) are generated from the `///` docs
+//! here by `napi build --dts`.
+
+// napi-rs' `#[napi]` macros expand to `unsafe` FFI glue (module registration,
+// `napi_value` conversions). The crate itself writes no unsafe code; the
+// workspace-wide `deny` is relaxed only so that the generated glue compiles.
+#![allow(unsafe_code)]
+
+mod convert;
+mod error;
+mod flags;
+mod store;
+mod types;
+
+pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
+pub use store::{ChangeSubscription, FlagStore};

@@ -1,0 +1,37 @@
+// Public types: the generated declarations of the native module (../index.d.ts,
+// written by `napi build --dts` from the Rust docs) plus the hand-written layer.
+export * from '../index'
+
+/** The stable error codes, one per variant of the core's error type. */
+export declare const ErrorCode: {
+  readonly INVALID_FLAG: 'DEZKY_INVALID_FLAG'
+  readonly MALFORMED_JSON: 'DEZKY_MALFORMED_JSON'
+  readonly DUPLICATE_FLAG: 'DEZKY_DUPLICATE_FLAG'
+  readonly INVALID_CONTEXT: 'DEZKY_INVALID_CONTEXT'
+  readonly FLAG_NOT_FOUND: 'DEZKY_FLAG_NOT_FOUND'
+  readonly INVALID_ARGUMENT: 'DEZKY_INVALID_ARGUMENT'
+  readonly FLAG_SOURCE: 'DEZKY_FLAG_SOURCE'
+}
+
+export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/**
+ * Every error thrown (or rejected with) by the SDK. `code` is stable; the other
+ * fields are set when they apply.
+ */
+export declare class DezkyError extends Error {
+  constructor(code: DezkyErrorCode, message: string, details?: Record<string, unknown>)
+  readonly name: 'DezkyError'
+  readonly code: DezkyErrorCode
+  /** The flag concerned (`DEZKY_INVALID_FLAG`, `DEZKY_DUPLICATE_FLAG`, `DEZKY_FLAG_NOT_FOUND`). */
+  readonly flag?: string
+  /** The offending field, as a path (`pct`, `scope.plans[2]`, `tenantId`, `[4].plan`). */
+  readonly field?: string
+  /** The offending argument (`DEZKY_INVALID_ARGUMENT`). */
+  readonly argument?: string
+  /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`; 0 when unknown). */
+  readonly line?: number
+  readonly column?: number
+  /** The failing source (`DEZKY_FLAG_SOURCE`). */
+  readonly source?: string
+}

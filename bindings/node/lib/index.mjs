@@ -1,0 +1,19 @@
+// The public ES module entry point. It loads the CommonJS entry, so ESM and
+// CommonJS users share one native module and one DezkyError class.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const sdk = require('./index.cjs')
+
+export const {
+  FlagSet,
+  FlagStore,
+  ChangeSubscription,
+  bucket,
+  previewRollout,
+  killSwitch,
+  openFeatureReason,
+  DezkyError,
+  ErrorCode,
+} = sdk
+export default sdk

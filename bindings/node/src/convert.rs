@@ -1,0 +1,161 @@
+//! Reading JavaScript arguments. Arguments arrive as `Unknown` and are checked
+//! here, so that a wrong type or a missing argument becomes a `DezkyError`
+//! naming the argument rather than napi's generic `InvalidArg`.
+
+use dezky_flags::{Error as CoreError, EvaluationContext};
+use napi::bindgen_prelude::{ClassInstance, Either, JsValue, Unknown};
+use napi::{Env, ValueType};
+use serde_json::Value;
+
+use crate::error::invalid_argument;
+
+type Result<T> = std::result::Result<T, CoreError>;
+
+/// The JS type name used in messages (`number`, `array`, `null`, ...).
+fn js_type(value: &Unknown<'_>) -> &'static str {
+    match value.get_type() {
+        Ok(ValueType::Undefined) => "undefined",
+        Ok(ValueType::Null) => "null",
+        Ok(ValueType::Boolean) => "boolean",
+        Ok(ValueType::Number) => "number",
+        Ok(ValueType::String) => "string",
+        Ok(ValueType::Symbol) => "symbol",
+        Ok(ValueType::Object) if value.is_array().unwrap_or(false) => "array",
+        Ok(ValueType::Object) => "object",
+        Ok(ValueType::Function) => "function",
+        Ok(ValueType::BigInt) => "bigint",
+        _ => "an unsupported value",
+    }
+}
+
+/// Whether the argument was left out (`undefined`).
+pub(crate) fn is_missing(value: &Unknown<'_>) -> bool {
+    matches!(value.get_type(), Ok(ValueType::Undefined))
+}
+
+/// A required string argument.
+pub(crate) fn string(value: &Unknown<'_>, name: &str) -> Result<String> {
+    match value.get_type() {
+        Ok(ValueType::String) => value
+            .coerce_to_string()
+            .and_then(|s| s.into_utf8())
+            .and_then(|s| s.into_owned())
+            .map_err(|e| invalid_argument(name, e.reason)),
+        Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
+        _ => Err(invalid_argument(
+            name,
+            format!("must be a string, got {}", js_type(value)),
+        )),
+    }
+}
+
+/// Any JSON-compatible JS value, as `serde_json::Value` (`undefined` properties read as `null`).
+pub(crate) fn json(env: &Env, value: &Unknown<'_>, name: &str) -> Result<Value> {
+    env.from_js_value::<Value, _>(*value)
+        .map_err(|e| invalid_argument(name, format!("is not JSON-compatible: {}", e.reason)))
+}
+
+/// An evaluation context, given as a plain object with the control plane's names.
+pub(crate) fn context(env: &Env, value: &Unknown<'_>) -> Result<EvaluationContext> {
+    if is_missing(value) {
+        return Err(CoreError::InvalidContext {
+            field: String::new(),
+            reason: "is required (pass {} for an empty context)".into(),
+        });
+    }
+    match value.get_type() {
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => {}
+        _ => {
+            return Err(CoreError::InvalidContext {
+                field: String::new(),
+                reason: format!("must be an object, got {}", js_type(value)),
+            });
+        }
+    }
+    let json = env
+        .from_js_value::<Value, _>(*value)
+        .map_err(|e| CoreError::InvalidContext {
+            field: String::new(),
+            reason: format!("is not JSON-compatible: {}", e.reason),
+        })?;
+    EvaluationContext::from_value(&json)
+}
+
+/// A list of evaluation contexts; errors name the position (`[4].plan`).
+pub(crate) fn contexts(
+    env: &Env,
+    value: &Unknown<'_>,
+    name: &str,
+) -> Result<Vec<EvaluationContext>> {
+    if !value.is_array().unwrap_or(false) {
+        return Err(invalid_argument(
+            name,
+            format!("must be an array of contexts, got {}", js_type(value)),
+        ));
+    }
+    let Value::Array(items) = json(env, value, name)? else {
+        return Err(invalid_argument(name, "must be an array of contexts"));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            EvaluationContext::from_value(item).map_err(|e| match e {
+                CoreError::InvalidContext { field, reason } if field.is_empty() => {
+                    CoreError::InvalidContext {
+                        field: format!("[{i}]"),
+                        reason,
+                    }
+                }
+                CoreError::InvalidContext { field, reason } => CoreError::InvalidContext {
+                    field: format!("[{i}].{field}"),
+                    reason,
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// A flag set given as a `FlagSet`, a JSON array of flag documents, or its JSON text.
+pub(crate) fn flag_set(
+    env: &Env,
+    value: Either<ClassInstance<'_, crate::flags::FlagSet>, Unknown<'_>>,
+    name: &str,
+) -> Result<dezky_flags::FlagSet> {
+    match value {
+        Either::A(set) => Ok(set.inner.clone()),
+        Either::B(value) => match value.get_type() {
+            Ok(ValueType::String) => dezky_flags::FlagSet::from_json(&string(&value, name)?),
+            Ok(ValueType::Object) if value.is_array().unwrap_or(false) => {
+                dezky_flags::FlagSet::from_value(json(env, &value, name)?)
+            }
+            Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
+            _ => Err(invalid_argument(
+                name,
+                format!(
+                    "must be a FlagSet, an array of flag documents or JSON text, got {}",
+                    js_type(&value)
+                ),
+            )),
+        },
+    }
+}
+
+/// One flag document, given as an object or its JSON text.
+pub(crate) fn flag(env: &Env, value: &Unknown<'_>, name: &str) -> Result<dezky_flags::Flag> {
+    match value.get_type() {
+        Ok(ValueType::String) => dezky_flags::Flag::from_json(&string(value, name)?),
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => {
+            dezky_flags::Flag::from_value(json(env, value, name)?)
+        }
+        Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
+        _ => Err(invalid_argument(
+            name,
+            format!(
+                "must be a flag document or its JSON text, got {}",
+                js_type(value)
+            ),
+        )),
+    }
+}

@@ -1,0 +1,358 @@
+//! `FlagSet`, the free functions (`bucket`, `previewRollout`, `killSwitch`) and
+//! flag changes. Conversion only: every rule lives in `dezky-flags`.
+
+use std::ffi::CString;
+use std::sync::Arc;
+
+use dezky_flags::{Change, Evaluations, Flag, FlagAuditEvent, FlagUpdate};
+use napi::Env;
+use napi::bindgen_prelude::{
+    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Object, Unknown,
+};
+use napi_derive::napi;
+
+use crate::convert;
+use crate::error::IntoJs;
+use crate::types::{Evaluation, RolloutPreview};
+
+/// A validated, compiled, immutable set of flags. Build it with
+/// `FlagSet.fromJson` or `FlagSet.fromFlags`; changes return a new set.
+#[napi]
+pub struct FlagSet {
+    pub(crate) inner: dezky_flags::FlagSet,
+    /// The keys as C strings, in flag order, made once so that `evaluateAll`
+    /// sets its properties without allocating a key per call.
+    keys: Arc<[CString]>,
+}
+
+impl FlagSet {
+    pub(crate) fn new(inner: dezky_flags::FlagSet) -> Self {
+        // Valid keys are lowercase snake_case, so they never hold a NUL byte.
+        let keys = inner.keys().filter_map(|k| CString::new(k).ok()).collect();
+        FlagSet { inner, keys }
+    }
+}
+
+#[napi]
+impl FlagSet {
+    /// Parses a JSON array of flag documents (the body of the control plane's `GET /flags`).
+    /// Throws `DEZKY_MALFORMED_JSON`, `DEZKY_INVALID_FLAG` or `DEZKY_DUPLICATE_FLAG`.
+    #[napi(factory, ts_args_type = "text: string")]
+    pub fn from_json(env: Env, text: Unknown<'_>) -> napi::Result<FlagSet> {
+        let text = convert::string(&text, "text").js(&env)?;
+        dezky_flags::FlagSet::from_json(&text)
+            .map(FlagSet::new)
+            .js(&env)
+    }
+
+    /// Builds a set from an array of flag documents, validating each.
+    #[napi(factory, ts_args_type = "flags: FlagDocument[]")]
+    pub fn from_flags(env: Env, flags: Unknown<'_>) -> napi::Result<FlagSet> {
+        let set = if flags.is_array().unwrap_or(false) {
+            convert::json(&env, &flags, "flags").and_then(dezky_flags::FlagSet::from_value)
+        } else if convert::is_missing(&flags) {
+            Err(crate::error::invalid_argument("flags", "is required"))
+        } else {
+            Err(crate::error::invalid_argument(
+                "flags",
+                "must be an array of flag documents",
+            ))
+        };
+        set.map(FlagSet::new).js(&env)
+    }
+
+    /// The set as JSON text, unknown fields included.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The flag documents, in the order they were given.
+    #[napi(ts_return_type = "FlagDocument[]")]
+    pub fn flags<'e>(&self, env: &'e Env) -> napi::Result<Unknown<'e>> {
+        env.to_js_value(&self.inner.to_value())
+    }
+
+    /// The document of the flag `key`, or `null` if the set has none.
+    #[napi(ts_args_type = "key: string", ts_return_type = "FlagDocument | null")]
+    pub fn get<'e>(&self, env: &'e Env, key: Unknown<'_>) -> napi::Result<Option<Unknown<'e>>> {
+        let key = convert::string(&key, "key").js(env)?;
+        self.inner
+            .get(&key)
+            .map(|f| env.to_js_value(&f.to_value()))
+            .transpose()
+    }
+
+    /// The keys, in flag order.
+    #[napi]
+    pub fn keys(&self) -> Vec<String> {
+        self.inner.keys().map(str::to_owned).collect()
+    }
+
+    /// How many flags the set holds.
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        self.inner.len() as u32
+    }
+
+    /// Evaluates one flag, with the reason. An unknown key evaluates to `false`
+    /// with reason `flag_not_found` (not an error).
+    #[napi(ts_args_type = "key: string, context: EvaluationContext")]
+    pub fn evaluate(
+        &self,
+        env: Env,
+        key: Unknown<'_>,
+        context: Unknown<'_>,
+    ) -> napi::Result<Evaluation> {
+        let key = convert::string(&key, "key").js(&env)?;
+        let context = convert::context(&env, &context).js(&env)?;
+        Ok(self.inner.evaluate(&key, &context).into())
+    }
+
+    /// Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path.
+    #[napi(
+        ts_args_type = "context: EvaluationContext",
+        ts_return_type = "Record<string, boolean>"
+    )]
+    pub fn evaluate_all<'e>(&self, env: &'e Env, context: Unknown<'_>) -> napi::Result<Object<'e>> {
+        let context = convert::context(env, &context).js(env)?;
+        evaluations_object(env, &self.keys, &self.inner.evaluate_all(&context))
+    }
+
+    /// Evaluates every flag with its reason, in flag order.
+    #[napi(ts_args_type = "context: EvaluationContext")]
+    pub fn evaluate_all_detailed(
+        &self,
+        env: Env,
+        context: Unknown<'_>,
+    ) -> napi::Result<Vec<Evaluation>> {
+        let context = convert::context(&env, &context).js(&env)?;
+        Ok(self
+            .inner
+            .evaluate_all_detailed(&context)
+            .into_iter()
+            .map(Evaluation::from)
+            .collect())
+    }
+
+    /// The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
+    /// it in history (even when the flag was already off: the action itself is audited).
+    /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key, `DEZKY_INVALID_ARGUMENT` for a blank actor.
+    #[napi(
+        ts_args_type = "key: string, actor: string",
+        ts_return_type = "FlagChange"
+    )]
+    pub fn kill<'e>(
+        &self,
+        env: &'e Env,
+        key: Unknown<'_>,
+        actor: Unknown<'_>,
+    ) -> napi::Result<Object<'e>> {
+        let key = convert::string(&key, "key").js(env)?;
+        let change = actor_change(env, &actor)?;
+        kill(&self.inner, &key, &change).js(env)?.into_js(env)
+    }
+
+    /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`) to flag `key`.
+    /// `audit` is `null` and nothing is recorded when the update changes nothing.
+    #[napi(
+        ts_args_type = "key: string, update: FlagUpdate, actor: string",
+        ts_return_type = "FlagChange"
+    )]
+    pub fn update<'e>(
+        &self,
+        env: &'e Env,
+        key: Unknown<'_>,
+        update: Unknown<'_>,
+        actor: Unknown<'_>,
+    ) -> napi::Result<Object<'e>> {
+        let key = convert::string(&key, "key").js(env)?;
+        let update = if convert::is_missing(&update) {
+            Err(crate::error::invalid_argument("update", "is required"))
+        } else {
+            convert::json(env, &update, "update")
+        }
+        .js(env)?;
+        let change = actor_change(env, &actor)?;
+        let result = (|| {
+            let update = FlagUpdate::from_value(&key, &update)?;
+            let mut flag = existing(&self.inner, &key)?;
+            let event = flag.apply(update, &change)?;
+            Ok(Changed {
+                flags: self.inner.with_flag(flag.clone())?,
+                flag: Some(flag),
+                audit: event,
+            })
+        })();
+        result.js(env)?.into_js(env)
+    }
+
+    /// Creates flag `key` in state `off`, with its creation in history.
+    /// Throws `DEZKY_DUPLICATE_FLAG` if the set already holds it.
+    #[napi(
+        ts_args_type = "key: string, description: string, actor: string",
+        ts_return_type = "FlagChange"
+    )]
+    pub fn create<'e>(
+        &self,
+        env: &'e Env,
+        key: Unknown<'_>,
+        description: Unknown<'_>,
+        actor: Unknown<'_>,
+    ) -> napi::Result<Object<'e>> {
+        let key = convert::string(&key, "key").js(env)?;
+        let description = if convert::is_missing(&description) {
+            String::new()
+        } else {
+            convert::string(&description, "description").js(env)?
+        };
+        let change = actor_change(env, &actor)?;
+        let result = (|| {
+            if self.inner.get(&key).is_some() {
+                return Err(dezky_flags::Error::DuplicateKey { key: key.clone() });
+            }
+            let (flag, event) = Flag::create(&key, &description, &change)?;
+            Ok(Changed {
+                flags: self.inner.with_flag(flag.clone())?,
+                flag: Some(flag),
+                audit: Some(event),
+            })
+        })();
+        result.js(env)?.into_js(env)
+    }
+
+    /// Removes flag `key`; `flag` is `null` and the audit event records the deletion.
+    #[napi(
+        ts_args_type = "key: string, actor: string",
+        ts_return_type = "FlagChange"
+    )]
+    pub fn remove<'e>(
+        &self,
+        env: &'e Env,
+        key: Unknown<'_>,
+        actor: Unknown<'_>,
+    ) -> napi::Result<Object<'e>> {
+        let key = convert::string(&key, "key").js(env)?;
+        let change = actor_change(env, &actor)?;
+        let result = (|| {
+            let flag = existing(&self.inner, &key)?;
+            Ok(Changed {
+                flags: self.inner.without_flag(&key)?,
+                flag: None,
+                audit: Some(flag.deletion_event(&change)),
+            })
+        })();
+        result.js(env)?.into_js(env)
+    }
+}
+
+/// Builds `{key: boolean}` directly (no JSON on the way).
+pub(crate) fn evaluations_object<'e>(
+    env: &'e Env,
+    keys: &[CString],
+    evaluations: &Evaluations,
+) -> napi::Result<Object<'e>> {
+    let mut object = Object::new(env)?;
+    for (key, (_, value)) in keys.iter().zip(evaluations.iter()) {
+        object.set_c_named_property(key, value)?;
+    }
+    Ok(object)
+}
+
+fn actor_change(env: &Env, actor: &Unknown<'_>) -> napi::Result<Change> {
+    let actor = convert::string(actor, "actor").js(env)?;
+    Change::now(actor).js(env)
+}
+
+fn existing(set: &dezky_flags::FlagSet, key: &str) -> dezky_flags::Result<Flag> {
+    set.get(key)
+        .cloned()
+        .ok_or_else(|| dezky_flags::Error::FlagNotFound {
+            key: key.to_owned(),
+        })
+}
+
+fn kill(set: &dezky_flags::FlagSet, key: &str, change: &Change) -> dezky_flags::Result<Changed> {
+    let mut flag = existing(set, key)?;
+    let event = flag.kill(change);
+    Ok(Changed {
+        flags: set.with_flag(flag.clone())?,
+        flag: Some(flag),
+        audit: Some(event),
+    })
+}
+
+/// A change applied to a set, before conversion to a `FlagChange` object.
+struct Changed {
+    flags: dezky_flags::FlagSet,
+    flag: Option<Flag>,
+    audit: Option<FlagAuditEvent>,
+}
+
+impl Changed {
+    fn into_js(self, env: &Env) -> napi::Result<Object<'_>> {
+        let mut object = Object::new(env)?;
+        object.set_named_property("flags", FlagSet::new(self.flags).into_instance(env)?)?;
+        match self.flag {
+            Some(flag) => object.set_named_property("flag", env.to_js_value(&flag.to_value())?)?,
+            None => object.set_named_property("flag", Null)?,
+        }
+        match self.audit {
+            Some(event) => object.set_named_property("audit", env.to_js_value(&event)?)?,
+            None => object.set_named_property("audit", Null)?,
+        }
+        Ok(object)
+    }
+}
+
+/// The rollout bucket (0..=99) of `subject` for flag `key`:
+/// `u32_be(SHA-256(subject + ":" + key)[0..4]) % 100`.
+#[napi(ts_args_type = "subject: string, key: string")]
+pub fn bucket(env: Env, subject: Unknown<'_>, key: Unknown<'_>) -> napi::Result<u32> {
+    let subject = convert::string(&subject, "subject").js(&env)?;
+    let key = convert::string(&key, "key").js(&env)?;
+    Ok(u32::from(dezky_flags::bucket(&subject, &key)))
+}
+
+/// Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
+/// the same rules and buckets as evaluation, no sampling.
+#[napi(ts_args_type = "flag: FlagDocument | string, contexts: EvaluationContext[]")]
+pub fn preview_rollout(
+    env: Env,
+    flag: Unknown<'_>,
+    contexts: Unknown<'_>,
+) -> napi::Result<RolloutPreview> {
+    let flag = convert::flag(&env, &flag, "flag").js(&env)?;
+    let contexts = convert::contexts(&env, &contexts, "contexts").js(&env)?;
+    Ok(dezky_flags::preview(&flag, &contexts).into())
+}
+
+/// The kill switch on a flag set given as a `FlagSet`, an array of flag documents
+/// or their JSON text: returns the new set, the killed flag and the audit event.
+#[napi(
+    ts_args_type = "flags: FlagSet | FlagDocument[] | string, key: string, actor: string",
+    ts_return_type = "FlagChange"
+)]
+pub fn kill_switch<'e>(
+    env: &'e Env,
+    flags: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
+    key: Unknown<'_>,
+    actor: Unknown<'_>,
+) -> napi::Result<Object<'e>> {
+    let set = convert::flag_set(env, flags, "flags").js(env)?;
+    let key = convert::string(&key, "key").js(env)?;
+    let change = actor_change(env, &actor)?;
+    kill(&set, &key, &change).js(env)?.into_js(env)
+}
+
+/// The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...).
+#[napi(ts_args_type = "reason: Reason", ts_return_type = "string")]
+pub fn open_feature_reason(env: Env, reason: Unknown<'_>) -> napi::Result<&'static str> {
+    let name = convert::string(&reason, "reason").js(&env)?;
+    dezky_flags::Reason::ALL
+        .into_iter()
+        .find(|r| r.as_str() == name)
+        .map(dezky_flags::Reason::openfeature_reason)
+        .ok_or_else(|| crate::error::invalid_argument("reason", format!("unknown reason {name:?}")))
+        .js(&env)
+}
