@@ -68,8 +68,11 @@ test('a context attribute of the wrong type is INVALID_CONTEXT', async () => {
 })
 
 test('store changes emit PROVIDER_CONFIGURATION_CHANGED with flagsChanged', async () => {
-  const event = new Promise((resolve) => {
+  // Notifications do not keep the process alive, so the timeout also holds the event loop open.
+  const event = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no PROVIDER_CONFIGURATION_CHANGED event')), 5000)
     const handler = (details) => {
+      clearTimeout(timer)
       client.removeHandler(ProviderEvents.ConfigurationChanged, handler)
       resolve(details)
     }

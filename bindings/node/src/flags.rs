@@ -7,7 +7,7 @@ use std::sync::Arc;
 use dezky_flags::{Change, Evaluations, Flag, FlagAuditEvent, FlagUpdate};
 use napi::Env;
 use napi::bindgen_prelude::{
-    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Object, Unknown,
+    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object, Unknown,
 };
 use napi_derive::napi;
 

@@ -1,11 +1,14 @@
 import { FlagSet, FlagStore } from '@dezky/sdk'
 
+// The example's flags, bundled into the server at build time.
+import bundledFlags from '../../flags/flags.json'
+
 let store: Promise<FlagStore> | undefined
 
 /**
  * The process-wide flag store. With DEZKY_FLAGS_FILE set, flags are loaded from
- * that file and refreshed in the background; otherwise the example's bundled
- * flags are served as a fixed set.
+ * that file and refreshed in the background; otherwise the bundled flags are
+ * served as a fixed set.
  */
 export function useFlagStore(): Promise<FlagStore> {
   store ??= (async () => {
@@ -15,8 +18,7 @@ export function useFlagStore(): Promise<FlagStore> {
       fromFile.start()
       return fromFile
     }
-    const text = await useStorage('assets:flags').getItemRaw('flags.json')
-    return new FlagStore(FlagSet.fromJson(Buffer.from(text).toString('utf8')))
+    return new FlagStore(FlagSet.fromFlags(bundledFlags))
   })()
   return store
 }
