@@ -5,6 +5,7 @@
 //! the same error for the same input.
 
 use dezky_flags::{Error, EvaluationContext};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
@@ -179,17 +180,47 @@ fn from_dict(name: &str, obj: &Bound<'_, PyAny>) -> Result<EvaluationContext, Co
     let Ok(dict) = obj.cast::<PyDict>() else {
         return Err(error::wrong_type(name, "a context dict", obj).into());
     };
+    let py = obj.py();
     let mut out = EvaluationContext::default();
-    for (k, v) in dict.iter() {
-        let Ok(key) = k.cast::<PyString>() else {
-            return Err(error::wrong_type(name, "a dict with str keys", &k).into());
+    // Look the known keys up (their hashes are cached on the interned names)
+    // instead of extracting every key; a dict with other keys has more entries
+    // than were found, and goes to the core for its error.
+    let mut found = 0;
+    let fields = [
+        (intern!(py, "tenantId"), &mut out.tenant_id),
+        (intern!(py, "tenantSlug"), &mut out.tenant_slug),
+        (intern!(py, "plan"), &mut out.plan),
+        (intern!(py, "partnerSlug"), &mut out.partner_slug),
+        (intern!(py, "environment"), &mut out.environment),
+        (intern!(py, "userId"), &mut out.user_id),
+    ];
+    let mut fast = true;
+    for (key, slot) in fields {
+        let Some(value) = dict.get_item(key)? else {
+            continue;
         };
-        if !set_field(&mut out, &key.to_cow()?, &v)? {
-            let value = to_value(name, obj)?;
-            return EvaluationContext::from_value(&value).map_err(ContextError::Core);
+        found += 1;
+        if value.is_none() {
+            continue;
+        }
+        match value.cast::<PyString>() {
+            Ok(text) => *slot = Some(text.to_cow()?.into_owned()),
+            Err(_) => {
+                fast = false;
+                break;
+            }
         }
     }
-    Ok(out)
+    if fast && found == dict.len() {
+        return Ok(out);
+    }
+    for k in dict.keys() {
+        if !k.is_instance_of::<PyString>() {
+            return Err(error::wrong_type(name, "a dict with str keys", &k).into());
+        }
+    }
+    let value = to_value(name, obj)?;
+    EvaluationContext::from_value(&value).map_err(ContextError::Core)
 }
 
 /// Builds a context from an optional dict (camelCase control-plane keys) and

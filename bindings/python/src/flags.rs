@@ -16,22 +16,54 @@ use crate::error::{self, IntoPyResult};
 #[pyclass(frozen, name = "FlagSet", module = "dezky._dezky")]
 pub(crate) struct PyFlagSet {
     pub(crate) set: FlagSet,
-    /// The keys as Python strings, in flag order, so `evaluate_all` does not
-    /// allocate one per flag and call.
+    /// The keys as Python strings, in flag order.
     keys: Vec<Py<PyString>>,
+    /// `{key: False}` for every flag: `evaluate_all` copies it (a memcpy of the
+    /// hash table) and sets only the enabled keys.
+    template: Py<PyDict>,
 }
 
 impl PyFlagSet {
-    pub(crate) fn wrap(py: Python<'_>, set: FlagSet) -> Self {
-        let keys = set
+    pub(crate) fn wrap(py: Python<'_>, set: FlagSet) -> PyResult<Self> {
+        let keys: Vec<Py<PyString>> = set
             .keys()
             .map(|k| PyString::intern(py, k).unbind())
             .collect();
-        PyFlagSet { set, keys }
+        let template = PyDict::new(py);
+        for key in &keys {
+            template.set_item(key.bind(py), false)?;
+        }
+        Ok(PyFlagSet {
+            set,
+            keys,
+            template: template.unbind(),
+        })
+    }
+
+    /// Whether `all` was evaluated on this very set (same snapshot, not just equal).
+    pub(crate) fn is_set_of(&self, all: &Evaluations) -> bool {
+        let other = all.flag_set().flags();
+        let mine = self.set.flags();
+        std::ptr::eq(mine.as_ptr(), other.as_ptr()) && mine.len() == other.len()
+    }
+
+    /// `{key: bool}` in set order, for evaluations of this set.
+    pub(crate) fn evaluations_dict<'py>(
+        &self,
+        py: Python<'py>,
+        all: &Evaluations,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = self.template.bind(py).copy()?;
+        for (key, (_, value)) in self.keys.iter().zip(all.iter()) {
+            if value {
+                dict.set_item(key.bind(py), true)?;
+            }
+        }
+        Ok(dict)
     }
 
     fn with(&self, py: Python<'_>, set: FlagSet) -> PyResult<Py<PyFlagSet>> {
-        Py::new(py, PyFlagSet::wrap(py, set))
+        Py::new(py, PyFlagSet::wrap(py, set)?)
     }
 
     fn flag(&self, key: &str) -> PyResult<Flag> {
@@ -47,7 +79,7 @@ impl PyFlagSet {
 impl PyFlagSet {
     /// An empty set.
     #[new]
-    fn new(py: Python<'_>) -> Self {
+    fn new(py: Python<'_>) -> PyResult<Self> {
         PyFlagSet::wrap(py, FlagSet::default())
     }
 
@@ -55,7 +87,7 @@ impl PyFlagSet {
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
         let set = FlagSet::from_json(text).py()?;
-        Ok(PyFlagSet::wrap(py, set))
+        PyFlagSet::wrap(py, set)
     }
 
     /// Builds a set from a list of flag documents (dicts).
@@ -66,7 +98,7 @@ impl PyFlagSet {
         }
         let value = convert::to_value("flags", flags)?;
         let set = FlagSet::from_value(value).py()?;
-        Ok(PyFlagSet::wrap(py, set))
+        PyFlagSet::wrap(py, set)
     }
 
     /// The set as JSON text, unknown fields included.
@@ -135,12 +167,7 @@ impl PyFlagSet {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let context = convert::context(ctx, kwargs)?;
-        let all = self.set.evaluate_all(&context);
-        let dict = PyDict::new(py);
-        for (key, (_, value)) in self.keys.iter().zip(all.iter()) {
-            dict.set_item(key.bind(py), value)?;
-        }
-        Ok(dict)
+        self.evaluations_dict(py, &self.set.evaluate_all(&context))
     }
 
     /// Creates a flag (state off, empty scope) with its creation in history.
@@ -225,33 +252,6 @@ impl PyFlagSet {
             event_dict(py, &flag.deletion_event(&change))?,
         ))
     }
-}
-
-/// `{key: bool}` from a store's evaluations, reusing cached key strings while
-/// the snapshot's keys stay the same.
-pub(crate) fn evaluations_dict<'py>(
-    py: Python<'py>,
-    all: &Evaluations,
-    cache: &mut Vec<(Box<str>, Py<PyString>)>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    cache.truncate(all.len());
-    for (i, (key, value)) in all.iter().enumerate() {
-        match cache.get(i) {
-            Some((cached, py_key)) if &**cached == key => dict.set_item(py_key.bind(py), value)?,
-            _ => {
-                let py_key = PyString::intern(py, key);
-                dict.set_item(&py_key, value)?;
-                let entry = (Box::from(key), py_key.unbind());
-                if i < cache.len() {
-                    cache[i] = entry;
-                } else {
-                    cache.push(entry);
-                }
-            }
-        }
-    }
-    Ok(dict)
 }
 
 /// `{key, value, reason, bucket?, killed, variant}`.

@@ -16,7 +16,7 @@ use dezky_flags::{
     Subscription,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList};
 
 use crate::error::{self, IntoPyResult};
 use crate::flags::{self, PyFlagSet};
@@ -45,7 +45,8 @@ pub(crate) struct PyFlagStore {
     refresher: Mutex<Option<(u32, RefresherHandle)>>,
     subscriptions: Arc<Subscriptions>,
     next_subscription: AtomicU64,
-    key_cache: Mutex<Vec<(Box<str>, Py<PyString>)>>,
+    /// The last snapshot evaluated, with its Python key strings.
+    key_cache: Mutex<Option<Py<PyFlagSet>>>,
 }
 
 impl PyFlagStore {
@@ -55,7 +56,7 @@ impl PyFlagStore {
             refresher: Mutex::new(None),
             subscriptions: Arc::new(Mutex::new(HashMap::new())),
             next_subscription: AtomicU64::new(0),
-            key_cache: Mutex::new(Vec::new()),
+            key_cache: Mutex::new(None),
         }
     }
 
@@ -177,7 +178,7 @@ impl PyFlagStore {
     }
 
     /// The current snapshot.
-    fn flags(&self, py: Python<'_>) -> PyFlagSet {
+    fn flags(&self, py: Python<'_>) -> PyResult<PyFlagSet> {
         PyFlagSet::wrap(py, self.inner.flags())
     }
 
@@ -204,7 +205,22 @@ impl PyFlagStore {
     ) -> PyResult<Bound<'py, PyDict>> {
         let context = convert::context(ctx, kwargs)?;
         let all = self.inner.evaluate_all(&context);
-        flags::evaluations_dict(py, &all, &mut lock(&self.key_cache))
+        // The cache holds its set alive, so a newer snapshot cannot reuse its address.
+        // The lock is never held while Python code (a GC pass) could run.
+        let hit = lock(&self.key_cache)
+            .as_ref()
+            .filter(|set| set.get().is_set_of(&all))
+            .map(|set| set.clone_ref(py));
+        let cached = match hit {
+            Some(set) => set,
+            None => {
+                let set = Py::new(py, PyFlagSet::wrap(py, all.flag_set().clone())?)?;
+                let previous = lock(&self.key_cache).replace(set.clone_ref(py));
+                drop(previous);
+                set
+            }
+        };
+        cached.get().evaluations_dict(py, &all)
     }
 
     /// Fetches from the source once (awaitable): `{outcome, changed}`.

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from dezky import _dezky
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork is POSIX only")
 
 
-def child_work(path: str) -> dict[str, object]:
+def child_work(path: str) -> dict[str, Any]:
     store = dezky.FlagStore.from_file(path, interval=0.05, max_backoff=0.2)
     outcome = store.refresh_sync()
     store.start()
