@@ -269,24 +269,7 @@ export declare function openFeatureReason(reason: Reason): string
 export declare function previewRollout(flag: FlagDocument | string, contexts: EvaluationContext[]): RolloutPreview
 
 /** Why a flag evaluated the way it did (the core's stable reason names). */
-export declare const enum Reason {
-  /** The flag is `off`. */
-  Off = 'off',
-  /** The flag is `on`. */
-  On = 'on',
-  /** `targeted`, and the context matched every non-empty scope axis. */
-  TargetingMatch = 'targeting_match',
-  /** The context is outside the flag's scope (or a `targeted` flag has an empty scope). */
-  NotTargeted = 'not_targeted',
-  /** `rollout`, in scope, and the subject's bucket is below `pct`. */
-  InRollout = 'in_rollout',
-  /** `rollout`, in scope, and the subject's bucket is at or above `pct`. */
-  OutOfRollout = 'out_of_rollout',
-  /** `rollout`, in scope, but the context lacks the subject (`tenantId`, or `userId` for user-level flags). */
-  SubjectMissing = 'subject_missing',
-  /** No flag has this key. */
-  FlagNotFound = 'flag_not_found',
-}
+export type Reason = 'off' | 'on' | 'targeting_match' | 'not_targeted' | 'in_rollout' | 'out_of_rollout' | 'subject_missing' | 'flag_not_found'
 
 /** What one refresh did. */
 export interface RefreshResult {
