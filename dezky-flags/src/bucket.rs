@@ -52,7 +52,12 @@ mod tests {
     /// The vectors of the flag contract.
     const VECTORS: [(&str, &str, u32, u8); 4] = [
         ("6650f1c2a9b4e3d2c1b0a998", "gdpr_export_v2", 0xa72400f4, 12),
-        ("6650f1c2a9b4e3d2c1b0a998", "new_billing_engine", 0x86327e1d, 29),
+        (
+            "6650f1c2a9b4e3d2c1b0a998",
+            "new_billing_engine",
+            0x86327e1d,
+            29,
+        ),
         ("665a00000000000000000001", "jmap_native_v2", 0x79887b56, 6),
         ("tenant-1", "x", 0x8c46d305, 81),
     ];

@@ -41,12 +41,13 @@ pub use bucket::{bucket, bucket_prefix};
 pub use context::EvaluationContext;
 pub use error::{Error, Result};
 pub use eval::{Evaluation, Reason};
-pub use model::{Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, MAX_KEY_LEN, Scope, validate_key};
+pub use model::{
+    Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, MAX_KEY_LEN, Scope, validate_key,
+};
 pub use ops::{CREATE, Change, FlagAuditEvent, FlagUpdate, KILL_SWITCH, UPDATE};
 pub use preview::{RolloutPreview, preview};
 pub use set::{Evaluations, FlagSet};
 pub use store::{
-    BoxFuture,
-    FileSource, FlagSource, Fetched, FlagStore, RefreshOutcome, RefresherHandle, StoreOptions, StoreStatus,
-    Subscription,
+    BoxFuture, Fetched, FileSource, FlagSource, FlagStore, RefreshOutcome, RefresherHandle,
+    StoreOptions, StoreStatus, Subscription,
 };

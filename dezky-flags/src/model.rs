@@ -188,7 +188,7 @@ impl Scope {
                 }
             }
         }
-        scope.extra = map;
+        scope.extra = compact(map);
         Ok(scope)
     }
 
@@ -257,7 +257,7 @@ impl HistoryEntry {
             action,
             before,
             after,
-            extra: map,
+            extra: compact(map),
         })
     }
 
@@ -353,7 +353,8 @@ impl Flag {
                 ));
             }
         };
-        validate_key(&key).map_err(|reason| Error::invalid_flag(display_key(&key), "key", reason))?;
+        validate_key(&key)
+            .map_err(|reason| Error::invalid_flag(display_key(&key), "key", reason))?;
         let description = match map.remove("description") {
             None | Some(Value::Null) => String::new(),
             Some(value) => string_field(&key, "description", &value)?,
@@ -389,7 +390,10 @@ impl Flag {
                     return Err(Error::invalid_flag(
                         &key,
                         "history",
-                        format!("holds {} entries, more than the cap of {HISTORY_CAP}", items.len()),
+                        format!(
+                            "holds {} entries, more than the cap of {HISTORY_CAP}",
+                            items.len()
+                        ),
                     ));
                 }
                 items
@@ -414,7 +418,7 @@ impl Flag {
             scope,
             level,
             history,
-            extra: map,
+            extra: compact(map),
         })
     }
 
@@ -441,7 +445,10 @@ impl Flag {
             return Err(Error::invalid_flag(
                 &self.key,
                 "history",
-                format!("holds {} entries, more than the cap of {HISTORY_CAP}", self.history.len()),
+                format!(
+                    "holds {} entries, more than the cap of {HISTORY_CAP}",
+                    self.history.len()
+                ),
             ));
         }
         Ok(())
@@ -461,7 +468,10 @@ impl Flag {
     pub fn to_value(&self) -> Value {
         let mut map = Map::new();
         map.insert("key".into(), Value::String(self.key.clone()));
-        map.insert("description".into(), Value::String(self.description.clone()));
+        map.insert(
+            "description".into(),
+            Value::String(self.description.clone()),
+        );
         map.insert("state".into(), Value::String(self.state.as_str().into()));
         map.insert("pct".into(), Value::from(self.pct));
         map.insert("scope".into(), self.scope.to_value());
@@ -486,7 +496,10 @@ impl Flag {
     /// The fields that decide evaluation, as recorded in history and audit events.
     pub fn configuration(&self) -> Value {
         let mut map = Map::new();
-        map.insert("description".into(), Value::String(self.description.clone()));
+        map.insert(
+            "description".into(),
+            Value::String(self.description.clone()),
+        );
         map.insert("state".into(), Value::String(self.state.as_str().into()));
         map.insert("pct".into(), Value::from(self.pct));
         map.insert("scope".into(), self.scope.to_value());
@@ -516,7 +529,10 @@ pub fn validate_key(key: &str) -> std::result::Result<(), String> {
         return Err("must not be empty".into());
     }
     if key.len() > MAX_KEY_LEN {
-        return Err(format!("is {} bytes long, more than {MAX_KEY_LEN}", key.len()));
+        return Err(format!(
+            "is {} bytes long, more than {MAX_KEY_LEN}",
+            key.len()
+        ));
     }
     let bytes = key.as_bytes();
     if !bytes[0].is_ascii_lowercase() {
@@ -577,7 +593,10 @@ pub(crate) fn pct_field(flag: &str, value: &Value) -> Result<u8> {
 /// never clamped. `25.0` is accepted as 25: JSON does not distinguish it from `25`.
 fn parse_pct(value: &Value) -> std::result::Result<u8, String> {
     let Value::Number(n) = value else {
-        return Err(format!("must be an integer in 0..=100, got {}", type_name(value)));
+        return Err(format!(
+            "must be an integer in 0..=100, got {}",
+            type_name(value)
+        ));
     };
     let int = if let Some(i) = n.as_i64() {
         Some(i)
@@ -614,5 +633,15 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// The leftover of a parsed object after its known fields were taken out: an
+/// empty map would still hold the capacity of the original object.
+fn compact(map: Map<String, Value>) -> Map<String, Value> {
+    if map.is_empty() {
+        Map::new()
+    } else {
+        map.into_iter().collect()
     }
 }

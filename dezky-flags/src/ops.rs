@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, Scope, level_field, pct_field, state_field,
-    string_field, type_name,
+    Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, Scope, level_field, pct_field,
+    state_field, string_field, type_name,
 };
 
 /// History action of a flag's creation.
@@ -30,7 +30,10 @@ impl Change {
     pub fn new(actor: impl Into<String>, at: SystemTime) -> Result<Self> {
         let actor = actor.into();
         if actor.trim().is_empty() {
-            return Err(Error::invalid_argument("actor", "must name who makes the change"));
+            return Err(Error::invalid_argument(
+                "actor",
+                "must name who makes the change",
+            ));
         }
         Ok(Change { actor, at })
     }
@@ -175,7 +178,9 @@ impl Flag {
         }
         next.record(UPDATE, change, before.clone(), after.clone());
         *self = next;
-        Ok(Some(FlagAuditEvent::new(UPDATE, &self.key, change, before, after)))
+        Ok(Some(FlagAuditEvent::new(
+            UPDATE, &self.key, change, before, after,
+        )))
     }
 
     /// The kill switch: `state = off`, `pct = 0`, recorded in history even when
@@ -191,7 +196,13 @@ impl Flag {
 
     /// The audit event for deleting this flag.
     pub fn deletion_event(&self, change: &Change) -> FlagAuditEvent {
-        FlagAuditEvent::new("delete", &self.key, change, self.configuration(), Value::Null)
+        FlagAuditEvent::new(
+            "delete",
+            &self.key,
+            change,
+            self.configuration(),
+            Value::Null,
+        )
     }
 
     /// Adds a history entry at the front, keeping the newest [`HISTORY_CAP`].

@@ -350,7 +350,10 @@ fn compile_axis(flags: &[Flag], axis: usize, words: usize) -> Axis {
 
 /// The reference evaluation of one flag, written straight from the contract.
 /// [`FlagSet::evaluate_all`] must agree with it for every flag and context.
-pub(crate) fn evaluate_flag(flag: &Flag, context: &EvaluationContext) -> (bool, Reason, Option<u8>) {
+pub(crate) fn evaluate_flag(
+    flag: &Flag,
+    context: &EvaluationContext,
+) -> (bool, Reason, Option<u8>) {
     match flag.state {
         FlagState::Off => (false, Reason::Off, None),
         FlagState::On => (true, Reason::On, None),

@@ -75,10 +75,12 @@ impl FlagSource for FileSource {
 
     fn fetch<'a>(&'a self, version: Option<&'a str>) -> BoxFuture<'a, Result<Fetched>> {
         Box::pin(async move {
-            let bytes = tokio::fs::read(&self.path).await.map_err(|e| Error::Source {
-                source_name: self.describe(),
-                message: e.to_string(),
-            })?;
+            let bytes = tokio::fs::read(&self.path)
+                .await
+                .map_err(|e| Error::Source {
+                    source_name: self.describe(),
+                    message: e.to_string(),
+                })?;
             let digest = Sha256::digest(&bytes);
             let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             if version == Some(hash.as_str()) {
@@ -122,7 +124,10 @@ impl Default for StoreOptions {
 impl StoreOptions {
     fn validate(&self) -> Result<()> {
         if self.interval.is_zero() {
-            return Err(Error::invalid_argument("interval", "must be greater than zero"));
+            return Err(Error::invalid_argument(
+                "interval",
+                "must be greater than zero",
+            ));
         }
         if self.max_backoff < self.interval {
             return Err(Error::invalid_argument(
@@ -215,7 +220,9 @@ struct Shared {
 /// Locks a mutex, recovering from poisoning: the data behind these locks stays
 /// consistent even if a holder panicked.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An in-memory flag snapshot, refreshed from a source. Cheap to clone; clones share state.
@@ -226,7 +233,9 @@ pub struct FlagStore {
 
 impl std::fmt::Debug for FlagStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlagStore").field("status", &self.status()).finish()
+        f.debug_struct("FlagStore")
+            .field("status", &self.status())
+            .finish()
     }
 }
 
@@ -237,9 +246,18 @@ impl FlagStore {
     }
 
     /// A store serving `initial` until its first refresh from `source` succeeds.
-    pub fn with_source(source: impl FlagSource, initial: FlagSet, options: StoreOptions) -> Result<Self> {
+    pub fn with_source(
+        source: impl FlagSource,
+        initial: FlagSet,
+        options: StoreOptions,
+    ) -> Result<Self> {
         options.validate()?;
-        Ok(FlagStore::build(initial, Some(Arc::new(source)), options, None))
+        Ok(FlagStore::build(
+            initial,
+            Some(Arc::new(source)),
+            options,
+            None,
+        ))
     }
 
     /// Loads the first set from `source`, failing if it cannot.
@@ -247,7 +265,9 @@ impl FlagStore {
         options.validate()?;
         let source: Arc<dyn FlagSource> = Arc::new(source);
         match source.fetch(None).await? {
-            Fetched::Updated { flags, version } => Ok(FlagStore::build(flags, Some(source), options, version)),
+            Fetched::Updated { flags, version } => {
+                Ok(FlagStore::build(flags, Some(source), options, version))
+            }
             Fetched::Unchanged => Err(Error::Source {
                 source_name: source.describe(),
                 message: "answered \"unchanged\" to a first, unconditional fetch".into(),
@@ -315,7 +335,10 @@ impl FlagStore {
     /// the error is recorded in [`FlagStore::status`] as well as returned.
     pub async fn refresh(&self) -> Result<RefreshOutcome> {
         let Some(source) = self.shared.source.clone() else {
-            return Err(Error::invalid_argument("source", "this store has no source to refresh from"));
+            return Err(Error::invalid_argument(
+                "source",
+                "this store has no source to refresh from",
+            ));
         };
         let _one_at_a_time = self.shared.refreshing.lock().await;
         let version = lock(&self.shared.health).version.clone();
@@ -380,7 +403,10 @@ impl FlagStore {
     }
 
     fn notify(&self, changed: &[String]) {
-        let listeners: Vec<Listener> = lock(&self.shared.listeners).iter().map(|(_, l)| l.clone()).collect();
+        let listeners: Vec<Listener> = lock(&self.shared.listeners)
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
         for listener in listeners {
             // A panicking listener must not take the refresher down with it.
             if catch_unwind(AssertUnwindSafe(|| listener(changed))).is_err() {
@@ -393,15 +419,19 @@ impl FlagStore {
     /// immediately, then every `interval`, backing off while the source fails.
     /// The task stops when the handle is dropped or every clone of the store is.
     pub fn spawn_refresher(&self) -> Result<RefresherHandle> {
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| Error::invalid_argument("runtime", "spawn_refresher needs a tokio runtime"))?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::invalid_argument("runtime", "spawn_refresher needs a tokio runtime")
+        })?;
         self.spawn_refresher_on(&runtime)
     }
 
     /// Like [`FlagStore::spawn_refresher`], on the given runtime.
     pub fn spawn_refresher_on(&self, runtime: &tokio::runtime::Handle) -> Result<RefresherHandle> {
         if self.shared.source.is_none() {
-            return Err(Error::invalid_argument("source", "this store has no source to refresh from"));
+            return Err(Error::invalid_argument(
+                "source",
+                "this store has no source to refresh from",
+            ));
         }
         let weak: Weak<Shared> = Arc::downgrade(&self.shared);
         let task = runtime.spawn(async move {
@@ -409,7 +439,10 @@ impl FlagStore {
                 let Some(shared) = weak.upgrade() else { return };
                 let store = FlagStore { shared };
                 let _ = store.refresh().await;
-                let delay = store.shared.options.delay(lock(&store.shared.health).failures);
+                let delay = store
+                    .shared
+                    .options
+                    .delay(lock(&store.shared.health).failures);
                 drop(store);
                 tokio::time::sleep(delay).await;
             }
@@ -425,7 +458,11 @@ fn changed_keys(old: &FlagSet, new: &FlagSet) -> Vec<String> {
         .iter()
         .filter(|flag| old.get(&flag.key) != Some(flag))
         .map(|flag| flag.key.clone())
-        .chain(old.keys().filter(|k| new.get(k).is_none()).map(str::to_owned))
+        .chain(
+            old.keys()
+                .filter(|k| new.get(k).is_none())
+                .map(str::to_owned),
+        )
         .collect();
     changed.sort_unstable();
     changed
