@@ -3,7 +3,7 @@
 //! naming the argument rather than napi's generic `InvalidArg`.
 
 use dezky_flags::{Error as CoreError, EvaluationContext};
-use napi::bindgen_prelude::{ClassInstance, Either, JsValue, Unknown};
+use napi::bindgen_prelude::{ClassInstance, Either, JsObjectValue, JsValue, Object, Unknown};
 use napi::{Env, ValueType};
 use serde_json::Value;
 
@@ -72,13 +72,46 @@ pub(crate) fn context(env: &Env, value: &Unknown<'_>) -> Result<EvaluationContex
             });
         }
     }
-    let json = env
-        .from_js_value::<Value, _>(*value)
-        .map_err(|e| CoreError::InvalidContext {
-            field: String::new(),
-            reason: format!("is not JSON-compatible: {}", e.reason),
-        })?;
+    let json = match context_fields(value) {
+        Some(map) => Value::Object(map),
+        // A value that is not a string, null or undefined: let the generic
+        // conversion describe it, so the core names the field and the type.
+        None => env
+            .from_js_value::<Value, _>(*value)
+            .map_err(|e| CoreError::InvalidContext {
+                field: String::new(),
+                reason: format!("is not JSON-compatible: {}", e.reason),
+            })?,
+    };
     EvaluationContext::from_value(&json)
+}
+
+/// The hot path of every evaluation: reads a context object whose values are
+/// all strings, `null` or `undefined` straight into a JSON map (a handful of
+/// property reads, none of the generic serde machinery). `None` when some value
+/// has another type; the caller then takes the generic path for the error.
+fn context_fields(value: &Unknown<'_>) -> Option<serde_json::Map<String, Value>> {
+    let object = value.coerce_to_object().ok()?;
+    let names = Object::keys(&object).ok()?;
+    let mut map = serde_json::Map::with_capacity(names.len());
+    for name in names {
+        let field: Unknown<'_> = object.get_named_property(&name).ok()?;
+        let value = match field.get_type().ok()? {
+            ValueType::String => Value::String(
+                field
+                    .coerce_to_string()
+                    .ok()?
+                    .into_utf8()
+                    .ok()?
+                    .into_owned()
+                    .ok()?,
+            ),
+            ValueType::Null | ValueType::Undefined => Value::Null,
+            _ => return None,
+        };
+        map.insert(name, value);
+    }
+    Some(map)
 }
 
 /// A list of evaluation contexts; errors name the position (`[4].plan`).
