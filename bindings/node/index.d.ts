@@ -46,6 +46,13 @@ export declare class FlagSet {
   evaluate(key: string, context: EvaluationContext): Evaluation
   /** Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path. */
   evaluateAll(context: EvaluationContext): Record<string, boolean>
+  /**
+   * `evaluateAll` as a bitset over the flags in key order (bit `i % 32` of
+   * word `i / 32` is flag `i`). The JS layer turns it into `{key: boolean}`
+   * with an object literal compiled once per set, which is much cheaper than
+   * setting the properties one by one through Node-API.
+   */
+  evaluateAllBits(context: EvaluationContext): Uint32Array
   /** Evaluates every flag with its reason, in flag order. */
   evaluateAllDetailed(context: EvaluationContext): Array<Evaluation>
   /**

@@ -43,6 +43,33 @@ class DezkyError extends Error {
   }
 }
 
+// The hot path. The native side evaluates into a bitset; the object
+// `{key: boolean}` is then built by an object literal compiled once per flag
+// set (keys are validated snake_case, embedded with JSON.stringify), so V8
+// creates it from a boilerplate instead of N separate Node-API property sets.
+const builders = new WeakMap()
+
+function builderFor(set) {
+  let build = builders.get(set)
+  if (build === undefined) {
+    const fields = set
+      .keys()
+      .map((key, i) => `${JSON.stringify(key)}: (b[${i >>> 5}] & ${(1 << (i & 31)) >>> 0}) !== 0`)
+    // eslint-disable-next-line no-new-func
+    build = new Function('b', `return {${fields.join(', ')}}`)
+    builders.set(set, build)
+  }
+  return build
+}
+
+Object.defineProperty(native.FlagSet.prototype, 'evaluateAll', {
+  configurable: true,
+  writable: true,
+  value: function evaluateAll(context) {
+    return builderFor(this)(this.evaluateAllBits(context))
+  },
+})
+
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
