@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,11 @@ def child_work(path: str) -> dict[str, Any]:
 
 
 def test_os_fork_child_uses_a_fresh_runtime(flag_file: Path) -> None:
-    parent = dezky.FlagStore.from_file(flag_file, interval=0.05, max_backoff=0.2)
+    parent = dezky.FlagStore.from_file(flag_file, interval=30, max_backoff=60)
     parent.start()  # worker threads exist in the parent at fork time
+    # Let the refresher's immediate first refresh finish: a fork in the middle of
+    # one would leave the core store's refresh lock held in the child.
+    time.sleep(0.2)
     assert _dezky.runtime_pid() == os.getpid()
     read, write = os.pipe()
     pid = os.fork()
