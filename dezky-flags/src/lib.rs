@@ -32,6 +32,8 @@ mod context;
 mod error;
 mod eval;
 mod model;
+#[cfg(feature = "openfeature")]
+pub mod openfeature;
 mod ops;
 mod preview;
 mod set;
