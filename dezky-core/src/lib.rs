@@ -1,1 +1,9 @@
 //! The Dezky control-plane domain.
+//!
+//! For now: the tenant and partner records as the control plane stores them,
+//! and the flag evaluation context built from them (partner included).
+
+mod error;
+pub mod tenant;
+
+pub use error::{Error, Result};
