@@ -196,3 +196,39 @@ def test_callback_can_evaluate_but_not_block(flag_file: Path) -> None:
     store.stop()
     assert outcome[0] == {FLAGS[0]["key"]: False}
     assert outcome[1] == "DEZKY_INVALID_ARGUMENT"
+
+
+def test_concurrent_evaluation_during_swaps(flag_file: Path) -> None:
+    """Readers on several threads always see one whole snapshot while the set is
+    swapped by replace() and by the background refresher."""
+    small = dezky.FlagSet.from_flags([{"key": "only_one", "state": "on"}])
+    full = dezky.FlagSet.from_flags(FLAGS)
+    shapes = {tuple(small.keys()), tuple(full.keys())}
+    store = dezky.FlagStore.from_file(flag_file, interval=0.01, max_backoff=0.05)
+    notified: list[int] = []
+    store.on_change(lambda keys: notified.append(len(keys)))
+    store.start()
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            result = store.evaluate_all(tenant_id=TENANT, plan="business")
+            if tuple(result) not in shapes:
+                errors.append(repr(result))
+            if "only_one" in result and result["only_one"] is not True:
+                errors.append(repr(result))
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(200):
+            store.replace(small if i % 2 == 0 else full)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        store.stop()
+    assert not errors, errors[:3]
+    assert len(notified) >= 200

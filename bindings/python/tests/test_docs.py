@@ -1,0 +1,15 @@
+"""The examples in the package's docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+
+import dezky
+import dezky.flags
+
+
+def test_docstring_examples() -> None:
+    for module in (dezky, dezky.flags):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(dezky).attempted > 0
