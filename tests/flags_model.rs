@@ -335,3 +335,46 @@ fn evaluate_all_agrees_with_evaluate_on_random_sets() {
         }
     }
 }
+
+#[test]
+fn unknown_fields_keep_their_order() {
+    let text = r#"{"_id":"x","key":"a","zeta":1,"state":"on","alpha":2,"pct":0,"mid":3}"#;
+    let parsed = Flag::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+    let order: Vec<&str> = parsed.extra.keys().map(String::as_str).collect();
+    assert_eq!(order, ["_id", "zeta", "alpha", "mid"]);
+}
+
+#[test]
+fn context_lists_name_the_element_in_errors() {
+    let list = EvaluationContext::list_from_value(&json!([{"tenantId": "a"}, {"plan": "x"}]));
+    assert_eq!(list.map(|l| l.len()).ok(), Some(2));
+    match EvaluationContext::list_from_value(&json!([{"tenantId": "a"}, {"plan": 3}])) {
+        Err(Error::InvalidContext { field, .. }) => assert_eq!(field, "[1].plan"),
+        other => panic!("{other:?}"),
+    }
+    assert!(EvaluationContext::list_from_value(&json!({"plan": "x"})).is_err());
+    assert!(EvaluationContext::list_from_value(&json!([1])).is_err());
+}
+
+#[test]
+fn snapshots_are_told_apart_by_identity() {
+    let a =
+        FlagSet::from_json(r#"[{"key": "a", "state": "on"}]"#).unwrap_or_else(|e| panic!("{e}"));
+    let b =
+        FlagSet::from_json(r#"[{"key": "a", "state": "on"}]"#).unwrap_or_else(|e| panic!("{e}"));
+    assert!(a.same_snapshot(&a.clone()));
+    assert!(!a.same_snapshot(&b));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn long_histories_are_read_and_trimmed_at_the_next_change() {
+    let history: Vec<Value> = (0..25)
+        .map(|i| json!({"actor": format!("a{i}@x.eu")}))
+        .collect();
+    let mut f = flag(json!({"key": "a", "state": "on", "history": history}));
+    assert_eq!(f.history.len(), 25);
+    f.kill(&change("ops@x.eu", 0));
+    assert_eq!(f.history.len(), HISTORY_CAP);
+    assert_eq!(f.history[1].actor.as_deref(), Some("a0@x.eu"));
+}

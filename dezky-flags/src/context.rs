@@ -99,6 +99,27 @@ impl EvaluationContext {
         EvaluationContext::from_map(map, "")
     }
 
+    /// Reads a JSON array of contexts; errors name the element (`[3].plan`).
+    pub fn list_from_value(value: &Value) -> Result<Vec<Self>> {
+        let Value::Array(items) = value else {
+            return Err(Error::InvalidContext {
+                field: String::new(),
+                reason: format!("must be an array of contexts, got {}", type_name(value)),
+            });
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::Object(map) => EvaluationContext::from_map(map, &format!("[{i}].")),
+                other => Err(Error::InvalidContext {
+                    field: format!("[{i}]"),
+                    reason: format!("must be an object, got {}", type_name(other)),
+                }),
+            })
+            .collect()
+    }
+
     pub(crate) fn from_map(map: &Map<String, Value>, prefix: &str) -> Result<Self> {
         if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(Error::InvalidContext {

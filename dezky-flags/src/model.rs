@@ -163,7 +163,7 @@ impl Scope {
         };
         let mut scope = Scope::default();
         for (name, axis) in AXES.iter().zip(scope.axes_mut()) {
-            match map.remove(*name) {
+            match map.shift_remove(*name) {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(items)) => {
                     for (i, item) in items.into_iter().enumerate() {
@@ -236,7 +236,7 @@ impl HistoryEntry {
             ));
         };
         let mut text = |name: &str| -> Result<Option<String>> {
-            match map.remove(name) {
+            match map.shift_remove(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
                 Some(other) => Err(Error::invalid_flag(
@@ -249,8 +249,8 @@ impl HistoryEntry {
         let at = text("at")?;
         let actor = text("actor")?;
         let action = text("action")?;
-        let before = map.remove("before");
-        let after = map.remove("after");
+        let before = map.shift_remove("before");
+        let after = map.shift_remove("after");
         Ok(HistoryEntry {
             at,
             actor,
@@ -342,7 +342,7 @@ impl Flag {
                 format!("a flag must be a JSON object, got {}", type_name(&value)),
             ));
         };
-        let key = match map.remove("key") {
+        let key = match map.shift_remove("key") {
             Some(Value::String(key)) => key,
             None => return Err(Error::invalid_flag(unnamed(), "key", "is required")),
             Some(other) => {
@@ -355,24 +355,24 @@ impl Flag {
         };
         validate_key(&key)
             .map_err(|reason| Error::invalid_flag(display_key(&key), "key", reason))?;
-        let description = match map.remove("description") {
+        let description = match map.shift_remove("description") {
             None | Some(Value::Null) => String::new(),
             Some(value) => string_field(&key, "description", &value)?,
         };
-        let state = match map.remove("state") {
+        let state = match map.shift_remove("state") {
             None => return Err(Error::invalid_flag(&key, "state", "is required")),
             Some(value) => state_field(&key, &value)?,
         };
-        let pct = match map.remove("pct") {
+        let pct = match map.shift_remove("pct") {
             // The control plane's schema defaults pct to 0.
             None | Some(Value::Null) => 0,
             Some(value) => pct_field(&key, &value)?,
         };
-        let scope = match map.remove("scope") {
+        let scope = match map.shift_remove("scope") {
             None | Some(Value::Null) => Scope::default(),
             Some(value) => Scope::from_value(&key, value)?,
         };
-        let level = match map.remove("level") {
+        let level = match map.shift_remove("level") {
             None | Some(Value::Null) => FlagLevel::Tenant,
             Some(value) => level_field(&key, &value)?,
         };
@@ -383,25 +383,13 @@ impl Flag {
                 "targets users, which needs \"level\": \"user\"",
             ));
         }
-        let history = match map.remove("history") {
+        let history = match map.shift_remove("history") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => {
-                if items.len() > HISTORY_CAP {
-                    return Err(Error::invalid_flag(
-                        &key,
-                        "history",
-                        format!(
-                            "holds {} entries, more than the cap of {HISTORY_CAP}",
-                            items.len()
-                        ),
-                    ));
-                }
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| HistoryEntry::from_value(&key, i, v))
-                    .collect::<Result<Vec<_>>>()?
-            }
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| HistoryEntry::from_value(&key, i, v))
+                .collect::<Result<Vec<_>>>()?,
             Some(other) => {
                 return Err(Error::invalid_flag(
                     &key,
@@ -424,6 +412,8 @@ impl Flag {
 
     /// Checks the invariants a flag built in code could break: the key rule,
     /// `pct` in 0..=100, and `scope.userIds` only on user-level flags.
+    /// History longer than [`HISTORY_CAP`] is accepted (it does not affect
+    /// evaluation) and trimmed at the next recorded change.
     pub fn validate(&self) -> Result<()> {
         validate_key(&self.key)
             .map_err(|reason| Error::invalid_flag(display_key(&self.key), "key", reason))?;
@@ -439,16 +429,6 @@ impl Flag {
                 &self.key,
                 "scope.userIds",
                 "targets users, which needs \"level\": \"user\"",
-            ));
-        }
-        if self.history.len() > HISTORY_CAP {
-            return Err(Error::invalid_flag(
-                &self.key,
-                "history",
-                format!(
-                    "holds {} entries, more than the cap of {HISTORY_CAP}",
-                    self.history.len()
-                ),
             ));
         }
         Ok(())

@@ -165,6 +165,11 @@ impl FlagSet {
         }
     }
 
+    /// Whether both handles point at the same compiled snapshot (not merely equal flags).
+    pub fn same_snapshot(&self, other: &FlagSet) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The flags, in the order they were given.
     pub fn flags(&self) -> &[Flag] {
         &self.inner.flags
