@@ -15,6 +15,8 @@ use dezky_flags::{
     FileSource, FlagSet, FlagStore, RefreshOutcome, RefresherHandle, StoreOptions, StoreStatus,
     Subscription,
 };
+use pyo3::PyTraverseError;
+use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -35,7 +37,12 @@ enum SourceSpec {
     // Http { url, token, .. }: the control plane's GET /flags, from dezky-clients.
 }
 
-type Subscriptions = Mutex<HashMap<u64, Subscription>>;
+/// The store's subscriptions: the core registration and the Python callback.
+/// The callbacks are owned here (the core listener only looks them up by id),
+/// so `__traverse__` can show them to the garbage collector: a callback that
+/// refers back to its store (an OpenFeature provider does) forms a cycle that
+/// Python can collect.
+type Subscriptions = Mutex<HashMap<u64, (Subscription, Py<PyAny>)>>;
 
 /// An in-memory flag snapshot, refreshed from a source.
 #[pyclass(frozen, name = "FlagStore", module = "dezky._dezky")]
@@ -290,21 +297,41 @@ impl PyFlagStore {
         if !callback.is_callable() {
             return Err(error::wrong_type("callback", "a callable", callback));
         }
-        let callback: Py<PyAny> = callback.clone().unbind();
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
+        let registry: Weak<Subscriptions> = Arc::downgrade(&self.subscriptions);
         let subscription = self.inner.subscribe(move |changed: &[String]| {
             Python::try_attach(|py| {
+                let Some(registry) = registry.upgrade() else {
+                    return;
+                };
+                let callback = lock(&registry).get(&id).map(|(_, cb)| cb.clone_ref(py));
+                let Some(callback) = callback else { return };
                 let callback = callback.bind(py);
                 if let Err(e) = callback.call1((changed.to_vec(),)) {
                     e.write_unraisable(py, Some(callback));
                 }
             });
         });
-        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
-        lock(&self.subscriptions).insert(id, subscription);
+        lock(&self.subscriptions).insert(id, (subscription, callback.clone().unbind()));
         Ok(PySubscription {
             subscriptions: Arc::downgrade(&self.subscriptions),
             id,
         })
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        // Never wait here; a busy registry only makes this pass skip the cycle.
+        if let Ok(subscriptions) = self.subscriptions.try_lock() {
+            for (_, callback) in subscriptions.values() {
+                visit.call(callback)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        let taken: Vec<_> = lock(&self.subscriptions).drain().collect();
+        drop(taken);
     }
 
     fn __repr__(&self) -> String {
@@ -330,7 +357,7 @@ impl PySubscription {
     fn unsubscribe(&self) {
         if let Some(subscriptions) = self.subscriptions.upgrade() {
             let removed = lock(&subscriptions).remove(&self.id);
-            drop(removed);
+            drop(removed); // outside the lock: unregisters from the core store
         }
     }
 

@@ -232,3 +232,31 @@ def test_concurrent_evaluation_during_swaps(flag_file: Path) -> None:
         store.stop()
     assert not errors, errors[:3]
     assert len(notified) >= 200
+
+
+def test_callback_cycle_is_collected(flags: dezky.FlagSet) -> None:
+    import gc
+    import weakref
+
+    store = dezky.FlagStore(flags)
+    seen: list[object] = []
+    store.on_change(lambda keys: seen.append(store))  # the callback refers to its store
+    ref = weakref.ref(store)
+    del store
+    gc.collect()
+    assert ref() is None, "a store referenced by its own callback was not collected"
+
+
+def test_provider_cycle_is_collected(flags: dezky.FlagSet) -> None:
+    import gc
+    import weakref
+
+    from dezky.openfeature import DezkyProvider
+
+    store = dezky.FlagStore(flags)
+    provider = DezkyProvider(store)
+    provider.initialize(None)  # type: ignore[arg-type]
+    refs = weakref.ref(store), weakref.ref(provider)
+    del store, provider
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None
