@@ -260,3 +260,17 @@ def test_provider_cycle_is_collected(flags: dezky.FlagSet) -> None:
     del store, provider
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
+
+
+def test_stale_status(flag_file: Path) -> None:
+    store = dezky.FlagStore.from_file(flag_file, stale_after=0.0)
+    time.sleep(0.01)
+    assert store.status()["stale"] is True
+    assert store.status()["age"] > 0
+    assert dezky.FlagStore.from_file(flag_file).status()["stale"] is False
+
+
+async def test_async_refresh_without_source_raises(flags: dezky.FlagSet) -> None:
+    with pytest.raises(dezky.InvalidArgumentError) as info:
+        await dezky.FlagStore(flags).refresh()
+    assert info.value.code == "DEZKY_INVALID_ARGUMENT"
