@@ -378,3 +378,64 @@ fn long_histories_are_read_and_trimmed_at_the_next_change() {
     assert_eq!(f.history.len(), HISTORY_CAP);
     assert_eq!(f.history[1].actor.as_deref(), Some("a0@x.eu"));
 }
+
+#[test]
+fn changes_by_key_return_a_new_set_and_the_event() {
+    let set =
+        FlagSet::from_json(r#"[{"key": "a", "state": "on"}]"#).unwrap_or_else(|e| panic!("{e}"));
+    let who = change("ops@x.eu", 0);
+    let (with_b, created) = set
+        .create_flag("b", "new", &who)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (with_b.len(), set.len(), created.action.as_str()),
+        (2, 1, "flag.create")
+    );
+    assert_eq!(
+        set.create_flag("a", "", &who).err().map(|e| e.code()),
+        Some("DEZKY_DUPLICATE_FLAG")
+    );
+
+    let update = FlagUpdate {
+        state: Some(FlagState::Rollout),
+        pct: Some(10),
+        ..Default::default()
+    };
+    let (updated, event) = with_b
+        .update_flag("b", update.clone(), &who)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(event.map(|e| e.action), Some("flag.update".to_owned()));
+    assert_eq!(updated.get("b").map(|f| f.pct), Some(10));
+    let (same, none) = updated
+        .update_flag("b", update, &who)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(none.is_none() && same.same_snapshot(&updated));
+
+    let (killed, event) = updated
+        .kill_flag("b", &who)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.get("b").is_some_and(Flag::is_killed));
+    assert_eq!(event.action, "flag.kill_switch");
+
+    let (gone, event) = killed
+        .delete_flag("a", &who)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (gone.len(), event.action.as_str(), event.after.clone()),
+        (1, "flag.delete", Value::Null)
+    );
+    for result in [
+        gone.kill_flag("a", &who).err(),
+        gone.delete_flag("a", &who).err(),
+    ] {
+        assert_eq!(result.map(|e| e.code()), Some("DEZKY_FLAG_NOT_FOUND"));
+    }
+}
+
+#[test]
+fn reasons_parse_from_their_wire_names() {
+    for reason in Reason::ALL {
+        assert_eq!(reason.as_str().parse::<Reason>().ok(), Some(reason));
+    }
+    assert!("maybe".parse::<Reason>().is_err());
+}

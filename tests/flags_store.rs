@@ -322,3 +322,62 @@ fn a_store_without_source_cannot_refresh() {
     let err = FlagStore::with_source(Failing(Arc::default()), FlagSet::default(), bad).err();
     assert_eq!(err.map(|e| e.code()), Some("DEZKY_INVALID_ARGUMENT"));
 }
+
+/// Answers each fetch with the next (delay, flags) pair.
+struct Scripted(Mutex<Vec<(Duration, &'static str)>>);
+
+impl FlagSource for Scripted {
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+    fn fetch<'a>(&'a self, _: Option<&'a str>) -> BoxFuture<'a, dezky::flags::Result<Fetched>> {
+        let (delay, text) = self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(0);
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            Ok(Fetched::Updated {
+                flags: FlagSet::from_json(text)?,
+                version: Some(text.len().to_string()),
+            })
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_overtaken_refresh_does_not_swap_in_older_flags() {
+    let source = Scripted(Mutex::new(vec![
+        (Duration::from_secs(5), V1),
+        (Duration::from_secs(1), V2),
+    ]));
+    let store = ok(FlagStore::with_source(
+        source,
+        FlagSet::default(),
+        options(),
+    ));
+    let (slow, fast) = tokio::join!(store.refresh(), async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        store.refresh().await
+    });
+    assert!(matches!(ok(fast), RefreshOutcome::Updated { .. }));
+    assert_eq!(ok(slow), RefreshOutcome::Unchanged);
+    assert_eq!(
+        store.flags().len(),
+        3,
+        "the older, slower answer replaced the newer one"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_under_way_does_not_undo_a_replace() {
+    let source = Scripted(Mutex::new(vec![(Duration::from_secs(5), V1)]));
+    let store = ok(FlagStore::with_source(
+        source,
+        FlagSet::default(),
+        options(),
+    ));
+    let (refreshed, ()) = tokio::join!(store.refresh(), async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        store.replace(ok(FlagSet::from_json(V2)));
+    });
+    assert_eq!(ok(refreshed), RefreshOutcome::Unchanged);
+    assert_eq!(store.flags().len(), 3);
+}

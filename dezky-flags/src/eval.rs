@@ -67,6 +67,21 @@ impl Reason {
     ];
 }
 
+impl std::str::FromStr for Reason {
+    type Err = crate::Error;
+
+    /// Parses the wire name (`"in_rollout"`, ...).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| crate::Error::InvalidArgument {
+                name: "reason".into(),
+                reason: format!("unknown reason {s:?}"),
+            })
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -10,6 +10,7 @@ use crate::model::{
     Flag, FlagLevel, FlagState, HISTORY_CAP, HistoryEntry, Scope, level_field, pct_field,
     state_field, string_field, type_name,
 };
+use crate::set::FlagSet;
 
 /// History action of a flag's creation.
 pub const CREATE: &str = "create";
@@ -219,5 +220,56 @@ impl Flag {
             },
         );
         self.history.truncate(HISTORY_CAP);
+    }
+}
+
+/// Changes addressed by key, each returning the new set and the audit event;
+/// the set itself is immutable and stays as it was.
+impl FlagSet {
+    /// Creates the flag `key` (state `off`). Fails with [`Error::DuplicateKey`] if it exists.
+    pub fn create_flag(
+        &self,
+        key: &str,
+        description: &str,
+        change: &Change,
+    ) -> Result<(FlagSet, FlagAuditEvent)> {
+        if self.get(key).is_some() {
+            return Err(Error::DuplicateKey { key: key.into() });
+        }
+        let (flag, event) = Flag::create(key, description, change)?;
+        Ok((self.with_flag(flag)?, event))
+    }
+
+    /// Applies `update` to the flag `key`. The event is `None` when nothing changed
+    /// (and the returned set is this one).
+    pub fn update_flag(
+        &self,
+        key: &str,
+        update: FlagUpdate,
+        change: &Change,
+    ) -> Result<(FlagSet, Option<FlagAuditEvent>)> {
+        let mut flag = self.require(key)?.clone();
+        match flag.apply(update, change)? {
+            Some(event) => Ok((self.with_flag(flag)?, Some(event))),
+            None => Ok((self.clone(), None)),
+        }
+    }
+
+    /// The kill switch on the flag `key`.
+    pub fn kill_flag(&self, key: &str, change: &Change) -> Result<(FlagSet, FlagAuditEvent)> {
+        let mut flag = self.require(key)?.clone();
+        let event = flag.kill(change);
+        Ok((self.with_flag(flag)?, event))
+    }
+
+    /// Removes the flag `key`.
+    pub fn delete_flag(&self, key: &str, change: &Change) -> Result<(FlagSet, FlagAuditEvent)> {
+        let event = self.require(key)?.deletion_event(change);
+        Ok((self.without_flag(key)?, event))
+    }
+
+    fn require(&self, key: &str) -> Result<&Flag> {
+        self.get(key)
+            .ok_or_else(|| Error::FlagNotFound { key: key.into() })
     }
 }

@@ -204,6 +204,8 @@ struct Health {
     confirmed_at: Instant,
     failures: u32,
     last_error: Option<Error>,
+    /// The ticket of the last applied refresh or replace.
+    applied: u64,
 }
 
 struct Shared {
@@ -213,8 +215,11 @@ struct Shared {
     health: Mutex<Health>,
     listeners: Mutex<Vec<(u64, Listener)>>,
     next_listener: AtomicU64,
-    /// Serializes refreshes so two concurrent ones cannot swap out of order.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Numbers every swap attempt (refresh or replace). A result is applied only if no
+    /// later-numbered one was applied first, so concurrent refreshes cannot swap out of
+    /// order, and no lock is held across an await: a process forked mid-refresh inherits
+    /// no held lock.
+    tickets: AtomicU64,
 }
 
 /// Locks a mutex, recovering from poisoning: the data behind these locks stays
@@ -291,10 +296,11 @@ impl FlagStore {
                     confirmed_at: Instant::now(),
                     failures: 0,
                     last_error: None,
+                    applied: 0,
                 }),
                 listeners: Mutex::new(Vec::new()),
                 next_listener: AtomicU64::new(0),
-                refreshing: tokio::sync::Mutex::new(()),
+                tickets: AtomicU64::new(0),
             }),
         }
     }
@@ -315,16 +321,27 @@ impl FlagStore {
     }
 
     /// Swaps in a new set now (for example right after an operator's change)
-    /// and notifies subscribers. Returns the changed keys.
+    /// and notifies subscribers. Returns the changed keys. A refresh that was
+    /// already under way when this was called does not overwrite it.
     pub fn replace(&self, flags: FlagSet) -> Vec<String> {
-        let changed = self.swap(flags);
-        lock(&self.shared.health).confirmed_at = Instant::now();
-        changed
+        let ticket = self.ticket();
+        let mut health = lock(&self.shared.health);
+        health.applied = health.applied.max(ticket);
+        health.confirmed_at = Instant::now();
+        self.swap(flags, health)
     }
 
-    fn swap(&self, flags: FlagSet) -> Vec<String> {
+    fn ticket(&self) -> u64 {
+        self.shared.tickets.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Swaps while `health` is held (so swaps follow ticket order), then notifies
+    /// after releasing it.
+    fn swap(&self, flags: FlagSet, health: MutexGuard<'_, Health>) -> Vec<String> {
+        let new = flags.clone();
         let old = self.shared.current.swap(Arc::new(flags));
-        let changed = changed_keys(&old, &self.shared.current.load());
+        drop(health);
+        let changed = changed_keys(&old, &new);
         if !changed.is_empty() {
             self.notify(&changed);
         }
@@ -332,7 +349,9 @@ impl FlagStore {
     }
 
     /// Fetches from the source once. On failure the current snapshot stays and
-    /// the error is recorded in [`FlagStore::status`] as well as returned.
+    /// the error is recorded in [`FlagStore::status`] as well as returned. A
+    /// refresh overtaken by a later one (or by [`FlagStore::replace`]) is
+    /// discarded and reports [`RefreshOutcome::Unchanged`].
     pub async fn refresh(&self) -> Result<RefreshOutcome> {
         let Some(source) = self.shared.source.clone() else {
             return Err(Error::invalid_argument(
@@ -340,10 +359,14 @@ impl FlagStore {
                 "this store has no source to refresh from",
             ));
         };
-        let _one_at_a_time = self.shared.refreshing.lock().await;
+        let ticket = self.ticket();
         let version = lock(&self.shared.health).version.clone();
         let result = source.fetch(version.as_deref()).await;
         let mut health = lock(&self.shared.health);
+        if ticket < health.applied {
+            return Ok(RefreshOutcome::Unchanged);
+        }
+        health.applied = ticket;
         match result {
             Ok(Fetched::Unchanged) => {
                 health.confirmed_at = Instant::now();
@@ -356,8 +379,7 @@ impl FlagStore {
                 health.confirmed_at = Instant::now();
                 health.failures = 0;
                 health.last_error = None;
-                drop(health);
-                let changed = self.swap(flags);
+                let changed = self.swap(flags, health);
                 Ok(RefreshOutcome::Updated { changed })
             }
             Err(error) => {
