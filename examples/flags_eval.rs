@@ -36,11 +36,14 @@ fn main() -> ExitCode {
 
 fn run(flags_path: &str, contexts_path: &str) -> Result<Vec<String>, String> {
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
-    let set = FlagSet::from_json(&read(flags_path)?).map_err(|e| format!("{flags_path}: {}: {e}", e.code()))?;
-    let contexts: Value =
-        serde_json::from_str(&read(contexts_path)?).map_err(|e| format!("{contexts_path}: DEZKY_MALFORMED_JSON: {e}"))?;
+    let set = FlagSet::from_json(&read(flags_path)?)
+        .map_err(|e| format!("{flags_path}: {}: {e}", e.code()))?;
+    let contexts: Value = serde_json::from_str(&read(contexts_path)?)
+        .map_err(|e| format!("{contexts_path}: DEZKY_MALFORMED_JSON: {e}"))?;
     let Value::Array(contexts) = contexts else {
-        return Err(format!("{contexts_path}: DEZKY_MALFORMED_JSON: expected a JSON array of contexts"));
+        return Err(format!(
+            "{contexts_path}: DEZKY_MALFORMED_JSON: expected a JSON array of contexts"
+        ));
     };
     contexts
         .iter()

@@ -11,7 +11,11 @@ const CONTEXTS: &str = include_str!("data/contexts.json");
 
 fn main() -> Result<(), dezky::flags::Error> {
     let set = FlagSet::from_json(SEED_FLAGS)?;
-    println!("Loaded {} flags: {}", set.len(), set.keys().collect::<Vec<_>>().join(", "));
+    println!(
+        "Loaded {} flags: {}",
+        set.len(),
+        set.keys().collect::<Vec<_>>().join(", ")
+    );
 
     let contexts: Vec<EvaluationContext> =
         serde_json::from_str(CONTEXTS).map_err(|e| dezky::flags::Error::MalformedJson {
@@ -31,20 +35,34 @@ fn main() -> Result<(), dezky::flags::Error> {
             on.len(),
             all.len()
         );
-        for key in ["jmap_native_v2", "gdpr_export_v2", "new_billing_engine", "partner_billing_view"] {
+        for key in [
+            "jmap_native_v2",
+            "gdpr_export_v2",
+            "new_billing_engine",
+            "partner_billing_view",
+        ] {
             let eval = set.evaluate(key, ctx);
-            let bucket = eval.bucket.map(|b| format!(" (bucket {b})")).unwrap_or_default();
+            let bucket = eval
+                .bucket
+                .map(|b| format!(" (bucket {b})"))
+                .unwrap_or_default();
             println!("  {key:<22} {:<5} {}{bucket}", eval.value, eval.reason);
         }
     }
 
     // An operator proposes widening a rollout: how many tenants would it reach?
-    let mut proposal = set.get("gdpr_export_v2").cloned().ok_or(dezky::flags::Error::FlagNotFound {
-        key: "gdpr_export_v2".into(),
-    })?;
+    let mut proposal =
+        set.get("gdpr_export_v2")
+            .cloned()
+            .ok_or(dezky::flags::Error::FlagNotFound {
+                key: "gdpr_export_v2".into(),
+            })?;
     proposal.pct = 100;
     let result = preview(&proposal, &contexts);
-    println!("\nRaising gdpr_export_v2 to 100%: {} of {} tenants", result.enabled_count, result.total);
+    println!(
+        "\nRaising gdpr_export_v2 to 100%: {} of {} tenants",
+        result.enabled_count, result.total
+    );
 
     // The kill switch, with its history entry and audit event, served through a store.
     let store = FlagStore::new(set.clone());
