@@ -33,14 +33,31 @@ rust_lints() {
     cargo fmt --all -- --check && cargo clippy --workspace --all-targets -- -D warnings
 }
 
+# One package selection for every cargo call below, so they share one build.
+SELECTION=(--workspace --exclude dezky-node --exclude dezky-python)
+
 rust_tests() {
-    cargo test --workspace --exclude dezky-node --exclude dezky-python
+    cargo test "${SELECTION[@]}"
 }
 
 examples() {
-    cargo run --quiet --example quickstart >/dev/null &&
-        cargo run --quiet --example flags_eval -- examples/data/seed-flags.json examples/data/contexts.json |
-        python3 tests/conformance/check_flags_eval.py examples/data/seed-flags.json examples/data/contexts.json
+    cargo build --quiet "${SELECTION[@]}" --examples || return 1
+    local bin
+    bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples"
+    "$bin/quickstart" >/dev/null &&
+        "$bin/flags_eval" examples/data/seed-flags.json examples/data/contexts.json |
+        python3 tests/conformance/check_flags_eval.py examples/data/seed-flags.json examples/data/contexts.json ||
+        return 1
+    # Bad input: a message with the stable code on stderr, exit status 2.
+    local bad status=0
+    bad="$(mktemp)"
+    echo '[{"key": "Bad-Key", "state": "on"}]' >"$bad"
+    "$bin/flags_eval" "$bad" examples/data/contexts.json 2>"$bad.err" >/dev/null || status=$?
+    if [ "$status" -ne 2 ] || ! grep -q DEZKY_INVALID_FLAG "$bad.err"; then
+        echo "flags_eval on a bad flag file: exit $status, stderr: $(cat "$bad.err")"
+        return 1
+    fi
+    rm -f "$bad" "$bad.err"
 }
 
 stage "rust: fmt and clippy" rust_lints
