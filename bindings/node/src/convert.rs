@@ -126,28 +126,7 @@ pub(crate) fn contexts(
             format!("must be an array of contexts, got {}", js_type(value)),
         ));
     }
-    let Value::Array(items) = json(env, value, name)? else {
-        return Err(invalid_argument(name, "must be an array of contexts"));
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            EvaluationContext::from_value(item).map_err(|e| match e {
-                CoreError::InvalidContext { field, reason } if field.is_empty() => {
-                    CoreError::InvalidContext {
-                        field: format!("[{i}]"),
-                        reason,
-                    }
-                }
-                CoreError::InvalidContext { field, reason } => CoreError::InvalidContext {
-                    field: format!("[{i}].{field}"),
-                    reason,
-                },
-                other => other,
-            })
-        })
-        .collect()
+    EvaluationContext::list_from_value(&json(env, value, name)?)
 }
 
 /// A flag set given as a `FlagSet`, a JSON array of flag documents, or its JSON text.
