@@ -88,12 +88,30 @@ export declare class FlagStore {
    * Call `start()` to refresh in the background.
    */
   static fromFile(path: string, options?: FlagStoreOptions): Promise<FlagStore>
+  /**
+   * Opens a store on the control plane's `GET /flags` (`url` is the full URL),
+   * loading it once; rejects if the first fetch fails (`DEZKY_FLAG_SOURCE`,
+   * `DEZKY_INVALID_FLAG`, ...). Throws `DEZKY_CONFIG` for an unusable URL (not
+   * http(s), or with credentials in it: pass `token`). Refreshes send
+   * `If-None-Match` with the last ETag; a 304 keeps the snapshot and counts as
+   * confirmed. Call `start()` to refresh in the background.
+   */
+  static fromHttp(url: string, options?: HttpFlagStoreOptions): Promise<FlagStore>
   /** The current snapshot. */
   flags(): FlagSet
   /** Evaluates one flag of the current snapshot. */
   evaluate(key: string, context: EvaluationContext): Evaluation
   /** Evaluates every flag of the current snapshot: `{key: boolean}`. */
   evaluateAll(context: EvaluationContext): Record<string, boolean>
+  /**
+   * `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
+   * current snapshot is still `known`; otherwise the current snapshot, which
+   * the caller evaluates instead (and keeps as its next `known`). The check
+   * and the evaluation use one snapshot, so a concurrent refresh can never
+   * pair bits with the keys of another set. The JS layer's `evaluateAll`
+   * goes through here.
+   */
+  evaluateAllBits(context: EvaluationContext, known: FlagSet | null): Uint32Array | FlagSet
   /**
    * Fetches from the source once, off the event loop. On failure the current
    * snapshot stays, the error is recorded in `status()`, and the promise rejects.
@@ -202,6 +220,16 @@ export interface FlagChange {
 }
 
 /**
+ * The evaluation context of a tenant in an environment, from the control
+ * plane's tenant and partner records (`partnerSlug` set from the partner).
+ * `partner` must be the tenant's own partner (the one `tenant.partnerId`
+ * names), or `null` for a tenant without one: evaluating on the wrong partner
+ * would silently enable the wrong flags. Throws `DEZKY_INVALID_ARGUMENT` with
+ * `argument` and `field` (`tenant.id`, `tenant.slug`, `partner`, `environment`, ...).
+ */
+export declare function flagContext(tenant: TenantRecord, partner: PartnerRecord | null, environment: string): EvaluationContext
+
+/**
  * One flag document, as the control plane stores it and serves it from `GET /flags`.
  * Unknown fields are preserved on round trips.
  */
@@ -260,6 +288,18 @@ export interface FlagUpdate {
   level?: 'tenant' | 'user'
 }
 
+/** `FlagStoreOptions` plus the control plane's API token. */
+export interface HttpFlagStoreOptions {
+  /** Sent as `Authorization: Bearer <token>`. Never appears in errors or `status()`. */
+  token?: string
+  /** Time between refreshes while the source is healthy (default 30000). */
+  intervalMs?: number
+  /** The longest wait between retries while the source fails (default 300000). */
+  maxBackoffMs?: number
+  /** After how long without a successful fetch the snapshot counts as stale (default 120000). */
+  staleAfterMs?: number
+}
+
 /**
  * The kill switch on a flag set given as a `FlagSet`, an array of flag documents
  * or their JSON text: returns the new set, the killed flag and the audit event.
@@ -268,6 +308,16 @@ export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key
 
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
 export declare function openFeatureReason(reason: Reason): string
+
+/** A partner record as the control plane stores it (other fields are ignored). */
+export interface PartnerRecord {
+  /** The partner's MongoDB ObjectId, or an ObjectId object. `id` is accepted as well. */
+  _id?: string | { toHexString(): string }
+  /** The partner's id, when the record names it `id` rather than `_id`. */
+  id?: string | { toHexString(): string }
+  /** The partner's slug. */
+  slug: string
+}
 
 /**
  * Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
@@ -298,7 +348,7 @@ export interface RolloutPreview {
 
 /** The store's health, for an operator page or a readiness probe. */
 export interface StoreStatus {
-  /** The source (a file path), if any. */
+  /** The source (a file path or URL), if any. */
   source?: string
   /** Flags in the current snapshot. */
   flagCount: number
@@ -316,4 +366,24 @@ export interface StoreStatus {
   lastErrorCode?: string
   /** Whether the background refresher is running. */
   refreshing: boolean
+}
+
+/**
+ * A tenant record as the control plane stores it. Other fields (`name`,
+ * `createdAt`, ...) are ignored, so whole documents can be passed.
+ */
+export interface TenantRecord {
+  /**
+   * The tenant's MongoDB ObjectId: 24 lowercase hex characters, or an ObjectId
+   * object (anything with `toHexString()`). `id` is accepted as well.
+   */
+  _id?: string | { toHexString(): string }
+  /** The tenant's id, when the record names it `id` rather than `_id`. */
+  id?: string | { toHexString(): string }
+  /** The tenant's slug. */
+  slug: string
+  /** The tenant's plan. */
+  plan: string
+  /** The id of the reselling partner; absent or `null` when the tenant has none. */
+  partnerId?: string | { toHexString(): string } | null
 }

@@ -839,6 +839,7 @@ module.exports.ChangeSubscription = nativeBinding.ChangeSubscription
 module.exports.FlagSet = nativeBinding.FlagSet
 module.exports.FlagStore = nativeBinding.FlagStore
 module.exports.bucket = nativeBinding.bucket
+module.exports.flagContext = nativeBinding.flagContext
 module.exports.killSwitch = nativeBinding.killSwitch
 module.exports.openFeatureReason = nativeBinding.openFeatureReason
 module.exports.previewRollout = nativeBinding.previewRollout

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -145,4 +145,60 @@ test('refresh does not block the event loop', async () => {
   assert.deepEqual((await pending).outcome, 'updated')
   assert.ok(ranMeanwhile, 'the event loop ran while the file was read and parsed')
   assert.equal(store.flags().get('flag_1').pct, 99)
+})
+
+/** Two sets with different keys, order and size, so mixing them up would show. */
+const SET_A = FLAGS
+const SET_B = [
+  { key: 'zz_first', state: 'on' },
+  ...[...FLAGS].reverse().map((f) => (f.key === 'always_on' ? { ...f, state: 'off' } : f)),
+  ...Array.from({ length: 40 }, (_, i) => ({ key: `extra_${i}`, state: i % 3 ? 'on' : 'off' })),
+]
+
+/** Which of the two sets `all` is exactly the evaluation of (keys, order, values), or null. */
+function whichSet(all) {
+  const entries = JSON.stringify(Object.entries(all))
+  if (entries === JSON.stringify(Object.entries(FlagSet.fromFlags(SET_A).evaluateAll(CONTEXT)))) return 'A'
+  if (entries === JSON.stringify(Object.entries(FlagSet.fromFlags(SET_B).evaluateAll(CONTEXT)))) return 'B'
+  return null
+}
+
+test('store.evaluateAll follows replace() at once', () => {
+  const store = new FlagStore(SET_A)
+  for (let i = 0; i < 20; i++) {
+    const next = i % 2 ? SET_A : SET_B
+    store.replace(next)
+    assert.equal(whichSet(store.evaluateAll(CONTEXT)), i % 2 ? 'A' : 'B')
+    assert.equal(whichSet(store.evaluateAll(CONTEXT)), i % 2 ? 'A' : 'B', 'the cached snapshot is reused')
+  }
+  assert.throws(() => store.evaluateAll({ plan: 1 }), (e) => e.code === 'DEZKY_INVALID_CONTEXT' && e.field === 'plan')
+})
+
+test('store.evaluateAll pairs bits and keys of one snapshot while a refresher swaps sets', async () => {
+  const path = flagsFile(SET_A)
+  const store = await FlagStore.fromFile(path, { intervalMs: 1, maxBackoffMs: 5 })
+  store.start()
+  const expectedA = JSON.stringify(Object.entries(FlagSet.fromFlags(SET_A).evaluateAll(CONTEXT)))
+  const expectedB = JSON.stringify(Object.entries(FlagSet.fromFlags(SET_B).evaluateAll(CONTEXT)))
+  const seen = { A: 0, B: 0 }
+  let switches = 0
+  let last = 'A'
+  const deadline = Date.now() + 1500
+  for (let i = 0; Date.now() < deadline && switches < 20; i++) {
+    if (i % 200 === 0) {
+      // Atomic replacement, so the refresher never reads a half-written file.
+      writeFileSync(`${path}.tmp`, JSON.stringify((i / 200) % 2 ? SET_A : SET_B))
+      renameSync(`${path}.tmp`, path)
+    }
+    // Synchronous calls while the refresher swaps on another thread.
+    const entries = JSON.stringify(Object.entries(store.evaluateAll(CONTEXT)))
+    const which = entries === expectedA ? 'A' : entries === expectedB ? 'B' : null
+    assert.ok(which, `evaluateAll mixed two snapshots: ${entries}`)
+    seen[which]++
+    if (which !== last) switches++
+    last = which
+    if (i % 50 === 0) await sleep(0)
+  }
+  store.close()
+  assert.ok(switches >= 2, `the refresher swapped during the loop (${switches} switches, ${JSON.stringify(seen)})`)
 })

@@ -5,7 +5,7 @@
 
 const native = require('../index.js')
 
-/** The stable error codes, one per variant of the core's error type. */
+/** The stable error codes, one per variant of the SDK crates' error types. */
 const ErrorCode = Object.freeze({
   INVALID_FLAG: 'DEZKY_INVALID_FLAG',
   MALFORMED_JSON: 'DEZKY_MALFORMED_JSON',
@@ -14,6 +14,9 @@ const ErrorCode = Object.freeze({
   FLAG_NOT_FOUND: 'DEZKY_FLAG_NOT_FOUND',
   INVALID_ARGUMENT: 'DEZKY_INVALID_ARGUMENT',
   FLAG_SOURCE: 'DEZKY_FLAG_SOURCE',
+  CONFIG: 'DEZKY_CONFIG',
+  TRANSPORT: 'DEZKY_TRANSPORT',
+  UPSTREAM: 'DEZKY_UPSTREAM',
 })
 
 const CODES = new Set(Object.values(ErrorCode))
@@ -70,6 +73,25 @@ Object.defineProperty(native.FlagSet.prototype, 'evaluateAll', {
   },
 })
 
+// The store's snapshot changes under refreshes, so its builder cannot be looked
+// up by set ahead of time. The native side checks that the snapshot this store
+// last saw is still current and, in the same step, evaluates it into bits; when
+// a refresh swapped it, it returns the new snapshot, which is evaluated instead
+// and remembered. Bits and keys therefore always come from one snapshot.
+const storeSnapshots = new WeakMap()
+
+Object.defineProperty(native.FlagStore.prototype, 'evaluateAll', {
+  configurable: true,
+  writable: true,
+  value: function evaluateAll(context) {
+    const known = storeSnapshots.get(this) ?? null
+    const result = this.evaluateAllBits(context, known)
+    if (result instanceof Uint32Array) return builderFor(known)(result)
+    storeSnapshots.set(this, result)
+    return builderFor(result)(result.evaluateAllBits(context))
+  },
+})
+
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
@@ -78,6 +100,7 @@ module.exports = {
   previewRollout: native.previewRollout,
   killSwitch: native.killSwitch,
   openFeatureReason: native.openFeatureReason,
+  flagContext: native.flagContext,
   DezkyError,
   ErrorCode,
 }

@@ -2,7 +2,7 @@
 // written by `napi build --dts` from the Rust docs) plus the hand-written layer.
 export * from '../index'
 
-/** The stable error codes, one per variant of the core's error type. */
+/** The stable error codes, one per variant of the SDK crates' error types. */
 export declare const ErrorCode: {
   readonly INVALID_FLAG: 'DEZKY_INVALID_FLAG'
   readonly MALFORMED_JSON: 'DEZKY_MALFORMED_JSON'
@@ -11,6 +11,9 @@ export declare const ErrorCode: {
   readonly FLAG_NOT_FOUND: 'DEZKY_FLAG_NOT_FOUND'
   readonly INVALID_ARGUMENT: 'DEZKY_INVALID_ARGUMENT'
   readonly FLAG_SOURCE: 'DEZKY_FLAG_SOURCE'
+  readonly CONFIG: 'DEZKY_CONFIG'
+  readonly TRANSPORT: 'DEZKY_TRANSPORT'
+  readonly UPSTREAM: 'DEZKY_UPSTREAM'
 }
 
 export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -32,6 +35,8 @@ export declare class DezkyError extends Error {
   /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`; 0 when unknown). */
   readonly line?: number
   readonly column?: number
-  /** The failing source (`DEZKY_FLAG_SOURCE`). */
+  /** The failing source (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, `DEZKY_UPSTREAM`). */
   readonly source?: string
+  /** The HTTP status the upstream answered with (`DEZKY_UPSTREAM`). */
+  readonly status?: number
 }

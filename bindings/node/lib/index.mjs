@@ -13,6 +13,7 @@ export const {
   previewRollout,
   killSwitch,
   openFeatureReason,
+  flagContext,
   DezkyError,
   ErrorCode,
 } = sdk

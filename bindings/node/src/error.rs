@@ -4,16 +4,30 @@
 //!
 //! The JS object is built here, with `name = "DezkyError"`, the stable `code`
 //! and the structured details of the variant (`flag`, `field`, `key`, `line`,
-//! `column`, `argument`), then handed to napi as a reference so that napi throws
-//! (or rejects with) exactly that object. The hand-written `DezkyError` class
-//! of the JS layer recognises these objects by their code (`instanceof` works).
+//! `column`, `argument`, `status`), then handed to napi as a reference so that
+//! napi throws (or rejects with) exactly that object. The hand-written
+//! `DezkyError` class of the JS layer recognises these objects by their code
+//! (`instanceof` works).
+//!
+//! Three crates' errors cross the boundary: `dezky_flags::Error` (flags and the
+//! store), `dezky_core::Error` (tenant records) and `dezky_clients::Error`
+//! (the HTTP source's configuration). Each brings its own stable codes.
 
 use dezky_flags::Error as CoreError;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::{Env, Status};
 
-/// Converts a core error into the napi error that throws the matching JS error.
-pub(crate) fn to_js(env: &Env, error: &CoreError) -> napi::Error {
+/// An error of one of the SDK's crates: its stable code, its message and the
+/// structured details set on the JS error.
+pub(crate) trait SdkError: std::fmt::Display {
+    /// The stable code, shared by every language binding.
+    fn code(&self) -> &'static str;
+    /// Sets the variant's details (`flag`, `field`, ...) on the JS error.
+    fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()>;
+}
+
+/// Converts an SDK error into the napi error that throws the matching JS error.
+pub(crate) fn to_js(env: &Env, error: &impl SdkError) -> napi::Error {
     build(env, error).unwrap_or_else(|e| e)
 }
 
@@ -25,50 +39,96 @@ pub(crate) fn invalid_argument(name: &str, reason: impl Into<String>) -> CoreErr
     }
 }
 
-fn build(env: &Env, error: &CoreError) -> napi::Result<napi::Error> {
+fn build(env: &Env, error: &impl SdkError) -> napi::Result<napi::Error> {
     let mut object =
         env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
     object.set_named_property("name", "DezkyError")?;
     object.set_named_property("code", error.code())?;
-    set_details(&mut object, error)?;
+    error.set_details(&mut object)?;
     Ok(napi::Error::from(object.to_unknown()))
 }
 
-fn set_details(object: &mut Object<'_>, error: &CoreError) -> napi::Result<()> {
-    match error {
-        CoreError::MalformedJson { line, column, .. } => {
-            object.set_named_property("line", *line as u32)?;
-            object.set_named_property("column", *column as u32)?;
-        }
-        CoreError::InvalidFlag { flag, field, .. } => {
-            object.set_named_property("flag", flag.as_str())?;
-            object.set_named_property("field", field.as_str())?;
-        }
-        CoreError::DuplicateKey { key } | CoreError::FlagNotFound { key } => {
-            object.set_named_property("flag", key.as_str())?;
-        }
-        CoreError::InvalidContext { field, .. } => {
-            object.set_named_property("field", field.as_str())?;
-        }
-        CoreError::InvalidArgument { name, .. } => {
-            object.set_named_property("argument", name.as_str())?;
-        }
-        CoreError::Source { source_name, .. } => {
-            object.set_named_property("source", source_name.as_str())?;
-        }
-        // `dezky_flags::Error` is non-exhaustive: a new variant still gets its code and message.
-        _ => {}
+impl SdkError for CoreError {
+    fn code(&self) -> &'static str {
+        CoreError::code(self)
     }
-    Ok(())
+
+    fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()> {
+        match self {
+            CoreError::MalformedJson { line, column, .. } => {
+                object.set_named_property("line", *line as u32)?;
+                object.set_named_property("column", *column as u32)?;
+            }
+            CoreError::InvalidFlag { flag, field, .. } => {
+                object.set_named_property("flag", flag.as_str())?;
+                object.set_named_property("field", field.as_str())?;
+            }
+            CoreError::DuplicateKey { key } | CoreError::FlagNotFound { key } => {
+                object.set_named_property("flag", key.as_str())?;
+            }
+            CoreError::InvalidContext { field, .. } => {
+                object.set_named_property("field", field.as_str())?;
+            }
+            CoreError::InvalidArgument { name, .. } => {
+                object.set_named_property("argument", name.as_str())?;
+            }
+            CoreError::Source { source_name, .. } => {
+                object.set_named_property("source", source_name.as_str())?;
+            }
+            // `dezky_flags::Error` is non-exhaustive: a new variant still gets its code and message.
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
-/// `Result::map_err` into a JS error, for results of the core.
+impl SdkError for dezky_core::Error {
+    fn code(&self) -> &'static str {
+        dezky_core::Error::code(self)
+    }
+
+    fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()> {
+        if let dezky_core::Error::Invalid { field, .. } = self {
+            // `field` is a path (`tenant.slug`); `argument` the argument it is in.
+            let argument = field.split(['.', '[']).next().unwrap_or(field);
+            object.set_named_property("argument", argument)?;
+            object.set_named_property("field", field.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl SdkError for dezky_clients::Error {
+    fn code(&self) -> &'static str {
+        dezky_clients::Error::code(self)
+    }
+
+    fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()> {
+        match self {
+            dezky_clients::Error::Config { field, .. } => {
+                object.set_named_property("field", field.as_str())?;
+            }
+            dezky_clients::Error::Upstream { url, status, .. } => {
+                object.set_named_property("source", url.as_str())?;
+                object.set_named_property("status", u32::from(*status))?;
+            }
+            dezky_clients::Error::Transport { url, .. } => {
+                object.set_named_property("source", url.as_str())?;
+            }
+            // Non-exhaustive: a new variant still gets its code and message.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `Result::map_err` into a JS error, for results of the SDK's crates.
 pub(crate) trait IntoJs<T> {
-    /// Maps the core error to the JS error.
+    /// Maps the SDK error to the JS error.
     fn js(self, env: &Env) -> napi::Result<T>;
 }
 
-impl<T> IntoJs<T> for Result<T, CoreError> {
+impl<T, E: SdkError> IntoJs<T> for Result<T, E> {
     fn js(self, env: &Env) -> napi::Result<T> {
         self.map_err(|e| to_js(env, &e))
     }

@@ -127,14 +127,7 @@ impl FlagSet {
     #[napi(ts_args_type = "context: EvaluationContext")]
     pub fn evaluate_all_bits(&self, env: Env, context: Unknown<'_>) -> napi::Result<Uint32Array> {
         let context = convert::context(&env, &context).js(&env)?;
-        let evaluations = self.inner.evaluate_all(&context);
-        let mut words = vec![0u32; self.keys.len().div_ceil(32).max(1)];
-        for (i, (_, value)) in evaluations.iter().enumerate() {
-            if value {
-                words[i / 32] |= 1 << (i % 32);
-            }
-        }
-        Ok(Uint32Array::new(words))
+        Ok(bits(&self.inner.evaluate_all(&context)))
     }
 
     /// Evaluates every flag with its reason, in flag order.
@@ -192,7 +185,7 @@ impl FlagSet {
         }
         .js(env)?;
         let change = actor_change(env, &actor)?;
-        let result = (|| {
+        let result = (|| -> dezky_flags::Result<Changed> {
             let update = FlagUpdate::from_value(&key, &update)?;
             let mut flag = existing(&self.inner, &key)?;
             let event = flag.apply(update, &change)?;
@@ -252,7 +245,7 @@ impl FlagSet {
     ) -> napi::Result<Object<'e>> {
         let key = convert::string(&key, "key").js(env)?;
         let change = actor_change(env, &actor)?;
-        let result = (|| {
+        let result = (|| -> dezky_flags::Result<Changed> {
             let flag = existing(&self.inner, &key)?;
             Ok(Changed {
                 flags: self.inner.without_flag(&key)?,
@@ -262,6 +255,17 @@ impl FlagSet {
         })();
         result.js(env)?.into_js(env)
     }
+}
+
+/// Evaluations as a bitset in flag order: bit `i % 32` of word `i / 32` is flag `i`.
+pub(crate) fn bits(evaluations: &Evaluations) -> Uint32Array {
+    let mut words = vec![0u32; evaluations.len().div_ceil(32).max(1)];
+    for (i, (_, value)) in evaluations.iter().enumerate() {
+        if value {
+            words[i / 32] |= 1 << (i % 32);
+        }
+    }
+    Uint32Array::new(words)
 }
 
 /// Builds `{key: boolean}` directly (no JSON on the way).

@@ -17,7 +17,9 @@ mod convert;
 mod error;
 mod flags;
 mod store;
+mod tenant;
 mod types;
 
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use store::{ChangeSubscription, FlagStore};
+pub use tenant::flag_context;

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use dezky_clients::Secret;
+use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{FileSource, RefreshOutcome, RefresherHandle, StoreOptions, Subscription};
 use napi::bindgen_prelude::{
-    ClassInstance, Either, Function, JsObjectValue, Object, PromiseRaw, Unknown,
+    ClassInstance, Either, Function, JsObjectValue, Object, PromiseRaw, Uint32Array, Unknown,
 };
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, ValueType};
@@ -21,15 +23,13 @@ use crate::error::{IntoJs, invalid_argument};
 use crate::flags::FlagSet;
 use crate::types::Evaluation;
 
-/// Where a store's flags come from.
-///
-/// The HTTP source (the control plane's `GET /flags` with ETag revalidation) will
-/// come from `dezky-clients` as a second variant here, opened by a
-/// `FlagStore.fromHttp(url, options)` factory next to `fromFile`; everything
-/// after `open` (refresh, background refresher, notifications) is shared.
+/// Where a store's flags come from. Everything after `open` (refresh,
+/// background refresher, notifications) is shared by the sources.
 enum SourceSpec {
     /// A JSON file holding an array of flag documents.
     File(PathBuf),
+    /// The control plane's `GET /flags`, revalidated with `If-None-Match`.
+    Http(HttpFlagSource),
 }
 
 impl SourceSpec {
@@ -38,6 +38,7 @@ impl SourceSpec {
             SourceSpec::File(path) => {
                 dezky_flags::FlagStore::connect(FileSource::new(path), options).await
             }
+            SourceSpec::Http(source) => dezky_flags::FlagStore::connect(source, options).await,
         }
     }
 }
@@ -54,23 +55,60 @@ pub struct FlagStoreOptions {
     pub stale_after_ms: Option<f64>,
 }
 
-fn options(env: &Env, value: &Unknown<'_>) -> dezky_flags::Result<StoreOptions> {
+/// `FlagStoreOptions` plus the control plane's API token.
+#[napi(object, object_to_js = false, object_from_js = false)]
+#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+pub struct HttpFlagStoreOptions {
+    /// Sent as `Authorization: Bearer <token>`. Never appears in errors or `status()`.
+    pub token: Option<String>,
+    /// Time between refreshes while the source is healthy (default 30000).
+    pub interval_ms: Option<f64>,
+    /// The longest wait between retries while the source fails (default 300000).
+    pub max_backoff_ms: Option<f64>,
+    /// After how long without a successful fetch the snapshot counts as stale (default 120000).
+    pub stale_after_ms: Option<f64>,
+}
+
+/// Reads the store options; `token` only where `with_token` (the HTTP source).
+fn options(
+    env: &Env,
+    value: &Unknown<'_>,
+    with_token: bool,
+) -> dezky_flags::Result<(StoreOptions, Option<Secret>)> {
     let mut options = StoreOptions::default();
+    let mut token = None;
     if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
-        return Ok(options);
+        return Ok((options, token));
     }
     let Value::Object(map) = convert::json(env, value, "options")? else {
         return Err(invalid_argument("options", "must be an object"));
     };
-    for (name, value) in &map {
+    for (name, value) in map {
         let slot = match name.as_str() {
             "intervalMs" => &mut options.interval,
             "maxBackoffMs" => &mut options.max_backoff,
             "staleAfterMs" => &mut options.stale_after,
+            "token" if with_token => {
+                // The value is never quoted in an error: it is a secret.
+                token = match value {
+                    Value::Null => None,
+                    Value::String(t) if t.trim().is_empty() => {
+                        return Err(invalid_argument("token", "must not be empty"));
+                    }
+                    Value::String(t) => Some(Secret::new(t)),
+                    _ => return Err(invalid_argument("token", "must be a string")),
+                };
+                continue;
+            }
             _ => {
+                let expected = if with_token {
+                    "token, intervalMs, maxBackoffMs or staleAfterMs"
+                } else {
+                    "intervalMs, maxBackoffMs or staleAfterMs"
+                };
                 return Err(invalid_argument(
-                    name,
-                    "unknown option (expected intervalMs, maxBackoffMs or staleAfterMs)",
+                    &name,
+                    format!("unknown option (expected {expected})"),
                 ));
             }
         };
@@ -82,21 +120,21 @@ fn options(env: &Env, value: &Unknown<'_>) -> dezky_flags::Result<StoreOptions> 
                 }
                 _ => {
                     return Err(invalid_argument(
-                        name,
+                        &name,
                         format!("must be a number of milliseconds, got {n}"),
                     ));
                 }
             },
-            _ => return Err(invalid_argument(name, "must be a number of milliseconds")),
+            _ => return Err(invalid_argument(&name, "must be a number of milliseconds")),
         }
     }
-    Ok(options)
+    Ok((options, token))
 }
 
 /// The store's health, for an operator page or a readiness probe.
 #[napi(object, object_from_js = false)]
 pub struct StoreStatus {
-    /// The source (a file path), if any.
+    /// The source (a file path or URL), if any.
     pub source: Option<String>,
     /// Flags in the current snapshot.
     pub flag_count: u32,
@@ -197,8 +235,29 @@ impl FlagStore {
         options: Unknown<'_>,
     ) -> napi::Result<PromiseRaw<'e, FlagStore>> {
         let path = convert::string(&path, "path").js(env)?;
-        let options = self::options(env, &options).js(env)?;
+        let (options, _) = self::options(env, &options, false).js(env)?;
         open(env, SourceSpec::File(PathBuf::from(path)), options)
+    }
+
+    /// Opens a store on the control plane's `GET /flags` (`url` is the full URL),
+    /// loading it once; rejects if the first fetch fails (`DEZKY_FLAG_SOURCE`,
+    /// `DEZKY_INVALID_FLAG`, ...). Throws `DEZKY_CONFIG` for an unusable URL (not
+    /// http(s), or with credentials in it: pass `token`). Refreshes send
+    /// `If-None-Match` with the last ETag; a 304 keeps the snapshot and counts as
+    /// confirmed. Call `start()` to refresh in the background.
+    #[napi(
+        ts_args_type = "url: string, options?: HttpFlagStoreOptions",
+        ts_return_type = "Promise<FlagStore>"
+    )]
+    pub fn from_http<'e>(
+        env: &'e Env,
+        url: Unknown<'_>,
+        options: Unknown<'_>,
+    ) -> napi::Result<PromiseRaw<'e, FlagStore>> {
+        let url = convert::string(&url, "url").js(env)?;
+        let (options, token) = self::options(env, &options, true).js(env)?;
+        let source = HttpFlagSource::new(&url, token).js(env)?;
+        open(env, SourceSpec::Http(source), options)
     }
 
     /// The current snapshot.
@@ -233,6 +292,32 @@ impl FlagStore {
             object.set_named_property(key, value)?;
         }
         Ok(object)
+    }
+
+    /// `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
+    /// current snapshot is still `known`; otherwise the current snapshot, which
+    /// the caller evaluates instead (and keeps as its next `known`). The check
+    /// and the evaluation use one snapshot, so a concurrent refresh can never
+    /// pair bits with the keys of another set. The JS layer's `evaluateAll`
+    /// goes through here.
+    #[napi(
+        ts_args_type = "context: EvaluationContext, known: FlagSet | null",
+        ts_return_type = "Uint32Array | FlagSet"
+    )]
+    pub fn evaluate_all_bits(
+        &self,
+        env: Env,
+        context: Unknown<'_>,
+        known: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
+    ) -> napi::Result<Either<Uint32Array, FlagSet>> {
+        let context = convert::context(&env, &context).js(&env)?;
+        let snapshot = self.inner.flags();
+        Ok(match known {
+            Either::A(known) if known.inner.same_snapshot(&snapshot) => {
+                Either::A(crate::flags::bits(&snapshot.evaluate_all(&context)))
+            }
+            _ => Either::B(FlagSet::new(snapshot)),
+        })
     }
 
     /// Fetches from the source once, off the event loop. On failure the current
