@@ -34,7 +34,7 @@ fn to_value_at(name: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Val
         return Ok(Value::Bool(b.is_true()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(s.to_str()?.to_owned()));
     }
     if let Ok(i) = obj.cast::<PyInt>() {
         if let Ok(v) = i.extract::<i64>() {
@@ -73,10 +73,7 @@ fn to_value_at(name: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Val
             let Ok(key) = k.cast::<PyString>() else {
                 return Err(error::wrong_type(name, "a dict with str keys", &k));
             };
-            map.insert(
-                key.to_cow()?.into_owned(),
-                to_value_at(name, &v, depth + 1)?,
-            );
+            map.insert(key.to_str()?.to_owned(), to_value_at(name, &v, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
@@ -135,7 +132,7 @@ fn set_field(ctx: &mut EvaluationContext, wire: &str, value: &Bound<'_, PyAny>) 
     let text = if value.is_none() {
         None
     } else if let Ok(s) = value.cast::<PyString>() {
-        Some(s.to_cow()?.into_owned())
+        Some(s.to_str()?.to_owned())
     } else {
         return Ok(false);
     };
@@ -152,39 +149,18 @@ fn set_field(ctx: &mut EvaluationContext, wire: &str, value: &Bound<'_, PyAny>) 
     Ok(true)
 }
 
-/// Why a context could not be built: the core's verdict, or a Python-level failure.
-pub(crate) enum ContextError {
-    Core(Error),
-    Py(PyErr),
-}
-
-impl From<PyErr> for ContextError {
-    fn from(e: PyErr) -> Self {
-        ContextError::Py(e)
-    }
-}
-
-impl From<ContextError> for PyErr {
-    fn from(e: ContextError) -> Self {
-        match e {
-            ContextError::Core(e) => error::raise(e),
-            ContextError::Py(e) => e,
-        }
-    }
-}
-
-/// A context dict with the control plane's camelCase keys. Anything the fast
-/// path cannot take (a wrong type, an unknown key) is handed to the core's
-/// `EvaluationContext::from_value`, so the verdict and the error are the core's.
-fn from_dict(name: &str, obj: &Bound<'_, PyAny>) -> Result<EvaluationContext, ContextError> {
+/// A context dict whose keys are all known and whose values are all str or
+/// None, read without the generic JSON path; `None` for anything else (not a
+/// dict, a wrong type, an unknown key), which the core then judges.
+fn fast_context(obj: &Bound<'_, PyAny>) -> PyResult<Option<EvaluationContext>> {
     let Ok(dict) = obj.cast::<PyDict>() else {
-        return Err(error::wrong_type(name, "a context dict", obj).into());
+        return Ok(None);
     };
     let py = obj.py();
     let mut out = EvaluationContext::default();
     // Look the known keys up (their hashes are cached on the interned names)
     // instead of extracting every key; a dict with other keys has more entries
-    // than were found, and goes to the core for its error.
+    // than were found.
     let mut found = 0;
     let fields = [
         (intern!(py, "tenantId"), &mut out.tenant_id),
@@ -194,7 +170,6 @@ fn from_dict(name: &str, obj: &Bound<'_, PyAny>) -> Result<EvaluationContext, Co
         (intern!(py, "environment"), &mut out.environment),
         (intern!(py, "userId"), &mut out.user_id),
     ];
-    let mut fast = true;
     for (key, slot) in fields {
         let Some(value) = dict.get_item(key)? else {
             continue;
@@ -204,23 +179,12 @@ fn from_dict(name: &str, obj: &Bound<'_, PyAny>) -> Result<EvaluationContext, Co
             continue;
         }
         match value.cast::<PyString>() {
-            Ok(text) => *slot = Some(text.to_cow()?.into_owned()),
-            Err(_) => {
-                fast = false;
-                break;
-            }
+            // abi3-py310: borrows the string's cached UTF-8, one copy into the context.
+            Ok(text) => *slot = Some(text.to_str()?.to_owned()),
+            Err(_) => return Ok(None),
         }
     }
-    if fast && found == dict.len() {
-        return Ok(out);
-    }
-    for k in dict.keys() {
-        if !k.is_instance_of::<PyString>() {
-            return Err(error::wrong_type(name, "a dict with str keys", &k).into());
-        }
-    }
-    let value = to_value(name, obj)?;
-    EvaluationContext::from_value(&value).map_err(ContextError::Core)
+    Ok((found == dict.len()).then_some(out))
 }
 
 /// Builds a context from an optional dict (camelCase control-plane keys) and
@@ -231,8 +195,14 @@ pub(crate) fn context(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<EvaluationContext> {
     let mut out = match ctx.filter(|c| !c.is_none()) {
-        Some(obj) => from_dict("ctx", obj)?,
         None => EvaluationContext::default(),
+        Some(obj) => match fast_context(obj)? {
+            Some(ctx) => ctx,
+            None if !obj.is_instance_of::<PyDict>() => {
+                return Err(error::wrong_type("ctx", "a context dict", obj));
+            }
+            None => EvaluationContext::from_value(&to_value("ctx", obj)?).py()?,
+        },
     };
     if let Some(kwargs) = kwargs {
         for (k, v) in kwargs.iter() {
@@ -258,8 +228,9 @@ pub(crate) fn context(
     Ok(out)
 }
 
-/// A list of context dicts, as for a rollout preview. Errors name the position
-/// (`[3].plan`), like the core does for tenant lists.
+/// A list of context dicts, as for a rollout preview. Anything the fast path
+/// cannot take goes to the core's `list_from_value`, whose errors name the
+/// element (`[3].plan`).
 pub(crate) fn contexts(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<EvaluationContext>> {
     let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
         list.iter().collect()
@@ -270,15 +241,16 @@ pub(crate) fn contexts(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Evalu
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match from_dict(&format!("{name}[{i}]"), item) {
-            Ok(ctx) => out.push(ctx),
-            Err(ContextError::Core(Error::InvalidContext { field, reason })) => {
-                return Err(error::raise(Error::InvalidContext {
-                    field: format!("[{i}].{field}"),
-                    reason,
-                }));
-            }
-            Err(e) => return Err(e.into()),
+        if !item.is_instance_of::<PyDict>() {
+            return Err(error::wrong_type(
+                &format!("{name}[{i}]"),
+                "a context dict",
+                item,
+            ));
+        }
+        match fast_context(item)? {
+            Some(ctx) => out.push(ctx),
+            None => return EvaluationContext::list_from_value(&to_value(name, obj)?).py(),
         }
     }
     Ok(out)

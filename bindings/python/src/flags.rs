@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dezky_flags::{
-    Change, Error, Evaluation, Evaluations, Flag, FlagAuditEvent, FlagSet, FlagUpdate, Reason,
+    Change, Evaluation, Evaluations, Flag, FlagAuditEvent, FlagSet, FlagUpdate, Reason,
 };
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -42,9 +42,7 @@ impl PyFlagSet {
 
     /// Whether `all` was evaluated on this very set (same snapshot, not just equal).
     pub(crate) fn is_set_of(&self, all: &Evaluations) -> bool {
-        let other = all.flag_set().flags();
-        let mine = self.set.flags();
-        std::ptr::eq(mine.as_ptr(), other.as_ptr()) && mine.len() == other.len()
+        self.set.same_snapshot(all.flag_set())
     }
 
     /// `{key: bool}` in set order, for evaluations of this set.
@@ -61,18 +59,15 @@ impl PyFlagSet {
         }
         Ok(dict)
     }
+}
 
-    fn with(&self, py: Python<'_>, set: FlagSet) -> PyResult<Py<PyFlagSet>> {
-        Py::new(py, PyFlagSet::wrap(py, set)?)
+/// The Python object for a changed set; the same object when the core handed
+/// back the same snapshot (an update that changed nothing).
+fn changed(slf: &Bound<'_, PyFlagSet>, set: FlagSet) -> PyResult<Py<PyFlagSet>> {
+    if set.same_snapshot(&slf.get().set) {
+        return Ok(slf.clone().unbind());
     }
-
-    fn flag(&self, key: &str) -> PyResult<Flag> {
-        self.set.get(key).cloned().ok_or_else(|| {
-            error::raise(Error::FlagNotFound {
-                key: key.to_owned(),
-            })
-        })
-    }
+    Py::new(slf.py(), PyFlagSet::wrap(slf.py(), set)?)
 }
 
 #[pymethods]
@@ -131,7 +126,7 @@ impl PyFlagSet {
     fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
         key.cast::<PyString>()
             .ok()
-            .and_then(|k| k.to_cow().ok().map(|k| self.set.get(&k).is_some()))
+            .and_then(|k| k.to_str().ok().map(|k| self.set.get(k).is_some()))
             .unwrap_or(false)
     }
 
@@ -174,30 +169,22 @@ impl PyFlagSet {
     /// Returns the new set and the audit event.
     #[pyo3(signature = (key, description, actor, at=None))]
     fn create<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         key: &str,
         description: &str,
         actor: &str,
         at: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
-        if self.set.get(key).is_some() {
-            return Err(error::raise(Error::DuplicateKey {
-                key: key.to_owned(),
-            }));
-        }
         let change = change(actor, at)?;
-        let (flag, event) = Flag::create(key, description, &change).py()?;
-        let set = self.set.with_flag(flag).py()?;
-        Ok((self.with(py, set)?, event_dict(py, &event)?))
+        let (set, event) = slf.get().set.create_flag(key, description, &change).py()?;
+        Ok((changed(slf, set)?, event_dict(slf.py(), &event)?))
     }
 
     /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`).
     /// Returns the new set and the audit event, or None when nothing changed.
     #[pyo3(signature = (key, changes, actor, at=None))]
     fn update<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         key: &str,
         changes: &Bound<'py, PyAny>,
         actor: &str,
@@ -206,51 +193,38 @@ impl PyFlagSet {
         if !changes.is_instance_of::<PyDict>() {
             return Err(error::wrong_type("changes", "a dict", changes));
         }
-        let mut flag = self.flag(key)?;
         let update = FlagUpdate::from_value(key, &convert::to_value("changes", changes)?).py()?;
         let change = change(actor, at)?;
-        match flag.apply(update, &change).py()? {
-            Some(event) => {
-                let set = self.set.with_flag(flag).py()?;
-                Ok((self.with(py, set)?, Some(event_dict(py, &event)?)))
-            }
-            None => Ok((self.with(py, self.set.clone())?, None)),
-        }
+        let (set, event) = slf.get().set.update_flag(key, update, &change).py()?;
+        let event = event.map(|e| event_dict(slf.py(), &e)).transpose()?;
+        Ok((changed(slf, set)?, event))
     }
 
     /// The kill switch: `state = off`, `pct = 0`, recorded in history.
     /// Returns the new set and the audit event.
     #[pyo3(signature = (key, actor, at=None))]
     fn kill<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         key: &str,
         actor: &str,
         at: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
         let change = change(actor, at)?;
-        let mut flag = self.flag(key)?;
-        let event = flag.kill(&change);
-        let set = self.set.with_flag(flag).py()?;
-        Ok((self.with(py, set)?, event_dict(py, &event)?))
+        let (set, event) = slf.get().set.kill_flag(key, &change).py()?;
+        Ok((changed(slf, set)?, event_dict(slf.py(), &event)?))
     }
 
     /// Removes a flag. Returns the new set and the deletion's audit event.
     #[pyo3(signature = (key, actor, at=None))]
     fn delete<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         key: &str,
         actor: &str,
         at: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<PyFlagSet>, Bound<'py, PyAny>)> {
         let change = change(actor, at)?;
-        let flag = self.flag(key)?;
-        let set = self.set.without_flag(key).py()?;
-        Ok((
-            self.with(py, set)?,
-            event_dict(py, &flag.deletion_event(&change))?,
-        ))
+        let (set, event) = slf.get().set.delete_flag(key, &change).py()?;
+        Ok((changed(slf, set)?, event_dict(slf.py(), &event)?))
     }
 }
 
@@ -328,11 +302,7 @@ pub(crate) fn preview_rollout<'py>(
 /// The OpenFeature resolution reason for a Dezky reason (`"in_rollout"` → `"SPLIT"`).
 #[pyfunction]
 pub(crate) fn openfeature_reason(reason: &str) -> PyResult<&'static str> {
-    Reason::ALL
-        .iter()
-        .find(|r| r.as_str() == reason)
-        .map(|r| r.openfeature_reason())
-        .ok_or_else(|| error::invalid_argument("reason", format!("unknown reason {reason:?}")))
+    Ok(reason.parse::<Reason>().py()?.openfeature_reason())
 }
 
 /// Every reason's wire name.
