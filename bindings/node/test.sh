@@ -51,5 +51,9 @@ fi
 
 step "Nitro example: npm ci, build, serve, call"
 cd "$nitro"
+# The example installs @dezky/sdk as a packed copy (install-links). npm ci starts
+# from an empty node_modules, but the fallback install keeps an existing copy of
+# the same version: drop it, so the example always runs the SDK just built.
+rm -rf node_modules/@dezky/sdk
 npm_ci
 node --test test/
