@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
@@ -14,7 +15,6 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const flags = FlagSet.fromJson(readFileSync(new URL('../flags/flags.json', import.meta.url), 'utf8'))
 let server
 let base
-let output = ''
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -27,8 +27,8 @@ function freePort() {
   })
 }
 
-async function post(body) {
-  const response = await fetch(`${base}/api/flags/evaluate`, {
+async function post(body, at = base) {
+  const response = await fetch(`${at}/api/flags/evaluate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -36,30 +36,41 @@ async function post(body) {
   return { status: response.status, body: await response.json() }
 }
 
+/** Starts the built server on a free port with `env`; resolves with it and its base URL. */
+async function startServer(env) {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  let log = ''
+  const child = spawn(process.execPath, ['.output/server/index.mjs'], {
+    cwd: root,
+    env: { ...process.env, NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), DEZKY_FLAGS_FILE: '', DEZKY_FLAGS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout.on('data', (d) => (log += d))
+  child.stderr.on('data', (d) => (log += d))
+  const deadline = Date.now() + 15000
+  for (;;) {
+    try {
+      await fetch(url)
+      return { child, url, log: () => log }
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill()
+        throw new Error(`server did not start:\n${log}`)
+      }
+      await sleep(100)
+    }
+  }
+}
+
 before(async () => {
   if (process.env.SKIP_NITRO_BUILD !== '1') {
     const build = spawnSync('npx', ['nitro', 'build'], { cwd: root, encoding: 'utf8' })
     assert.equal(build.status, 0, `nitro build failed:\n${build.stdout}\n${build.stderr}`)
   }
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  server = spawn(process.execPath, ['.output/server/index.mjs'], {
-    cwd: root,
-    env: { ...process.env, NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), DEZKY_FLAGS_FILE: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server.stdout.on('data', (d) => (output += d))
-  server.stderr.on('data', (d) => (output += d))
-  const deadline = Date.now() + 15000
-  for (;;) {
-    try {
-      await fetch(base)
-      return
-    } catch {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${output}`)
-      await sleep(100)
-    }
-  }
+  const started = await startServer({})
+  server = started.child
+  base = started.url
 })
 
 after(() => {
@@ -103,4 +114,32 @@ test('an invalid context is a 400 with the stable error code', async () => {
   const unknown = await post({ partnerslug: 'typo' })
   assert.equal(unknown.status, 400)
   assert.equal(unknown.body.data.field, 'partnerslug')
+})
+
+test('with DEZKY_FLAGS_URL the server evaluates the flags of GET /flags', async () => {
+  const token = 'dzk_example_token'
+  const served = [
+    { key: 'from_control_plane', state: 'on' },
+    { key: 'gdpr_export_v2', state: 'off' },
+  ]
+  const requests = []
+  const controlPlane = createHttpServer((req, res) => {
+    requests.push(req.headers.authorization)
+    if (req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end()
+    if (req.headers['if-none-match'] === '"cp1"') return res.writeHead(304).end()
+    res.writeHead(200, { 'content-type': 'application/json', etag: '"cp1"' }).end(JSON.stringify(served))
+  })
+  await new Promise((resolve) => controlPlane.listen(0, '127.0.0.1', resolve))
+  const flagsUrl = `http://127.0.0.1:${controlPlane.address().port}/flags`
+  const instance = await startServer({ DEZKY_FLAGS_URL: flagsUrl, DEZKY_FLAGS_TOKEN: token })
+  try {
+    const { status, body } = await post({ tenantId: '6650f1c2a9b4e3d2c1b0a998' }, instance.url)
+    assert.equal(status, 200, `${JSON.stringify(body)}\n${instance.log()}`)
+    assert.deepEqual(body, { from_control_plane: true, gdpr_export_v2: false })
+    assert.ok(requests.length >= 1 && requests.every((a) => a === `Bearer ${token}`))
+  } finally {
+    instance.child.kill()
+    controlPlane.closeAllConnections()
+    controlPlane.close()
+  }
 })
