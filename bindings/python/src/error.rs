@@ -1,17 +1,102 @@
-//! Core errors raised as the Python-defined hierarchy in `dezky.errors`.
+//! SDK errors raised as the Python-defined hierarchy in `dezky.errors`.
 //!
-//! Every exception carries the core's stable `code` (the same string as the
+//! Every exception carries the SDK's stable `code` (the same string as the
 //! Node binding's `Error.code`) and the structured fields of its variant as
 //! attributes (`flag`, `field`, `key`, ...), so callers never parse messages.
+//! Three crates' errors cross the boundary: `dezky_flags::Error` (flags and the
+//! store), `dezky_core::Error` (tenant records) and `dezky_clients::Error`
+//! (the HTTP source). None of their messages contains a secret.
 
-use dezky_flags::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
 
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-/// The Python class name for a core error code.
+/// An error of one of the SDK's crates.
+pub(crate) trait SdkError: std::fmt::Display {
+    /// The stable code, shared by every language binding.
+    fn code(&self) -> &'static str;
+    /// Sets the variant's fields on the exception's keyword arguments.
+    fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()>;
+}
+
+impl SdkError for dezky_flags::Error {
+    fn code(&self) -> &'static str {
+        dezky_flags::Error::code(self)
+    }
+
+    fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()> {
+        use dezky_flags::Error;
+        match self {
+            Error::MalformedJson { line, column, .. } => {
+                details.set_item("line", line)?;
+                details.set_item("column", column)?;
+            }
+            Error::InvalidFlag { flag, field, .. } => {
+                details.set_item("flag", flag)?;
+                details.set_item("field", field)?;
+            }
+            Error::DuplicateKey { key } | Error::FlagNotFound { key } => {
+                details.set_item("key", key)?
+            }
+            Error::InvalidContext { field, .. } => details.set_item("field", field)?,
+            Error::InvalidArgument { name, .. } => details.set_item("name", name)?,
+            Error::Source { source_name, .. } => details.set_item("source", source_name)?,
+            // Non-exhaustive: a new variant still gets its code and message.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl SdkError for dezky_core::Error {
+    fn code(&self) -> &'static str {
+        dezky_core::Error::code(self)
+    }
+
+    fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()> {
+        if let dezky_core::Error::Invalid { field, .. } = self {
+            // `field` is a path (`tenant.slug`); `name` the argument it is in.
+            let name = field.split(['.', '[']).next().unwrap_or(field);
+            details.set_item("name", name)?;
+            details.set_item("field", field)?;
+        }
+        Ok(())
+    }
+}
+
+impl SdkError for dezky_clients::Error {
+    fn code(&self) -> &'static str {
+        dezky_clients::Error::code(self)
+    }
+
+    fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()> {
+        use dezky_clients::Error;
+        match self {
+            Error::Config { field, .. } => details.set_item("field", field)?,
+            Error::Transport { service, url, .. } => {
+                details.set_item("service", service)?;
+                details.set_item("url", url)?;
+            }
+            Error::Upstream {
+                service,
+                url,
+                status,
+                request_id,
+            } => {
+                details.set_item("service", service)?;
+                details.set_item("url", url)?;
+                details.set_item("status", status)?;
+                details.set_item("request_id", request_id)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The Python class name for a code.
 fn class_name(code: &str) -> &'static str {
     match code {
         "DEZKY_MALFORMED_JSON" => "MalformedJsonError",
@@ -21,49 +106,36 @@ fn class_name(code: &str) -> &'static str {
         "DEZKY_FLAG_NOT_FOUND" => "FlagNotFoundError",
         "DEZKY_INVALID_ARGUMENT" => "InvalidArgumentError",
         "DEZKY_FLAG_SOURCE" => "FlagSourceError",
+        "DEZKY_CONFIG" => "ConfigError",
+        "DEZKY_TRANSPORT" => "TransportError",
+        "DEZKY_UPSTREAM" => "UpstreamError",
         _ => "DezkyError",
     }
 }
 
-fn build(py: Python<'_>, class: &str, error: &Error) -> PyResult<PyErr> {
+fn build(py: Python<'_>, class: &str, error: &dyn SdkError) -> PyResult<PyErr> {
     let module = ERRORS.get_or_try_init(py, || py.import("dezky.errors").map(Bound::unbind))?;
     let class = module.bind(py).getattr(class)?;
     let details = PyDict::new(py);
     details.set_item("code", error.code())?;
-    match error {
-        Error::MalformedJson { line, column, .. } => {
-            details.set_item("line", line)?;
-            details.set_item("column", column)?;
-        }
-        Error::InvalidFlag { flag, field, .. } => {
-            details.set_item("flag", flag)?;
-            details.set_item("field", field)?;
-        }
-        Error::DuplicateKey { key } | Error::FlagNotFound { key } => {
-            details.set_item("key", key)?
-        }
-        Error::InvalidContext { field, .. } => details.set_item("field", field)?,
-        Error::InvalidArgument { name, .. } => details.set_item("name", name)?,
-        Error::Source { source_name, .. } => details.set_item("source", source_name)?,
-        _ => {}
-    }
+    error.details(&details)?;
     let instance = class.call((error.to_string(),), Some(&details))?;
     Ok(PyErr::from_value(instance))
 }
 
-/// Converts a core error into the matching `dezky.errors` exception.
-pub(crate) fn to_py(py: Python<'_>, error: &Error) -> PyErr {
+/// Converts an SDK error into the matching `dezky.errors` exception.
+pub(crate) fn to_py(py: Python<'_>, error: &impl SdkError) -> PyErr {
     build(py, class_name(error.code()), error).unwrap_or_else(|failure| failure)
 }
 
-/// Converts a core error, attaching the thread to the interpreter for it.
-pub(crate) fn raise(error: Error) -> PyErr {
+/// Converts an SDK error, attaching the thread to the interpreter for it.
+pub(crate) fn raise(error: impl SdkError) -> PyErr {
     Python::attach(|py| to_py(py, &error))
 }
 
 /// `DEZKY_INVALID_ARGUMENT` for a Python value of the wrong type or domain.
 pub(crate) fn invalid_argument(name: &str, reason: impl Into<String>) -> PyErr {
-    raise(Error::InvalidArgument {
+    raise(dezky_flags::Error::InvalidArgument {
         name: name.to_owned(),
         reason: reason.into(),
     })
@@ -76,20 +148,20 @@ pub(crate) fn wrong_type(name: &str, expected: &str, got: &Bound<'_, PyAny>) -> 
         .get_type()
         .name()
         .map_or_else(|_| "?".to_owned(), |n| n.to_string());
-    let error = Error::InvalidArgument {
+    let error = dezky_flags::Error::InvalidArgument {
         name: name.to_owned(),
         reason: format!("must be {expected}, got {type_name}"),
     };
     build(got.py(), "ArgumentTypeError", &error).unwrap_or_else(|failure| failure)
 }
 
-/// Extension to map core results into Python results.
+/// Extension to map SDK results into Python results.
 pub(crate) trait IntoPyResult<T> {
     /// Maps the error into its `dezky.errors` exception.
     fn py(self) -> PyResult<T>;
 }
 
-impl<T> IntoPyResult<T> for Result<T, Error> {
+impl<T, E: SdkError> IntoPyResult<T> for Result<T, E> {
     fn py(self) -> PyResult<T> {
         self.map_err(raise)
     }

@@ -1,6 +1,7 @@
 //! Python bindings of the Dezky SDK: the private native module `dezky._dezky`.
 //!
-//! Thin over `dezky-flags`: conversions and error mapping only. The typed
+//! Thin over `dezky-flags`, `dezky-core` (tenant contexts) and `dezky-clients`
+//! (the HTTP flag source): conversions and error mapping only. The typed
 //! public API is the pure-Python package `dezky` (`python/dezky`), whose
 //! `_dezky.pyi` describes this module and is checked against it by stubtest.
 
@@ -9,6 +10,7 @@ mod error;
 mod flags;
 mod runtime;
 mod store;
+mod tenant;
 
 use pyo3::prelude::*;
 
@@ -22,6 +24,7 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flags::preview_rollout, m)?)?;
     m.add_function(wrap_pyfunction!(flags::openfeature_reason, m)?)?;
     m.add_function(wrap_pyfunction!(flags::reasons, m)?)?;
+    m.add_function(wrap_pyfunction!(tenant::flag_context, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

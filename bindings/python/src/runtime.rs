@@ -115,14 +115,15 @@ fn resolve(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyR
 /// Spawns `fut` on the runtime and returns an asyncio future of its result,
 /// bound to the running event loop (calling this outside a running loop raises
 /// `RuntimeError`, as `asyncio.get_running_loop()` does).
-pub(crate) fn awaitable<'py, F, T, C>(
+pub(crate) fn awaitable<'py, F, T, E, C>(
     py: Python<'py>,
     fut: F,
     convert: C,
 ) -> PyResult<Bound<'py, PyAny>>
 where
-    F: Future<Output = Result<T, dezky_flags::Error>> + Send + 'static,
+    F: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
+    E: error::SdkError + Send + 'static,
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;

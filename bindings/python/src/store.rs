@@ -1,16 +1,17 @@
 //! `FlagStore`: the refreshing in-memory snapshot, its background refresher
 //! and change subscriptions.
 //!
-//! Sources: a JSON file ([`FileSource`]) today. The control plane's
-//! `GET /flags` with ETag will come from `dezky-clients` as another
-//! `FlagSource`; it plugs in as one more constructor next to `from_file` /
-//! `connect_file` (see `SourceSpec`), with no change to the rest of this file.
+//! Sources: a JSON file ([`FileSource`]) and the control plane's `GET /flags`
+//! with ETag revalidation ([`HttpFlagSource`] from `dezky-clients`), each
+//! behind a blocking constructor and its awaitable twin (see `SourceSpec`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use dezky_clients::Secret;
+use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{
     FileSource, FlagSet, FlagStore, RefreshOutcome, RefresherHandle, StoreOptions, StoreStatus,
     Subscription,
@@ -34,7 +35,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 enum SourceSpec {
     /// A JSON file holding an array of flags.
     File(String),
-    // Http { url, token, .. }: the control plane's GET /flags, from dezky-clients.
+    /// The control plane's `GET /flags`.
+    Http(HttpFlagSource),
+}
+
+impl SourceSpec {
+    /// The HTTP source; a bad URL is `DEZKY_CONFIG`. The token only ever
+    /// lives in a `Secret`, which no message or `Debug` output shows.
+    fn http(url: &str, token: Option<String>) -> PyResult<Self> {
+        let source = HttpFlagSource::new(url, token.map(Secret::new)).py()?;
+        Ok(SourceSpec::Http(source))
+    }
 }
 
 /// The store's subscriptions: the core registration and the Python callback.
@@ -73,6 +84,7 @@ impl PyFlagStore {
     ) -> Result<FlagStore, dezky_flags::Error> {
         match spec {
             SourceSpec::File(path) => FlagStore::connect(FileSource::new(path), options).await,
+            SourceSpec::Http(source) => FlagStore::connect(source, options).await,
         }
     }
 }
@@ -179,6 +191,43 @@ impl PyFlagStore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(interval, max_backoff, stale_after)?;
         let spec = SourceSpec::File(path.to_owned());
+        runtime::awaitable(py, PyFlagStore::connect(spec, options), |py, store| {
+            Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
+        })
+    }
+
+    /// Loads the flag set from the control plane's `GET /flags` now (blocking)
+    /// and refreshes from it later, sending `token` as a Bearer token.
+    #[staticmethod]
+    #[pyo3(signature = (url, token=None, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    fn from_http(
+        py: Python<'_>,
+        url: &str,
+        token: Option<String>,
+        interval: f64,
+        max_backoff: f64,
+        stale_after: f64,
+    ) -> PyResult<Self> {
+        let options = options(interval, max_backoff, stale_after)?;
+        let spec = SourceSpec::http(url, token)?;
+        let store =
+            runtime::block_on(py, "from_http", PyFlagStore::connect(spec, options))?.py()?;
+        Ok(PyFlagStore::wrap(store))
+    }
+
+    /// Awaitable twin of `from_http`.
+    #[staticmethod]
+    #[pyo3(signature = (url, token=None, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    fn connect_http<'py>(
+        py: Python<'py>,
+        url: &str,
+        token: Option<String>,
+        interval: f64,
+        max_backoff: f64,
+        stale_after: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = options(interval, max_backoff, stale_after)?;
+        let spec = SourceSpec::http(url, token)?;
         runtime::awaitable(py, PyFlagStore::connect(spec, options), |py, store| {
             Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
         })

@@ -24,6 +24,8 @@ DUPLICATE = (dezky.DuplicateFlagError, "DEZKY_DUPLICATE_FLAG")
 BAD_CTX = (dezky.InvalidContextError, "DEZKY_INVALID_CONTEXT")
 NOT_FOUND = (dezky.FlagNotFoundError, "DEZKY_FLAG_NOT_FOUND")
 SOURCE = (dezky.FlagSourceError, "DEZKY_FLAG_SOURCE")
+CONFIG = (dezky.ConfigError, "DEZKY_CONFIG")
+TENANT = {"_id": "6650f1c2a9b4e3d2c1b0a998", "slug": "acme", "plan": "business"}
 
 Call = Callable[[], Any]
 
@@ -116,6 +118,16 @@ CASES: list[tuple[str, Call, tuple[type[dezky.DezkyError], str]]] = [
     ("from_file interval inf", lambda: dezky.FlagStore.from_file("x", interval=float("inf")), INVALID_ARG),
     ("from_file backoff < interval", lambda: dezky.FlagStore.from_file("x", interval=10, max_backoff=1), INVALID_ARG),
     ("from_file interval str", lambda: dezky.FlagStore.from_file("x", interval="1"), TYPE_ARG),  # type: ignore[arg-type]
+    ("from_http scheme", lambda: dezky.FlagStore.from_http("file:///etc/passwd"), CONFIG),
+    ("from_http int url", lambda: dezky.FlagStore.from_http(5), TYPE_ARG),  # type: ignore[arg-type]
+    ("from_http interval 0", lambda: dezky.FlagStore.from_http("http://127.0.0.1:1/flags", interval=0), INVALID_ARG),
+    # flag_context
+    ("flag_context tenant str", lambda: dezky.flag_context("acme", environment="prod"), TYPE_ARG),  # type: ignore[arg-type]
+    ("flag_context no environment", lambda: dezky.flag_context(TENANT), TYPE_ARG),  # type: ignore[call-arg]
+    ("flag_context bad id", lambda: dezky.flag_context(dict(TENANT, _id="x"), environment="prod"), INVALID_ARG),
+    ("flag_context missing slug", lambda: dezky.flag_context({"_id": TENANT["_id"], "plan": "p"}, environment="prod"), INVALID_ARG),
+    ("flag_context foreign partner", lambda: dezky.flag_context(TENANT, {"_id": "6650f1c2a9b4e3d2c1b0aaaa", "slug": "p"}, environment="prod"), INVALID_ARG),
+    ("flag_context partner value", lambda: dezky.flag_context(TENANT, {"_id": object(), "slug": "p"}, environment="prod"), TYPE_ARG),
 ]
 
 
@@ -157,8 +169,18 @@ def test_hierarchy() -> None:
         dezky.InvalidArgumentError,
         dezky.FlagSourceError,
         dezky.ArgumentTypeError,
+        dezky.ConfigError,
+        dezky.TransportError,
+        dezky.UpstreamError,
     ):
         assert issubclass(cls, dezky.DezkyError)
+        assert dezky.errors.error_class(cls("x").code) is (
+            dezky.InvalidArgumentError if cls is dezky.ArgumentTypeError else cls
+        )
+    assert issubclass(dezky.ConfigError, ValueError)
+    assert issubclass(dezky.TransportError, ConnectionError)
+    upstream = dezky.UpstreamError("HTTP 503", status=503, url="http://x/flags", service="s", request_id=None)
+    assert upstream.code == "DEZKY_UPSTREAM" and upstream.status == 503
     assert issubclass(dezky.ArgumentTypeError, TypeError)
     assert issubclass(dezky.InvalidFlagError, ValueError)
     err = dezky.InvalidFlagError("boom", flag="a", field="pct")

@@ -13,6 +13,7 @@ import os
 from . import _dezky
 from .errors import (
     ArgumentTypeError,
+    ConfigError,
     DezkyError,
     DuplicateFlagError,
     FlagNotFoundError,
@@ -21,6 +22,8 @@ from .errors import (
     InvalidContextError,
     InvalidFlagError,
     MalformedJsonError,
+    TransportError,
+    UpstreamError,
 )
 from .flags import (
     FlagSet,
@@ -31,11 +34,13 @@ from .flags import (
     preview_rollout,
     reasons,
 )
+from .tenant import flag_context
 
 __version__: str = _dezky.__version__
 
 __all__ = [
     "ArgumentTypeError",
+    "ConfigError",
     "DezkyError",
     "DuplicateFlagError",
     "FlagNotFoundError",
@@ -47,8 +52,11 @@ __all__ = [
     "InvalidFlagError",
     "MalformedJsonError",
     "Subscription",
+    "TransportError",
+    "UpstreamError",
     "__version__",
     "bucket",
+    "flag_context",
     "openfeature_reason",
     "preview_rollout",
     "reasons",

@@ -14,6 +14,7 @@ __all__ = [
     "preview_rollout",
     "openfeature_reason",
     "reasons",
+    "flag_context",
     "reset_after_fork",
     "runtime_pid",
     "__version__",
@@ -64,6 +65,22 @@ class FlagStore:
     def connect_file(
         path: str, interval: float = 30.0, max_backoff: float = 300.0, stale_after: float = 120.0
     ) -> Awaitable[FlagStore]: ...
+    @staticmethod
+    def from_http(
+        url: str,
+        token: str | None = None,
+        interval: float = 30.0,
+        max_backoff: float = 300.0,
+        stale_after: float = 120.0,
+    ) -> FlagStore: ...
+    @staticmethod
+    def connect_http(
+        url: str,
+        token: str | None = None,
+        interval: float = 30.0,
+        max_backoff: float = 300.0,
+        stale_after: float = 120.0,
+    ) -> Awaitable[FlagStore]: ...
     def flags(self) -> FlagSet: ...
     def evaluate(
         self,
@@ -101,5 +118,8 @@ def bucket(subject: str, key: str) -> int: ...
 def preview_rollout(flag: Mapping[str, Any], contexts: Sequence[Mapping[str, str | None]]) -> dict[str, Any]: ...
 def openfeature_reason(reason: str) -> str: ...
 def reasons() -> list[str]: ...
+def flag_context(
+    tenant: Mapping[str, Any], partner: Mapping[str, Any] | None, environment: str
+) -> dict[str, str]: ...
 def reset_after_fork() -> None: ...
 def runtime_pid() -> int | None: ...

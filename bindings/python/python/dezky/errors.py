@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "ArgumentTypeError",
+    "ConfigError",
     "DezkyError",
     "DuplicateFlagError",
     "FlagNotFoundError",
@@ -19,6 +20,8 @@ __all__ = [
     "InvalidContextError",
     "InvalidFlagError",
     "MalformedJsonError",
+    "TransportError",
+    "UpstreamError",
     "error_class",
 ]
 
@@ -81,10 +84,12 @@ class FlagNotFoundError(DezkyError, LookupError):
 
 
 class InvalidArgumentError(DezkyError, ValueError):
-    """An argument is out of its domain. Has ``name`` when known."""
+    """An argument is out of its domain. Has ``name`` when known, and ``field``
+    (a path such as ``tenant.slug``) for a bad record."""
 
     default_code = "DEZKY_INVALID_ARGUMENT"
     name: str
+    field: str
 
 
 class ArgumentTypeError(InvalidArgumentError, TypeError):
@@ -98,6 +103,34 @@ class FlagSourceError(DezkyError):
     source: str
 
 
+class ConfigError(DezkyError, ValueError):
+    """A client was configured with an unusable value (a URL that is not http(s),
+    or carries credentials). Has ``field``."""
+
+    default_code = "DEZKY_CONFIG"
+    field: str
+
+
+class TransportError(DezkyError, ConnectionError):
+    """A request to an upstream got no HTTP answer (refused, timeout, TLS).
+    Has ``service`` and ``url``."""
+
+    default_code = "DEZKY_TRANSPORT"
+    service: str
+    url: str
+
+
+class UpstreamError(DezkyError):
+    """An upstream answered with an error status. Has ``service``, ``url``,
+    ``status`` and ``request_id`` (``None`` when the upstream sent none)."""
+
+    default_code = "DEZKY_UPSTREAM"
+    service: str
+    url: str
+    status: int
+    request_id: str | None
+
+
 _BY_CODE: dict[str, type[DezkyError]] = {
     cls.default_code: cls
     for cls in (
@@ -108,6 +141,9 @@ _BY_CODE: dict[str, type[DezkyError]] = {
         FlagNotFoundError,
         InvalidArgumentError,
         FlagSourceError,
+        ConfigError,
+        TransportError,
+        UpstreamError,
     )
 }
 

@@ -174,8 +174,9 @@ class FlagStore:
 
     ``FlagStore(flags)`` serves a fixed set (swap it with ``replace``);
     ``FlagStore.from_file(path)`` / ``await FlagStore.connect_file(path)`` load a
-    JSON file and refresh from it. (The control plane's ``GET /flags`` source
-    will be added as ``from_http``/``connect_http``.)
+    JSON file and refresh from it; ``FlagStore.from_http(url, token=...)`` /
+    ``await FlagStore.connect_http(...)`` do the same with the control plane's
+    ``GET /flags`` (ETag revalidation: an unchanged set costs a 304).
     """
 
     __slots__ = ("__weakref__", "_inner")
@@ -218,6 +219,41 @@ class FlagStore:
     ) -> FlagStore:
         """Awaitable twin of :meth:`from_file`."""
         return cls._wrap(await _dezky.FlagStore.connect_file(os.fspath(path), interval, max_backoff, stale_after))
+
+    @classmethod
+    @_guard
+    def from_http(
+        cls,
+        url: str,
+        token: str | None = None,
+        *,
+        interval: float = 30.0,
+        max_backoff: float = 300.0,
+        stale_after: float = 120.0,
+    ) -> FlagStore:
+        """Loads the flag set from the control plane's ``GET /flags`` now and refreshes from it.
+
+        ``token`` is sent as ``Authorization: Bearer ...`` and never appears in an
+        exception, ``repr`` or :meth:`status`. A URL that is not http(s), or that
+        carries credentials, raises ``ConfigError``; a failed first load raises
+        ``FlagSourceError``. Times are in seconds; call ``start()`` to refresh in
+        the background.
+        """
+        return cls._wrap(_dezky.FlagStore.from_http(url, token, interval, max_backoff, stale_after))
+
+    @classmethod
+    @_guard
+    async def connect_http(
+        cls,
+        url: str,
+        token: str | None = None,
+        *,
+        interval: float = 30.0,
+        max_backoff: float = 300.0,
+        stale_after: float = 120.0,
+    ) -> FlagStore:
+        """Awaitable twin of :meth:`from_http`."""
+        return cls._wrap(await _dezky.FlagStore.connect_http(url, token, interval, max_backoff, stale_after))
 
     def flags(self) -> FlagSet:
         """The current snapshot."""
