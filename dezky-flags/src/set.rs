@@ -230,17 +230,7 @@ impl FlagSet {
     /// [`Reason::FlagNotFound`].
     pub fn evaluate(&self, key: &str, context: &EvaluationContext) -> Evaluation {
         match self.inner.index.get(key) {
-            Some(&i) => {
-                let flag = &self.inner.flags[i];
-                let (value, reason, bucket) = evaluate_flag(flag, context);
-                Evaluation {
-                    key: flag.key.clone(),
-                    value,
-                    reason,
-                    bucket,
-                    killed: has_bit(&self.inner.killed, i),
-                }
-            }
+            Some(&i) => self.evaluate_at(i, context),
             None => Evaluation {
                 key: key.to_owned(),
                 value: false,
@@ -301,21 +291,21 @@ impl FlagSet {
 
     /// Evaluates every flag with its reason, in flag order.
     pub fn evaluate_all_detailed(&self, context: &EvaluationContext) -> Vec<Evaluation> {
-        self.inner
-            .flags
-            .iter()
-            .enumerate()
-            .map(|(i, flag)| {
-                let (value, reason, bucket) = evaluate_flag(flag, context);
-                Evaluation {
-                    key: flag.key.clone(),
-                    value,
-                    reason,
-                    bucket,
-                    killed: has_bit(&self.inner.killed, i),
-                }
-            })
+        (0..self.len())
+            .map(|i| self.evaluate_at(i, context))
             .collect()
+    }
+
+    fn evaluate_at(&self, i: usize, context: &EvaluationContext) -> Evaluation {
+        let flag = &self.inner.flags[i];
+        let (value, reason, bucket) = evaluate_flag(flag, context);
+        Evaluation {
+            key: flag.key.clone(),
+            value,
+            reason,
+            bucket,
+            killed: has_bit(&self.inner.killed, i),
+        }
     }
 
     /// How many 64-bit words each bitset row takes.
