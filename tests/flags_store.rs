@@ -252,6 +252,8 @@ impl FlagSource for Failing {
             Err(dezky::flags::Error::Source {
                 source_name: "failing".into(),
                 message: "down".into(),
+                cause: None,
+                status: None,
             })
         })
     }
@@ -380,4 +382,58 @@ async fn a_refresh_under_way_does_not_undo_a_replace() {
     });
     assert_eq!(ok(refreshed), RefreshOutcome::Unchanged);
     assert_eq!(store.flags().len(), 3);
+}
+
+#[tokio::test]
+async fn http_failures_keep_their_cause_and_status_and_hide_the_query() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(V1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let source = ok(HttpFlagSource::new(
+        &format!("{}/flags?key=query-secret", server.uri()),
+        None,
+    ));
+    let store = ok(FlagStore::connect(source, options()).await);
+    match store.refresh().await {
+        Err(dezky::flags::Error::Source {
+            cause,
+            status,
+            source_name,
+            message,
+        }) => {
+            assert_eq!(
+                (cause.as_deref(), status),
+                (Some("DEZKY_UPSTREAM"), Some(502))
+            );
+            assert!(!format!("{source_name} {message}").contains("query-secret"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!format!("{:?}", store.status()).contains("query-secret"));
+    // A port nobody listens on: a transport failure, no status.
+    let closed = ok(std::net::TcpListener::bind("127.0.0.1:0"));
+    let port = ok(closed.local_addr()).port();
+    drop(closed);
+    let source = ok(HttpFlagSource::new(
+        &format!("http://127.0.0.1:{port}/flags"),
+        None,
+    ));
+    let store = ok(FlagStore::with_source(
+        source,
+        FlagSet::default(),
+        options(),
+    ));
+    match store.refresh().await {
+        Err(dezky::flags::Error::Source { cause, status, .. }) => {
+            assert_eq!((cause.as_deref(), status), (Some("DEZKY_TRANSPORT"), None));
+        }
+        other => panic!("{other:?}"),
+    }
 }

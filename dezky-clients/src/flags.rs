@@ -1,5 +1,6 @@
 //! The flag store's HTTP source: the control plane's `GET /flags`.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use dezky_flags::{BoxFuture, Fetched, FlagSet, FlagSource};
@@ -11,11 +12,20 @@ use crate::secret::Secret;
 
 const SERVICE: &str = "platform-api";
 
+/// A reqwest client and the process that built it. A forked child must not
+/// reuse its parent's pooled connections (they belong to the parent's runtime
+/// and sockets), so the client is rebuilt when the process id changes.
+#[derive(Debug)]
+struct ProcessClient {
+    pid: u32,
+    client: reqwest::Client,
+}
+
 /// Fetches the flag set from the control plane, revalidating with `If-None-Match`
 /// so an unchanged set costs a 304 and no parsing.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpFlagSource {
-    client: reqwest::Client,
+    client: Mutex<ProcessClient>,
     url: Url,
     token: Option<Secret>,
 }
@@ -23,6 +33,7 @@ pub struct HttpFlagSource {
 impl HttpFlagSource {
     /// A source for `url` (the full URL of `GET /flags`), sending `token` as a
     /// Bearer token when given. Connect timeout 5 s, total timeout 10 s.
+    /// Credentials belong in `token`: a URL with a user or password is refused.
     pub fn new(url: &str, token: Option<Secret>) -> Result<Self> {
         let url = Url::parse(url).map_err(|e| Error::Config {
             field: "url".into(),
@@ -40,38 +51,54 @@ impl HttpFlagSource {
                 reason: "must not carry credentials; pass a token instead".into(),
             });
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| Error::Config {
-                field: "client".into(),
-                reason: e.to_string(),
-            })?;
-        Ok(HttpFlagSource { client, url, token })
+        if let Some(token) = &token {
+            check_token(token)?;
+        }
+        Ok(HttpFlagSource {
+            client: Mutex::new(ProcessClient {
+                pid: std::process::id(),
+                client: build_client()?,
+            }),
+            url,
+            token,
+        })
+    }
+
+    /// The URL as shown in logs, errors and status: without query or fragment,
+    /// where a careless deployment might have put a secret.
+    fn shown_url(&self) -> String {
+        let mut shown = self.url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        shown.to_string()
+    }
+
+    fn client(&self) -> Result<reqwest::Client> {
+        let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if slot.pid != pid {
+            *slot = ProcessClient {
+                pid,
+                client: build_client()?,
+            };
+        }
+        Ok(slot.client.clone())
     }
 
     async fn get(&self, version: Option<&str>) -> Result<Option<(String, Option<String>)>> {
-        let mut request = self.client.get(self.url.clone());
+        let mut request = self.client()?.get(self.url.clone());
         if let Some(token) = &self.token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    Error::Config {
-                        field: "token".into(),
-                        reason: "contains characters not allowed in a header".into(),
-                    }
-                })?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
+            request = request.header(AUTHORIZATION, check_token(token)?);
         }
         if let Some(etag) = version.and_then(|v| HeaderValue::from_str(v).ok()) {
             request = request.header(IF_NONE_MATCH, etag);
         }
-        let response = request.send().await.map_err(|e| Error::Transport {
+        let transport = |e: reqwest::Error| Error::Transport {
             service: SERVICE.into(),
-            url: self.url.to_string(),
+            url: self.shown_url(),
             message: e.without_url().to_string(),
-        })?;
+        };
+        let response = request.send().await.map_err(transport)?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(None);
@@ -79,7 +106,7 @@ impl HttpFlagSource {
         if !status.is_success() {
             return Err(Error::Upstream {
                 service: SERVICE.into(),
-                url: self.url.to_string(),
+                url: self.shown_url(),
                 status: status.as_u16(),
                 request_id: response
                     .headers()
@@ -93,18 +120,37 @@ impl HttpFlagSource {
             .get(ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response.text().await.map_err(|e| Error::Transport {
-            service: SERVICE.into(),
-            url: self.url.to_string(),
-            message: e.without_url().to_string(),
-        })?;
+        let body = response.text().await.map_err(transport)?;
         Ok(Some((body, etag)))
     }
 }
 
+fn build_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| Error::Config {
+            field: "client".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// The `Authorization` header for `token`, marked sensitive so it is never logged.
+fn check_token(token: &Secret) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+        Error::Config {
+            field: "token".into(),
+            reason: "contains characters not allowed in a header".into(),
+        }
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 impl FlagSource for HttpFlagSource {
     fn describe(&self) -> String {
-        self.url.to_string()
+        self.shown_url()
     }
 
     fn fetch<'a>(
@@ -121,6 +167,11 @@ impl FlagSource for HttpFlagSource {
                 Err(e) => Err(dezky_flags::Error::Source {
                     source_name: self.describe(),
                     message: e.to_string(),
+                    cause: Some(e.code().to_owned()),
+                    status: match e {
+                        Error::Upstream { status, .. } => Some(status),
+                        _ => None,
+                    },
                 }),
             }
         })

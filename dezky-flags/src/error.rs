@@ -59,10 +59,15 @@ pub enum Error {
     /// A flag source (file, HTTP endpoint) could not deliver a flag set.
     #[error("flag source {source_name} failed: {message}")]
     Source {
-        /// Which source, for example a file path or an URL without credentials.
+        /// Which source, for example a file path or a URL without credentials or query.
         source_name: String,
         /// What happened.
         message: String,
+        /// The stable code of the underlying failure, when the source has one
+        /// (`DEZKY_TRANSPORT`, `DEZKY_UPSTREAM` from an HTTP source).
+        cause: Option<String>,
+        /// The HTTP status the source answered with, if any.
+        status: Option<u16>,
     },
 }
 

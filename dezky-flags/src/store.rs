@@ -80,6 +80,8 @@ impl FlagSource for FileSource {
                 .map_err(|e| Error::Source {
                     source_name: self.describe(),
                     message: e.to_string(),
+                    cause: None,
+                    status: None,
                 })?;
             let digest = Sha256::digest(&bytes);
             let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
@@ -89,6 +91,8 @@ impl FlagSource for FileSource {
             let text = std::str::from_utf8(&bytes).map_err(|e| Error::Source {
                 source_name: self.describe(),
                 message: format!("not UTF-8: {e}"),
+                cause: None,
+                status: None,
             })?;
             let flags = FlagSet::from_json(text)?;
             Ok(Fetched::Updated {
@@ -276,6 +280,8 @@ impl FlagStore {
             Fetched::Unchanged => Err(Error::Source {
                 source_name: source.describe(),
                 message: "answered \"unchanged\" to a first, unconditional fetch".into(),
+                cause: None,
+                status: None,
             }),
         }
     }

@@ -188,11 +188,6 @@ def test_fork_during_an_http_refresh_on_a_slow_server() -> None:
         httpd.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dezky-clients: HttpFlagSource keeps its reqwest pool across fork; a pooled keep-alive "
-    "connection belongs to the parent's runtime, so the child's refreshes time out (10 s)",
-)
 def test_fork_after_a_keep_alive_http_refresh() -> None:
     class KeepAlive(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
