@@ -60,6 +60,7 @@ examples() {
     rm -f "$bad" "$bad.err"
 }
 
+stage "test dependencies (nsd, checkdmarc)" bash scripts/install-test-deps.sh
 stage "rust: fmt and clippy" rust_lints
 stage "rust: tests" rust_tests
 stage "rust: examples" examples

@@ -34,6 +34,12 @@ pub enum Error {
         /// The upstream's request id, when it sent one.
         request_id: Option<String>,
     },
+    /// A DNS resolver could not be built, or the zone's nameservers could not be found.
+    #[error("DNS: {message}")]
+    Dns {
+        /// What happened.
+        message: String,
+    },
 }
 
 impl Error {
@@ -43,6 +49,7 @@ impl Error {
             Error::Config { .. } => "DEZKY_CONFIG",
             Error::Transport { .. } => "DEZKY_TRANSPORT",
             Error::Upstream { .. } => "DEZKY_UPSTREAM",
+            Error::Dns { .. } => "DEZKY_DNS_RESOLVER",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod error;
 pub mod flags;
+pub mod resolver;
 mod secret;
 
 pub use error::{Error, Result};

@@ -12,6 +12,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A zone file (Stalwart's `dnsZoneFile`) could not be parsed.
+    #[error("zone file, line {line}: {message}")]
+    ZoneParse {
+        /// The 1-based line, 0 when unknown.
+        line: usize,
+        /// What the scanner reported.
+        message: String,
+    },
 }
 
 impl Error {
@@ -19,6 +27,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid { .. } => "DEZKY_INVALID_ARGUMENT",
+            Error::ZoneParse { .. } => "DEZKY_ZONE_PARSE",
         }
     }
 }

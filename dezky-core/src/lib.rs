@@ -3,6 +3,7 @@
 //! For now: the tenant and partner records as the control plane stores them,
 //! and the flag evaluation context built from them (partner included).
 
+pub mod dns;
 mod error;
 pub mod tenant;
 

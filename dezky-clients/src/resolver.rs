@@ -1,0 +1,298 @@
+//! The DNS resolver of the mail-domain verifier: [`dezky_core::dns::Resolver`]
+//! on hickory-resolver.
+//!
+//! - [`DnsResolver::public`]: 1.1.1.1 and 8.8.8.8 over UDP and TCP, as the control plane uses.
+//! - [`DnsResolver::new`]: any nameservers and port, timeout, attempts, cache size.
+//! - [`DnsResolver::authoritative`]: a "recheck now" that asks the zone's own
+//!   nameservers directly, recursion off, no cache.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use dezky_core::dns::{Answer, FailureKind, QueryType, RecordData, Resolver, normalize_name};
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+
+use crate::{Error, Result};
+
+/// The public resolvers the control plane uses: Cloudflare and Google.
+pub const PUBLIC_NAMESERVERS: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::new(1, 1, 1, 1)),
+    IpAddr::V4(Ipv4Addr::new(8, 8, 8, 8)),
+];
+
+/// How to reach DNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// The nameservers to ask, in order.
+    pub nameservers: Vec<IpAddr>,
+    /// Their port (53).
+    pub port: u16,
+    /// Per-attempt timeout (2 s).
+    pub timeout: Duration,
+    /// Attempts per question (2).
+    pub attempts: usize,
+    /// Answers cached; 0 disables the cache (a recheck must not read its own cache).
+    pub cache_size: u64,
+    /// Set the RD bit (true for recursive resolvers, false when asking authoritative servers).
+    pub recursion_desired: bool,
+}
+
+impl Default for ResolverSettings {
+    fn default() -> Self {
+        ResolverSettings {
+            nameservers: PUBLIC_NAMESERVERS.to_vec(),
+            port: 53,
+            timeout: Duration::from_secs(2),
+            attempts: 2,
+            cache_size: 1024,
+            recursion_desired: true,
+        }
+    }
+}
+
+/// hickory-resolver behind the verifier's [`Resolver`] trait.
+#[derive(Clone)]
+pub struct DnsResolver {
+    inner: TokioResolver,
+    settings: ResolverSettings,
+}
+
+impl std::fmt::Debug for DnsResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DnsResolver")
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl DnsResolver {
+    /// A resolver with `settings`. Needs a tokio runtime when queried.
+    pub fn new(settings: ResolverSettings) -> Result<DnsResolver> {
+        if settings.nameservers.is_empty() {
+            return Err(Error::Config {
+                field: "nameservers".to_owned(),
+                reason: "at least one is needed".to_owned(),
+            });
+        }
+        if settings.attempts == 0 || settings.timeout.is_zero() {
+            return Err(Error::Config {
+                field: "timeout".to_owned(),
+                reason: "timeout and attempts must be positive".to_owned(),
+            });
+        }
+        let servers = settings
+            .nameservers
+            .iter()
+            .map(|ip| {
+                let mut udp = ConnectionConfig::udp();
+                let mut tcp = ConnectionConfig::tcp();
+                udp.port = settings.port;
+                tcp.port = settings.port;
+                NameServerConfig::new(*ip, true, vec![udp, tcp])
+            })
+            .collect();
+        let mut opts = ResolverOpts::default();
+        opts.timeout = settings.timeout;
+        opts.attempts = settings.attempts;
+        opts.cache_size = settings.cache_size;
+        opts.recursion_desired = settings.recursion_desired;
+        opts.preserve_intermediates = true;
+        opts.ndots = 0;
+        let inner = TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(servers),
+            TokioRuntimeProvider::default(),
+        )
+        .with_options(opts)
+        .build()
+        .map_err(|e| Error::Dns {
+            message: format!("cannot build the resolver: {e}"),
+        })?;
+        Ok(DnsResolver { inner, settings })
+    }
+
+    /// The control plane's default: 1.1.1.1 and 8.8.8.8, port 53.
+    pub fn public() -> Result<DnsResolver> {
+        DnsResolver::new(ResolverSettings::default())
+    }
+
+    /// The settings it was built with.
+    pub fn settings(&self) -> &ResolverSettings {
+        &self.settings
+    }
+
+    /// A resolver for "recheck now": finds `zone`'s NS records and their
+    /// addresses through `self`, then asks those servers directly (same port,
+    /// timeout and attempts as `self`), recursion off, no cache.
+    pub async fn authoritative(&self, zone: &str) -> Result<DnsResolver> {
+        let zone = normalize_name(zone);
+        let hosts = match self.lookup(&zone, QueryType::Ns).await {
+            Answer::Records { records, .. } => records
+                .into_iter()
+                .filter_map(|r| match r {
+                    RecordData::Ns { host } => Some(host),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            other => {
+                return Err(Error::Dns {
+                    message: format!("no NS records for {zone}: {}", describe(&other)),
+                });
+            }
+        };
+        let mut addresses = Vec::new();
+        for host in &hosts {
+            for q in [QueryType::A, QueryType::Aaaa] {
+                if let Answer::Records { records, .. } = self.lookup(host, q).await {
+                    for r in records {
+                        match r {
+                            RecordData::A { address } => addresses.push(IpAddr::V4(address)),
+                            RecordData::Aaaa { address } => addresses.push(IpAddr::V6(address)),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        addresses.dedup();
+        if addresses.is_empty() {
+            return Err(Error::Dns {
+                message: format!(
+                    "the nameservers of {zone} ({}) have no address",
+                    hosts.join(", ")
+                ),
+            });
+        }
+        DnsResolver::new(ResolverSettings {
+            nameservers: addresses,
+            cache_size: 0,
+            recursion_desired: false,
+            ..self.settings.clone()
+        })
+    }
+
+    async fn ask(&self, name: &str, qtype: QueryType) -> Answer {
+        let rtype = match qtype {
+            QueryType::A => RecordType::A,
+            QueryType::Aaaa => RecordType::AAAA,
+            QueryType::Txt => RecordType::TXT,
+            QueryType::Mx => RecordType::MX,
+            QueryType::Cname => RecordType::CNAME,
+            QueryType::Ns => RecordType::NS,
+            QueryType::Srv => RecordType::SRV,
+            QueryType::Tlsa => RecordType::TLSA,
+            QueryType::Caa => RecordType::CAA,
+        };
+        let fqdn = normalize_name(name);
+        match self.inner.lookup(fqdn.as_str(), rtype).await {
+            Ok(lookup) => {
+                let mut records = Vec::new();
+                let mut cname_chain = Vec::new();
+                for rec in lookup.answers() {
+                    match &rec.data {
+                        RData::CNAME(c) if qtype != QueryType::Cname => {
+                            cname_chain.push(normalize_name(&c.0.to_string()))
+                        }
+                        data => {
+                            if let Some(d) = convert(data) {
+                                records.push(d);
+                            }
+                        }
+                    }
+                }
+                if records.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records {
+                        records,
+                        cname_chain,
+                    }
+                }
+            }
+            Err(e) => map_error(&e),
+        }
+    }
+}
+
+fn describe(answer: &Answer) -> String {
+    match answer {
+        Answer::Records { .. } => "records of another type".to_owned(),
+        Answer::NxDomain => "NXDOMAIN".to_owned(),
+        Answer::NoData => "no data".to_owned(),
+        Answer::Failure { kind, message } => format!("{kind:?}: {message}"),
+    }
+}
+
+fn map_error(e: &NetError) -> Answer {
+    let failure = |kind, message: String| Answer::Failure { kind, message };
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(no)) => match no.response_code {
+            ResponseCode::NXDomain => Answer::NxDomain,
+            ResponseCode::NoError => Answer::NoData,
+            ResponseCode::ServFail => failure(FailureKind::ServFail, e.to_string()),
+            ResponseCode::Refused => failure(FailureKind::Refused, e.to_string()),
+            _ => failure(FailureKind::Other, e.to_string()),
+        },
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => {
+            failure(FailureKind::ServFail, e.to_string())
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
+            failure(FailureKind::Refused, e.to_string())
+        }
+        NetError::Timeout => failure(FailureKind::Timeout, e.to_string()),
+        NetError::Io(_) | NetError::NoConnections => failure(FailureKind::Network, e.to_string()),
+        _ => failure(FailureKind::Other, e.to_string()),
+    }
+}
+
+fn convert(data: &RData) -> Option<RecordData> {
+    Some(match data {
+        RData::A(a) => RecordData::A { address: a.0 },
+        RData::AAAA(a) => RecordData::Aaaa { address: a.0 },
+        RData::TXT(t) => RecordData::Txt {
+            strings: t.txt_data.iter().map(|s| s.to_vec()).collect(),
+        },
+        RData::MX(mx) => RecordData::Mx {
+            preference: mx.preference,
+            exchange: normalize_name(&mx.exchange.to_string()),
+        },
+        RData::CNAME(c) => RecordData::Cname {
+            target: normalize_name(&c.0.to_string()),
+        },
+        RData::NS(ns) => RecordData::Ns {
+            host: normalize_name(&ns.0.to_string()),
+        },
+        RData::SRV(s) => RecordData::Srv {
+            priority: s.priority,
+            weight: s.weight,
+            port: s.port,
+            target: normalize_name(&s.target.to_string()),
+        },
+        RData::TLSA(t) => RecordData::Tlsa {
+            usage: u8::from(t.cert_usage),
+            selector: u8::from(t.selector),
+            matching: u8::from(t.matching),
+            data: t.cert_data.iter().map(|b| format!("{b:02x}")).collect(),
+        },
+        RData::CAA(c) => RecordData::Caa {
+            flags: if c.issuer_critical { 128 } else { 0 } | c.reserved_flags,
+            tag: c.tag.to_ascii_lowercase(),
+            value: String::from_utf8_lossy(&c.value).into_owned(),
+        },
+        _ => return None,
+    })
+}
+
+impl Resolver for DnsResolver {
+    fn lookup(
+        &self,
+        name: &str,
+        qtype: QueryType,
+    ) -> impl std::future::Future<Output = Answer> + Send {
+        self.ask(name, qtype)
+    }
+}

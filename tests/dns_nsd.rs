@@ -1,0 +1,332 @@
+//! The verifier against a real authoritative server: NSD on 127.0.0.1.
+
+mod dns_support;
+
+use std::time::Duration;
+
+use dezky::clients::resolver::{DnsResolver, ResolverSettings};
+use dezky::core::dns::{
+    Answer, CheckStatus, DomainReport, ExpectedRecords, FailureKind, QueryType, RecordCheck,
+    RecordData, Resolver, VerifyOptions, verify_domain,
+};
+use dns_support::{Nsd, TOKEN, ownership_line, stalwart_zone};
+
+const HOST_ZONE: &str = "mail IN A 192.0.2.10\n";
+
+fn expected(domain: &str) -> ExpectedRecords {
+    match ExpectedRecords::new(domain, &stalwart_zone(domain), Some(TOKEN)) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn drop_lines(text: &str, needle: &str) -> String {
+    // Also drops the continuation lines of a parenthesised record.
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if skipping {
+            if line.trim() == ")" {
+                skipping = false;
+            }
+            continue;
+        }
+        if line.contains(needle) {
+            skipping = line.trim_end().ends_with('(');
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The zones: one domain per case, the mail host's zone and a DKIM provider's.
+fn zones() -> Vec<(String, String)> {
+    let good = |d: &str| format!("{}{}", stalwart_zone(d), ownership_line(d));
+    let rsa_key = |d: &str| {
+        expected(d).checks[1].records[0]
+            .txt_joined()
+            .unwrap_or_default()
+    };
+    let mut zones = vec![
+        ("example.net".to_owned(), HOST_ZONE.to_owned()),
+        ("correct.test".to_owned(), good("correct.test")),
+    ];
+    // Missing: no DMARC (NXDOMAIN), no SPF (NODATA at the apex), no RSA DKIM.
+    let m = "missing.test";
+    let missing = drop_lines(
+        &drop_lines(&drop_lines(&good(m), "_dmarc."), "v=spf1"),
+        "v1-rsa-",
+    );
+    zones.push((m.to_owned(), missing));
+    // Mismatched: ~all, p=none, another MX host, another token.
+    let mm = "mismatch.test";
+    let mismatch = good(mm)
+        .replace("v=spf1 mx -all", "v=spf1 mx ~all")
+        .replace("p=reject;", "p=none;")
+        .replace(
+            "IN MX 10 mail.example.net.",
+            "IN MX 10 mx.elsewhere.example.net.",
+        )
+        .replace(TOKEN, "someone-elses-token-0123");
+    zones.push((mm.to_owned(), mismatch));
+    // Split: the RSA key published in 100-byte strings, with spaces inside p=.
+    let s = "split.test";
+    let key = rsa_key(s);
+    let chunks: Vec<String> = key
+        .as_bytes()
+        .chunks(100)
+        .map(|c| format!("\"{} \"", String::from_utf8_lossy(c)))
+        .collect();
+    let split = format!(
+        "{}v1-rsa-20260822._domainkey.{s}. IN TXT ( {} )\n",
+        drop_lines(&good(s), "v1-rsa-"),
+        chunks.join("\n    ")
+    );
+    zones.push((s.to_owned(), split));
+    // CNAME-delegated DKIM: the selector is an alias into the provider's zone.
+    let c = "cname.test";
+    let key = rsa_key(c);
+    let cname = format!(
+        "{}v1-rsa-20260822._domainkey.{c}. IN CNAME rsa.cname-test.keys.provider.test.\n",
+        drop_lines(&good(c), "v1-rsa-")
+    );
+    zones.push((c.to_owned(), cname));
+    zones.push((
+        "provider.test".to_owned(),
+        format!(
+            "rsa.cname-test.keys IN TXT \"{}\" \"{}\"\n",
+            &key[..255],
+            &key[255..]
+        ),
+    ));
+    // Duplicated: a second SPF and a second DMARC record.
+    let d = "dup.test";
+    let dup = format!(
+        "{}{d}. IN TXT \"v=spf1 -all\"\n_dmarc.{d}. IN TXT \"v=DMARC1; p=none\"\n",
+        good(d)
+    );
+    zones.push((d.to_owned(), dup));
+    zones
+}
+
+async fn started() -> Nsd {
+    let mut nsd = Nsd::start(&zones());
+    nsd.wait_ready("correct.test").await;
+    nsd
+}
+
+async fn report(nsd: &Nsd, domain: &str) -> DomainReport {
+    verify_domain(
+        &nsd.resolver(),
+        &expected(domain),
+        &VerifyOptions::default(),
+    )
+    .await
+}
+
+fn check<'a>(r: &'a DomainReport, name: &str, rtype: &str) -> &'a RecordCheck {
+    match r.checks.iter().find(|c| c.name == name && c.rtype == rtype) {
+        Some(c) => c,
+        None => panic!("no check {name} {rtype} in {:?}", r.checks),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correct_domain_is_all_ok() {
+    let nsd = started().await;
+    let r = report(&nsd, "correct.test").await;
+    for c in &r.checks {
+        assert_eq!(
+            c.status,
+            CheckStatus::Ok,
+            "{} {}: {:?} {:?}",
+            c.name,
+            c.rtype,
+            c.message,
+            c.found
+        );
+    }
+    assert!(!r.needs_attention);
+    assert!(r.complete);
+    // The 255 + 165 split came back as published and joined to 420 bytes.
+    let dkim = check(&r, "v1-rsa-20260822._domainkey.correct.test.", "TXT");
+    assert_eq!(dkim.found.first().map(String::len), Some(420));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_records() {
+    let nsd = started().await;
+    let r = report(&nsd, "missing.test").await;
+    assert_eq!(
+        check(&r, "_dmarc.missing.test.", "TXT").status,
+        CheckStatus::Missing
+    );
+    assert_eq!(
+        check(&r, "missing.test.", "TXT").status,
+        CheckStatus::Missing
+    );
+    assert_eq!(
+        check(&r, "v1-rsa-20260822._domainkey.missing.test.", "TXT").status,
+        CheckStatus::Missing
+    );
+    assert_eq!(check(&r, "missing.test.", "MX").status, CheckStatus::Ok);
+    assert!(r.needs_attention);
+    assert_eq!(r.count(CheckStatus::Missing), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatched_records() {
+    let nsd = started().await;
+    let r = report(&nsd, "mismatch.test").await;
+    let spf = check(&r, "mismatch.test.", "TXT");
+    assert_eq!(spf.status, CheckStatus::Mismatch);
+    assert_eq!(spf.diff[0].field, "all");
+    let dmarc = check(&r, "_dmarc.mismatch.test.", "TXT");
+    assert_eq!(dmarc.status, CheckStatus::Mismatch);
+    assert!(dmarc.warnings.iter().any(|w| w.contains("p=none")));
+    assert_eq!(
+        check(&r, "mismatch.test.", "MX").status,
+        CheckStatus::Mismatch
+    );
+    assert_eq!(
+        check(&r, "_dezky-challenge.mismatch.test.", "TXT").status,
+        CheckStatus::Mismatch
+    );
+    assert!(r.needs_attention);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_txt_and_cname_delegated_dkim_are_ok() {
+    let nsd = started().await;
+    let r = report(&nsd, "split.test").await;
+    let dkim = check(&r, "v1-rsa-20260822._domainkey.split.test.", "TXT");
+    assert_eq!(dkim.status, CheckStatus::Ok, "{:?}", dkim.message);
+    let r = report(&nsd, "cname.test").await;
+    let dkim = check(&r, "v1-rsa-20260822._domainkey.cname.test.", "TXT");
+    assert_eq!(
+        dkim.status,
+        CheckStatus::Ok,
+        "{:?} {:?}",
+        dkim.message,
+        dkim.found
+    );
+    assert_eq!(
+        dkim.via_cname.as_deref(),
+        Some("rsa.cname-test.keys.provider.test.")
+    );
+    assert!(!r.needs_attention);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_policy_records_are_invalid() {
+    let nsd = started().await;
+    let r = report(&nsd, "dup.test").await;
+    assert_eq!(check(&r, "dup.test.", "TXT").status, CheckStatus::Invalid);
+    assert_eq!(
+        check(&r, "_dmarc.dup.test.", "TXT").status,
+        CheckStatus::Invalid
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_answers_nxdomain_nodata_refused_and_dead_server() {
+    let nsd = started().await;
+    let r = nsd.resolver();
+    assert_eq!(
+        r.lookup("nothing-here.correct.test.", QueryType::Txt).await,
+        Answer::NxDomain
+    );
+    assert_eq!(
+        r.lookup("correct.test.", QueryType::Srv).await,
+        Answer::NoData
+    );
+    match r.lookup("correct.test.", QueryType::Mx).await {
+        Answer::Records { records, .. } => assert_eq!(
+            records,
+            vec![RecordData::Mx {
+                preference: 10,
+                exchange: "mail.example.net.".to_owned()
+            }]
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A zone NSD does not serve: REFUSED, which is a failure, never "missing".
+    let refused = r.lookup("refused.example.org.", QueryType::Txt).await;
+    assert!(
+        matches!(
+            refused,
+            Answer::Failure {
+                kind: FailureKind::Refused,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    // A dead server (nothing listens on this port): unknown, not missing.
+    let dead_port = {
+        let nsd2_port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .map(|a| a.port());
+        match nsd2_port {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let dead = match DnsResolver::new(ResolverSettings {
+        port: dead_port,
+        timeout: Duration::from_millis(300),
+        attempts: 1,
+        ..nsd.settings()
+    }) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let report = verify_domain(&dead, &expected("correct.test"), &VerifyOptions::default()).await;
+    assert!(
+        report
+            .checks
+            .iter()
+            .all(|c| c.status == CheckStatus::Unknown),
+        "{:?}",
+        report.checks
+    );
+    assert!(!report.needs_attention);
+    assert!(!report.complete);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authoritative_recheck_asks_the_zones_nameservers() {
+    let nsd = started().await;
+    let bootstrap = nsd.resolver();
+    let auth = match bootstrap.authoritative("correct.test").await {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(auth.settings().cache_size, 0);
+    assert!(!auth.settings().recursion_desired);
+    assert_eq!(auth.settings().port, nsd.port);
+    let r = verify_domain(&auth, &expected("correct.test"), &VerifyOptions::default()).await;
+    assert!(!r.needs_attention && r.complete, "{:?}", r.actions);
+    // A zone without NS records anywhere: a clear error with its code.
+    match bootstrap.authoritative("refused.example.org").await {
+        Err(e) => assert_eq!(e.code(), "DEZKY_DNS_RESOLVER"),
+        Ok(_) => panic!("expected an error"),
+    }
+}
+
+#[test]
+fn public_defaults_are_configuration_only() {
+    // Building the default resolver touches no network; it is never queried here.
+    let s = ResolverSettings::default();
+    assert_eq!(s.nameservers.len(), 2);
+    assert_eq!(s.port, 53);
+    assert!(
+        DnsResolver::new(ResolverSettings {
+            nameservers: vec![],
+            ..s
+        })
+        .is_err()
+    );
+}

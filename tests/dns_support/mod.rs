@@ -1,0 +1,168 @@
+//! A private NSD (Debian's `nsd`) on 127.0.0.1 at a free high port, serving
+//! zones written by the test, stopped by PID when dropped. Tests that need it
+//! fail with the install command when it is absent: never skipped.
+
+#![allow(dead_code)]
+
+use std::net::{IpAddr, Ipv4Addr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dezky::clients::resolver::{DnsResolver, ResolverSettings};
+use dezky::core::dns::{Answer, QueryType, Resolver};
+
+/// The Stalwart zone of `acme.test`, the template of every test domain.
+pub const STALWART: &str = include_str!("../fixtures/dns/stalwart-acme.zone");
+/// The ownership token the tests expect.
+pub const TOKEN: &str = "k3J9xQ2mP7vR4tW8yZ1aB5cD";
+
+/// Stalwart's `dnsZoneFile` for `domain`.
+pub fn stalwart_zone(domain: &str) -> String {
+    STALWART.replace("acme.test", domain)
+}
+
+/// The ownership record line for `domain`.
+pub fn ownership_line(domain: &str) -> String {
+    format!("_dezky-challenge.{domain}. IN TXT \"dezky-domain-verification={TOKEN}\"\n")
+}
+
+/// Where `nsd` is, or a panic saying how to install it.
+pub fn nsd_binary() -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin"] {
+        let p = Path::new(dir).join("nsd");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!(
+        "NSD is not installed: run `bash scripts/install-test-deps.sh` (as root: apt-get install nsd)"
+    );
+}
+
+fn free_port() -> u16 {
+    for _ in 0..50 {
+        let Ok(udp) = UdpSocket::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let Ok(addr) = udp.local_addr() else { continue };
+        if TcpListener::bind(("127.0.0.1", addr.port())).is_ok() {
+            return addr.port();
+        }
+    }
+    panic!("no free port on 127.0.0.1");
+}
+
+/// A running NSD.
+pub struct Nsd {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Its working directory (config, zones, log).
+    pub dir: tempfile::TempDir,
+}
+
+impl Nsd {
+    /// Starts NSD authoritative for `zones` (name, body). Each body gets an
+    /// SOA, an NS `ns1.<zone>.` and `ns1 A 127.0.0.1` prepended.
+    pub fn start(zones: &[(String, String)]) -> Nsd {
+        let nsd = nsd_binary();
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let port = free_port();
+        let d = dir.path().display().to_string();
+        let mut conf = format!(
+            "server:\n    ip-address: 127.0.0.1@{port}\n    port: {port}\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    logfile: \"{d}/nsd.log\"\n    server-count: 1\n    verbosity: 0\nremote-control:\n    control-enable: no\n"
+        );
+        for (name, body) in zones {
+            let text = format!(
+                "$ORIGIN {name}.\n$TTL 300\n@ IN SOA ns1.{name}. hostmaster.{name}. 1 3600 600 86400 300\n@ IN NS ns1.{name}.\nns1 IN A 127.0.0.1\n; --- test records ---\n{body}\n"
+            );
+            if let Err(e) = std::fs::write(dir.path().join(format!("{name}.zone")), text) {
+                panic!("write zone: {e}");
+            }
+            conf.push_str(&format!(
+                "zone:\n    name: \"{name}\"\n    zonefile: \"{name}.zone\"\n"
+            ));
+        }
+        let conf_path = dir.path().join("nsd.conf");
+        if let Err(e) = std::fs::write(&conf_path, conf) {
+            panic!("write nsd.conf: {e}");
+        }
+        let child = match Command::new(&nsd)
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start {}: {e}", nsd.display()),
+        };
+        Nsd { child, port, dir }
+    }
+
+    /// Resolver settings pointing at this NSD: no cache, short timeout.
+    pub fn settings(&self) -> ResolverSettings {
+        ResolverSettings {
+            nameservers: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+            port: self.port,
+            timeout: Duration::from_secs(2),
+            attempts: 2,
+            cache_size: 0,
+            recursion_desired: false,
+        }
+    }
+
+    /// A resolver on this NSD.
+    pub fn resolver(&self) -> DnsResolver {
+        match DnsResolver::new(self.settings()) {
+            Ok(r) => r,
+            Err(e) => panic!("resolver: {e}"),
+        }
+    }
+
+    /// Waits until NSD answers the SOA of `zone`; panics with its log after 10 s.
+    pub async fn wait_ready(&mut self, zone: &str) {
+        let resolver = self.resolver();
+        let start = Instant::now();
+        loop {
+            if let Answer::Records { .. } =
+                resolver.lookup(&format!("ns1.{zone}."), QueryType::A).await
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("nsd exited ({status}): {}", self.log());
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("nsd did not answer within 10 s: {}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nsd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nsd {
+    /// SIGTERM, so NSD stops its server and xfrd children too; SIGKILL after 5 s.
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
