@@ -28,7 +28,7 @@ def main():
     print(f"| bucket | {fmt(b)} |\n| SHA-256 of the same bytes | {fmt(s)} |")
     print(f"\nbucket / bare SHA-256: {b / s:.2f}x\n")
     print("| flags | dezky evaluate_all | SHA-256 floor (rollout flags) | dezky / floor "
-          "| Unleash resolve_all | Unleash / dezky | Unleash is_enabled per flag | that / dezky |")
+          "| Unleash resolve_all | Unleash / dezky | Unleash check_enabled per flag | that / dezky |")
     print("|---|---|---|---|---|---|---|---|")
     for n in ("10", "100", "1000"):
         ours = median_ns("evaluate_all", "dezky", n)
