@@ -5,6 +5,7 @@
 
 mod error;
 pub mod flags;
+pub mod oidc;
 pub mod resolver;
 mod secret;
 

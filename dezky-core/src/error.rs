@@ -20,6 +20,71 @@ pub enum Error {
         /// What the scanner reported.
         message: String,
     },
+    /// An access token is not a well-formed JWT (structure, encoding, JSON, required claims, size).
+    #[error("malformed token: {reason}")]
+    TokenMalformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An access token's signature does not verify, or its algorithm is not accepted.
+    #[error("bad token signature: {reason}")]
+    TokenBadSignature {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An access token has expired.
+    #[error("token expired at {expired_at} (seconds since the epoch)")]
+    TokenExpired {
+        /// Its `exp`.
+        expired_at: u64,
+    },
+    /// An access token is not valid yet (`nbf` or `iat` in the future).
+    #[error("token not yet valid: {reason}")]
+    TokenNotYetValid {
+        /// What is in the future.
+        reason: String,
+    },
+    /// An access token names an issuer that is not configured.
+    #[error("unknown token issuer {issuer}")]
+    TokenUnknownIssuer {
+        /// The token's `iss`, quoted and shortened.
+        issuer: String,
+    },
+    /// An access token is not for any audience configured for its issuer.
+    #[error("wrong token audience: {audience}")]
+    TokenWrongAudience {
+        /// The token's `aud`, quoted and shortened.
+        audience: String,
+    },
+    /// An access token names no key, or a key its issuer does not publish.
+    #[error("unknown token key {} of issuer {issuer}", kid.as_deref().unwrap_or("(no kid)"))]
+    TokenUnknownKey {
+        /// The issuer.
+        issuer: String,
+        /// The token's `kid`, quoted and shortened; `None` when it has none.
+        kid: Option<String>,
+    },
+    /// Token verification is configured in a way that cannot work (bad issuer list, an issuer
+    /// without signing keys, ...).
+    #[error("token verification configuration: {reason}")]
+    AuthConfig {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// An issuer's signing keys could not be fetched.
+    #[error("signing keys of issuer {issuer} unavailable: {reason}")]
+    KeysUnavailable {
+        /// The issuer.
+        issuer: String,
+        /// What happened.
+        reason: String,
+    },
+    /// The actor may not do this.
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// Which rule refused, in words.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -28,6 +93,16 @@ impl Error {
         match self {
             Error::Invalid { .. } => "DEZKY_INVALID_ARGUMENT",
             Error::ZoneParse { .. } => "DEZKY_ZONE_PARSE",
+            Error::TokenMalformed { .. } => "DEZKY_TOKEN_MALFORMED",
+            Error::TokenBadSignature { .. } => "DEZKY_TOKEN_BAD_SIGNATURE",
+            Error::TokenExpired { .. } => "DEZKY_TOKEN_EXPIRED",
+            Error::TokenNotYetValid { .. } => "DEZKY_TOKEN_NOT_YET_VALID",
+            Error::TokenUnknownIssuer { .. } => "DEZKY_TOKEN_UNKNOWN_ISSUER",
+            Error::TokenWrongAudience { .. } => "DEZKY_TOKEN_WRONG_AUDIENCE",
+            Error::TokenUnknownKey { .. } => "DEZKY_TOKEN_UNKNOWN_KEY",
+            Error::AuthConfig { .. } => "DEZKY_AUTH_CONFIG",
+            Error::KeysUnavailable { .. } => "DEZKY_AUTH_KEYS_UNAVAILABLE",
+            Error::Forbidden { .. } => "DEZKY_FORBIDDEN",
         }
     }
 }

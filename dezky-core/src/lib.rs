@@ -3,6 +3,8 @@
 //! For now: the tenant and partner records as the control plane stores them,
 //! and the flag evaluation context built from them (partner included).
 
+pub mod auth;
+pub mod authz;
 pub mod dns;
 mod error;
 pub mod tenant;
