@@ -134,37 +134,41 @@ impl DmarcRecord {
             .map(|v| policy("np", v))
             .transpose()?
             .unwrap_or_else(|| sp.clone());
-        let adkim = map
-            .get("adkim")
-            .map(|v| one_of("adkim", v, &["r", "s"]))
-            .transpose()?
-            .unwrap_or_else(|| "r".to_owned());
-        let aspf = map
-            .get("aspf")
-            .map(|v| one_of("aspf", v, &["r", "s"]))
-            .transpose()?
-            .unwrap_or_else(|| "r".to_owned());
-        let psd = map
-            .get("psd")
-            .map(|v| one_of("psd", v, &["y", "n", "u"]))
-            .transpose()?
-            .unwrap_or_else(|| "u".to_owned());
-        let t = map
-            .get("t")
-            .map(|v| one_of("t", v, &["y", "n"]))
-            .transpose()?
-            .unwrap_or_else(|| "n".to_owned());
+        // RFC 9989 §4.8: an invalid value of these tags is discarded in favour
+        // of the default, with a warning; the record stays usable.
+        let mut discard = |name: &str, allowed: &[&str], default: &str| -> String {
+            match map.get(name) {
+                None => default.to_owned(),
+                Some(v) => one_of(name, v, allowed).unwrap_or_else(|e| {
+                    warnings.push(format!(
+                        "{e}; RFC 9989 §4.8 uses the default `{name}={default}`"
+                    ));
+                    default.to_owned()
+                }),
+            }
+        };
+        let adkim = discard("adkim", &["r", "s"], "r");
+        let aspf = discard("aspf", &["r", "s"], "r");
+        let psd = discard("psd", &["y", "n", "u"], "u");
+        let t = discard("t", &["y", "n"], "n");
         let fo = match map.get("fo") {
             Some(v) => {
                 let mut opts = Vec::new();
                 for o in v.split(':') {
-                    let o = one_of("fo", o.trim(), &["0", "1", "d", "s"])?;
-                    if !opts.contains(&o) {
-                        opts.push(o);
-                    }
+                    opts.push(one_of("fo", o.trim(), &["0", "1", "d", "s"])?);
                 }
-                opts.sort();
-                opts.join(":")
+                let mut unique = opts.clone();
+                unique.sort();
+                unique.dedup();
+                let both = unique.contains(&"0".to_owned()) && unique.contains(&"1".to_owned());
+                if both || unique.len() != opts.len() {
+                    warnings.push(format!(
+                        "`fo={v}` repeats a value or has both 0 and 1; RFC 9989 §4.8 uses `fo=0`"
+                    ));
+                    "0".to_owned()
+                } else {
+                    unique.join(":")
+                }
             }
             None => "0".to_owned(),
         };
@@ -287,12 +291,25 @@ mod tests {
             "v=DMARC2; p=reject",
             "v=DMARC1; p=block",
             "v=DMARC1; p=reject; p=none",
-            "v=DMARC1; p=reject; adkim=x",
             "v=DMARC1; p=reject; pct=101",
             "v=DMARC1; p=reject; rua=postmaster@acme.test",
         ] {
             assert!(DmarcRecord::parse(bad).is_err(), "{bad}");
         }
+        let discarded = p("v=DMARC1; p=reject; adkim=x; fo=0:1");
+        assert_eq!(
+            (discarded.adkim.as_str(), discarded.fo.as_str()),
+            ("r", "0")
+        );
+        assert_eq!(
+            discarded
+                .warnings
+                .iter()
+                .filter(|w| w.contains("§4.8"))
+                .count(),
+            2
+        );
+        assert!(DmarcRecord::parse("v=DMARC1; p=reject; fo=x").is_err());
         assert!(is_dmarc("v=DMARC1; p=none"));
         assert!(is_dmarc("V = dmarc1;p=none"));
         assert!(!is_dmarc("v=spf1 -all"));

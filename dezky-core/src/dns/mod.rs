@@ -35,3 +35,5 @@ pub use zone::{RecordData, ZoneRecord, parse_zone_file};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod fuzz;

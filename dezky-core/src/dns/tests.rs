@@ -177,7 +177,14 @@ fn parses_escapes_comments_relative_names_and_reports_lines() -> crate::Result<(
         }
         other => panic!("expected a parse error on line 2, got {other:?}"),
     }
-    assert!(parse_zone_file("acme.test. IN TXT (\"unbalanced\"\n", None).is_err());
+    // domain 0.12.3 indexes past its buffer on this input; it must never reach it.
+    match parse_zone_file("acme.test. IN TXT (\"unbalanced\"", None) {
+        Err(crate::Error::ZoneParse { line: 1, message }) => {
+            assert!(message.contains("never closed"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(parse_zone_file("acme.test. IN TXT \"open\n", None).is_err());
     assert!(parse_zone_file("$INCLUDE other.zone\n", None).is_err());
     Ok(())
 }
