@@ -148,6 +148,30 @@ export declare class FlagStore {
  */
 export declare function bucket(subject: string, key: string): number
 
+/** A domain to verify. */
+export interface DomainInput {
+  /** The mail domain. */
+  domain: string
+  /** Stalwart's `dnsZoneFile` for it. */
+  zoneFile: string
+  /** The control plane's ownership token, if it checks ownership. */
+  ownershipToken?: string
+}
+
+/** The verdict on a domain. */
+export interface DomainReportInfo {
+  /** The domain. */
+  domain: string
+  /** One verdict per expected check. */
+  checks: Array<RecordCheckInfo>
+  /** Whether the sidebar badge counts it: some check is `missing`, `mismatch` or `invalid`. */
+  needsAttention: boolean
+  /** Whether every check got an answer (no `unknown`). */
+  complete: boolean
+  /** What to change, one sentence each. */
+  actions: Array<string>
+}
+
 /** The outcome of evaluating one flag. */
 export interface Evaluation {
   /** The flag's key. */
@@ -187,6 +211,48 @@ export interface EvaluationContext {
   environment?: string
   /** The user inside the tenant, for user-level flags. */
   userId?: string
+}
+
+/** One expected check: a name, a type and the value(s) expected there. */
+export interface ExpectedCheckInfo {
+  /** The owner. */
+  name: string
+  /** The type mnemonic. */
+  type: string
+  /** How it is compared. */
+  kind: 'spf' | 'dmarc' | 'dkim' | 'mx' | 'mta_sts' | 'tls_rpt' | 'ownership' | 'txt' | 'cname' | 'other'
+  /** The DKIM selector, for `kind: 'dkim'`. */
+  selector?: string
+  /** The expected values (TXT joined). */
+  values: Array<string>
+}
+
+/**
+ * The records `domain` should publish: Stalwart's plus, with a token, the
+ * ownership TXT `_dezky-challenge.<domain>.`; as checks, a zone snippet and a table.
+ */
+export declare function expectedRecords(domain: string, zoneFile: string, ownershipToken?: string | undefined | null): ExpectedRecordsInfo
+
+/** The records a mail domain should publish. */
+export interface ExpectedRecordsInfo {
+  /** The domain, lowercase with a trailing dot. */
+  domain: string
+  /** The checks, in zone-file order, the ownership TXT last. */
+  checks: Array<ExpectedCheckInfo>
+  /** The records as a zone-file snippet, ready to paste. */
+  zoneSnippet: string
+  /** The records as table rows for the add-domain wizard. */
+  table: Array<PublishRow>
+}
+
+/** A field that differs. */
+export interface FieldDiffInfo {
+  /** The field (`all`, `mechanism`, `p`, `exchange`, `token`, ...). */
+  field: string
+  /** The expected value; absent when the field should not be there. */
+  expected?: string
+  /** The published value; absent when it is not there. */
+  found?: string
 }
 
 /** A record for the platform audit log, one per flag change. */
@@ -309,6 +375,12 @@ export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
 export declare function openFeatureReason(reason: Reason): string
 
+/**
+ * Parses a zone file (Stalwart's `dnsZoneFile`, or any master file without
+ * `$INCLUDE`). Throws `DEZKY_ZONE_PARSE` with `line`.
+ */
+export declare function parseZoneFile(text: string, origin?: string | undefined | null): Array<ZoneRecordInfo>
+
 /** A partner record as the control plane stores it (other fields are ignored). */
 export interface PartnerRecord {
   /** The partner's MongoDB ObjectId, or an ObjectId object. `id` is accepted as well. */
@@ -325,8 +397,48 @@ export interface PartnerRecord {
  */
 export declare function previewRollout(flag: FlagDocument | string, contexts: EvaluationContext[]): RolloutPreview
 
+/** One row of the "records to publish" table. */
+export interface PublishRow {
+  /** The owner as an FQDN. */
+  name: string
+  /** The owner relative to the domain (`@`, `_dmarc`), as DNS hosts' forms want it. */
+  host: string
+  /** The type mnemonic. */
+  type: string
+  /** The value to paste (TXT joined and unquoted). */
+  value: string
+  /** What it is for: `SPF`, `DKIM`, `DMARC`, `MX`, `MTA-STS`, `TLS-RPT`, `ownership`, `TXT`, `CNAME`, `other`. */
+  purpose: string
+}
+
 /** Why a flag evaluated the way it did (the core's stable reason names). */
 export type Reason = 'off' | 'on' | 'targeting_match' | 'not_targeted' | 'in_rollout' | 'out_of_rollout' | 'subject_missing' | 'flag_not_found'
+
+/** The verdict on one expected check. */
+export interface RecordCheckInfo {
+  /** The owner. */
+  name: string
+  /** The type mnemonic. */
+  type: string
+  /** How it was compared (as `ExpectedCheckInfo.kind`). */
+  kind: 'spf' | 'dmarc' | 'dkim' | 'mx' | 'mta_sts' | 'tls_rpt' | 'ownership' | 'txt' | 'cname' | 'other'
+  /** The DKIM selector, for `kind: 'dkim'`. */
+  selector?: string
+  /** The verdict. `unknown` (timeout, SERVFAIL, REFUSED) is never `missing`. */
+  status: 'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'
+  /** The expected values. */
+  expected: Array<string>
+  /** The values found at the name. */
+  found: Array<string>
+  /** Field-level differences. */
+  diff: Array<FieldDiffInfo>
+  /** Legal but worth fixing (`+all`, `p=none`, SPF near its lookup limit, ...). */
+  warnings: Array<string>
+  /** Why the status is not `ok`. */
+  message?: string
+  /** The CNAME target the answer came through (DKIM delegated to a provider). */
+  viaCname?: string
+}
 
 /** What one refresh did. */
 export interface RefreshResult {
@@ -334,6 +446,20 @@ export interface RefreshResult {
   outcome: 'unchanged' | 'updated'
   /** The keys added, removed or changed, sorted (empty when unchanged). */
   changed: Array<string>
+}
+
+/** Where and how to ask DNS. Without `nameservers`: 1.1.1.1 and 8.8.8.8. */
+export interface ResolverOptions {
+  /** Nameserver IP addresses (default `['1.1.1.1', '8.8.8.8']`). */
+  nameservers?: Array<string>
+  /** Their port (default 53). */
+  port?: number
+  /** Per-attempt timeout in milliseconds (default 2000). */
+  timeoutMs?: number
+  /** Attempts per question (default 2). */
+  attempts?: number
+  /** Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache. */
+  authoritative?: boolean
 }
 
 /** The operator UI's "N of M tenants" for a proposed flag configuration. */
@@ -386,4 +512,33 @@ export interface TenantRecord {
   plan: string
   /** The id of the reselling partner; absent or `null` when the tenant has none. */
   partnerId?: string | { toHexString(): string } | null
+}
+
+/**
+ * Verifies one domain: looks up every expected record and diffs it. Rejects
+ * only on bad input (`DEZKY_INVALID_ARGUMENT`, `DEZKY_ZONE_PARSE`) or a
+ * resolver that cannot be set up (`DEZKY_CONFIG`, `DEZKY_DNS_RESOLVER`);
+ * DNS failures are `unknown` checks in the report.
+ */
+export declare function verifyDomain(input: DomainInput, resolver?: ResolverOptions | undefined | null): Promise<DomainReportInfo>
+
+/**
+ * Verifies many domains, at most `concurrency` (default 16) at a time; the
+ * reports come back in input order. With `authoritative`, every domain is
+ * asked at the first domain's nameservers.
+ */
+export declare function verifyDomains(inputs: DomainInput[], resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<DomainReportInfo[]>
+
+/** One record of a zone file. */
+export interface ZoneRecordInfo {
+  /** The owner, lowercase with a trailing dot (`_dmarc.acme.test.`). */
+  name: string
+  /** The TTL (the zone's `$TTL`, or 3600). */
+  ttl: number
+  /** The type mnemonic (`TXT`, `MX`, ...). */
+  type: string
+  /** The value: TXT strings joined and unquoted, other types in presentation format. */
+  value: string
+  /** The data in zone-file presentation format (TXT quoted, one string per 255 bytes). */
+  rdata: string
 }

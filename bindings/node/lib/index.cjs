@@ -17,6 +17,8 @@ const ErrorCode = Object.freeze({
   CONFIG: 'DEZKY_CONFIG',
   TRANSPORT: 'DEZKY_TRANSPORT',
   UPSTREAM: 'DEZKY_UPSTREAM',
+  ZONE_PARSE: 'DEZKY_ZONE_PARSE',
+  DNS_RESOLVER: 'DEZKY_DNS_RESOLVER',
 })
 
 const CODES = new Set(Object.values(ErrorCode))
@@ -101,6 +103,10 @@ module.exports = {
   killSwitch: native.killSwitch,
   openFeatureReason: native.openFeatureReason,
   flagContext: native.flagContext,
+  parseZoneFile: native.parseZoneFile,
+  expectedRecords: native.expectedRecords,
+  verifyDomain: native.verifyDomain,
+  verifyDomains: native.verifyDomains,
   DezkyError,
   ErrorCode,
 }

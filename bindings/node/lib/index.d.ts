@@ -14,6 +14,8 @@ export declare const ErrorCode: {
   readonly CONFIG: 'DEZKY_CONFIG'
   readonly TRANSPORT: 'DEZKY_TRANSPORT'
   readonly UPSTREAM: 'DEZKY_UPSTREAM'
+  readonly ZONE_PARSE: 'DEZKY_ZONE_PARSE'
+  readonly DNS_RESOLVER: 'DEZKY_DNS_RESOLVER'
 }
 
 export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -32,7 +34,7 @@ export declare class DezkyError extends Error {
   readonly field?: string
   /** The offending argument (`DEZKY_INVALID_ARGUMENT`). */
   readonly argument?: string
-  /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`; 0 when unknown). */
+  /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`) or the line of a zone-file error (`DEZKY_ZONE_PARSE`); 0 when unknown. */
   readonly line?: number
   readonly column?: number
   /** The failing source (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, `DEZKY_UPSTREAM`). */

@@ -14,6 +14,10 @@ export const {
   killSwitch,
   openFeatureReason,
   flagContext,
+  parseZoneFile,
+  expectedRecords,
+  verifyDomain,
+  verifyDomains,
   DezkyError,
   ErrorCode,
 } = sdk

@@ -88,11 +88,18 @@ impl SdkError for dezky_core::Error {
     }
 
     fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()> {
-        if let dezky_core::Error::Invalid { field, .. } = self {
-            // `field` is a path (`tenant.slug`); `argument` the argument it is in.
-            let argument = field.split(['.', '[']).next().unwrap_or(field);
-            object.set_named_property("argument", argument)?;
-            object.set_named_property("field", field.as_str())?;
+        match self {
+            dezky_core::Error::Invalid { field, .. } => {
+                // `field` is a path (`tenant.slug`); `argument` the argument it is in.
+                let argument = field.split(['.', '[']).next().unwrap_or(field);
+                object.set_named_property("argument", argument)?;
+                object.set_named_property("field", field.as_str())?;
+            }
+            dezky_core::Error::ZoneParse { line, .. } => {
+                object.set_named_property("line", *line as u32)?;
+            }
+            // Non-exhaustive: a new variant still gets its code and message.
+            _ => {}
         }
         Ok(())
     }

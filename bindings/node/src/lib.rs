@@ -14,12 +14,14 @@
 #![allow(unsafe_code)]
 
 mod convert;
+mod dns;
 mod error;
 mod flags;
 mod store;
 mod tenant;
 mod types;
 
+pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use store::{ChangeSubscription, FlagStore};
 pub use tenant::flag_context;

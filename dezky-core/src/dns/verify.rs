@@ -174,17 +174,23 @@ impl<'a> Check<'a> {
     }
 }
 
+type BoxedFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Verifies every check of `expected` against `resolver`.
 pub async fn verify_domain<R: Resolver>(
     resolver: &R,
     expected: &ExpectedRecords,
     options: &VerifyOptions,
 ) -> DomainReport {
+    // Boxed as `dyn Future + Send`: a closure over references in the future's
+    // type trips rustc's higher-ranked `Send` check for callers that spawn it.
     let checks = join_all(
         expected
             .checks
             .iter()
-            .map(|c| verify_check(resolver, c, options)),
+            .map(|c| -> BoxedFuture<'_, RecordCheck> {
+                Box::pin(verify_check(resolver, c, options))
+            }),
     )
     .await;
     let needs_attention = checks.iter().any(|c| {
@@ -245,7 +251,12 @@ pub async fn verify_domains<R: Resolver>(
     options: &VerifyOptions,
     concurrency: usize,
 ) -> Vec<DomainReport> {
-    futures_util::stream::iter(domains.iter().map(|d| verify_domain(resolver, d, options)))
+    // Collected first, so no closure type is held across the awaits (see above).
+    let futures: Vec<BoxedFuture<'_, DomainReport>> = domains
+        .iter()
+        .map(|d| -> BoxedFuture<'_, DomainReport> { Box::pin(verify_domain(resolver, d, options)) })
+        .collect();
+    futures_util::stream::iter(futures)
         .buffered(concurrency.max(1))
         .collect()
         .await

@@ -1,0 +1,494 @@
+//! Mail-domain DNS verification: `parseZoneFile`, `expectedRecords`,
+//! `verifyDomain` and `verifyDomains` over `dezky_core::dns` and the hickory
+//! resolver of `dezky_clients`. Conversion only: every rule is in the core
+//! (docs/dns.md).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use dezky_clients::resolver::{DnsResolver, ResolverSettings};
+use dezky_core::dns::{
+    self, CheckStatus, DomainReport, ExpectedRecords, FieldDiff, RecordCheck, RecordKind,
+    VerifyOptions, ZoneRecord,
+};
+use napi::Env;
+use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::convert;
+use crate::error::{IntoJs, invalid_argument, to_js};
+
+/// One record of a zone file.
+#[napi(object, object_from_js = false)]
+pub struct ZoneRecordInfo {
+    /// The owner, lowercase with a trailing dot (`_dmarc.acme.test.`).
+    pub name: String,
+    /// The TTL (the zone's `$TTL`, or 3600).
+    pub ttl: u32,
+    /// The type mnemonic (`TXT`, `MX`, ...).
+    #[napi(js_name = "type")]
+    pub rtype: String,
+    /// The value: TXT strings joined and unquoted, other types in presentation format.
+    pub value: String,
+    /// The data in zone-file presentation format (TXT quoted, one string per 255 bytes).
+    pub rdata: String,
+}
+
+impl From<ZoneRecord> for ZoneRecordInfo {
+    fn from(r: ZoneRecord) -> Self {
+        ZoneRecordInfo {
+            value: r.data.txt_joined().unwrap_or_else(|| r.data.to_string()),
+            rdata: r.data.to_string(),
+            rtype: r.data.rtype().to_owned(),
+            name: r.name,
+            ttl: r.ttl,
+        }
+    }
+}
+
+/// One row of the "records to publish" table.
+#[napi(object, object_from_js = false)]
+pub struct PublishRow {
+    /// The owner as an FQDN.
+    pub name: String,
+    /// The owner relative to the domain (`@`, `_dmarc`), as DNS hosts' forms want it.
+    pub host: String,
+    /// The type mnemonic.
+    #[napi(js_name = "type")]
+    pub rtype: String,
+    /// The value to paste (TXT joined and unquoted).
+    pub value: String,
+    /// What it is for: `SPF`, `DKIM`, `DMARC`, `MX`, `MTA-STS`, `TLS-RPT`, `ownership`, `TXT`, `CNAME`, `other`.
+    pub purpose: String,
+}
+
+/// One expected check: a name, a type and the value(s) expected there.
+#[napi(object, object_from_js = false)]
+pub struct ExpectedCheckInfo {
+    /// The owner.
+    pub name: String,
+    /// The type mnemonic.
+    #[napi(js_name = "type")]
+    pub rtype: String,
+    /// How it is compared.
+    #[napi(
+        ts_type = "'spf' | 'dmarc' | 'dkim' | 'mx' | 'mta_sts' | 'tls_rpt' | 'ownership' | 'txt' | 'cname' | 'other'"
+    )]
+    pub kind: String,
+    /// The DKIM selector, for `kind: 'dkim'`.
+    pub selector: Option<String>,
+    /// The expected values (TXT joined).
+    pub values: Vec<String>,
+}
+
+/// The records a mail domain should publish.
+#[napi(object, object_from_js = false)]
+pub struct ExpectedRecordsInfo {
+    /// The domain, lowercase with a trailing dot.
+    pub domain: String,
+    /// The checks, in zone-file order, the ownership TXT last.
+    pub checks: Vec<ExpectedCheckInfo>,
+    /// The records as a zone-file snippet, ready to paste.
+    pub zone_snippet: String,
+    /// The records as table rows for the add-domain wizard.
+    pub table: Vec<PublishRow>,
+}
+
+/// A field that differs.
+#[napi(object, object_from_js = false)]
+pub struct FieldDiffInfo {
+    /// The field (`all`, `mechanism`, `p`, `exchange`, `token`, ...).
+    pub field: String,
+    /// The expected value; absent when the field should not be there.
+    pub expected: Option<String>,
+    /// The published value; absent when it is not there.
+    pub found: Option<String>,
+}
+
+/// The verdict on one expected check.
+#[napi(object, object_from_js = false)]
+pub struct RecordCheckInfo {
+    /// The owner.
+    pub name: String,
+    /// The type mnemonic.
+    #[napi(js_name = "type")]
+    pub rtype: String,
+    /// How it was compared (as `ExpectedCheckInfo.kind`).
+    #[napi(
+        ts_type = "'spf' | 'dmarc' | 'dkim' | 'mx' | 'mta_sts' | 'tls_rpt' | 'ownership' | 'txt' | 'cname' | 'other'"
+    )]
+    pub kind: String,
+    /// The DKIM selector, for `kind: 'dkim'`.
+    pub selector: Option<String>,
+    /// The verdict. `unknown` (timeout, SERVFAIL, REFUSED) is never `missing`.
+    #[napi(ts_type = "'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'")]
+    pub status: String,
+    /// The expected values.
+    pub expected: Vec<String>,
+    /// The values found at the name.
+    pub found: Vec<String>,
+    /// Field-level differences.
+    pub diff: Vec<FieldDiffInfo>,
+    /// Legal but worth fixing (`+all`, `p=none`, SPF near its lookup limit, ...).
+    pub warnings: Vec<String>,
+    /// Why the status is not `ok`.
+    pub message: Option<String>,
+    /// The CNAME target the answer came through (DKIM delegated to a provider).
+    pub via_cname: Option<String>,
+}
+
+/// The verdict on a domain.
+#[napi(object, object_from_js = false)]
+pub struct DomainReportInfo {
+    /// The domain.
+    pub domain: String,
+    /// One verdict per expected check.
+    pub checks: Vec<RecordCheckInfo>,
+    /// Whether the sidebar badge counts it: some check is `missing`, `mismatch` or `invalid`.
+    pub needs_attention: bool,
+    /// Whether every check got an answer (no `unknown`).
+    pub complete: bool,
+    /// What to change, one sentence each.
+    pub actions: Vec<String>,
+}
+
+/// Where and how to ask DNS. Without `nameservers`: 1.1.1.1 and 8.8.8.8.
+// Declared for the TypeScript definitions only: read through `serde_json::Value`.
+#[allow(dead_code)]
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ResolverOptions {
+    /// Nameserver IP addresses (default `['1.1.1.1', '8.8.8.8']`).
+    pub nameservers: Option<Vec<String>>,
+    /// Their port (default 53).
+    pub port: Option<u32>,
+    /// Per-attempt timeout in milliseconds (default 2000).
+    pub timeout_ms: Option<u32>,
+    /// Attempts per question (default 2).
+    pub attempts: Option<u32>,
+    /// Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache.
+    pub authoritative: Option<bool>,
+}
+
+/// A domain to verify.
+// Declared for the TypeScript definitions only: read through `serde_json::Value`.
+#[allow(dead_code)]
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct DomainInput {
+    /// The mail domain.
+    pub domain: String,
+    /// Stalwart's `dnsZoneFile` for it.
+    pub zone_file: String,
+    /// The control plane's ownership token, if it checks ownership.
+    pub ownership_token: Option<String>,
+}
+
+fn kind_parts(kind: &RecordKind) -> (String, Option<String>) {
+    let name = match kind {
+        RecordKind::Spf => "spf",
+        RecordKind::Dmarc => "dmarc",
+        RecordKind::Dkim { selector } => return ("dkim".to_owned(), Some(selector.clone())),
+        RecordKind::Mx => "mx",
+        RecordKind::MtaSts => "mta_sts",
+        RecordKind::TlsRpt => "tls_rpt",
+        RecordKind::Ownership => "ownership",
+        RecordKind::Txt => "txt",
+        RecordKind::Cname => "cname",
+        _ => "other",
+    };
+    (name.to_owned(), None)
+}
+
+impl From<ExpectedRecords> for ExpectedRecordsInfo {
+    fn from(e: ExpectedRecords) -> Self {
+        ExpectedRecordsInfo {
+            zone_snippet: e.to_zone_snippet(),
+            table: e
+                .table()
+                .into_iter()
+                .map(|r| PublishRow {
+                    name: r.name,
+                    host: r.host,
+                    rtype: r.rtype,
+                    value: r.value,
+                    purpose: r.purpose,
+                })
+                .collect(),
+            checks: e
+                .checks
+                .iter()
+                .map(|c| {
+                    let (kind, selector) = kind_parts(&c.kind);
+                    ExpectedCheckInfo {
+                        name: c.name.clone(),
+                        rtype: c.rtype.clone(),
+                        kind,
+                        selector,
+                        values: c
+                            .records
+                            .iter()
+                            .map(|r| r.txt_joined().unwrap_or_else(|| r.to_string()))
+                            .collect(),
+                    }
+                })
+                .collect(),
+            domain: e.domain,
+        }
+    }
+}
+
+impl From<FieldDiff> for FieldDiffInfo {
+    fn from(d: FieldDiff) -> Self {
+        FieldDiffInfo {
+            field: d.field,
+            expected: d.expected,
+            found: d.found,
+        }
+    }
+}
+
+impl From<RecordCheck> for RecordCheckInfo {
+    fn from(c: RecordCheck) -> Self {
+        let (kind, selector) = kind_parts(&c.kind);
+        RecordCheckInfo {
+            name: c.name,
+            rtype: c.rtype,
+            kind,
+            selector,
+            status: CheckStatus::as_str(c.status).to_owned(),
+            expected: c.expected,
+            found: c.found,
+            diff: c.diff.into_iter().map(FieldDiffInfo::from).collect(),
+            warnings: c.warnings,
+            message: c.message,
+            via_cname: c.via_cname,
+        }
+    }
+}
+
+impl From<DomainReport> for DomainReportInfo {
+    fn from(r: DomainReport) -> Self {
+        DomainReportInfo {
+            domain: r.domain,
+            checks: r.checks.into_iter().map(RecordCheckInfo::from).collect(),
+            needs_attention: r.needs_attention,
+            complete: r.complete,
+            actions: r.actions,
+        }
+    }
+}
+
+/// Parses a zone file (Stalwart's `dnsZoneFile`, or any master file without
+/// `$INCLUDE`). Throws `DEZKY_ZONE_PARSE` with `line`.
+#[napi]
+pub fn parse_zone_file(
+    env: Env,
+    text: String,
+    origin: Option<String>,
+) -> napi::Result<Vec<ZoneRecordInfo>> {
+    dns::parse_zone_file(&text, origin.as_deref())
+        .map(|rs| rs.into_iter().map(ZoneRecordInfo::from).collect())
+        .js(&env)
+}
+
+/// The records `domain` should publish: Stalwart's plus, with a token, the
+/// ownership TXT `_dezky-challenge.<domain>.`; as checks, a zone snippet and a table.
+#[napi]
+pub fn expected_records(
+    env: Env,
+    domain: String,
+    zone_file: String,
+    ownership_token: Option<String>,
+) -> napi::Result<ExpectedRecordsInfo> {
+    ExpectedRecords::new(&domain, &zone_file, ownership_token.as_deref())
+        .map(ExpectedRecordsInfo::from)
+        .js(&env)
+}
+
+enum DnsError {
+    Core(dezky_core::Error),
+    Clients(dezky_clients::Error),
+    Flags(dezky_flags::Error),
+}
+
+impl From<dezky_core::Error> for DnsError {
+    fn from(e: dezky_core::Error) -> Self {
+        DnsError::Core(e)
+    }
+}
+
+impl From<dezky_clients::Error> for DnsError {
+    fn from(e: dezky_clients::Error) -> Self {
+        DnsError::Clients(e)
+    }
+}
+
+impl From<dezky_flags::Error> for DnsError {
+    fn from(e: dezky_flags::Error) -> Self {
+        DnsError::Flags(e)
+    }
+}
+
+impl DnsError {
+    fn js(self, env: &Env) -> napi::Error {
+        match self {
+            DnsError::Core(e) => to_js(env, &e),
+            DnsError::Clients(e) => to_js(env, &e),
+            DnsError::Flags(e) => to_js(env, &e),
+        }
+    }
+}
+
+struct Plan {
+    settings: ResolverSettings,
+    authoritative: bool,
+}
+
+fn number(name: &str, value: &Value, max: u64) -> Result<u64, dezky_flags::Error> {
+    match value.as_u64() {
+        Some(n) if n <= max => Ok(n),
+        _ => Err(invalid_argument(
+            name,
+            format!("must be an integer from 0 to {max}"),
+        )),
+    }
+}
+
+fn resolver_plan(env: &Env, value: Option<Unknown<'_>>) -> Result<Plan, dezky_flags::Error> {
+    let mut plan = Plan {
+        settings: ResolverSettings::default(),
+        authoritative: false,
+    };
+    let Some(value) = value.filter(|v| !convert::is_missing(v)) else {
+        return Ok(plan);
+    };
+    let Value::Object(map) = convert::json(env, &value, "resolver")? else {
+        return Err(invalid_argument("resolver", "must be an object"));
+    };
+    for (name, value) in map {
+        if value.is_null() {
+            continue;
+        }
+        match name.as_str() {
+            "nameservers" => {
+                let Value::Array(items) = value else {
+                    return Err(invalid_argument(
+                        "nameservers",
+                        "must be an array of IP addresses",
+                    ));
+                };
+                plan.settings.nameservers = items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .and_then(|s| s.parse::<IpAddr>().ok())
+                            .ok_or_else(|| {
+                                invalid_argument(
+                                    "nameservers",
+                                    format!("`{v}` is not an IP address"),
+                                )
+                            })
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "port" => plan.settings.port = number("port", &value, 65535)? as u16,
+            "timeoutMs" => {
+                plan.settings.timeout = Duration::from_millis(number("timeoutMs", &value, 600_000)?)
+            }
+            "attempts" => plan.settings.attempts = number("attempts", &value, 10)? as usize,
+            "authoritative" => {
+                plan.authoritative = value
+                    .as_bool()
+                    .ok_or_else(|| invalid_argument("authoritative", "must be a boolean"))?
+            }
+            _ => {
+                return Err(invalid_argument(
+                    &name,
+                    "unknown option (expected nameservers, port, timeoutMs, attempts or authoritative)",
+                ));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+fn domain_input(value: &Value, name: &str) -> Result<ExpectedRecords, DnsError> {
+    let field = |f: &str| value.get(f).and_then(Value::as_str);
+    let (Some(domain), Some(zone_file)) = (field("domain"), field("zoneFile")) else {
+        return Err(invalid_argument(name, "needs `domain` and `zoneFile` strings").into());
+    };
+    Ok(ExpectedRecords::new(
+        domain,
+        zone_file,
+        field("ownershipToken"),
+    )?)
+}
+
+async fn run(
+    plan: Plan,
+    domains: Vec<ExpectedRecords>,
+    concurrency: usize,
+) -> Result<Vec<DomainReport>, DnsError> {
+    let mut resolver = DnsResolver::new(plan.settings)?;
+    if plan.authoritative {
+        let zone = domains
+            .first()
+            .map(|d| d.domain.clone())
+            .unwrap_or_default();
+        resolver = resolver.authoritative(&zone).await?;
+    }
+    Ok(dns::verify_domains(&resolver, &domains, &VerifyOptions::default(), concurrency).await)
+}
+
+/// Verifies one domain: looks up every expected record and diffs it. Rejects
+/// only on bad input (`DEZKY_INVALID_ARGUMENT`, `DEZKY_ZONE_PARSE`) or a
+/// resolver that cannot be set up (`DEZKY_CONFIG`, `DEZKY_DNS_RESOLVER`);
+/// DNS failures are `unknown` checks in the report.
+#[napi(ts_return_type = "Promise<DomainReportInfo>")]
+pub fn verify_domain<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "DomainInput")] input: Unknown<'_>,
+    #[napi(ts_arg_type = "ResolverOptions | undefined | null")] resolver: Option<Unknown<'_>>,
+) -> napi::Result<PromiseRaw<'e, DomainReportInfo>> {
+    let value = convert::json(env, &input, "input").js(env)?;
+    let expected = domain_input(&value, "input").map_err(|e| e.js(env))?;
+    let plan = resolver_plan(env, resolver).js(env)?;
+    env.spawn_future_with_callback(
+        async move { Ok(run(plan, vec![expected], 1).await) },
+        |env: &Env, result: Result<Vec<DomainReport>, DnsError>| match result {
+            Ok(mut reports) => reports
+                .pop()
+                .map(DomainReportInfo::from)
+                .ok_or_else(|| napi::Error::from_reason("no report")),
+            Err(e) => Err(e.js(env)),
+        },
+    )
+}
+
+/// Verifies many domains, at most `concurrency` (default 16) at a time; the
+/// reports come back in input order. With `authoritative`, every domain is
+/// asked at the first domain's nameservers.
+#[napi(ts_return_type = "Promise<DomainReportInfo[]>")]
+pub fn verify_domains<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "DomainInput[]")] inputs: Unknown<'_>,
+    #[napi(ts_arg_type = "ResolverOptions | undefined | null")] resolver: Option<Unknown<'_>>,
+    concurrency: Option<u32>,
+) -> napi::Result<PromiseRaw<'e, Vec<DomainReportInfo>>> {
+    let Value::Array(items) = convert::json(env, &inputs, "inputs").js(env)? else {
+        return Err(to_js(env, &invalid_argument("inputs", "must be an array")));
+    };
+    let mut expected = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        expected.push(domain_input(item, &format!("inputs[{i}]")).map_err(|e| e.js(env))?);
+    }
+    let plan = resolver_plan(env, resolver).js(env)?;
+    let concurrency = concurrency.unwrap_or(16).max(1) as usize;
+    env.spawn_future_with_callback(
+        async move { Ok(run(plan, expected, concurrency).await) },
+        |env: &Env, result: Result<Vec<DomainReport>, DnsError>| match result {
+            Ok(reports) => Ok(reports.into_iter().map(DomainReportInfo::from).collect()),
+            Err(e) => Err(e.js(env)),
+        },
+    )
+}
