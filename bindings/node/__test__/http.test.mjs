@@ -206,7 +206,7 @@ test('fromHttp rejects when the first fetch fails, without the token in the erro
   await once(closed, 'close')
   record(await assertCode(() => FlagStore.fromHttp(deadUrl, { token: TOKEN }), 'DEZKY_FLAG_SOURCE', { source: deadUrl }))
 
-  const badHeader = record(await assertCode(() => FlagStore.fromHttp(server.url, { token: `${TOKEN}\n` }), 'DEZKY_FLAG_SOURCE'))
+  const badHeader = record(await assertCode(() => FlagStore.fromHttp(server.url, { token: `${TOKEN}\n` }), 'DEZKY_CONFIG'))
   assert.match(badHeader.message, /token/)
 })
 
