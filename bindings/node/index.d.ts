@@ -143,6 +143,74 @@ export declare class FlagStore {
 }
 
 /**
+ * Verifies Authentik access tokens against the configured issuers and
+ * audiences, with each issuer's keys read over HTTP (OpenID discovery, then
+ * JWKS) and cached. Create one per process and share it.
+ */
+export declare class TokenVerifier {
+  /**
+   * A verifier for `options.issuers`/`options.audiences` or `options.clients`.
+   * Throws `DEZKY_AUTH_CONFIG` for an unusable configuration and
+   * `DEZKY_INVALID_ARGUMENT` for options of the wrong type.
+   */
+  constructor(options: TokenVerifierOptions)
+  /**
+   * A verifier for the control plane's comma-separated `AUTHENTIK_ISSUER` and
+   * `AUTHENTIK_AUDIENCE` environment variables (`DEZKY_AUTH_CONFIG` when they
+   * are missing or do not pair up).
+   */
+  static fromEnv(): TokenVerifier
+  /**
+   * Verifies `token` (the bare JWT, without `Bearer `) and resolves to its
+   * actor. Rejects with `DEZKY_TOKEN_MALFORMED`, `DEZKY_TOKEN_BAD_SIGNATURE`,
+   * `DEZKY_TOKEN_EXPIRED`, `DEZKY_TOKEN_NOT_YET_VALID`,
+   * `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
+   * `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
+   * (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
+   * With the issuer's keys cached, the token is checked without leaving the
+   * calling thread.
+   */
+  verifyToken(token: string): Promise<Actor>
+  /** The configured (issuer, audience, surface) triples. */
+  clients(): TokenClientOptions[]
+}
+
+/**
+ * The identity a verified access token carries. It says who the caller is,
+ * never what they may do: rights come from the user record (the `require*`
+ * functions).
+ */
+export interface Actor {
+  /** `sub`: the user's Authentik subject (the user record's `authentikSubjectId`). */
+  subject: string
+  /** `email`, when the token has one. */
+  email?: string
+  /** `name`, else `preferred_username`, when the token has one. */
+  name?: string
+  /** `groups`: Authentik group names (informational: they grant nothing). */
+  groups: Array<string>
+  /** The surface, from the audience that matched. */
+  surface: 'portal' | 'operator'
+  /** `iss`. */
+  issuer: string
+  /** The configured audience the token matched. */
+  audience: string
+  /** `exp`, seconds since the Unix epoch. */
+  expiresAt: number
+}
+
+/**
+ * What the authorization rules read of an actor: `subject` and `surface`
+ * (an `Actor` from `verifyToken` fits).
+ */
+export interface ActorLike {
+  /** The token's subject. */
+  subject: string
+  /** The token's surface. */
+  surface: 'portal' | 'operator'
+}
+
+/**
  * The rollout bucket (0..=99) of `subject` for flag `key`:
  * `u32_be(SHA-256(subject + ":" + key)[0..4]) % 100`.
  */
@@ -448,6 +516,48 @@ export interface RefreshResult {
   changed: Array<string>
 }
 
+/** Ending `target`'s sessions: the same rule as `requireCanSuspend`. */
+export declare function requireCanForceLogout(actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord): void
+
+/**
+ * Suspending `target`: a tenant admin of `tenant`, not oneself, `target` a
+ * member of `tenant`; only a platform admin may act on a platform admin.
+ */
+export declare function requireCanSuspend(actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord): void
+
+/** Operator-only endpoints: an operator-app token **and** `platformAdmin`. */
+export declare function requireOperator(actor: ActorLike, user: UserRecord): void
+
+/**
+ * The user record must be the actor's own (`authentikSubjectId == subject`)
+ * and active. Every other rule starts with this check.
+ */
+export declare function requireOwnActiveRecord(actor: ActorLike, user: UserRecord): void
+
+/**
+ * The partner surface: staff of `partner` (`partnerId`). Platform admins are
+ * not partner staff.
+ */
+export declare function requirePartnerStaff(actor: ActorLike, user: UserRecord, partner: PartnerRecord): void
+
+/**
+ * Staff of `partner` acting on `tenant`, which must be one of that partner's
+ * own tenants (`tenant.partnerId`).
+ */
+export declare function requirePartnerTenant(actor: ActorLike, user: UserRecord, partner: PartnerRecord, tenant: TenantRecord): void
+
+/** Platform-admin endpoints: `platformAdmin`, from either surface. */
+export declare function requirePlatformAdmin(actor: ActorLike, user: UserRecord): void
+
+/**
+ * Administering a tenant: a member whose `tenantRoles` entry for it is
+ * `admin`, or a platform admin. The legacy global `role` grants nothing.
+ */
+export declare function requireTenantAdmin(actor: ActorLike, user: UserRecord, tenant: TenantRecord): void
+
+/** Reading a tenant: its id in `tenantIds`, or a platform admin. */
+export declare function requireTenantMember(actor: ActorLike, user: UserRecord, tenant: TenantRecord): void
+
 /** Where and how to ask DNS. Without `nameservers`: 1.1.1.1 and 8.8.8.8. */
 export interface ResolverOptions {
   /** Nameserver IP addresses (default `['1.1.1.1', '8.8.8.8']`). */
@@ -514,6 +624,67 @@ export interface TenantRecord {
   partnerId?: string | { toHexString(): string } | null
 }
 
+/** One accepted OAuth client, configured explicitly. */
+export interface TokenClientOptions {
+  /** The issuer, exactly as Authentik names it (trailing slash included). */
+  issuer: string
+  /** The client's `client_id` (the token's `aud`). */
+  audience: string
+  /** The surface tokens of this client act on. */
+  surface: 'portal' | 'operator'
+}
+
+/**
+ * The verifier's configuration: `issuers` and `audiences` (paired as the
+ * control plane's `AUTHENTIK_ISSUER`/`AUTHENTIK_AUDIENCE`: by position, or one
+ * issuer with every audience), or explicit `clients`. Times in seconds.
+ */
+export interface TokenVerifierOptions {
+  /** Issuer URLs, as a list or a comma-separated string. */
+  issuers?: string | string[]
+  /** Audiences (`dezky-portal`, `dezky-operator`), as a list or a comma-separated string. */
+  audiences?: string | string[]
+  /** Explicit clients, instead of `issuers`/`audiences`. */
+  clients?: Array<TokenClientOptions>
+  /** Tolerated clock skew (default 30, at most 300). */
+  leewaySeconds?: number
+  /** How long fetched keys are used before they are read again (default 900). */
+  keyTtlSeconds?: number
+  /** The least time between two key fetches of one issuer (default 30). */
+  minRefreshIntervalSeconds?: number
+  /** How long past their TTL keys stay usable while the issuer is unreachable (default 900). */
+  maxStaleSeconds?: number
+}
+
+/**
+ * A user record as the control plane stores it (other fields are ignored).
+ * Ids may be strings, `{ $oid }` or driver `ObjectId`s.
+ */
+export interface UserRecord {
+  /** The user's id (`id` is accepted as well). */
+  _id?: string | { toHexString(): string } | { $oid: string }
+  /** The user's id, when the record names it `id`. */
+  id?: string | { toHexString(): string } | { $oid: string }
+  /** The Authentik subject this record belongs to. */
+  authentikSubjectId: string
+  /** The tenants the user belongs to. */
+  tenantIds?: Array<string | { toHexString(): string } | { $oid: string }>
+  /** Roles by tenant id (`{ [tenantId]: 'admin' }`) or as a list. */
+  tenantRoles?: Record<string, string> | Array<{ tenantId: string | { toHexString(): string } | { $oid: string }; role: string }>
+  /** Platform administrator. */
+  platformAdmin?: boolean
+  /** The partner whose staff the user is. */
+  partnerId?: string | { toHexString(): string } | { $oid: string } | null
+  /** `false` refuses everything; absent means active. */
+  active?: boolean
+  /** The legacy global role (grants nothing). */
+  role?: string
+  /** The user's email. */
+  email?: string
+  /** The user's name. */
+  name?: string
+}
+
 /**
  * Verifies one domain: looks up every expected record and diffs it. Rejects
  * only on bad input (`DEZKY_INVALID_ARGUMENT`, `DEZKY_ZONE_PARSE`) or a
@@ -528,6 +699,14 @@ export declare function verifyDomain(input: DomainInput, resolver?: ResolverOpti
  * asked at the first domain's nameservers.
  */
 export declare function verifyDomains(inputs: DomainInput[], resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<DomainReportInfo[]>
+
+/**
+ * Verifies `token` with a verifier built once from `AUTHENTIK_ISSUER` and
+ * `AUTHENTIK_AUDIENCE` (`TokenVerifier.fromEnv()`, shared by every call), and
+ * resolves to its actor. Rejects like `TokenVerifier.verifyToken`, and with
+ * `DEZKY_AUTH_CONFIG` while the environment variables are missing or unusable.
+ */
+export declare function verifyToken(token: string): Promise<Actor>
 
 /** One record of a zone file. */
 export interface ZoneRecordInfo {

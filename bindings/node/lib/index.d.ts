@@ -16,6 +16,16 @@ export declare const ErrorCode: {
   readonly UPSTREAM: 'DEZKY_UPSTREAM'
   readonly ZONE_PARSE: 'DEZKY_ZONE_PARSE'
   readonly DNS_RESOLVER: 'DEZKY_DNS_RESOLVER'
+  readonly TOKEN_MALFORMED: 'DEZKY_TOKEN_MALFORMED'
+  readonly TOKEN_BAD_SIGNATURE: 'DEZKY_TOKEN_BAD_SIGNATURE'
+  readonly TOKEN_EXPIRED: 'DEZKY_TOKEN_EXPIRED'
+  readonly TOKEN_NOT_YET_VALID: 'DEZKY_TOKEN_NOT_YET_VALID'
+  readonly TOKEN_UNKNOWN_ISSUER: 'DEZKY_TOKEN_UNKNOWN_ISSUER'
+  readonly TOKEN_WRONG_AUDIENCE: 'DEZKY_TOKEN_WRONG_AUDIENCE'
+  readonly TOKEN_UNKNOWN_KEY: 'DEZKY_TOKEN_UNKNOWN_KEY'
+  readonly AUTH_CONFIG: 'DEZKY_AUTH_CONFIG'
+  readonly AUTH_KEYS_UNAVAILABLE: 'DEZKY_AUTH_KEYS_UNAVAILABLE'
+  readonly FORBIDDEN: 'DEZKY_FORBIDDEN'
 }
 
 export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -41,4 +51,8 @@ export declare class DezkyError extends Error {
   readonly source?: string
   /** The HTTP status the upstream answered with (`DEZKY_UPSTREAM`). */
   readonly status?: number
+  /** `exp` of an expired token, seconds since the epoch (`DEZKY_TOKEN_EXPIRED`). */
+  readonly expiredAt?: number
+  /** The issuer concerned (`DEZKY_TOKEN_UNKNOWN_KEY`, `DEZKY_AUTH_KEYS_UNAVAILABLE`). */
+  readonly issuer?: string
 }

@@ -98,6 +98,13 @@ impl SdkError for dezky_core::Error {
             dezky_core::Error::ZoneParse { line, .. } => {
                 object.set_named_property("line", *line as u32)?;
             }
+            dezky_core::Error::TokenExpired { expired_at } => {
+                object.set_named_property("expiredAt", *expired_at as f64)?;
+            }
+            dezky_core::Error::TokenUnknownKey { issuer, .. }
+            | dezky_core::Error::KeysUnavailable { issuer, .. } => {
+                object.set_named_property("issuer", issuer.as_str())?;
+            }
             // Non-exhaustive: a new variant still gets its code and message.
             _ => {}
         }

@@ -13,6 +13,7 @@
 // workspace-wide `deny` is relaxed only so that the generated glue compiles.
 #![allow(unsafe_code)]
 
+mod auth;
 mod convert;
 mod dns;
 mod error;
@@ -21,6 +22,11 @@ mod store;
 mod tenant;
 mod types;
 
+pub use auth::{
+    TokenVerifier, require_can_force_logout, require_can_suspend, require_operator,
+    require_own_active_record, require_partner_staff, require_partner_tenant,
+    require_platform_admin, require_tenant_admin, require_tenant_member, verify_token,
+};
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use store::{ChangeSubscription, FlagStore};

@@ -1,0 +1,815 @@
+//! Access-token verification (`TokenVerifier`, `verifyToken`) and the
+//! authorization rules (`requireOperator`, `requireTenantAdmin`, ...).
+//!
+//! Everything is decided by `dezky_core::auth` (the verifier, with keys over
+//! HTTP from `dezky_clients::oidc::OidcKeySource`) and `dezky_core::authz`;
+//! this module reads the JS arguments and maps the results. Records arrive as
+//! plain objects with the control plane's camelCase names; ids may be strings,
+//! extended JSON (`{ $oid }`) or driver `ObjectId`s (anything with
+//! `toHexString()`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use dezky_clients::oidc::OidcKeySource;
+use dezky_core::Error;
+use dezky_core::auth::{self as core_auth, Surface, TokenClient, VerifierConfig};
+use dezky_core::authz::{self, UserRecord};
+use dezky_core::tenant::{Partner, Tenant};
+use napi::bindgen_prelude::{Function, JsObjectValue, JsValue, PromiseRaw, Unknown};
+use napi::{Env, ValueType};
+use napi_derive::napi;
+use serde_json::{Map, Number, Value};
+
+use crate::error::{IntoJs, to_js};
+
+type Result<T> = std::result::Result<T, Error>;
+
+fn invalid(field: &str, reason: impl Into<String>) -> Error {
+    Error::Invalid {
+        field: field.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// The identity a verified access token carries. It says who the caller is,
+/// never what they may do: rights come from the user record (the `require*`
+/// functions).
+#[napi(object, object_from_js = false)]
+pub struct Actor {
+    /// `sub`: the user's Authentik subject (the user record's `authentikSubjectId`).
+    pub subject: String,
+    /// `email`, when the token has one.
+    pub email: Option<String>,
+    /// `name`, else `preferred_username`, when the token has one.
+    pub name: Option<String>,
+    /// `groups`: Authentik group names (informational: they grant nothing).
+    pub groups: Vec<String>,
+    /// The surface, from the audience that matched.
+    #[napi(ts_type = "'portal' | 'operator'")]
+    pub surface: String,
+    /// `iss`.
+    pub issuer: String,
+    /// The configured audience the token matched.
+    pub audience: String,
+    /// `exp`, seconds since the Unix epoch.
+    pub expires_at: f64,
+}
+
+impl From<core_auth::Actor> for Actor {
+    fn from(actor: core_auth::Actor) -> Self {
+        Actor {
+            subject: actor.subject,
+            email: actor.email,
+            name: actor.name,
+            groups: actor.groups,
+            surface: actor.surface.as_str().to_owned(),
+            issuer: actor.issuer,
+            audience: actor.audience,
+            expires_at: actor.expires_at as f64,
+        }
+    }
+}
+
+/// One accepted OAuth client, configured explicitly.
+#[napi(object, object_to_js = false, object_from_js = false)]
+#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+pub struct TokenClientOptions {
+    /// The issuer, exactly as Authentik names it (trailing slash included).
+    pub issuer: String,
+    /// The client's `client_id` (the token's `aud`).
+    pub audience: String,
+    /// The surface tokens of this client act on.
+    #[napi(ts_type = "'portal' | 'operator'")]
+    pub surface: String,
+}
+
+/// The verifier's configuration: `issuers` and `audiences` (paired as the
+/// control plane's `AUTHENTIK_ISSUER`/`AUTHENTIK_AUDIENCE`: by position, or one
+/// issuer with every audience), or explicit `clients`. Times in seconds.
+#[napi(object, object_to_js = false, object_from_js = false)]
+#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+pub struct TokenVerifierOptions {
+    /// Issuer URLs, as a list or a comma-separated string.
+    #[napi(ts_type = "string | string[]")]
+    pub issuers: Option<String>,
+    /// Audiences (`dezky-portal`, `dezky-operator`), as a list or a comma-separated string.
+    #[napi(ts_type = "string | string[]")]
+    pub audiences: Option<String>,
+    /// Explicit clients, instead of `issuers`/`audiences`.
+    pub clients: Option<Vec<TokenClientOptions>>,
+    /// Tolerated clock skew (default 30, at most 300).
+    pub leeway_seconds: Option<f64>,
+    /// How long fetched keys are used before they are read again (default 900).
+    pub key_ttl_seconds: Option<f64>,
+    /// The least time between two key fetches of one issuer (default 30).
+    pub min_refresh_interval_seconds: Option<f64>,
+    /// How long past their TTL keys stay usable while the issuer is unreachable (default 900).
+    pub max_stale_seconds: Option<f64>,
+}
+
+/// Verifies Authentik access tokens against the configured issuers and
+/// audiences, with each issuer's keys read over HTTP (OpenID discovery, then
+/// JWKS) and cached. Create one per process and share it.
+#[napi]
+pub struct TokenVerifier {
+    inner: Arc<core_auth::TokenVerifier>,
+}
+
+#[napi]
+impl TokenVerifier {
+    /// A verifier for `options.issuers`/`options.audiences` or `options.clients`.
+    /// Throws `DEZKY_AUTH_CONFIG` for an unusable configuration and
+    /// `DEZKY_INVALID_ARGUMENT` for options of the wrong type.
+    #[napi(constructor, ts_args_type = "options: TokenVerifierOptions")]
+    pub fn new(env: Env, options: Unknown<'_>) -> napi::Result<Self> {
+        let config = config(&options).js(&env)?;
+        build(config).js(&env)
+    }
+
+    /// A verifier for the control plane's comma-separated `AUTHENTIK_ISSUER` and
+    /// `AUTHENTIK_AUDIENCE` environment variables (`DEZKY_AUTH_CONFIG` when they
+    /// are missing or do not pair up).
+    #[napi(factory)]
+    pub fn from_env(env: Env) -> napi::Result<Self> {
+        let config = (|| {
+            let var = |name: &str| {
+                std::env::var(name).map_err(|_| Error::AuthConfig {
+                    reason: format!("{name} is not set"),
+                })
+            };
+            VerifierConfig::from_env_values(&var("AUTHENTIK_ISSUER")?, &var("AUTHENTIK_AUDIENCE")?)
+        })()
+        .js(&env)?;
+        build(config).js(&env)
+    }
+
+    /// Verifies `token` (the bare JWT, without `Bearer `) and resolves to its
+    /// actor. Rejects with `DEZKY_TOKEN_MALFORMED`, `DEZKY_TOKEN_BAD_SIGNATURE`,
+    /// `DEZKY_TOKEN_EXPIRED`, `DEZKY_TOKEN_NOT_YET_VALID`,
+    /// `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
+    /// `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
+    /// (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
+    /// With the issuer's keys cached, the token is checked without leaving the
+    /// calling thread.
+    #[napi(ts_args_type = "token: string", ts_return_type = "Promise<Actor>")]
+    pub fn verify_token<'e>(
+        &self,
+        env: &'e Env,
+        token: Unknown<'_>,
+    ) -> napi::Result<PromiseRaw<'e, Actor>> {
+        verify(env, &self.inner, &token)
+    }
+
+    /// The configured (issuer, audience, surface) triples.
+    #[napi(ts_return_type = "TokenClientOptions[]")]
+    pub fn clients<'e>(&self, env: &'e Env) -> napi::Result<Unknown<'e>> {
+        let clients: Vec<Value> = self
+            .inner
+            .config()
+            .clients
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "issuer": c.issuer,
+                    "audience": c.audience,
+                    "surface": c.surface.as_str(),
+                })
+            })
+            .collect();
+        env.to_js_value(&clients)
+    }
+}
+
+fn build(config: VerifierConfig) -> Result<TokenVerifier> {
+    let source = OidcKeySource::new().map_err(|e| Error::AuthConfig {
+        reason: e.to_string(),
+    })?;
+    Ok(TokenVerifier {
+        inner: Arc::new(core_auth::TokenVerifier::new(config, Arc::new(source))?),
+    })
+}
+
+type VerifyFuture = Pin<Box<dyn Future<Output = Result<core_auth::Actor>> + Send>>;
+
+fn verify<'e>(
+    env: &'e Env,
+    verifier: &Arc<core_auth::TokenVerifier>,
+    token: &Unknown<'_>,
+) -> napi::Result<PromiseRaw<'e, Actor>> {
+    let token = match string(token, "token") {
+        Ok(token) => token,
+        Err(e) => return PromiseRaw::reject(env, to_js(env, &e)),
+    };
+    let verifier = Arc::clone(verifier);
+    let mut future: VerifyFuture = Box::pin(async move { verifier.verify(&token).await });
+    // With the keys cached, verification never waits: poll it once here and
+    // settle the promise at once, without a trip through the runtime's threads.
+    // Only a key fetch continues on the runtime.
+    let mut cx = Context::from_waker(Waker::noop());
+    let polled =
+        napi::bindgen_prelude::within_runtime_if_available(|| future.as_mut().poll(&mut cx));
+    match polled {
+        Poll::Ready(Ok(actor)) => PromiseRaw::resolve(env, Actor::from(actor)),
+        Poll::Ready(Err(e)) => PromiseRaw::reject(env, to_js(env, &e)),
+        Poll::Pending => env
+            .spawn_future_with_callback(async move { Ok(future.await) }, |env, r| {
+                r.map(Actor::from).js(env)
+            }),
+    }
+}
+
+/// The verifier of `verifyToken`, built from the environment on first use.
+static DEFAULT_VERIFIER: OnceLock<Arc<core_auth::TokenVerifier>> = OnceLock::new();
+
+/// Verifies `token` with a verifier built once from `AUTHENTIK_ISSUER` and
+/// `AUTHENTIK_AUDIENCE` (`TokenVerifier.fromEnv()`, shared by every call), and
+/// resolves to its actor. Rejects like `TokenVerifier.verifyToken`, and with
+/// `DEZKY_AUTH_CONFIG` while the environment variables are missing or unusable.
+#[napi(ts_args_type = "token: string", ts_return_type = "Promise<Actor>")]
+pub fn verify_token<'e>(env: &'e Env, token: Unknown<'_>) -> napi::Result<PromiseRaw<'e, Actor>> {
+    let verifier = match DEFAULT_VERIFIER.get() {
+        Some(v) => Arc::clone(v),
+        None => match TokenVerifier::from_env(*env) {
+            Ok(v) => Arc::clone(DEFAULT_VERIFIER.get_or_init(|| v.inner)),
+            Err(e) => return PromiseRaw::reject(env, e),
+        },
+    };
+    verify(env, &verifier, &token)
+}
+
+fn string(value: &Unknown<'_>, field: &str) -> Result<String> {
+    match value.get_type() {
+        Ok(ValueType::String) => value
+            .coerce_to_string()
+            .and_then(|s| s.into_utf8())
+            .and_then(|s| s.into_owned())
+            .map_err(|e| invalid(field, e.reason)),
+        Ok(ValueType::Undefined) => Err(invalid(field, "is required")),
+        _ => Err(invalid(
+            field,
+            format!("must be a string, got {}", type_name(value)),
+        )),
+    }
+}
+
+fn type_name(value: &Unknown<'_>) -> &'static str {
+    match value.get_type() {
+        Ok(ValueType::Undefined) => "undefined",
+        Ok(ValueType::Null) => "null",
+        Ok(ValueType::Boolean) => "boolean",
+        Ok(ValueType::Number) => "number",
+        Ok(ValueType::String) => "string",
+        Ok(ValueType::Symbol) => "symbol",
+        Ok(ValueType::Object) if value.is_array().unwrap_or(false) => "array",
+        Ok(ValueType::Object) => "object",
+        Ok(ValueType::Function) => "function",
+        Ok(ValueType::BigInt) => "bigint",
+        _ => "an unsupported value",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+fn config(value: &Unknown<'_>) -> Result<VerifierConfig> {
+    let options = match value.get_type() {
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => json(value, "options")?,
+        Ok(ValueType::Undefined) => {
+            return Err(invalid(
+                "options",
+                "is required (or use TokenVerifier.fromEnv())",
+            ));
+        }
+        _ => {
+            return Err(invalid(
+                "options",
+                format!("must be an object, got {}", type_name(value)),
+            ));
+        }
+    };
+    let Value::Object(options) = options else {
+        return Err(invalid("options", "must be an object"));
+    };
+    let mut issuers = None;
+    let mut audiences = None;
+    let mut clients = None;
+    let mut durations: Vec<(&str, f64)> = Vec::new();
+    for (name, value) in &options {
+        match name.as_str() {
+            "issuers" => issuers = list(value, "options.issuers")?,
+            "audiences" => audiences = list(value, "options.audiences")?,
+            "clients" => clients = client_list(value)?,
+            "leewaySeconds" | "keyTtlSeconds" | "minRefreshIntervalSeconds" | "maxStaleSeconds" => {
+                let field = format!("options.{name}");
+                match value {
+                    Value::Null => {}
+                    Value::Number(n) => match n.as_f64() {
+                        Some(s) if s.is_finite() && (0.0..=1e9).contains(&s) => {
+                            durations.push((name.as_str(), s));
+                        }
+                        _ => return Err(invalid(&field, "must be a number of seconds, 0 or more")),
+                    },
+                    _ => return Err(invalid(&field, "must be a number of seconds")),
+                }
+            }
+            other => {
+                return Err(invalid(
+                    &format!("options.{other}"),
+                    "unknown option (expected issuers, audiences, clients, leewaySeconds, \
+                     keyTtlSeconds, minRefreshIntervalSeconds or maxStaleSeconds)",
+                ));
+            }
+        }
+    }
+    let mut config = match (issuers, audiences, clients) {
+        (None, None, Some(clients)) => VerifierConfig::new(clients),
+        (Some(issuers), Some(audiences), None) => {
+            VerifierConfig::from_env_values(&issuers.join(","), &audiences.join(","))?
+        }
+        (_, _, Some(_)) => {
+            return Err(invalid(
+                "options.clients",
+                "give either clients or issuers and audiences, not both",
+            ));
+        }
+        (None, _, None) => return Err(invalid("options.issuers", "is required")),
+        (_, None, None) => return Err(invalid("options.audiences", "is required")),
+    };
+    for (name, seconds) in durations {
+        let d = Duration::from_secs_f64(seconds);
+        match name {
+            "leewaySeconds" => config.leeway = d,
+            "keyTtlSeconds" => config.key_ttl = d,
+            "minRefreshIntervalSeconds" => config.min_refresh_interval = d,
+            _ => config.max_stale = d,
+        }
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// A list of strings, or one comma-separated string.
+fn list(value: &Value, field: &str) -> Result<Option<Vec<String>>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(vec![s.clone()])),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) if !s.contains(',') => Ok(s.clone()),
+                Value::String(_) => Err(invalid(&format!("{field}[{i}]"), "contains a comma")),
+                _ => Err(invalid(&format!("{field}[{i}]"), "must be a string")),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        _ => Err(invalid(field, "must be a string or a list of strings")),
+    }
+}
+
+fn client_list(value: &Value) -> Result<Option<Vec<TokenClient>>> {
+    let items = match value {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        _ => return Err(invalid("options.clients", "must be a list")),
+    };
+    let mut clients = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("options.clients[{i}]");
+        let Value::Object(item) = item else {
+            return Err(invalid(&field, "must be an object"));
+        };
+        let text = |name: &str| match item.get(name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(invalid(&format!("{field}.{name}"), "must be a string")),
+        };
+        let surface = match text("surface")?.as_str() {
+            "portal" => Surface::Portal,
+            "operator" => Surface::Operator,
+            _ => {
+                return Err(invalid(
+                    &format!("{field}.surface"),
+                    "must be 'portal' or 'operator'",
+                ));
+            }
+        };
+        clients.push(TokenClient::new(
+            text("issuer")?,
+            text("audience")?,
+            surface,
+        ));
+    }
+    Ok(Some(clients))
+}
+
+// ---------------------------------------------------------------------------
+// Records
+
+/// A JS value as JSON, with driver `ObjectId`s (anything with `toHexString()`)
+/// read as their hex strings. Nested at most 16 levels.
+fn json(value: &Unknown<'_>, field: &str) -> Result<Value> {
+    to_json(value, field, 0)
+}
+
+fn to_json(value: &Unknown<'_>, field: &str, depth: usize) -> Result<Value> {
+    if depth > 16 {
+        return Err(invalid(field, "is nested too deeply"));
+    }
+    let fail = |e: napi::Error| invalid(field, e.reason);
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(Value::Null),
+        Ok(ValueType::Boolean) => Ok(Value::Bool(value.coerce_to_bool().map_err(fail)?)),
+        Ok(ValueType::Number) => {
+            let n = value
+                .coerce_to_number()
+                .map_err(fail)?
+                .get_double()
+                .map_err(fail)?;
+            Number::from_f64(n)
+                .map(Value::Number)
+                .ok_or_else(|| invalid(field, "is not a finite number"))
+        }
+        Ok(ValueType::String) => string(value, field).map(Value::String),
+        Ok(ValueType::Object) => {
+            let object = value.coerce_to_object().map_err(fail)?;
+            if value.is_array().unwrap_or(false) {
+                let len = object.get_array_length().map_err(fail)?;
+                let mut out = Vec::with_capacity(len as usize);
+                for i in 0..len {
+                    let item: Unknown<'_> = object.get_element(i).map_err(fail)?;
+                    out.push(to_json(&item, &format!("{field}[{i}]"), depth + 1)?);
+                }
+                return Ok(Value::Array(out));
+            }
+            if object.has_named_property("toHexString").map_err(fail)? {
+                let method: Function<'_, (), Unknown<'_>> = object
+                    .get_named_property("toHexString")
+                    .map_err(|_| invalid(field, "toHexString is not a function"))?;
+                let hex = method
+                    .apply(object, ())
+                    .map_err(|e| invalid(field, format!("toHexString() failed: {}", e.reason)))?;
+                return string(&hex, field).map(Value::String);
+            }
+            let names = object.get_property_names().map_err(fail)?;
+            let len = names.get_array_length().map_err(fail)?;
+            let mut out = Map::new();
+            for i in 0..len {
+                let name: Unknown<'_> = names.get_element(i).map_err(fail)?;
+                let name = string(&name, field)?;
+                let item: Unknown<'_> = object.get_named_property(&name).map_err(fail)?;
+                let path = format!("{field}.{name}");
+                out.insert(name, to_json(&item, &path, depth + 1)?);
+            }
+            Ok(Value::Object(out))
+        }
+        _ => Err(invalid(
+            field,
+            format!("must be JSON-compatible, got {}", type_name(value)),
+        )),
+    }
+}
+
+/// A record argument: a plain object, read as JSON.
+fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
+    match value.get_type() {
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => match json(value, name)? {
+            Value::Object(map) => Ok(map),
+            _ => Err(invalid(name, "must be an object")),
+        },
+        Ok(ValueType::Undefined) => Err(invalid(name, "is required")),
+        _ => Err(invalid(
+            name,
+            format!("must be an object, got {}", type_name(value)),
+        )),
+    }
+}
+
+/// An id: a string or extended JSON `{ $oid }`.
+fn id_value(value: &Value, field: &str) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Object(map) => match map.get("$oid") {
+            Some(Value::String(s)) if map.len() == 1 => Ok(Some(s.clone())),
+            _ => Err(invalid(field, "must be a string or an ObjectId")),
+        },
+        _ => Err(invalid(field, "must be a string or an ObjectId")),
+    }
+}
+
+fn record_id(map: &Map<String, Value>, name: &str) -> Result<String> {
+    let field = format!("{name}.id");
+    let underscore = map
+        .get("_id")
+        .map(|v| id_value(v, &field))
+        .transpose()?
+        .flatten();
+    let plain = map
+        .get("id")
+        .map(|v| id_value(v, &field))
+        .transpose()?
+        .flatten();
+    match (underscore, plain) {
+        (Some(a), Some(b)) if a != b => Err(invalid(
+            &field,
+            format!("`_id` {a:?} and `id` {b:?} disagree"),
+        )),
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(invalid(&field, "is required (as `_id` or `id`)")),
+    }
+}
+
+fn text(map: &Map<String, Value>, name: &str, field: &str) -> Result<String> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(invalid(field, "must be a string")),
+    }
+}
+
+/// The actor: `subject` and `surface` are read (the rest is ignored), so an
+/// actor from `verifyToken` or a hand-built `{ subject, surface }` both work.
+fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
+    let map = record_json(value, "actor")?;
+    let subject = match map.get("subject") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(_)) => return Err(invalid("actor.subject", "must not be empty")),
+        None | Some(Value::Null) => return Err(invalid("actor.subject", "is required")),
+        Some(_) => return Err(invalid("actor.subject", "must be a string")),
+    };
+    let surface = match map.get("surface") {
+        Some(Value::String(s)) if s == "portal" => Surface::Portal,
+        Some(Value::String(s)) if s == "operator" => Surface::Operator,
+        None | Some(Value::Null) => return Err(invalid("actor.surface", "is required")),
+        Some(_) => return Err(invalid("actor.surface", "must be 'portal' or 'operator'")),
+    };
+    Ok(core_auth::Actor {
+        subject,
+        email: None,
+        name: None,
+        groups: Vec::new(),
+        surface,
+        issuer: String::new(),
+        audience: String::new(),
+        expires_at: 0,
+    })
+}
+
+fn user(value: &Unknown<'_>, name: &str) -> Result<UserRecord> {
+    let map = record_json(value, name)?;
+    // Validated here so that the error names the field; the core reads the rest.
+    record_id(&map, name)?;
+    match map.get("authentikSubjectId") {
+        Some(Value::String(_)) => {}
+        None | Some(Value::Null) => {
+            return Err(invalid(
+                &format!("{name}.authentikSubjectId"),
+                "is required",
+            ));
+        }
+        Some(_) => {
+            return Err(invalid(
+                &format!("{name}.authentikSubjectId"),
+                "must be a string",
+            ));
+        }
+    }
+    // `null` reads as absent, as everywhere in the SDK.
+    let map: Map<String, Value> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
+    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(name, e.to_string()))
+}
+
+fn tenant(value: &Unknown<'_>) -> Result<Tenant> {
+    let map = record_json(value, "tenant")?;
+    Ok(Tenant {
+        id: record_id(&map, "tenant")?,
+        slug: text(&map, "slug", "tenant.slug")?,
+        plan: text(&map, "plan", "tenant.plan")?,
+        partner_id: map
+            .get("partnerId")
+            .map(|v| id_value(v, "tenant.partnerId"))
+            .transpose()?
+            .flatten(),
+    })
+}
+
+fn partner(value: &Unknown<'_>) -> Result<Partner> {
+    let map = record_json(value, "partner")?;
+    Ok(Partner {
+        id: record_id(&map, "partner")?,
+        slug: text(&map, "slug", "partner.slug")?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Authorization rules. Each returns nothing when the rule allows and throws
+// `DEZKY_FORBIDDEN` when it refuses (`DEZKY_INVALID_ARGUMENT` for bad input).
+
+/// The user record must be the actor's own (`authentikSubjectId == subject`)
+/// and active. Every other rule starts with this check.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
+pub fn require_own_active_record(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| authz::require_own_active_record(&self::actor(&actor)?, &self::user(&user, "user")?))()
+        .js(&env)
+}
+
+/// Operator-only endpoints: an operator-app token **and** `platformAdmin`.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
+pub fn require_operator(env: Env, actor: Unknown<'_>, user: Unknown<'_>) -> napi::Result<()> {
+    (|| authz::require_operator(&self::actor(&actor)?, &self::user(&user, "user")?))().js(&env)
+}
+
+/// Platform-admin endpoints: `platformAdmin`, from either surface.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
+pub fn require_platform_admin(env: Env, actor: Unknown<'_>, user: Unknown<'_>) -> napi::Result<()> {
+    (|| authz::require_platform_admin(&self::actor(&actor)?, &self::user(&user, "user")?))()
+        .js(&env)
+}
+
+/// Reading a tenant: its id in `tenantIds`, or a platform admin.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord")]
+pub fn require_tenant_member(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    tenant: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_tenant_member(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::tenant(&tenant)?,
+        )
+    })()
+    .js(&env)
+}
+
+/// Administering a tenant: a member whose `tenantRoles` entry for it is
+/// `admin`, or a platform admin. The legacy global `role` grants nothing.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord")]
+pub fn require_tenant_admin(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    tenant: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_tenant_admin(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::tenant(&tenant)?,
+        )
+    })()
+    .js(&env)
+}
+
+/// The partner surface: staff of `partner` (`partnerId`). Platform admins are
+/// not partner staff.
+#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, partner: PartnerRecord")]
+pub fn require_partner_staff(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    partner: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_partner_staff(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::partner(&partner)?,
+        )
+    })()
+    .js(&env)
+}
+
+/// Staff of `partner` acting on `tenant`, which must be one of that partner's
+/// own tenants (`tenant.partnerId`).
+#[napi(
+    ts_args_type = "actor: ActorLike, user: UserRecord, partner: PartnerRecord, tenant: TenantRecord"
+)]
+pub fn require_partner_tenant(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    partner: Unknown<'_>,
+    tenant: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_partner_tenant(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::partner(&partner)?,
+            &self::tenant(&tenant)?,
+        )
+    })()
+    .js(&env)
+}
+
+/// Suspending `target`: a tenant admin of `tenant`, not oneself, `target` a
+/// member of `tenant`; only a platform admin may act on a platform admin.
+#[napi(
+    ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord"
+)]
+pub fn require_can_suspend(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    tenant: Unknown<'_>,
+    target: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_can_suspend(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::tenant(&tenant)?,
+            &self::user(&target, "target")?,
+        )
+    })()
+    .js(&env)
+}
+
+/// Ending `target`'s sessions: the same rule as `requireCanSuspend`.
+#[napi(
+    ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord"
+)]
+pub fn require_can_force_logout(
+    env: Env,
+    actor: Unknown<'_>,
+    user: Unknown<'_>,
+    tenant: Unknown<'_>,
+    target: Unknown<'_>,
+) -> napi::Result<()> {
+    (|| {
+        authz::require_can_force_logout(
+            &self::actor(&actor)?,
+            &self::user(&user, "user")?,
+            &self::tenant(&tenant)?,
+            &self::user(&target, "target")?,
+        )
+    })()
+    .js(&env)
+}
+
+/// What the authorization rules read of an actor: `subject` and `surface`
+/// (an `Actor` from `verifyToken` fits).
+#[napi(object, object_to_js = false, object_from_js = false)]
+#[allow(dead_code)] // declared for the TypeScript definitions
+pub struct ActorLike {
+    /// The token's subject.
+    pub subject: String,
+    /// The token's surface.
+    #[napi(ts_type = "'portal' | 'operator'")]
+    pub surface: String,
+}
+
+/// A user record as the control plane stores it (other fields are ignored).
+/// Ids may be strings, `{ $oid }` or driver `ObjectId`s.
+#[napi(
+    object,
+    js_name = "UserRecord",
+    object_to_js = false,
+    object_from_js = false
+)]
+#[allow(dead_code)] // declared for the TypeScript definitions
+pub struct UserRecordType {
+    /// The user's id (`id` is accepted as well).
+    #[napi(
+        js_name = "_id",
+        ts_type = "string | { toHexString(): string } | { $oid: string }"
+    )]
+    pub underscore_id: Option<String>,
+    /// The user's id, when the record names it `id`.
+    #[napi(ts_type = "string | { toHexString(): string } | { $oid: string }")]
+    pub id: Option<String>,
+    /// The Authentik subject this record belongs to.
+    pub authentik_subject_id: String,
+    /// The tenants the user belongs to.
+    #[napi(ts_type = "Array<string | { toHexString(): string } | { $oid: string }>")]
+    pub tenant_ids: Option<Vec<String>>,
+    /// Roles by tenant id (`{ [tenantId]: 'admin' }`) or as a list.
+    #[napi(
+        ts_type = "Record<string, string> | Array<{ tenantId: string | { toHexString(): string } | { $oid: string }; role: string }>"
+    )]
+    pub tenant_roles: Option<String>,
+    /// Platform administrator.
+    pub platform_admin: Option<bool>,
+    /// The partner whose staff the user is.
+    #[napi(ts_type = "string | { toHexString(): string } | { $oid: string } | null")]
+    pub partner_id: Option<String>,
+    /// `false` refuses everything; absent means active.
+    pub active: Option<bool>,
+    /// The legacy global role (grants nothing).
+    pub role: Option<String>,
+    /// The user's email.
+    pub email: Option<String>,
+    /// The user's name.
+    pub name: Option<String>,
+}
