@@ -56,11 +56,16 @@ impl SdkError for dezky_core::Error {
     }
 
     fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()> {
-        if let dezky_core::Error::Invalid { field, .. } = self {
-            // `field` is a path (`tenant.slug`); `name` the argument it is in.
-            let name = field.split(['.', '[']).next().unwrap_or(field);
-            details.set_item("name", name)?;
-            details.set_item("field", field)?;
+        match self {
+            dezky_core::Error::Invalid { field, .. } => {
+                // `field` is a path (`tenant.slug`); `name` the argument it is in.
+                let name = field.split(['.', '[']).next().unwrap_or(field);
+                details.set_item("name", name)?;
+                details.set_item("field", field)?;
+            }
+            dezky_core::Error::ZoneParse { line, .. } => details.set_item("line", line)?,
+            // Non-exhaustive: a new variant still gets its code and message.
+            _ => {}
         }
         Ok(())
     }
@@ -109,6 +114,8 @@ fn class_name(code: &str) -> &'static str {
         "DEZKY_CONFIG" => "ConfigError",
         "DEZKY_TRANSPORT" => "TransportError",
         "DEZKY_UPSTREAM" => "UpstreamError",
+        "DEZKY_ZONE_PARSE" => "ZoneParseError",
+        "DEZKY_DNS_RESOLVER" => "DnsResolverError",
         _ => "DezkyError",
     }
 }

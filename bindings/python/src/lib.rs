@@ -6,6 +6,7 @@
 //! `_dezky.pyi` describes this module and is checked against it by stubtest.
 
 mod convert;
+mod dns;
 mod error;
 mod flags;
 mod runtime;
@@ -25,6 +26,9 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flags::openfeature_reason, m)?)?;
     m.add_function(wrap_pyfunction!(flags::reasons, m)?)?;
     m.add_function(wrap_pyfunction!(tenant::flag_context, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::parse_zone_file, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::expected_records, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::verify_domains, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

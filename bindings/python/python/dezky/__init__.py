@@ -15,6 +15,7 @@ from .errors import (
     ArgumentTypeError,
     ConfigError,
     DezkyError,
+    DnsResolverError,
     DuplicateFlagError,
     FlagNotFoundError,
     FlagSourceError,
@@ -24,6 +25,7 @@ from .errors import (
     MalformedJsonError,
     TransportError,
     UpstreamError,
+    ZoneParseError,
 )
 from .flags import (
     FlagSet,
@@ -34,6 +36,7 @@ from .flags import (
     preview_rollout,
     reasons,
 )
+from . import dns
 from .tenant import flag_context
 
 __version__: str = _dezky.__version__
@@ -42,6 +45,7 @@ __all__ = [
     "ArgumentTypeError",
     "ConfigError",
     "DezkyError",
+    "DnsResolverError",
     "DuplicateFlagError",
     "FlagNotFoundError",
     "FlagSet",
@@ -54,8 +58,10 @@ __all__ = [
     "Subscription",
     "TransportError",
     "UpstreamError",
+    "ZoneParseError",
     "__version__",
     "bucket",
+    "dns",
     "flag_context",
     "openfeature_reason",
     "preview_rollout",

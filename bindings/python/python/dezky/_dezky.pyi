@@ -15,6 +15,9 @@ __all__ = [
     "openfeature_reason",
     "reasons",
     "flag_context",
+    "parse_zone_file",
+    "expected_records",
+    "verify_domains",
     "reset_after_fork",
     "runtime_pid",
     "__version__",
@@ -123,3 +126,17 @@ def flag_context(
 ) -> dict[str, str]: ...
 def reset_after_fork() -> None: ...
 def runtime_pid() -> int | None: ...
+
+def parse_zone_file(text: str, origin: str | None = None) -> list[dict[str, Any]]: ...
+def expected_records(
+    domain: str, zone_file: str, ownership_token: str | None = None
+) -> dict[str, Any]: ...
+def verify_domains(
+    domains: Sequence[tuple[str, str, str | None]],
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+    concurrency: int = 16,
+) -> list[dict[str, Any]]: ...

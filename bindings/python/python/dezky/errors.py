@@ -13,6 +13,7 @@ __all__ = [
     "ArgumentTypeError",
     "ConfigError",
     "DezkyError",
+    "DnsResolverError",
     "DuplicateFlagError",
     "FlagNotFoundError",
     "FlagSourceError",
@@ -22,6 +23,7 @@ __all__ = [
     "MalformedJsonError",
     "TransportError",
     "UpstreamError",
+    "ZoneParseError",
     "error_class",
 ]
 
@@ -110,6 +112,18 @@ class ConfigError(DezkyError, ValueError):
     default_code = "DEZKY_CONFIG"
     field: str
 
+
+class ZoneParseError(DezkyError, ValueError):
+    """A zone file (Stalwart's ``dnsZoneFile``) could not be parsed. Has ``line`` (0 when unknown)."""
+
+    default_code = "DEZKY_ZONE_PARSE"
+    line: int
+
+
+class DnsResolverError(DezkyError):
+    """A DNS resolver could not be set up, or a zone's nameservers could not be found."""
+
+    default_code = "DEZKY_DNS_RESOLVER"
 
 class TransportError(DezkyError, ConnectionError):
     """A request to an upstream got no HTTP answer (refused, timeout, TLS).

@@ -1,0 +1,159 @@
+"""Mail-domain DNS verification: parsing, expected records, and verification
+against a private NSD (Debian ``nsd``) on 127.0.0.1 at a free high port. NSD
+comes from scripts/install-test-deps.sh; without it these tests fail."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import dezky
+from dezky import dns
+
+ROOT = Path(__file__).resolve().parents[3]
+STALWART = (ROOT / "tests/fixtures/dns/stalwart-acme.zone").read_text()
+TOKEN = "k3J9xQ2mP7vR4tW8yZ1aB5cD"
+
+
+def zone_for(domain: str) -> str:
+    return STALWART.replace("acme.test", domain)
+
+
+def ownership(domain: str) -> str:
+    return f'_dezky-challenge.{domain}. IN TXT "dezky-domain-verification={TOKEN}"\n'
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def nsd_port() -> Iterator[int]:
+    binary = next((p for p in ("/usr/sbin/nsd", "/usr/bin/nsd", "/usr/local/sbin/nsd") if Path(p).exists()), None)
+    assert binary, "NSD is not installed: run `bash scripts/install-test-deps.sh` (as root)"
+    port = free_port()
+    work = Path(tempfile.mkdtemp(prefix="dezky-nsd-"))
+    zones = {
+        "example.net": "mail IN A 192.0.2.10\n",
+        "correct.test": zone_for("correct.test") + ownership("correct.test"),
+        "mismatch.test": (zone_for("mismatch.test") + ownership("mismatch.test")).replace(
+            "p=reject;", "p=none;"
+        ),
+    }
+    conf = (
+        f"server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n"
+        f"  zonesdir: \"{work}\"\n  database: \"\"\n  pidfile: \"{work}/nsd.pid\"\n"
+        f"  xfrdfile: \"{work}/xfrd.state\"\n  zonelistfile: \"{work}/zone.list\"\n"
+        f"  logfile: \"{work}/nsd.log\"\n  server-count: 1\nremote-control:\n  control-enable: no\n"
+    )
+    for name, body in zones.items():
+        (work / f"{name}.zone").write_text(
+            f"$ORIGIN {name}.\n$TTL 300\n@ IN SOA ns1.{name}. hostmaster.{name}. 1 3600 600 86400 300\n"
+            f"@ IN NS ns1.{name}.\nns1 IN A 127.0.0.1\n{body}\n"
+        )
+        conf += f'zone:\n  name: "{name}"\n  zonefile: "{name}.zone"\n'
+    (work / "nsd.conf").write_text(conf)
+    proc = subprocess.Popen([binary, "-d", "-c", str(work / "nsd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            report = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=port, timeout=0.2, attempts=1)
+            if report["complete"]:
+                break
+            assert proc.poll() is None, f"nsd exited: {(work / 'nsd.log').read_text()}"
+            assert time.monotonic() < deadline, "nsd did not answer within 10 s"
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_parse_zone_file_joins_multi_string_txt() -> None:
+    records = dns.parse_zone_file(STALWART)
+    assert len(records) == 12
+    rsa = next(r for r in records if r["name"] == "v1-rsa-20260822._domainkey.acme.test.")
+    assert rsa["type"] == "TXT"
+    assert len(rsa["value"]) == 420
+    assert rsa["rdata"].count('" "') == 1
+
+
+def test_zone_parse_error_has_code_and_line() -> None:
+    with pytest.raises(dezky.ZoneParseError) as caught:
+        dns.parse_zone_file('a.test. IN TXT "ok"\na.test. IN MX ten b.test.\n')
+    assert caught.value.code == "DEZKY_ZONE_PARSE"
+    assert caught.value.line == 2
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(dezky.ArgumentTypeError):
+        dns.parse_zone_file(42)  # type: ignore[arg-type]
+
+
+def test_expected_records_snippet_and_table() -> None:
+    expected = dns.expected_records("Acme.Test", STALWART, TOKEN)
+    assert expected["domain"] == "acme.test."
+    assert len(expected["checks"]) == 13
+    assert expected["checks"][-1] == {
+        "name": "_dezky-challenge.acme.test.",
+        "type": "TXT",
+        "kind": "ownership",
+        "selector": None,
+        "values": [f"dezky-domain-verification={TOKEN}"],
+    }
+    assert expected["checks"][1]["selector"] == "v1-rsa-20260822"
+    assert 'acme.test. IN TXT "v=spf1 mx -all"\n' in expected["zone_snippet"]
+    dmarc = next(r for r in expected["table"] if r["purpose"] == "DMARC")
+    assert (dmarc["host"], dmarc["value"]) == ("_dmarc", "v=DMARC1; p=reject; rua=mailto:postmaster@acme.test")
+    assert len(dns.parse_zone_file(expected["zone_snippet"])) == 13
+    with pytest.raises(dezky.InvalidArgumentError):
+        dns.expected_records("acme.test", STALWART, "short")
+
+
+def test_verify_correct_and_mismatched_domains(nsd_port: int) -> None:
+    local = {"nameservers": ["127.0.0.1"], "port": nsd_port}
+    report = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, **local)  # type: ignore[arg-type]
+    assert [c["status"] for c in report["checks"]] == ["ok"] * 13, report["actions"]
+    assert report["needs_attention"] is False and report["complete"] is True
+
+    reports = dns.verify_domains(
+        [("mismatch.test", zone_for("mismatch.test"), TOKEN), ("correct.test", zone_for("correct.test"), None)],
+        nameservers=["127.0.0.1"],
+        port=nsd_port,
+        concurrency=2,
+    )
+    assert [(r["domain"], r["needs_attention"]) for r in reports] == [("mismatch.test.", True), ("correct.test.", False)]
+    dmarc = next(c for c in reports[0]["checks"] if c["kind"] == "dmarc")
+    assert dmarc["status"] == "mismatch"
+    assert {"field": "p", "expected": "reject", "found": "none"} in dmarc["diff"]
+    assert any("p=none" in w for w in dmarc["warnings"])
+
+    auth = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, authoritative=True, **local)  # type: ignore[arg-type]
+    assert auth["complete"] and not auth["needs_attention"]
+
+
+def test_dead_server_is_unknown_never_missing() -> None:
+    report = dns.verify_domain(
+        "correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=free_port(), timeout=0.2, attempts=1
+    )
+    assert {c["status"] for c in report["checks"]} == {"unknown"}
+    assert report["needs_attention"] is False
+    assert report["complete"] is False
+
+
+def test_bad_resolver_options() -> None:
+    with pytest.raises(dezky.InvalidArgumentError):
+        dns.verify_domain("acme.test", STALWART, nameservers=["not-an-ip"])
+    with pytest.raises(dezky.ConfigError):
+        dns.verify_domain("acme.test", STALWART, nameservers=[])
+    with pytest.raises(dezky.ZoneParseError):
+        dns.verify_domain("acme.test", 'acme.test. IN TXT ("x"', nameservers=["127.0.0.1"])
