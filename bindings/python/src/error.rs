@@ -64,6 +64,13 @@ impl SdkError for dezky_core::Error {
                 details.set_item("field", field)?;
             }
             dezky_core::Error::ZoneParse { line, .. } => details.set_item("line", line)?,
+            dezky_core::Error::TokenExpired { expired_at } => {
+                details.set_item("expired_at", expired_at)?
+            }
+            dezky_core::Error::TokenUnknownKey { issuer, .. }
+            | dezky_core::Error::KeysUnavailable { issuer, .. } => {
+                details.set_item("issuer", issuer)?
+            }
             // Non-exhaustive: a new variant still gets its code and message.
             _ => {}
         }
@@ -116,6 +123,16 @@ fn class_name(code: &str) -> &'static str {
         "DEZKY_UPSTREAM" => "UpstreamError",
         "DEZKY_ZONE_PARSE" => "ZoneParseError",
         "DEZKY_DNS_RESOLVER" => "DnsResolverError",
+        "DEZKY_TOKEN_MALFORMED" => "TokenMalformedError",
+        "DEZKY_TOKEN_BAD_SIGNATURE" => "TokenBadSignatureError",
+        "DEZKY_TOKEN_EXPIRED" => "TokenExpiredError",
+        "DEZKY_TOKEN_NOT_YET_VALID" => "TokenNotYetValidError",
+        "DEZKY_TOKEN_UNKNOWN_ISSUER" => "TokenUnknownIssuerError",
+        "DEZKY_TOKEN_WRONG_AUDIENCE" => "TokenWrongAudienceError",
+        "DEZKY_TOKEN_UNKNOWN_KEY" => "TokenUnknownKeyError",
+        "DEZKY_AUTH_CONFIG" => "AuthConfigError",
+        "DEZKY_AUTH_KEYS_UNAVAILABLE" => "KeysUnavailableError",
+        "DEZKY_FORBIDDEN" => "ForbiddenError",
         _ => "DezkyError",
     }
 }

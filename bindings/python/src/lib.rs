@@ -5,6 +5,7 @@
 //! public API is the pure-Python package `dezky` (`python/dezky`), whose
 //! `_dezky.pyi` describes this module and is checked against it by stubtest.
 
+mod auth;
 mod convert;
 mod dns;
 mod error;
@@ -21,6 +22,8 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<flags::PyFlagSet>()?;
     m.add_class::<store::PyFlagStore>()?;
     m.add_class::<store::PySubscription>()?;
+    m.add_class::<auth::PyTokenVerifier>()?;
+    m.add_function(wrap_pyfunction!(auth::authorize, m)?)?;
     m.add_function(wrap_pyfunction!(flags::bucket, m)?)?;
     m.add_function(wrap_pyfunction!(flags::preview_rollout, m)?)?;
     m.add_function(wrap_pyfunction!(flags::openfeature_reason, m)?)?;

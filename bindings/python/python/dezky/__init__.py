@@ -12,6 +12,17 @@ import os
 
 from . import _dezky
 from .errors import (
+    AuthConfigError,
+    ForbiddenError,
+    KeysUnavailableError,
+    TokenBadSignatureError,
+    TokenError,
+    TokenExpiredError,
+    TokenMalformedError,
+    TokenNotYetValidError,
+    TokenUnknownIssuerError,
+    TokenUnknownKeyError,
+    TokenWrongAudienceError,
     ArgumentTypeError,
     ConfigError,
     DezkyError,
@@ -37,6 +48,19 @@ from .flags import (
     reasons,
 )
 from . import dns
+from .auth import (
+    Actor,
+    TokenVerifier,
+    require_can_force_logout,
+    require_can_suspend,
+    require_operator,
+    require_own_active_record,
+    require_partner_staff,
+    require_partner_tenant,
+    require_platform_admin,
+    require_tenant_admin,
+    require_tenant_member,
+)
 from .tenant import flag_context
 
 __version__: str = _dezky.__version__
@@ -59,6 +83,28 @@ __all__ = [
     "TransportError",
     "UpstreamError",
     "ZoneParseError",
+    "AuthConfigError",
+    "ForbiddenError",
+    "KeysUnavailableError",
+    "TokenBadSignatureError",
+    "TokenError",
+    "TokenExpiredError",
+    "TokenMalformedError",
+    "TokenNotYetValidError",
+    "TokenUnknownIssuerError",
+    "TokenUnknownKeyError",
+    "TokenWrongAudienceError",
+    "Actor",
+    "TokenVerifier",
+    "require_can_force_logout",
+    "require_can_suspend",
+    "require_operator",
+    "require_own_active_record",
+    "require_partner_staff",
+    "require_partner_tenant",
+    "require_platform_admin",
+    "require_tenant_admin",
+    "require_tenant_member",
     "__version__",
     "bucket",
     "dns",

@@ -15,6 +15,8 @@ __all__ = [
     "openfeature_reason",
     "reasons",
     "flag_context",
+    "TokenVerifier",
+    "authorize",
     "parse_zone_file",
     "expected_records",
     "verify_domains",
@@ -140,3 +142,32 @@ def verify_domains(
     authoritative: bool = False,
     concurrency: int = 16,
 ) -> list[dict[str, Any]]: ...
+
+@final
+class TokenVerifier:
+    def __new__(
+        cls,
+        issuers: str | Sequence[str] | None = None,
+        audiences: str | Sequence[str] | None = None,
+        *,
+        clients: Sequence[Mapping[str, str]] | None = None,
+        leeway_seconds: float | None = None,
+        key_ttl_seconds: float | None = None,
+        min_refresh_interval_seconds: float | None = None,
+        max_stale_seconds: float | None = None,
+    ) -> TokenVerifier: ...
+    @staticmethod
+    def from_env() -> TokenVerifier: ...
+    def verify_token(self, token: str) -> Awaitable[dict[str, Any]]: ...
+    def verify_token_sync(self, token: str) -> dict[str, Any]: ...
+    def clients(self) -> list[dict[str, str]]: ...
+
+def authorize(
+    rule: str,
+    subject: object,
+    surface: object,
+    user: object,
+    tenant: object = None,
+    partner: object = None,
+    target: object = None,
+) -> None: ...

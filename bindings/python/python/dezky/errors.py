@@ -24,6 +24,17 @@ __all__ = [
     "TransportError",
     "UpstreamError",
     "ZoneParseError",
+    "AuthConfigError",
+    "ForbiddenError",
+    "KeysUnavailableError",
+    "TokenBadSignatureError",
+    "TokenError",
+    "TokenExpiredError",
+    "TokenMalformedError",
+    "TokenNotYetValidError",
+    "TokenUnknownIssuerError",
+    "TokenUnknownKeyError",
+    "TokenWrongAudienceError",
     "error_class",
 ]
 
@@ -145,6 +156,77 @@ class UpstreamError(DezkyError):
     request_id: str | None
 
 
+class TokenError(DezkyError, ValueError):
+    """An access token was refused (answer 401). Base class of the ``Token*Error``
+    exceptions; never raised itself."""
+
+    default_code = "DEZKY_TOKEN"
+
+
+class TokenMalformedError(TokenError):
+    """The token is not a well-formed JWT (structure, encoding, JSON, required claims, size)."""
+
+    default_code = "DEZKY_TOKEN_MALFORMED"
+
+
+class TokenBadSignatureError(TokenError):
+    """The signature does not verify, or the algorithm is refused (``none``, ``HS*``)."""
+
+    default_code = "DEZKY_TOKEN_BAD_SIGNATURE"
+
+
+class TokenExpiredError(TokenError):
+    """The token has expired. Has ``expired_at`` (its ``exp``, seconds since the epoch)."""
+
+    default_code = "DEZKY_TOKEN_EXPIRED"
+    expired_at: int
+
+
+class TokenNotYetValidError(TokenError):
+    """The token's ``nbf`` or ``iat`` is in the future."""
+
+    default_code = "DEZKY_TOKEN_NOT_YET_VALID"
+
+
+class TokenUnknownIssuerError(TokenError):
+    """The token names an issuer that is not configured."""
+
+    default_code = "DEZKY_TOKEN_UNKNOWN_ISSUER"
+
+
+class TokenWrongAudienceError(TokenError):
+    """The token is for no audience configured for its issuer."""
+
+    default_code = "DEZKY_TOKEN_WRONG_AUDIENCE"
+
+
+class TokenUnknownKeyError(TokenError):
+    """The token names no key, or a key its issuer does not publish. Has ``issuer``."""
+
+    default_code = "DEZKY_TOKEN_UNKNOWN_KEY"
+    issuer: str
+
+
+class AuthConfigError(DezkyError, ValueError):
+    """Token verification is configured in a way that cannot work (issuer and
+    audience lists that do not pair up, an issuer without signing keys, ...)."""
+
+    default_code = "DEZKY_AUTH_CONFIG"
+
+
+class KeysUnavailableError(DezkyError, ConnectionError):
+    """An issuer's signing keys could not be fetched (answer 503, not 401). Has ``issuer``."""
+
+    default_code = "DEZKY_AUTH_KEYS_UNAVAILABLE"
+    issuer: str
+
+
+class ForbiddenError(DezkyError, PermissionError):
+    """An authorization rule refused (answer 403)."""
+
+    default_code = "DEZKY_FORBIDDEN"
+
+
 _BY_CODE: dict[str, type[DezkyError]] = {
     cls.default_code: cls
     for cls in (
@@ -158,6 +240,16 @@ _BY_CODE: dict[str, type[DezkyError]] = {
         ConfigError,
         TransportError,
         UpstreamError,
+        TokenMalformedError,
+        TokenBadSignatureError,
+        TokenExpiredError,
+        TokenNotYetValidError,
+        TokenUnknownIssuerError,
+        TokenWrongAudienceError,
+        TokenUnknownKeyError,
+        AuthConfigError,
+        KeysUnavailableError,
+        ForbiddenError,
     )
 }
 

@@ -1,0 +1,490 @@
+//! Access-token verification (`TokenVerifier`) and the authorization rules
+//! (`authorize`), over `dezky_core::auth`, `dezky_core::authz` and
+//! `dezky_clients::oidc::OidcKeySource`.
+//!
+//! Records arrive as dicts with the control plane's camelCase names; only the
+//! fields the rules read are taken (so whole pymongo documents are fine), and a
+//! bson `ObjectId` anywhere in them reads as its hex string. The typed public
+//! API (`Actor`, `require_*`) is `dezky/auth.py`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dezky_clients::oidc::OidcKeySource;
+use dezky_core::Error;
+use dezky_core::auth::{Actor, Surface, TokenClient, TokenVerifier, VerifierConfig};
+use dezky_core::authz::{self, UserRecord};
+use dezky_core::tenant::{Partner, Tenant};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+use crate::convert;
+use crate::error::{self, IntoPyResult};
+use crate::runtime;
+
+const USER_FIELDS: [&str; 11] = [
+    "_id",
+    "id",
+    "authentikSubjectId",
+    "tenantIds",
+    "tenantRoles",
+    "platformAdmin",
+    "partnerId",
+    "active",
+    "role",
+    "email",
+    "name",
+];
+const TENANT_FIELDS: [&str; 5] = ["_id", "id", "slug", "plan", "partnerId"];
+const PARTNER_FIELDS: [&str; 3] = ["_id", "id", "slug"];
+
+fn invalid(field: &str, reason: impl Into<String>) -> PyErr {
+    error::raise(Error::Invalid {
+        field: field.to_owned(),
+        reason: reason.into(),
+    })
+}
+
+/// Verifies Authentik access tokens against the configured issuers and
+/// audiences, with each issuer's keys read over HTTP and cached.
+#[pyclass(name = "TokenVerifier", module = "dezky._dezky", frozen)]
+pub(crate) struct PyTokenVerifier {
+    inner: Arc<TokenVerifier>,
+}
+
+fn build(config: VerifierConfig) -> PyResult<PyTokenVerifier> {
+    let source = OidcKeySource::new()
+        .map_err(|e| Error::AuthConfig {
+            reason: e.to_string(),
+        })
+        .py()?;
+    Ok(PyTokenVerifier {
+        inner: Arc::new(TokenVerifier::new(config, Arc::new(source)).py()?),
+    })
+}
+
+/// A list of strings, or one comma-separated string.
+fn list(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Some(vec![s.to_str()?.to_owned()]));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            let item = item?;
+            let Ok(s) = item.cast::<PyString>() else {
+                return Err(error::wrong_type(&format!("{name}[{i}]"), "a str", &item));
+            };
+            let s = s.to_str()?;
+            if s.contains(',') {
+                return Err(invalid(&format!("{name}[{i}]"), "contains a comma"));
+            }
+            out.push(s.to_owned());
+        }
+        return Ok(Some(out));
+    }
+    Err(error::wrong_type(name, "a str or a list of str", obj))
+}
+
+fn clients(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<TokenClient>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return Err(error::wrong_type("clients", "a list of dicts", obj));
+    }
+    let mut out = Vec::new();
+    for (i, item) in obj.try_iter()?.enumerate() {
+        let item = item?;
+        let field = format!("clients[{i}]");
+        let Ok(dict) = item.cast::<PyDict>() else {
+            return Err(error::wrong_type(&field, "a dict", &item));
+        };
+        let text = |name: &str| -> PyResult<String> {
+            match dict.get_item(name)? {
+                Some(v) if v.is_instance_of::<PyString>() => {
+                    Ok(v.cast::<PyString>()?.to_str()?.to_owned())
+                }
+                _ => Err(invalid(&format!("{field}.{name}"), "must be a str")),
+            }
+        };
+        let surface = match text("surface")?.as_str() {
+            "portal" => Surface::Portal,
+            "operator" => Surface::Operator,
+            _ => {
+                return Err(invalid(
+                    &format!("{field}.surface"),
+                    "must be 'portal' or 'operator'",
+                ));
+            }
+        };
+        out.push(TokenClient::new(
+            text("issuer")?,
+            text("audience")?,
+            surface,
+        ));
+    }
+    Ok(Some(out))
+}
+
+fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && (0.0..=1e9).contains(&s) => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(_) => Err(invalid(name, "must be a number of seconds, 0 or more")),
+    }
+}
+
+fn token_str(token: &Bound<'_, PyAny>) -> PyResult<String> {
+    match token.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Err(_) => Err(error::wrong_type("token", "a str", token)),
+    }
+}
+
+fn actor_dict<'py>(py: Python<'py>, actor: Actor) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    dict.set_item("subject", actor.subject)?;
+    dict.set_item("email", actor.email)?;
+    dict.set_item("name", actor.name)?;
+    dict.set_item("groups", actor.groups)?;
+    dict.set_item("surface", actor.surface.as_str())?;
+    dict.set_item("issuer", actor.issuer)?;
+    dict.set_item("audience", actor.audience)?;
+    dict.set_item("expires_at", actor.expires_at)?;
+    Ok(dict.into_any())
+}
+
+#[pymethods]
+impl PyTokenVerifier {
+    #[new]
+    #[pyo3(signature = (
+        issuers = None,
+        audiences = None,
+        *,
+        clients = None,
+        leeway_seconds = None,
+        key_ttl_seconds = None,
+        min_refresh_interval_seconds = None,
+        max_stale_seconds = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        issuers: Option<&Bound<'_, PyAny>>,
+        audiences: Option<&Bound<'_, PyAny>>,
+        clients: Option<&Bound<'_, PyAny>>,
+        leeway_seconds: Option<f64>,
+        key_ttl_seconds: Option<f64>,
+        min_refresh_interval_seconds: Option<f64>,
+        max_stale_seconds: Option<f64>,
+    ) -> PyResult<Self> {
+        let issuers = list("issuers", issuers)?;
+        let audiences = list("audiences", audiences)?;
+        let clients = self::clients(clients)?;
+        let mut config = match (issuers, audiences, clients) {
+            (None, None, Some(clients)) => VerifierConfig::new(clients),
+            (Some(i), Some(a), None) => {
+                VerifierConfig::from_env_values(&i.join(","), &a.join(",")).py()?
+            }
+            (_, _, Some(_)) => {
+                return Err(invalid(
+                    "clients",
+                    "give either clients or issuers and audiences, not both",
+                ));
+            }
+            (None, _, None) => return Err(invalid("issuers", "is required")),
+            (_, None, None) => return Err(invalid("audiences", "is required")),
+        };
+        if let Some(d) = seconds("leeway_seconds", leeway_seconds)? {
+            config.leeway = d;
+        }
+        if let Some(d) = seconds("key_ttl_seconds", key_ttl_seconds)? {
+            config.key_ttl = d;
+        }
+        if let Some(d) = seconds("min_refresh_interval_seconds", min_refresh_interval_seconds)? {
+            config.min_refresh_interval = d;
+        }
+        if let Some(d) = seconds("max_stale_seconds", max_stale_seconds)? {
+            config.max_stale = d;
+        }
+        config.validate().py()?;
+        build(config)
+    }
+
+    /// A verifier for `AUTHENTIK_ISSUER` and `AUTHENTIK_AUDIENCE`.
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        let var = |name: &str| {
+            std::env::var(name).map_err(|_| Error::AuthConfig {
+                reason: format!("{name} is not set"),
+            })
+        };
+        let config = (|| {
+            VerifierConfig::from_env_values(&var("AUTHENTIK_ISSUER")?, &var("AUTHENTIK_AUDIENCE")?)
+        })()
+        .py()?;
+        build(config)
+    }
+
+    /// Verifies `token`; an awaitable of the actor dict.
+    fn verify_token<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let token = token_str(token)?;
+        let verifier = Arc::clone(&self.inner);
+        runtime::awaitable(py, async move { verifier.verify(&token).await }, actor_dict)
+    }
+
+    /// Synchronous twin of `verify_token`.
+    fn verify_token_sync<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let token = token_str(token)?;
+        let verifier = Arc::clone(&self.inner);
+        let actor = runtime::block_on(py, "verify_token_sync", async move {
+            verifier.verify(&token).await
+        })?
+        .py()?;
+        actor_dict(py, actor)
+    }
+
+    /// The configured clients as `{issuer, audience, surface}` dicts.
+    fn clients<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for c in &self.inner.config().clients {
+            let dict = PyDict::new(py);
+            dict.set_item("issuer", &c.issuer)?;
+            dict.set_item("audience", &c.audience)?;
+            dict.set_item("surface", c.surface.as_str())?;
+            list.append(dict)?;
+        }
+        Ok(list)
+    }
+}
+
+/// A value as JSON, with bson `ObjectId`s (anywhere) read as hex strings.
+fn json(name: &str, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > 16 {
+        return Err(invalid(name, "is nested too deeply"));
+    }
+    if !value.is_instance_of::<PyString>() && value.get_type().name()?.to_str()? == "ObjectId" {
+        return Ok(Value::String(value.str()?.to_str()?.to_owned()));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in value.try_iter()?.enumerate() {
+            out.push(json(&format!("{name}[{i}]"), &item?, depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in dict.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(error::wrong_type(name, "a dict with str keys", &k));
+            };
+            let key = key.to_str()?.to_owned();
+            let item = json(&format!("{name}.{key}"), &v, depth + 1)?;
+            map.insert(key, item);
+        }
+        return Ok(Value::Object(map));
+    }
+    convert::to_value(name, value)
+}
+
+/// The fields a rule reads from a record dict; `None` values are left out.
+fn record(name: &str, fields: &[&str], obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        return Err(error::wrong_type(name, "a record dict", obj));
+    };
+    let mut map = Map::new();
+    for field in fields {
+        if let Some(value) = dict.get_item(field)?
+            && !value.is_none()
+        {
+            map.insert(
+                (*field).to_owned(),
+                json(&format!("{name}.{field}"), &value, 0)?,
+            );
+        }
+    }
+    Ok(map)
+}
+
+fn id_value(value: &Value, field: &str) -> PyResult<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Object(map) => match map.get("$oid") {
+            Some(Value::String(s)) if map.len() == 1 => Ok(Some(s.clone())),
+            _ => Err(invalid(field, "must be a str or an ObjectId")),
+        },
+        _ => Err(invalid(field, "must be a str or an ObjectId")),
+    }
+}
+
+fn record_id(map: &Map<String, Value>, name: &str) -> PyResult<String> {
+    let field = format!("{name}.id");
+    let underscore = map
+        .get("_id")
+        .map(|v| id_value(v, &field))
+        .transpose()?
+        .flatten();
+    let plain = map
+        .get("id")
+        .map(|v| id_value(v, &field))
+        .transpose()?
+        .flatten();
+    match (underscore, plain) {
+        (Some(a), Some(b)) if a != b => Err(invalid(
+            &field,
+            format!("`_id` {a:?} and `id` {b:?} disagree"),
+        )),
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(invalid(&field, "is required (as `_id` or `id`)")),
+    }
+}
+
+fn text(map: &Map<String, Value>, name: &str, field: &str) -> PyResult<String> {
+    match map.get(name) {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(invalid(field, "must be a str")),
+    }
+}
+
+fn user(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<UserRecord> {
+    let map = record(name, &USER_FIELDS, obj)?;
+    record_id(&map, name)?;
+    match map.get("authentikSubjectId") {
+        Some(Value::String(_)) => {}
+        None => {
+            return Err(invalid(
+                &format!("{name}.authentikSubjectId"),
+                "is required",
+            ));
+        }
+        Some(_) => {
+            return Err(invalid(
+                &format!("{name}.authentikSubjectId"),
+                "must be a str",
+            ));
+        }
+    }
+    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(name, e.to_string()))
+}
+
+fn tenant(obj: &Bound<'_, PyAny>) -> PyResult<Tenant> {
+    let map = record("tenant", &TENANT_FIELDS, obj)?;
+    Ok(Tenant {
+        id: record_id(&map, "tenant")?,
+        slug: text(&map, "slug", "tenant.slug")?,
+        plan: text(&map, "plan", "tenant.plan")?,
+        partner_id: map
+            .get("partnerId")
+            .map(|v| id_value(v, "tenant.partnerId"))
+            .transpose()?
+            .flatten(),
+    })
+}
+
+fn partner(obj: &Bound<'_, PyAny>) -> PyResult<Partner> {
+    let map = record("partner", &PARTNER_FIELDS, obj)?;
+    Ok(Partner {
+        id: record_id(&map, "partner")?,
+        slug: text(&map, "slug", "partner.slug")?,
+    })
+}
+
+fn required<'a, 'py>(
+    name: &str,
+    value: Option<&'a Bound<'py, PyAny>>,
+) -> PyResult<&'a Bound<'py, PyAny>> {
+    value
+        .filter(|v| !v.is_none())
+        .ok_or_else(|| invalid(name, "is required for this rule"))
+}
+
+/// Applies the authorization rule `rule` (`operator`, `platform_admin`,
+/// `tenant_member`, `tenant_admin`, `partner_staff`, `partner_tenant`,
+/// `can_suspend`, `can_force_logout`, `own_active_record`): returns `None`,
+/// or raises `ForbiddenError`.
+#[pyfunction]
+#[pyo3(signature = (rule, subject, surface, user, tenant = None, partner = None, target = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn authorize(
+    rule: &str,
+    subject: &Bound<'_, PyAny>,
+    surface: &Bound<'_, PyAny>,
+    user: &Bound<'_, PyAny>,
+    tenant: Option<&Bound<'_, PyAny>>,
+    partner: Option<&Bound<'_, PyAny>>,
+    target: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let Ok(subject) = subject.cast::<PyString>() else {
+        return Err(error::wrong_type("actor.subject", "a str", subject));
+    };
+    let subject = subject.to_str()?.to_owned();
+    if subject.is_empty() {
+        return Err(invalid("actor.subject", "must not be empty"));
+    }
+    let surface = match surface
+        .cast::<PyString>()
+        .map(|s| s.to_str().map(str::to_owned))
+    {
+        Ok(Ok(s)) if s == "portal" => Surface::Portal,
+        Ok(Ok(s)) if s == "operator" => Surface::Operator,
+        _ => return Err(invalid("actor.surface", "must be 'portal' or 'operator'")),
+    };
+    let actor = Actor {
+        subject,
+        email: None,
+        name: None,
+        groups: Vec::new(),
+        surface,
+        issuer: String::new(),
+        audience: String::new(),
+        expires_at: 0,
+    };
+    let user = self::user("user", user)?;
+    let read_tenant = || required("tenant", tenant).and_then(self::tenant);
+    let result = match rule {
+        "own_active_record" => authz::require_own_active_record(&actor, &user),
+        "operator" => authz::require_operator(&actor, &user),
+        "platform_admin" => authz::require_platform_admin(&actor, &user),
+        "tenant_member" => authz::require_tenant_member(&actor, &user, &read_tenant()?),
+        "tenant_admin" => authz::require_tenant_admin(&actor, &user, &read_tenant()?),
+        "partner_staff" => authz::require_partner_staff(
+            &actor,
+            &user,
+            &self::partner(required("partner", partner)?)?,
+        ),
+        "partner_tenant" => authz::require_partner_tenant(
+            &actor,
+            &user,
+            &self::partner(required("partner", partner)?)?,
+            &read_tenant()?,
+        ),
+        "can_suspend" | "can_force_logout" => {
+            let tenant = read_tenant()?;
+            let target = self::user("target", required("target", target)?)?;
+            if rule == "can_suspend" {
+                authz::require_can_suspend(&actor, &user, &tenant, &target)
+            } else {
+                authz::require_can_force_logout(&actor, &user, &tenant, &target)
+            }
+        }
+        other => return Err(invalid("rule", format!("unknown rule {other:?}"))),
+    };
+    result.py()
+}
