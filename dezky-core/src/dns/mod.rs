@@ -34,6 +34,6 @@ pub use verify::{
 pub use zone::{RecordData, ZoneRecord, parse_zone_file};
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod tests;
