@@ -632,3 +632,57 @@ fn report_serializes_with_wire_names() -> Result<(), serde_json::Error> {
     assert_eq!(spf["type"], "TXT");
     Ok(())
 }
+
+#[test]
+fn tlsa_and_caa_are_compared_as_sets() -> crate::Result<()> {
+    let tlsa = "_25._tcp.mail.acme.test. IN TLSA 3 1 1 ABCDEF0123456789\n";
+    let caa = "acme.test. IN CAA 0 issue \"letsencrypt.org\"\nacme.test. IN CAA 0 iodef \"mailto:sec@acme.test\"\n";
+    let expected = ExpectedRecords::new("acme.test", &format!("{tlsa}{caa}"), None)?;
+    assert_eq!(expected.checks.len(), 2);
+    assert_eq!(expected.checks[1].records.len(), 2);
+    let run = |zone: &str| {
+        block_on(verify_domain(
+            &Fake::new(zone),
+            &expected,
+            &VerifyOptions::default(),
+        ))
+    };
+    // Same records, hex in another case: ok.
+    let r = run(&format!("{}{caa}", tlsa.replace("ABCDEF", "abcdef")));
+    assert!(
+        r.checks.iter().all(|c| c.status == CheckStatus::Ok),
+        "{:?}",
+        r.checks
+    );
+    // One CAA record missing: mismatch naming it; an extra one: ok with a warning.
+    let r = run(&format!(
+        "{tlsa}acme.test. IN CAA 0 issue \"letsencrypt.org\"\n"
+    ));
+    let c = check(&r, "acme.test.", "CAA");
+    assert_eq!(c.status, CheckStatus::Mismatch);
+    assert_eq!(
+        c.diff[0].expected.as_deref(),
+        Some("0 iodef \"mailto:sec@acme.test\"")
+    );
+    let r = run(&format!(
+        "{tlsa}{caa}acme.test. IN CAA 0 issue \"other-ca.test\"\n"
+    ));
+    let c = check(&r, "acme.test.", "CAA");
+    assert_eq!(c.status, CheckStatus::Ok);
+    assert!(c.warnings.iter().any(|w| w.contains("extra")));
+    // Another TLSA digest: mismatch; no TLSA: missing.
+    assert_eq!(
+        check(
+            &run(&format!("{}{caa}", tlsa.replace("ABCDEF", "000000"))),
+            "_25._tcp.mail.acme.test.",
+            "TLSA"
+        )
+        .status,
+        CheckStatus::Mismatch
+    );
+    assert_eq!(
+        check(&run(caa), "_25._tcp.mail.acme.test.", "TLSA").status,
+        CheckStatus::Missing
+    );
+    Ok(())
+}
