@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aws_lc_rs::signature::{self as sig, ParsedPublicKey, VerificationAlgorithm};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
@@ -13,6 +16,112 @@ use crate::error::{Error, Result};
 pub(crate) struct VerifyingKey {
     pub(crate) key: DecodingKey,
     pub(crate) algorithms: Vec<Algorithm>,
+    /// The key parsed once per algorithm, so that a verification does not rebuild it from
+    /// the JWK's components (which `jsonwebtoken::crypto::verify` does on every call).
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
+}
+
+impl VerifyingKey {
+    fn new(key: DecodingKey, algorithms: Vec<Algorithm>, public: Option<Vec<u8>>) -> Self {
+        let parsed = match &public {
+            None => Vec::new(),
+            Some(public) => algorithms
+                .iter()
+                .filter_map(|&alg| {
+                    ParsedPublicKey::new(verification_algorithm(alg)?, public)
+                        .ok()
+                        .map(|p| (alg, p))
+                })
+                .collect(),
+        };
+        VerifyingKey {
+            key,
+            algorithms,
+            parsed,
+        }
+    }
+
+    /// Whether `signature` (base64url) is a valid `alg` signature of `message` by this key.
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &str) -> bool {
+        match self.parsed.iter().find(|(a, _)| *a == alg) {
+            Some((_, parsed)) => URL_SAFE_NO_PAD
+                .decode(signature)
+                .is_ok_and(|bytes| parsed.verify_sig(message, &bytes).is_ok()),
+            // A key aws-lc-rs would not parse up front: the same check, the slow way.
+            None => {
+                jsonwebtoken::crypto::verify(signature, message, &self.key, alg).unwrap_or(false)
+            }
+        }
+    }
+}
+
+/// The aws-lc-rs algorithm `jsonwebtoken`'s aws-lc backend verifies `alg` with.
+fn verification_algorithm(alg: Algorithm) -> Option<&'static dyn VerificationAlgorithm> {
+    Some(match alg {
+        Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+        Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+        Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+        Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+        Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+        Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+        Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+        Algorithm::EdDSA => &sig::ED25519,
+        _ => return None,
+    })
+}
+
+/// The JWK's public key in the form aws-lc-rs parses: a DER `RSAPublicKey` for RSA, the
+/// uncompressed point for EC, the raw key for Ed25519 (what `jsonwebtoken` hands to aws-lc-rs).
+fn public_key_bytes(params: &AlgorithmParameters) -> Option<Vec<u8>> {
+    let b64 = |v: &str| URL_SAFE_NO_PAD.decode(v).ok();
+    match params {
+        AlgorithmParameters::RSA(p) => {
+            let mut body = der_integer(&b64(&p.n)?);
+            body.extend(der_integer(&b64(&p.e)?));
+            Some(der(0x30, &body))
+        }
+        AlgorithmParameters::EllipticCurve(p) => {
+            let mut point = vec![0x04];
+            point.extend(b64(&p.x)?);
+            point.extend(b64(&p.y)?);
+            Some(point)
+        }
+        AlgorithmParameters::OctetKeyPair(p) => b64(&p.x),
+        _ => None,
+    }
+}
+
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A non-negative big-endian integer as a DER INTEGER.
+fn der_integer(value: &[u8]) -> Vec<u8> {
+    let trimmed: &[u8] = match value.iter().position(|b| *b != 0) {
+        Some(i) => &value[i..],
+        None => &[0],
+    };
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed[0] & 0x80 != 0 {
+        content.push(0);
+    }
+    content.extend_from_slice(trimmed);
+    der(0x02, &content)
 }
 
 /// A JWKS entry by `kid`.
@@ -138,7 +247,71 @@ fn entry(raw: &Value, allowed: &[Algorithm]) -> KeyEntry {
         return KeyEntry::Unsupported("the key allows none of the configured algorithms".into());
     }
     match DecodingKey::from_jwk(&jwk) {
-        Ok(key) => KeyEntry::Usable(Arc::new(VerifyingKey { key, algorithms })),
+        Ok(key) => KeyEntry::Usable(Arc::new(VerifyingKey::new(
+            key,
+            algorithms,
+            public_key_bytes(&jwk.algorithm),
+        ))),
         Err(e) => KeyEntry::Unsupported(format!("unusable key: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Public JWKs of the fixture keys (`tests/fixtures/auth`) and their signatures of
+    /// `header.payload`.
+    const VECTORS: [(Algorithm, &str, &str); 3] = [
+        (
+            Algorithm::RS256,
+            r#"{"kty":"RSA","n":"u0GSFRMoaOHKJ0pX2NLYiIDYsXO0iBsbOms4nDUlGsaWaUqowd0OKupJDa01FURP_4y8NjYLnWhrbwcG8l35zLNTFxpCTRCtKP1Lp5WwM4EpLLPPl8eWrpjIufaq8O41FCjSD29GB6uTAiKOC4VBFq0RYSnqcykU46ycKDwCA1e_J9HXpG-I95t14g5PSlUSTa6va0xnFMXYI6rGKcz7-idNfWQRKi7ZW8QgLLH5TC3wG7n-EeSUpSBpe20oAX9GnVm7uUP74bZqqWoS0qSKK--VF9tW5oPmS5HQn9JT8lhlV_DPG_l0MFtNfuQ51q4EQEL5oyeR64wkZWDDhnqDFw","e":"AQAB","kid":"rsa-a","use":"sig"}"#,
+            "im4ebvcrh7YMVxoFNIClLFEJR4lINI744c0Y8WSP_WR0iQmvf70uGbjNJcv0tk6wSPzxnEyStA7OeokoXJ7TmjY6CGdbaxARyLfQsICSNf-32UZQyIh7EBlQUhV8Xkul5ANOFxlcFfZGA0P7_tLG4ol8HkioKbO3ZgVBTCTp-7ERD2-Eo_Ouy4uQlY-HQ1IA_i9IuVThUhMzEgQ6b1gy_j5G0u_mhiM6lZH2FDxRigGxSeg2epPEA_GS3sSwW5H2KnAKKTSX67Gmvi3Z7P4nAi_NUVa8qXws_68-l9Uw1BP0x2ZBadXRy_i7W6IDah73ML64rcAEGQgWeDhTYU8YdQ",
+        ),
+        (
+            Algorithm::ES256,
+            r#"{"kty":"EC","x":"XBaNnqUpr2FVkYdrsQwRd7XTyh20yUvcm0DAqxgUXRI","y":"MkQvrELuPchWZQ5F_YIaFiXTkKD9YhHSc-ANiP5Gxgk","crv":"P-256","kid":"ec-256","use":"sig"}"#,
+            "1x-wCMX3cbfUB4OLyiRrbHMvnbhBgSaw6JAjinOdYk3Kbxf7hqpad9s-FYkT6JmMA8vlKMasuGrPRq97IaT4Gg",
+        ),
+        (
+            Algorithm::EdDSA,
+            r#"{"crv":"Ed25519","x":"Fez8Q29odW0DOSVVnAWU2d-sExr7ZcS3s3MdSdsGavE","kty":"OKP","kid":"ed-1","use":"sig"}"#,
+            "hsGKCu93VeI_vjrpprd39woHgnN2rzOjbYAq8TG0BRCRZi3zLxkmr34TdTq1FlcS3-MKCraesn2VU4Z7tmdNAw",
+        ),
+    ];
+
+    #[test]
+    fn keys_are_parsed_once_and_verify_like_jsonwebtoken() {
+        for (alg, jwk, signature) in VECTORS {
+            let keys = parse("https://i/", &format!(r#"{{"keys": [{jwk}]}}"#), &[alg])
+                .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+            let Some(KeyEntry::Usable(key)) = keys.values().next() else {
+                panic!("{alg:?}: no usable key");
+            };
+            assert_eq!(
+                key.parsed.len(),
+                1,
+                "{alg:?}: the key was not parsed up front"
+            );
+            for (message, expected) in [
+                (&b"header.payload"[..], true),
+                (&b"header.payloaD"[..], false),
+            ] {
+                assert_eq!(key.verify(alg, message, signature), expected, "{alg:?}");
+                let slow = jsonwebtoken::crypto::verify(signature, message, &key.key, alg)
+                    .unwrap_or(false);
+                assert_eq!(slow, expected, "{alg:?}: jsonwebtoken disagrees");
+            }
+            assert!(!key.verify(alg, b"header.payload", "not*base64"), "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn der_integers_are_minimal_and_positive() {
+        assert_eq!(der_integer(&[0, 0, 1]), vec![2, 1, 1]);
+        assert_eq!(der_integer(&[0x80]), vec![2, 2, 0, 0x80]);
+        assert_eq!(der_integer(&[]), vec![2, 1, 0]);
+        assert_eq!(der(0x30, &[0; 200])[..3], [0x30, 0x81, 200]);
+        assert_eq!(der(0x30, &[0; 300])[..4], [0x30, 0x82, 1, 44]);
     }
 }

@@ -141,14 +141,11 @@ impl TokenVerifier {
                 ),
             });
         }
-        let valid = jsonwebtoken::crypto::verify(
-            parsed.signature,
-            parsed.signing_input.as_bytes(),
-            &key.key,
+        if !key.verify(
             parsed.alg,
-        )
-        .unwrap_or(false);
-        if !valid {
+            parsed.signing_input.as_bytes(),
+            parsed.signature,
+        ) {
             return Err(Error::TokenBadSignature {
                 reason: "the signature does not match".into(),
             });
