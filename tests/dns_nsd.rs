@@ -2,6 +2,7 @@
 
 mod dns_support;
 
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use dezky::clients::resolver::{DnsResolver, ResolverSettings};
@@ -9,7 +10,7 @@ use dezky::core::dns::{
     Answer, CheckStatus, DomainReport, ExpectedRecords, FailureKind, QueryType, RecordCheck,
     RecordData, Resolver, VerifyOptions, verify_domain,
 };
-use dns_support::{Nsd, TOKEN, ownership_line, stalwart_zone};
+use dns_support::{Nsd, TOKEN, free_port, ownership_line, stalwart_zone};
 
 const HOST_ZONE: &str = "mail IN A 192.0.2.10\n";
 
@@ -314,6 +315,87 @@ async fn authoritative_recheck_asks_the_zones_nameservers() {
         Err(e) => assert_eq!(e.code(), "DEZKY_DNS_RESOLVER"),
         Ok(_) => panic!("expected an error"),
     }
+}
+
+/// Two zones, each with its own nameserver: `one.test` at 127.0.0.1 and
+/// `two.test` at 127.0.0.2, on the same port. Each server also serves a stale
+/// copy of the other's zone (DMARC `p=none`), so a domain asked at the wrong
+/// server needs attention. A batch in authoritative mode must find every
+/// domain correct, whatever its position in the batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authoritative_batch_asks_each_domains_own_nameservers() {
+    let (a, b) = (Ipv4Addr::LOCALHOST, Ipv4Addr::new(127, 0, 0, 2));
+    let good = |d: &str| format!("{}{}", stalwart_zone(d), ownership_line(d));
+    let stale = |d: &str| good(d).replace("p=reject;", "p=none;");
+    let port = free_port(&[a, b]);
+    let mut nsd_a = Nsd::start_on(
+        a,
+        port,
+        &[
+            ("one.test".to_owned(), good("one.test"), a),
+            ("two.test".to_owned(), stale("two.test"), b),
+        ],
+    );
+    let mut nsd_b = Nsd::start_on(
+        b,
+        port,
+        &[
+            ("two.test".to_owned(), good("two.test"), b),
+            ("one.test".to_owned(), stale("one.test"), a),
+        ],
+    );
+    nsd_a.wait_ready("one.test").await;
+    nsd_b.wait_ready("two.test").await;
+    let options = VerifyOptions::default();
+    let (one, two) = (expected("one.test"), expected("two.test"));
+
+    // The servers disagree: each one's copy of the other zone is stale.
+    let at_a = nsd_a.resolver();
+    let at_b = nsd_b.resolver();
+    assert!(verify_domain(&at_a, &two, &options).await.needs_attention);
+    assert!(verify_domain(&at_b, &one, &options).await.needs_attention);
+    let plain = at_a
+        .verify_domains(&[one.clone(), two.clone()], &options, 4, false)
+        .await;
+    assert!(!plain[0].needs_attention && plain[1].needs_attention);
+
+    // Authoritative: the bootstrap (server A) finds each zone's NS and its
+    // address; each domain is then asked at its own server, in either order.
+    for batch in [
+        vec![one.clone(), two.clone()],
+        vec![two.clone(), one.clone()],
+    ] {
+        for bootstrap in [&at_a, &at_b] {
+            let reports = bootstrap.verify_domains(&batch, &options, 4, true).await;
+            assert_eq!(reports.len(), 2);
+            for (r, e) in reports.iter().zip(&batch) {
+                assert_eq!(r.domain, e.domain);
+                assert!(
+                    !r.needs_attention && r.complete,
+                    "{}: {:?}",
+                    r.domain,
+                    r.actions
+                );
+            }
+        }
+    }
+
+    // A domain whose nameservers cannot be found: every check unknown, the
+    // others still verified.
+    let batch = [one.clone(), expected("nowhere.test"), two.clone()];
+    let reports = at_a.verify_domains(&batch, &options, 1, true).await;
+    assert!(!reports[0].needs_attention && reports[0].complete);
+    assert!(!reports[2].needs_attention && reports[2].complete);
+    let lost = &reports[1];
+    assert!(!lost.needs_attention && !lost.complete);
+    assert!(
+        lost.checks.iter().all(|c| c.status == CheckStatus::Unknown
+            && c.message
+                .as_deref()
+                .is_some_and(|m| m.contains("nowhere.test"))),
+        "{:?}",
+        lost.checks
+    );
 }
 
 #[test]

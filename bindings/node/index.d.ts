@@ -695,8 +695,9 @@ export declare function verifyDomain(input: DomainInput, resolver?: ResolverOpti
 
 /**
  * Verifies many domains, at most `concurrency` (default 16) at a time; the
- * reports come back in input order. With `authoritative`, every domain is
- * asked at the first domain's nameservers.
+ * reports come back in input order. With `authoritative`, each domain is
+ * asked at its own zone's nameservers; a domain whose nameservers cannot be
+ * found gets every check `unknown`, and the others are still verified.
  */
 export declare function verifyDomains(inputs: DomainInput[], resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<DomainReportInfo[]>
 

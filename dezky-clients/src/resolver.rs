@@ -5,11 +5,19 @@
 //! - [`DnsResolver::new`]: any nameservers and port, timeout, attempts, cache size.
 //! - [`DnsResolver::authoritative`]: a "recheck now" that asks the zone's own
 //!   nameservers directly, recursion off, no cache.
+//! - [`DnsResolver::verify_domains`]: the batch the bindings call; in
+//!   authoritative mode each domain is asked at its own zone's nameservers.
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
+use std::pin::Pin;
 use std::time::Duration;
 
-use dezky_core::dns::{Answer, FailureKind, QueryType, RecordData, Resolver, normalize_name};
+use dezky_core::dns::{
+    Answer, DomainReport, ExpectedRecords, FailureKind, QueryType, RecordData, Resolver,
+    VerifyOptions, normalize_name, verify_domain, verify_domains,
+};
+use futures_util::StreamExt;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -175,6 +183,70 @@ impl DnsResolver {
         })
     }
 
+    /// Verifies one domain through `self`, or with `authoritative` at its own
+    /// zone's nameservers (the domain is the zone). Fails only when those
+    /// nameservers cannot be found (`DEZKY_DNS_RESOLVER`); DNS failures are
+    /// `unknown` checks in the report.
+    pub async fn verify_domain(
+        &self,
+        expected: &ExpectedRecords,
+        options: &VerifyOptions,
+        authoritative: bool,
+    ) -> Result<DomainReport> {
+        if !authoritative {
+            return Ok(verify_domain(self, expected, options).await);
+        }
+        let resolver = self.authoritative(&expected.domain).await?;
+        Ok(verify_domain(&resolver, expected, options).await)
+    }
+
+    /// Verifies `domains`, at most `concurrency` at a time, reports in input
+    /// order. Without `authoritative`, every domain is asked through `self`.
+    /// With it, each domain is asked at its own zone's nameservers (found
+    /// through `self`, see [`DnsResolver::authoritative`]; the domain is the
+    /// zone); a domain whose nameservers cannot be found gets every check
+    /// `unknown` with the reason, and the other domains are still verified.
+    pub async fn verify_domains(
+        &self,
+        domains: &[ExpectedRecords],
+        options: &VerifyOptions,
+        concurrency: usize,
+        authoritative: bool,
+    ) -> Vec<DomainReport> {
+        if !authoritative {
+            return verify_domains(self, domains, options, concurrency).await;
+        }
+        // Boxed as `dyn Future + Send`, as in `dezky_core::dns::verify_domains`:
+        // callers spawn this future.
+        type Boxed<'a> = Pin<Box<dyn Future<Output = DomainReport> + Send + 'a>>;
+        let futures: Vec<Boxed<'_>> = domains
+            .iter()
+            .map(|d| -> Boxed<'_> { Box::pin(self.verify_at_own_nameservers(d, options)) })
+            .collect();
+        futures_util::stream::iter(futures)
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// Verifies one domain at its zone's nameservers, or reports every check
+    /// `unknown` when they cannot be found.
+    async fn verify_at_own_nameservers(
+        &self,
+        expected: &ExpectedRecords,
+        options: &VerifyOptions,
+    ) -> DomainReport {
+        match self.authoritative(&expected.domain).await {
+            Ok(resolver) => verify_domain(&resolver, expected, options).await,
+            Err(e) => {
+                let unreachable = Unreachable {
+                    message: format!("cannot ask the zone's nameservers: {e}"),
+                };
+                verify_domain(&unreachable, expected, options).await
+            }
+        }
+    }
+
     async fn ask(&self, name: &str, qtype: QueryType) -> Answer {
         let rtype = match qtype {
             QueryType::A => RecordType::A,
@@ -215,6 +287,21 @@ impl DnsResolver {
             }
             Err(e) => map_error(&e),
         }
+    }
+}
+
+/// Answers every question with a failure: the checks of a domain whose
+/// nameservers could not be found are `unknown`, never `missing`.
+struct Unreachable {
+    message: String,
+}
+
+impl Resolver for Unreachable {
+    fn lookup(&self, _name: &str, _qtype: QueryType) -> impl Future<Output = Answer> + Send {
+        std::future::ready(Answer::Failure {
+            kind: FailureKind::Other,
+            message: self.message.clone(),
+        })
     }
 }
 

@@ -40,23 +40,31 @@ pub fn nsd_binary() -> PathBuf {
     );
 }
 
-fn free_port() -> u16 {
+/// A port free for UDP and TCP on every one of `addresses`.
+pub fn free_port(addresses: &[Ipv4Addr]) -> u16 {
     for _ in 0..50 {
-        let Ok(udp) = UdpSocket::bind("127.0.0.1:0") else {
+        let Ok(udp) = UdpSocket::bind((addresses[0], 0)) else {
             continue;
         };
         let Ok(addr) = udp.local_addr() else { continue };
-        if TcpListener::bind(("127.0.0.1", addr.port())).is_ok() {
-            return addr.port();
+        let port = addr.port();
+        let free = addresses.iter().all(|ip| {
+            TcpListener::bind((*ip, port)).is_ok()
+                && (*ip == addresses[0] || UdpSocket::bind((*ip, port)).is_ok())
+        });
+        if free {
+            return port;
         }
     }
-    panic!("no free port on 127.0.0.1");
+    panic!("no port free on all of {addresses:?}");
 }
 
 /// A running NSD.
 pub struct Nsd {
     child: Child,
-    /// Its port on 127.0.0.1.
+    /// Its address (127.0.0.1 unless started with [`Nsd::start_on`]).
+    pub address: Ipv4Addr,
+    /// Its port.
     pub port: u16,
     /// Its working directory (config, zones, log).
     pub dir: tempfile::TempDir,
@@ -66,19 +74,30 @@ impl Nsd {
     /// Starts NSD authoritative for `zones` (name, body). Each body gets an
     /// SOA, an NS `ns1.<zone>.` and `ns1 A 127.0.0.1` prepended.
     pub fn start(zones: &[(String, String)]) -> Nsd {
+        let local = Ipv4Addr::LOCALHOST;
+        let zones: Vec<_> = zones
+            .iter()
+            .map(|(name, body)| (name.clone(), body.clone(), local))
+            .collect();
+        Nsd::start_on(local, free_port(&[local]), &zones)
+    }
+
+    /// Starts NSD on `address:port` authoritative for `zones` (name, body, the
+    /// address of the zone's `ns1`). Each body gets an SOA, an NS `ns1.<zone>.`
+    /// and `ns1 A <address of ns1>` prepended.
+    pub fn start_on(address: Ipv4Addr, port: u16, zones: &[(String, String, Ipv4Addr)]) -> Nsd {
         let nsd = nsd_binary();
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
             Err(e) => panic!("tempdir: {e}"),
         };
-        let port = free_port();
         let d = dir.path().display().to_string();
         let mut conf = format!(
-            "server:\n    ip-address: 127.0.0.1@{port}\n    port: {port}\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    logfile: \"{d}/nsd.log\"\n    server-count: 1\n    verbosity: 0\nremote-control:\n    control-enable: no\n"
+            "server:\n    ip-address: {address}@{port}\n    port: {port}\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    logfile: \"{d}/nsd.log\"\n    server-count: 1\n    verbosity: 0\nremote-control:\n    control-enable: no\n"
         );
-        for (name, body) in zones {
+        for (name, body, ns1) in zones {
             let text = format!(
-                "$ORIGIN {name}.\n$TTL 300\n@ IN SOA ns1.{name}. hostmaster.{name}. 1 3600 600 86400 300\n@ IN NS ns1.{name}.\nns1 IN A 127.0.0.1\n; --- test records ---\n{body}\n"
+                "$ORIGIN {name}.\n$TTL 300\n@ IN SOA ns1.{name}. hostmaster.{name}. 1 3600 600 86400 300\n@ IN NS ns1.{name}.\nns1 IN A {ns1}\n; --- test records ---\n{body}\n"
             );
             if let Err(e) = std::fs::write(dir.path().join(format!("{name}.zone")), text) {
                 panic!("write zone: {e}");
@@ -102,13 +121,18 @@ impl Nsd {
             Ok(c) => c,
             Err(e) => panic!("cannot start {}: {e}", nsd.display()),
         };
-        Nsd { child, port, dir }
+        Nsd {
+            child,
+            address,
+            port,
+            dir,
+        }
     }
 
     /// Resolver settings pointing at this NSD: no cache, short timeout.
     pub fn settings(&self) -> ResolverSettings {
         ResolverSettings {
-            nameservers: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+            nameservers: vec![IpAddr::V4(self.address)],
             port: self.port,
             timeout: Duration::from_secs(2),
             attempts: 2,

@@ -424,20 +424,27 @@ fn domain_input(value: &Value, name: &str) -> Result<ExpectedRecords, DnsError> 
     )?)
 }
 
+async fn run_one(plan: Plan, domain: ExpectedRecords) -> Result<DomainReport, DnsError> {
+    let resolver = DnsResolver::new(plan.settings)?;
+    Ok(resolver
+        .verify_domain(&domain, &VerifyOptions::default(), plan.authoritative)
+        .await?)
+}
+
 async fn run(
     plan: Plan,
     domains: Vec<ExpectedRecords>,
     concurrency: usize,
 ) -> Result<Vec<DomainReport>, DnsError> {
-    let mut resolver = DnsResolver::new(plan.settings)?;
-    if plan.authoritative {
-        let zone = domains
-            .first()
-            .map(|d| d.domain.clone())
-            .unwrap_or_default();
-        resolver = resolver.authoritative(&zone).await?;
-    }
-    Ok(dns::verify_domains(&resolver, &domains, &VerifyOptions::default(), concurrency).await)
+    let resolver = DnsResolver::new(plan.settings)?;
+    Ok(resolver
+        .verify_domains(
+            &domains,
+            &VerifyOptions::default(),
+            concurrency,
+            plan.authoritative,
+        )
+        .await)
 }
 
 /// Verifies one domain: looks up every expected record and diffs it. Rejects
@@ -454,20 +461,18 @@ pub fn verify_domain<'e>(
     let expected = domain_input(&value, "input").map_err(|e| e.js(env))?;
     let plan = resolver_plan(env, resolver).js(env)?;
     env.spawn_future_with_callback(
-        async move { Ok(run(plan, vec![expected], 1).await) },
-        |env: &Env, result: Result<Vec<DomainReport>, DnsError>| match result {
-            Ok(mut reports) => reports
-                .pop()
-                .map(DomainReportInfo::from)
-                .ok_or_else(|| napi::Error::from_reason("no report")),
+        async move { Ok(run_one(plan, expected).await) },
+        |env: &Env, result: Result<DomainReport, DnsError>| match result {
+            Ok(report) => Ok(DomainReportInfo::from(report)),
             Err(e) => Err(e.js(env)),
         },
     )
 }
 
 /// Verifies many domains, at most `concurrency` (default 16) at a time; the
-/// reports come back in input order. With `authoritative`, every domain is
-/// asked at the first domain's nameservers.
+/// reports come back in input order. With `authoritative`, each domain is
+/// asked at its own zone's nameservers; a domain whose nameservers cannot be
+/// found gets every check `unknown`, and the others are still verified.
 #[napi(ts_return_type = "Promise<DomainReportInfo[]>")]
 pub fn verify_domains<'e>(
     env: &'e Env,
