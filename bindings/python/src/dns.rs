@@ -125,21 +125,13 @@ pub(crate) fn expected_records<'py>(
     to_py(py, &expected_json(&expected))
 }
 
-/// Verifies `(domain, zone_file, ownership_token)` triples, at most
-/// `concurrency` at a time, blocking without the GIL; reports in input order.
-#[pyfunction]
-#[pyo3(signature = (domains, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false, concurrency = 16))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn verify_domains<'py>(
-    py: Python<'py>,
-    domains: Vec<(String, String, Option<String>)>,
+/// The resolver settings of the `nameservers`, `port`, `timeout`, `attempts` arguments.
+fn settings(
     nameservers: Option<Vec<String>>,
     port: u16,
     timeout: f64,
     attempts: usize,
-    authoritative: bool,
-    concurrency: usize,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<ResolverSettings> {
     let mut settings = ResolverSettings::default();
     if let Some(list) = nameservers {
         settings.nameservers = list
@@ -160,29 +152,137 @@ pub(crate) fn verify_domains<'py>(
     settings.port = port;
     settings.timeout = Duration::from_secs_f64(timeout);
     settings.attempts = attempts;
-    let expected = domains
-        .iter()
-        .map(|(d, z, t)| ExpectedRecords::new(d, z, t.as_deref()))
-        .collect::<Result<Vec<_>, _>>()
-        .py()?;
-    let run = async move {
-        let mut resolver = DnsResolver::new(settings)?;
-        if authoritative {
-            let zone = expected
-                .first()
-                .map(|d| d.domain.clone())
-                .unwrap_or_default();
-            resolver = resolver.authoritative(&zone).await?;
-        }
-        let reports = dns::verify_domains(
-            &resolver,
+    Ok(settings)
+}
+
+/// One domain; fails only when the resolver cannot be built or, with
+/// `authoritative`, the zone's nameservers cannot be found.
+async fn verify_one(
+    settings: ResolverSettings,
+    expected: ExpectedRecords,
+    authoritative: bool,
+) -> Result<DomainReport, dezky_clients::Error> {
+    DnsResolver::new(settings)?
+        .verify_domain(&expected, &VerifyOptions::default(), authoritative)
+        .await
+}
+
+/// A batch; with `authoritative`, each domain at its own zone's nameservers.
+async fn verify_many(
+    settings: ResolverSettings,
+    expected: Vec<ExpectedRecords>,
+    authoritative: bool,
+    concurrency: usize,
+) -> Result<Vec<DomainReport>, dezky_clients::Error> {
+    Ok(DnsResolver::new(settings)?
+        .verify_domains(
             &expected,
             &VerifyOptions::default(),
             concurrency.max(1),
+            authoritative,
         )
-        .await;
-        Ok::<_, dezky_clients::Error>(reports)
-    };
-    let reports = runtime::block_on(py, "verify_domains", run)?.py()?;
+        .await)
+}
+
+fn batch(domains: &[(String, String, Option<String>)]) -> PyResult<Vec<ExpectedRecords>> {
+    domains
+        .iter()
+        .map(|(d, z, t)| ExpectedRecords::new(d, z, t.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .py()
+}
+
+fn reports_py<'py>(py: Python<'py>, reports: &[DomainReport]) -> PyResult<Bound<'py, PyAny>> {
     to_py(py, &Value::Array(reports.iter().map(report_json).collect()))
+}
+
+/// Verifies one domain; an awaitable of its report.
+#[pyfunction]
+#[pyo3(signature = (domain, zone_file, ownership_token = None, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_domain<'py>(
+    py: Python<'py>,
+    domain: &str,
+    zone_file: &str,
+    ownership_token: Option<&str>,
+    nameservers: Option<Vec<String>>,
+    port: u16,
+    timeout: f64,
+    attempts: usize,
+    authoritative: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let settings = settings(nameservers, port, timeout, attempts)?;
+    let expected = ExpectedRecords::new(domain, zone_file, ownership_token).py()?;
+    runtime::awaitable(
+        py,
+        verify_one(settings, expected, authoritative),
+        |py, report| to_py(py, &report_json(&report)),
+    )
+}
+
+/// Synchronous twin of `verify_domain`: blocks without the GIL.
+#[pyfunction]
+#[pyo3(signature = (domain, zone_file, ownership_token = None, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_domain_sync<'py>(
+    py: Python<'py>,
+    domain: &str,
+    zone_file: &str,
+    ownership_token: Option<&str>,
+    nameservers: Option<Vec<String>>,
+    port: u16,
+    timeout: f64,
+    attempts: usize,
+    authoritative: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let settings = settings(nameservers, port, timeout, attempts)?;
+    let expected = ExpectedRecords::new(domain, zone_file, ownership_token).py()?;
+    let run = verify_one(settings, expected, authoritative);
+    let report = runtime::block_on(py, "verify_domain_sync", run)?.py()?;
+    to_py(py, &report_json(&report))
+}
+
+/// Verifies `(domain, zone_file, ownership_token)` triples, at most
+/// `concurrency` at a time; an awaitable of the reports in input order.
+#[pyfunction]
+#[pyo3(signature = (domains, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false, concurrency = 16))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_domains<'py>(
+    py: Python<'py>,
+    domains: Vec<(String, String, Option<String>)>,
+    nameservers: Option<Vec<String>>,
+    port: u16,
+    timeout: f64,
+    attempts: usize,
+    authoritative: bool,
+    concurrency: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let settings = settings(nameservers, port, timeout, attempts)?;
+    let expected = batch(&domains)?;
+    runtime::awaitable(
+        py,
+        verify_many(settings, expected, authoritative, concurrency),
+        |py, reports| reports_py(py, &reports),
+    )
+}
+
+/// Synchronous twin of `verify_domains`: blocks without the GIL.
+#[pyfunction]
+#[pyo3(signature = (domains, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false, concurrency = 16))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_domains_sync<'py>(
+    py: Python<'py>,
+    domains: Vec<(String, String, Option<String>)>,
+    nameservers: Option<Vec<String>>,
+    port: u16,
+    timeout: f64,
+    attempts: usize,
+    authoritative: bool,
+    concurrency: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let settings = settings(nameservers, port, timeout, attempts)?;
+    let expected = batch(&domains)?;
+    let run = verify_many(settings, expected, authoritative, concurrency);
+    let reports = runtime::block_on(py, "verify_domains_sync", run)?.py()?;
+    reports_py(py, &reports)
 }

@@ -32,6 +32,9 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dns::parse_zone_file, m)?)?;
     m.add_function(wrap_pyfunction!(dns::expected_records, m)?)?;
     m.add_function(wrap_pyfunction!(dns::verify_domains, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::verify_domains_sync, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::verify_domain, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::verify_domain_sync, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

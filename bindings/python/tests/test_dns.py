@@ -4,6 +4,7 @@ comes from scripts/install-test-deps.sh; without it these tests fail."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -67,7 +68,7 @@ def nsd_port() -> Iterator[int]:
     try:
         deadline = time.monotonic() + 10
         while True:
-            report = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=port, timeout=0.2, attempts=1)
+            report = dns.verify_domain_sync("correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=port, timeout=0.2, attempts=1)
             if report["complete"]:
                 break
             assert proc.poll() is None, f"nsd exited: {(work / 'nsd.log').read_text()}"
@@ -119,13 +120,13 @@ def test_expected_records_snippet_and_table() -> None:
         dns.expected_records("acme.test", STALWART, "short")
 
 
-def test_verify_correct_and_mismatched_domains(nsd_port: int) -> None:
+def test_verify_sync_correct_and_mismatched_domains(nsd_port: int) -> None:
     local = {"nameservers": ["127.0.0.1"], "port": nsd_port}
-    report = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, **local)  # type: ignore[arg-type]
+    report = dns.verify_domain_sync("correct.test", zone_for("correct.test"), TOKEN, **local)  # type: ignore[arg-type]
     assert [c["status"] for c in report["checks"]] == ["ok"] * 13, report["actions"]
     assert report["needs_attention"] is False and report["complete"] is True
 
-    reports = dns.verify_domains(
+    reports = dns.verify_domains_sync(
         [("mismatch.test", zone_for("mismatch.test"), TOKEN), ("correct.test", zone_for("correct.test"), None)],
         nameservers=["127.0.0.1"],
         port=nsd_port,
@@ -137,12 +138,12 @@ def test_verify_correct_and_mismatched_domains(nsd_port: int) -> None:
     assert {"field": "p", "expected": "reject", "found": "none"} in dmarc["diff"]
     assert any("p=none" in w for w in dmarc["warnings"])
 
-    auth = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, authoritative=True, **local)  # type: ignore[arg-type]
+    auth = dns.verify_domain_sync("correct.test", zone_for("correct.test"), TOKEN, authoritative=True, **local)  # type: ignore[arg-type]
     assert auth["complete"] and not auth["needs_attention"]
 
 
 def test_dead_server_is_unknown_never_missing() -> None:
-    report = dns.verify_domain(
+    report = dns.verify_domain_sync(
         "correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=free_port(), timeout=0.2, attempts=1
     )
     assert {c["status"] for c in report["checks"]} == {"unknown"}
@@ -152,8 +153,76 @@ def test_dead_server_is_unknown_never_missing() -> None:
 
 def test_bad_resolver_options() -> None:
     with pytest.raises(dezky.InvalidArgumentError):
-        dns.verify_domain("acme.test", STALWART, nameservers=["not-an-ip"])
+        dns.verify_domain_sync("acme.test", STALWART, nameservers=["not-an-ip"])
     with pytest.raises(dezky.ConfigError):
-        dns.verify_domain("acme.test", STALWART, nameservers=[])
+        dns.verify_domain_sync("acme.test", STALWART, nameservers=[])
     with pytest.raises(dezky.ZoneParseError):
-        dns.verify_domain("acme.test", 'acme.test. IN TXT ("x"', nameservers=["127.0.0.1"])
+        dns.verify_domain_sync("acme.test", 'acme.test. IN TXT ("x"', nameservers=["127.0.0.1"])
+    with pytest.raises(dezky.ArgumentTypeError):
+        dns.verify_domain_sync("acme.test", 42)  # type: ignore[arg-type]
+
+
+async def test_verify_awaitable_matches_sync(nsd_port: int) -> None:
+    local = {"nameservers": ["127.0.0.1"], "port": nsd_port}
+    pending = dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, **local)  # type: ignore[arg-type]
+    assert asyncio.iscoroutine(pending)
+    report = await pending
+    assert report == dns.verify_domain_sync("correct.test", zone_for("correct.test"), TOKEN, **local)  # type: ignore[arg-type]
+    assert report["complete"] and not report["needs_attention"]
+
+    batch = [("mismatch.test", zone_for("mismatch.test"), TOKEN), ("correct.test", zone_for("correct.test"), TOKEN)]
+    reports = await dns.verify_domains(batch, concurrency=2, **local)  # type: ignore[arg-type]
+    assert reports == dns.verify_domains_sync(batch, concurrency=2, **local)  # type: ignore[arg-type]
+    assert [(r["domain"], r["needs_attention"]) for r in reports] == [("mismatch.test.", True), ("correct.test.", False)]
+
+    # Concurrent awaits on the module's runtime, the event loop stays free.
+    many = await asyncio.gather(
+        *(dns.verify_domain(d, zone_for(d), TOKEN, **local) for d in ["correct.test", "mismatch.test"] * 5)  # type: ignore[arg-type]
+    )
+    assert [r["needs_attention"] for r in many] == [False, True] * 5
+
+
+async def test_verify_awaitable_authoritative(nsd_port: int) -> None:
+    local = {"nameservers": ["127.0.0.1"], "port": nsd_port}
+    auth = await dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, authoritative=True, **local)  # type: ignore[arg-type]
+    assert auth["complete"] and not auth["needs_attention"]
+    # One domain: no nameservers found for its zone is an error.
+    with pytest.raises(dezky.DnsResolverError) as caught:
+        await dns.verify_domain("nowhere.test", zone_for("nowhere.test"), TOKEN, authoritative=True, timeout=0.5, **local)  # type: ignore[arg-type]
+    assert caught.value.code == "DEZKY_DNS_RESOLVER"
+    # A batch: each domain at its own zone's nameservers; the one without gets
+    # unknown checks and the others are still verified.
+    batch = [(d, zone_for(d), TOKEN) for d in ("correct.test", "nowhere.test", "mismatch.test")]
+    for reports in (
+        await dns.verify_domains(batch, authoritative=True, timeout=0.5, **local),  # type: ignore[arg-type]
+        dns.verify_domains_sync(batch, authoritative=True, timeout=0.5, **local),  # type: ignore[arg-type]
+    ):
+        assert [r["domain"] for r in reports] == ["correct.test.", "nowhere.test.", "mismatch.test."]
+        assert reports[0]["complete"] and not reports[0]["needs_attention"]
+        assert reports[2]["complete"] and reports[2]["needs_attention"]
+        lost = reports[1]
+        assert {c["status"] for c in lost["checks"]} == {"unknown"}
+        assert not lost["needs_attention"] and not lost["complete"]
+        assert all("nowhere.test" in (c["message"] or "") for c in lost["checks"])
+
+
+async def test_verify_awaitable_errors() -> None:
+    with pytest.raises(dezky.InvalidArgumentError):
+        await dns.verify_domain("acme.test", STALWART, nameservers=["not-an-ip"])
+    with pytest.raises(dezky.ConfigError):
+        await dns.verify_domains([("acme.test", STALWART, None)], nameservers=[])
+    with pytest.raises(dezky.ZoneParseError):
+        await dns.verify_domain("acme.test", 'acme.test. IN TXT ("x"', nameservers=["127.0.0.1"])
+    with pytest.raises(dezky.ArgumentTypeError):
+        await dns.verify_domains([("acme.test", 42, None)])  # type: ignore[list-item]
+    report = await dns.verify_domain(
+        "correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=free_port(), timeout=0.2, attempts=1
+    )
+    assert {c["status"] for c in report["checks"]} == {"unknown"}
+
+
+def test_awaitable_runs_under_asyncio_run(nsd_port: int) -> None:
+    report = asyncio.run(
+        dns.verify_domain("correct.test", zone_for("correct.test"), TOKEN, nameservers=["127.0.0.1"], port=nsd_port)
+    )
+    assert report["complete"]

@@ -19,7 +19,10 @@ __all__ = [
     "authorize",
     "parse_zone_file",
     "expected_records",
+    "verify_domain",
+    "verify_domain_sync",
     "verify_domains",
+    "verify_domains_sync",
     "reset_after_fork",
     "runtime_pid",
     "__version__",
@@ -133,7 +136,36 @@ def parse_zone_file(text: str, origin: str | None = None) -> list[dict[str, Any]
 def expected_records(
     domain: str, zone_file: str, ownership_token: str | None = None
 ) -> dict[str, Any]: ...
+def verify_domain(
+    domain: str,
+    zone_file: str,
+    ownership_token: str | None = None,
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+) -> Awaitable[dict[str, Any]]: ...
+def verify_domain_sync(
+    domain: str,
+    zone_file: str,
+    ownership_token: str | None = None,
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+) -> dict[str, Any]: ...
 def verify_domains(
+    domains: Sequence[tuple[str, str, str | None]],
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+    concurrency: int = 16,
+) -> Awaitable[list[dict[str, Any]]]: ...
+def verify_domains_sync(
     domains: Sequence[tuple[str, str, str | None]],
     nameservers: Sequence[str] | None = None,
     port: int = 53,

@@ -12,11 +12,33 @@ never ``missing``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, TypedDict, cast
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Literal, ParamSpec, TypedDict, TypeVar, cast
 
 from . import _dezky
+from .errors import ArgumentTypeError, DezkyError
 from .flags import _guard
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _guard_async(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """:func:`dezky.flags._guard` for coroutine functions: a ``TypeError`` from
+    argument binding or native conversion is raised as ``ArgumentTypeError``
+    when the coroutine runs."""
+
+    @functools.wraps(fn)
+    async def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await fn(*args, **kwargs)
+        except TypeError as exc:
+            if isinstance(exc, DezkyError):
+                raise
+            raise ArgumentTypeError(str(exc)) from exc
+
+    return guarded
 
 __all__ = [
     "CheckStatus",
@@ -31,7 +53,9 @@ __all__ = [
     "expected_records",
     "parse_zone_file",
     "verify_domain",
+    "verify_domain_sync",
     "verify_domains",
+    "verify_domains_sync",
 ]
 
 CheckStatus = Literal["ok", "missing", "mismatch", "invalid", "unknown"]
@@ -119,8 +143,12 @@ def expected_records(domain: str, zone_file: str, ownership_token: str | None = 
     return cast(ExpectedRecords, _dezky.expected_records(domain, zone_file, ownership_token))
 
 
-@_guard
-def verify_domains(
+def _triples(domains: Sequence[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    return [(d, z, t) for d, z, t in domains]
+
+
+@_guard_async
+async def verify_domains(
     domains: Sequence[tuple[str, str, str | None]],
     *,
     nameservers: Sequence[str] | None = None,
@@ -131,11 +159,13 @@ def verify_domains(
     concurrency: int = 16,
 ) -> list[DomainReport]:
     """Verifies ``(domain, zone_file, ownership_token)`` triples, at most
-    ``concurrency`` at a time; blocks (without the GIL) and returns the reports
-    in input order. Without ``nameservers``: 1.1.1.1 and 8.8.8.8. With
-    ``authoritative``, asks the first domain's own nameservers, recursion off, no cache."""
-    reports = _dezky.verify_domains(
-        [(d, z, t) for d, z, t in domains],
+    ``concurrency`` at a time, on the module's runtime; the reports come back in
+    input order. Without ``nameservers``: 1.1.1.1 and 8.8.8.8. With
+    ``authoritative``, each domain is asked at its own zone's nameservers
+    (found through ``nameservers``), recursion off, no cache; a domain whose
+    nameservers cannot be found gets every check ``unknown``."""
+    reports = await _dezky.verify_domains(
+        _triples(domains),
         list(nameservers) if nameservers is not None else None,
         port,
         timeout,
@@ -146,7 +176,32 @@ def verify_domains(
     return cast("list[DomainReport]", reports)
 
 
-def verify_domain(
+@_guard
+def verify_domains_sync(
+    domains: Sequence[tuple[str, str, str | None]],
+    *,
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+    concurrency: int = 16,
+) -> list[DomainReport]:
+    """Synchronous twin of :func:`verify_domains`: blocks without the GIL."""
+    reports = _dezky.verify_domains_sync(
+        _triples(domains),
+        list(nameservers) if nameservers is not None else None,
+        port,
+        timeout,
+        attempts,
+        authoritative,
+        concurrency,
+    )
+    return cast("list[DomainReport]", reports)
+
+
+@_guard_async
+async def verify_domain(
     domain: str,
     zone_file: str,
     ownership_token: str | None = None,
@@ -157,12 +212,42 @@ def verify_domain(
     attempts: int = 2,
     authoritative: bool = False,
 ) -> DomainReport:
-    """Verifies one domain; see :func:`verify_domains`."""
-    return verify_domains(
-        [(domain, zone_file, ownership_token)],
-        nameservers=nameservers,
-        port=port,
-        timeout=timeout,
-        attempts=attempts,
-        authoritative=authoritative,
-    )[0]
+    """Verifies one domain (see :func:`verify_domains`). With ``authoritative``,
+    raises ``DnsResolverError`` when the zone's nameservers cannot be found."""
+    report = await _dezky.verify_domain(
+        domain,
+        zone_file,
+        ownership_token,
+        list(nameservers) if nameservers is not None else None,
+        port,
+        timeout,
+        attempts,
+        authoritative,
+    )
+    return cast(DomainReport, report)
+
+
+@_guard
+def verify_domain_sync(
+    domain: str,
+    zone_file: str,
+    ownership_token: str | None = None,
+    *,
+    nameservers: Sequence[str] | None = None,
+    port: int = 53,
+    timeout: float = 2.0,
+    attempts: int = 2,
+    authoritative: bool = False,
+) -> DomainReport:
+    """Synchronous twin of :func:`verify_domain`: blocks without the GIL."""
+    report = _dezky.verify_domain_sync(
+        domain,
+        zone_file,
+        ownership_token,
+        list(nameservers) if nameservers is not None else None,
+        port,
+        timeout,
+        attempts,
+        authoritative,
+    )
+    return cast(DomainReport, report)
