@@ -54,6 +54,11 @@ const cases = [
   ['evaluateAll(number)', () => set.evaluateAll(7), CTX],
   ['evaluateAll(plan array)', () => set.evaluateAll({ plan: ['business'] }), CTX, { field: 'plan' }],
   ['evaluateAll(unknown field)', () => set.evaluateAll({ tenant: 'x' }), CTX, { field: 'tenant' }],
+  // Unknown fields are found by counting properties: known fields set to undefined or null count too.
+  ['evaluateAll(unknown field beside undefined)', () => set.evaluateAll({ partnerSlug: undefined, plan: 'a', tenant: 'x' }), CTX, { field: 'tenant' }],
+  ['evaluateAll(unknown undefined field)', () => set.evaluateAll({ tenantSlug: null, typo: undefined }), CTX, { field: 'typo' }],
+  ['evaluateAll(unknown field after all known)', () => set.evaluateAll({ tenantId: 'a', tenantSlug: 'b', plan: 'c', environment: 'd', partnerSlug: 'e', userId: 'f', x: 'g' }), CTX, { field: 'x' }],
+  ['evaluateAll(userId number after undefined)', () => set.evaluateAll({ partnerSlug: undefined, userId: 7 }), CTX, { field: 'userId' }],
   ['evaluateAllDetailed(boolean)', () => set.evaluateAllDetailed(true), CTX],
   ['get(number)', () => set.get(5), ARG, { argument: 'key' }],
   // kill / update / create / remove

@@ -2,10 +2,14 @@
 //! here, so that a wrong type or a missing argument becomes a `DezkyError`
 //! naming the argument rather than napi's generic `InvalidArg`.
 
+use std::ffi::CStr;
+
 use dezky_flags::{Error as CoreError, EvaluationContext};
-use napi::bindgen_prelude::{ClassInstance, Either, JsObjectValue, JsValue, Object, Unknown};
+use napi::bindgen_prelude::{
+    ClassInstance, Either, FromNapiValue, JsObjectValue, JsValue, Object, Unknown,
+};
 use napi::{Env, ValueType};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::invalid_argument;
 
@@ -57,14 +61,14 @@ pub(crate) fn json(env: &Env, value: &Unknown<'_>, name: &str) -> Result<Value> 
 
 /// An evaluation context, given as a plain object with the control plane's names.
 pub(crate) fn context(env: &Env, value: &Unknown<'_>) -> Result<EvaluationContext> {
-    if is_missing(value) {
-        return Err(CoreError::InvalidContext {
-            field: String::new(),
-            reason: "is required (pass {} for an empty context)".into(),
-        });
-    }
     match value.get_type() {
         Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => {}
+        Ok(ValueType::Undefined) => {
+            return Err(CoreError::InvalidContext {
+                field: String::new(),
+                reason: "is required (pass {} for an empty context)".into(),
+            });
+        }
         _ => {
             return Err(CoreError::InvalidContext {
                 field: String::new(),
@@ -74,8 +78,9 @@ pub(crate) fn context(env: &Env, value: &Unknown<'_>) -> Result<EvaluationContex
     }
     let json = match context_fields(value) {
         Some(map) => Value::Object(map),
-        // A value that is not a string, null or undefined: let the generic
-        // conversion describe it, so the core names the field and the type.
+        // An unknown field, or a value that is not a string, null or undefined:
+        // convert the whole object generically, so that the core names the
+        // field and the type.
         None => env
             .from_js_value::<Value, _>(*value)
             .map_err(|e| CoreError::InvalidContext {
@@ -86,30 +91,67 @@ pub(crate) fn context(env: &Env, value: &Unknown<'_>) -> Result<EvaluationContex
     EvaluationContext::from_value(&json)
 }
 
-/// The hot path of every evaluation: reads a context object whose values are
-/// all strings, `null` or `undefined` straight into a JSON map (a handful of
-/// property reads, none of the generic serde machinery). `None` when some value
-/// has another type; the caller then takes the generic path for the error.
-fn context_fields(value: &Unknown<'_>) -> Option<serde_json::Map<String, Value>> {
-    let object = value.coerce_to_object().ok()?;
-    let names = Object::keys(&object).ok()?;
-    let mut map = serde_json::Map::with_capacity(names.len());
-    for name in names {
-        let field: Unknown<'_> = object.get_named_property(&name).ok()?;
-        let value = match field.get_type().ok()? {
-            ValueType::String => Value::String(
-                field
-                    .coerce_to_string()
-                    .ok()?
-                    .into_utf8()
-                    .ok()?
-                    .into_owned()
-                    .ok()?,
-            ),
-            ValueType::Null | ValueType::Undefined => Value::Null,
+/// The context fields, read by these static names: no property name is
+/// enumerated, copied or allocated on the hot path. The fields most contexts
+/// carry come first, so that the reading can stop once every property is found.
+const CONTEXT_FIELDS: [(&str, &CStr); 6] = [
+    ("tenantId", c"tenantId"),
+    ("tenantSlug", c"tenantSlug"),
+    ("plan", c"plan"),
+    ("environment", c"environment"),
+    ("partnerSlug", c"partnerSlug"),
+    ("userId", c"userId"),
+];
+
+/// The hot path of every evaluation: reads the known fields of a context object
+/// by name, each string with a single copy, into the JSON map the core checks.
+///
+/// `None` when the object may hold anything else: a value that is not a
+/// string, `null` or `undefined`, or more enumerable properties than known
+/// fields found (an unknown field). The caller then converts the whole object
+/// generically and the core reports the field. Unknown fields are detected by
+/// counting, so names are only enumerated (by the generic conversion) for a
+/// context that is about to be rejected.
+fn context_fields(value: &Unknown<'_>) -> Option<Map<String, Value>> {
+    let object = Object::from_unknown(*value).ok()?;
+    let keys = object
+        .get_property_names()
+        .ok()?
+        .get_array_length_unchecked()
+        .ok()? as usize;
+    let mut map = Map::new();
+    // Fields read as `undefined`: absent, or present with the value `undefined`.
+    let mut undefined = [false; CONTEXT_FIELDS.len()];
+    for (i, (name, c_name)) in CONTEXT_FIELDS.iter().enumerate() {
+        if map.len() == keys {
+            // Every property is accounted for: the other fields are absent.
+            return Some(map);
+        }
+        let field: Unknown<'_> = object.get_c_named_property_unchecked(c_name).ok()?;
+        let field = match field.get_type().ok()? {
+            ValueType::String => Value::String(String::from_unknown(field).ok()?),
+            ValueType::Null => Value::Null,
+            ValueType::Undefined => {
+                undefined[i] = true;
+                continue;
+            }
             _ => return None,
         };
-        map.insert(name, value);
+        map.insert((*name).to_owned(), field);
+    }
+    if keys != map.len() {
+        // Known fields set to `undefined` are properties too (`{partnerSlug: undefined}`):
+        // any property beyond those is an unknown field.
+        let declared = CONTEXT_FIELDS
+            .iter()
+            .zip(undefined)
+            .filter(|&((_, c_name), undefined)| {
+                undefined && object.has_c_named_property(c_name).unwrap_or(false)
+            })
+            .count();
+        if keys != map.len() + declared {
+            return None;
+        }
     }
     Some(map)
 }

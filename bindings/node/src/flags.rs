@@ -7,8 +7,8 @@ use std::sync::Arc;
 use dezky_flags::{Change, Evaluations, Flag, FlagAuditEvent, FlagUpdate};
 use napi::Env;
 use napi::bindgen_prelude::{
-    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object, Uint32Array,
-    Unknown,
+    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object,
+    Uint32ArraySlice, Unknown,
 };
 use napi_derive::napi;
 
@@ -125,9 +125,13 @@ impl FlagSet {
     /// with an object literal compiled once per set, which is much cheaper than
     /// setting the properties one by one through Node-API.
     #[napi(ts_args_type = "context: EvaluationContext")]
-    pub fn evaluate_all_bits(&self, env: Env, context: Unknown<'_>) -> napi::Result<Uint32Array> {
-        let context = convert::context(&env, &context).js(&env)?;
-        Ok(bits(&self.inner.evaluate_all(&context)))
+    pub fn evaluate_all_bits<'e>(
+        &self,
+        env: &'e Env,
+        context: Unknown<'_>,
+    ) -> napi::Result<Uint32ArraySlice<'e>> {
+        let context = convert::context(env, &context).js(env)?;
+        bits(env, &self.inner.evaluate_all(&context))
     }
 
     /// Evaluates every flag with its reason, in flag order.
@@ -258,14 +262,22 @@ impl FlagSet {
 }
 
 /// Evaluations as a bitset in flag order: bit `i % 32` of word `i / 32` is flag `i`.
-pub(crate) fn bits(evaluations: &Evaluations) -> Uint32Array {
+///
+/// The words are copied into an array buffer that V8 allocates and owns: an
+/// external buffer over the Rust `Vec` (`Uint32Array`) needs a finalizer, a
+/// weak handle and a sweep per call, which cost more than the evaluation of a
+/// small set.
+pub(crate) fn bits<'e>(
+    env: &'e Env,
+    evaluations: &Evaluations,
+) -> napi::Result<Uint32ArraySlice<'e>> {
     let mut words = vec![0u32; evaluations.len().div_ceil(32).max(1)];
     for (i, (_, value)) in evaluations.iter().enumerate() {
         if value {
             words[i / 32] |= 1 << (i % 32);
         }
     }
-    Uint32Array::new(words)
+    Uint32ArraySlice::copy_from(env, words)
 }
 
 /// Builds `{key: boolean}` directly (no JSON on the way).

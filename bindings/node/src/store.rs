@@ -11,7 +11,7 @@ use dezky_clients::Secret;
 use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{FileSource, RefreshOutcome, RefresherHandle, StoreOptions, Subscription};
 use napi::bindgen_prelude::{
-    ClassInstance, Either, Function, JsObjectValue, Object, PromiseRaw, Uint32Array, Unknown,
+    ClassInstance, Either, Function, JsObjectValue, Object, PromiseRaw, Uint32ArraySlice, Unknown,
 };
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, ValueType};
@@ -304,17 +304,17 @@ impl FlagStore {
         ts_args_type = "context: EvaluationContext, known: FlagSet | null",
         ts_return_type = "Uint32Array | FlagSet"
     )]
-    pub fn evaluate_all_bits(
+    pub fn evaluate_all_bits<'e>(
         &self,
-        env: Env,
+        env: &'e Env,
         context: Unknown<'_>,
         known: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
-    ) -> napi::Result<Either<Uint32Array, FlagSet>> {
-        let context = convert::context(&env, &context).js(&env)?;
+    ) -> napi::Result<Either<Uint32ArraySlice<'e>, FlagSet>> {
+        let context = convert::context(env, &context).js(env)?;
         let snapshot = self.inner.flags();
         Ok(match known {
             Either::A(known) if known.inner.same_snapshot(&snapshot) => {
-                Either::A(crate::flags::bits(&snapshot.evaluate_all(&context)))
+                Either::A(crate::flags::bits(env, &snapshot.evaluate_all(&context))?)
             }
             _ => Either::B(FlagSet::new(snapshot)),
         })
