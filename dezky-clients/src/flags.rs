@@ -7,7 +7,7 @@ use dezky_flags::{BoxFuture, Fetched, FlagSet, FlagSource};
 use reqwest::header::{AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH};
 use reqwest::{StatusCode, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UpstreamError, UpstreamKind};
 use crate::secret::Secret;
 
 const SERVICE: &str = "platform-api";
@@ -95,6 +95,7 @@ impl HttpFlagSource {
         }
         let transport = |e: reqwest::Error| Error::Transport {
             service: SERVICE.into(),
+            method: "GET".into(),
             url: self.shown_url(),
             message: e.without_url().to_string(),
         };
@@ -104,16 +105,19 @@ impl HttpFlagSource {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(Error::Upstream {
-                service: SERVICE.into(),
-                url: self.shown_url(),
-                status: status.as_u16(),
-                request_id: response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            });
+            let mut error = UpstreamError::new(
+                UpstreamKind::from_status(status.as_u16()),
+                SERVICE,
+                "GET",
+                self.shown_url(),
+                status.as_u16(),
+            );
+            error.request_id = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            return Err(error.into());
         }
         let etag = response
             .headers()
@@ -168,10 +172,7 @@ impl FlagSource for HttpFlagSource {
                     source_name: self.describe(),
                     message: e.to_string(),
                     cause: Some(e.code().to_owned()),
-                    status: match e {
-                        Error::Upstream { status, .. } => Some(status),
-                        _ => None,
-                    },
+                    status: e.status(),
                 }),
             }
         })

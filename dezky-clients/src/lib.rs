@@ -1,13 +1,19 @@
 //! Typed async clients for the upstreams of the Dezky control plane.
 //!
-//! For now: the HTTP source of the flag store ([`flags::HttpFlagSource`]),
-//! which reads the control plane's `GET /flags` with ETag revalidation.
+//! - [`http`]: the HTTP layer every client shares (timeouts, safe retries
+//!   with backoff and `Retry-After`, typed upstream errors, pagination,
+//!   tracing spans, configuration from the environment);
+//! - [`flags::HttpFlagSource`]: the control plane's `GET /flags` with ETag
+//!   revalidation, for the flag store;
+//! - [`oidc::OidcKeySource`]: discovery and JWKS for token verification;
+//! - [`resolver::DnsResolver`]: DNS lookups for mail-domain verification.
 
 mod error;
 pub mod flags;
+pub mod http;
 pub mod oidc;
 pub mod resolver;
 mod secret;
 
-pub use error::{Error, Result};
+pub use error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
 pub use secret::Secret;

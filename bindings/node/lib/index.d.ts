@@ -14,6 +14,19 @@ export declare const ErrorCode: {
   readonly CONFIG: 'DEZKY_CONFIG'
   readonly TRANSPORT: 'DEZKY_TRANSPORT'
   readonly UPSTREAM: 'DEZKY_UPSTREAM'
+  readonly TIMEOUT: 'DEZKY_TIMEOUT'
+  readonly NOT_FOUND: 'DEZKY_NOT_FOUND'
+  readonly ALREADY_EXISTS: 'DEZKY_ALREADY_EXISTS'
+  readonly IN_USE: 'DEZKY_IN_USE'
+  readonly UPSTREAM_REJECTED: 'DEZKY_UPSTREAM_REJECTED'
+  readonly UPSTREAM_UNAUTHORIZED: 'DEZKY_UPSTREAM_UNAUTHORIZED'
+  readonly UPSTREAM_FORBIDDEN: 'DEZKY_UPSTREAM_FORBIDDEN'
+  readonly RATE_LIMITED: 'DEZKY_RATE_LIMITED'
+  readonly PAYMENT_FAILED: 'DEZKY_PAYMENT_FAILED'
+  readonly UPSTREAM_UNAVAILABLE: 'DEZKY_UPSTREAM_UNAVAILABLE'
+  readonly UPSTREAM_DECODE: 'DEZKY_UPSTREAM_DECODE'
+  readonly SERVICE_LOGIN_REQUIRED: 'DEZKY_SERVICE_LOGIN_REQUIRED'
+  readonly CREDENTIAL_STORE: 'DEZKY_CREDENTIAL_STORE'
   readonly ZONE_PARSE: 'DEZKY_ZONE_PARSE'
   readonly DNS_RESOLVER: 'DEZKY_DNS_RESOLVER'
   readonly TOKEN_MALFORMED: 'DEZKY_TOKEN_MALFORMED'
@@ -47,10 +60,28 @@ export declare class DezkyError extends Error {
   /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`) or the line of a zone-file error (`DEZKY_ZONE_PARSE`); 0 when unknown. */
   readonly line?: number
   readonly column?: number
-  /** The failing source (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, `DEZKY_UPSTREAM`). */
+  /** The failing source or URL, without query string (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, upstream errors). */
   readonly source?: string
-  /** The HTTP status the upstream answered with (`DEZKY_UPSTREAM`). */
+  /** The upstream (`authentik`, `ocis`, `stalwart`, `stripe`, ...) of a client error. */
+  readonly service?: string
+  /** The HTTP method of the failed request. */
+  readonly method?: string
+  /** The HTTP status the upstream answered with (upstream errors). */
   readonly status?: number
+  /** The upstream's own error code (`itemNotFound`, `resource_missing`, `objectIsLinked`, ...). */
+  readonly upstreamCode?: string
+  /** The upstream's own message. */
+  readonly upstreamMessage?: string
+  /** The upstream's request id. */
+  readonly requestId?: string
+  /** How long the upstream asked to wait, in milliseconds (`DEZKY_RATE_LIMITED`). */
+  readonly retryAfterMs?: number
+  /** The time allowed, in milliseconds (`DEZKY_TIMEOUT`). */
+  readonly timeoutMs?: number
+  /** Field name → the upstream's messages (`DEZKY_UPSTREAM_REJECTED`, `DEZKY_ALREADY_EXISTS`). */
+  readonly fields?: Record<string, string[]>
+  /** Ids of the objects that still use the target (`DEZKY_IN_USE`). */
+  readonly linked?: string[]
   /** `exp` of an expired token, seconds since the epoch (`DEZKY_TOKEN_EXPIRED`). */
   readonly expiredAt?: number
   /** The issuer concerned (`DEZKY_TOKEN_UNKNOWN_KEY`, `DEZKY_AUTH_KEYS_UNAVAILABLE`). */

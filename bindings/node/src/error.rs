@@ -118,16 +118,73 @@ impl SdkError for dezky_clients::Error {
     }
 
     fn set_details(&self, object: &mut Object<'_>) -> napi::Result<()> {
+        use dezky_clients::Error;
         match self {
-            dezky_clients::Error::Config { field, .. } => {
+            Error::Config { field, .. } => {
                 object.set_named_property("field", field.as_str())?;
             }
-            dezky_clients::Error::Upstream { url, status, .. } => {
-                object.set_named_property("source", url.as_str())?;
-                object.set_named_property("status", u32::from(*status))?;
+            Error::InvalidInput { field, .. } => {
+                object.set_named_property("argument", field.as_str())?;
+                object.set_named_property("field", field.as_str())?;
             }
-            dezky_clients::Error::Transport { url, .. } => {
+            Error::Upstream(upstream) => {
+                object.set_named_property("service", upstream.service.as_str())?;
+                object.set_named_property("source", upstream.url.as_str())?;
+                object.set_named_property("method", upstream.method.as_str())?;
+                object.set_named_property("status", u32::from(upstream.status))?;
+                if let Some(code) = &upstream.upstream_code {
+                    object.set_named_property("upstreamCode", code.as_str())?;
+                }
+                if let Some(message) = &upstream.message {
+                    object.set_named_property("upstreamMessage", message.as_str())?;
+                }
+                if let Some(id) = &upstream.request_id {
+                    object.set_named_property("requestId", id.as_str())?;
+                }
+                if let Some(wait) = upstream.retry_after {
+                    object.set_named_property("retryAfterMs", wait.as_millis() as f64)?;
+                }
+                if !upstream.fields.is_empty() {
+                    let mut fields = Object::new(&Env::from_raw(object.value().env))?;
+                    for field in &upstream.fields {
+                        fields.set_named_property(field.field.as_str(), field.messages.clone())?;
+                    }
+                    object.set_named_property("fields", fields)?;
+                }
+                if !upstream.linked.is_empty() {
+                    object.set_named_property("linked", upstream.linked.clone())?;
+                }
+            }
+            Error::Transport {
+                service,
+                method,
+                url,
+                ..
+            } => {
+                object.set_named_property("service", service.as_str())?;
+                object.set_named_property("method", method.as_str())?;
                 object.set_named_property("source", url.as_str())?;
+            }
+            Error::Timeout {
+                service,
+                method,
+                url,
+                after,
+            } => {
+                object.set_named_property("service", service.as_str())?;
+                object.set_named_property("method", method.as_str())?;
+                object.set_named_property("source", url.as_str())?;
+                object.set_named_property("timeoutMs", after.as_millis() as f64)?;
+            }
+            Error::Decode { service, url, .. } => {
+                object.set_named_property("service", service.as_str())?;
+                object.set_named_property("source", url.as_str())?;
+            }
+            Error::ServiceLoginRequired { service, .. } => {
+                object.set_named_property("service", service.as_str())?;
+            }
+            Error::CredentialStore { location, .. } => {
+                object.set_named_property("source", location.as_str())?;
             }
             // Non-exhaustive: a new variant still gets its code and message.
             _ => {}

@@ -87,21 +87,56 @@ impl SdkError for dezky_clients::Error {
         use dezky_clients::Error;
         match self {
             Error::Config { field, .. } => details.set_item("field", field)?,
-            Error::Transport { service, url, .. } => {
-                details.set_item("service", service)?;
-                details.set_item("url", url)?;
+            Error::InvalidInput { field, .. } => {
+                details.set_item("name", field)?;
+                details.set_item("field", field)?;
             }
-            Error::Upstream {
+            Error::Transport {
                 service,
+                method,
                 url,
-                status,
-                request_id,
+                ..
             } => {
                 details.set_item("service", service)?;
+                details.set_item("method", method)?;
                 details.set_item("url", url)?;
-                details.set_item("status", status)?;
-                details.set_item("request_id", request_id)?;
             }
+            Error::Timeout {
+                service,
+                method,
+                url,
+                after,
+            } => {
+                details.set_item("service", service)?;
+                details.set_item("method", method)?;
+                details.set_item("url", url)?;
+                details.set_item("timeout", after.as_secs_f64())?;
+            }
+            Error::Upstream(upstream) => {
+                details.set_item("service", &upstream.service)?;
+                details.set_item("method", &upstream.method)?;
+                details.set_item("url", &upstream.url)?;
+                details.set_item("status", upstream.status)?;
+                details.set_item("upstream_code", &upstream.upstream_code)?;
+                details.set_item("upstream_message", &upstream.message)?;
+                details.set_item("request_id", &upstream.request_id)?;
+                details.set_item(
+                    "retry_after",
+                    upstream.retry_after.map(|wait| wait.as_secs_f64()),
+                )?;
+                let fields = PyDict::new(details.py());
+                for field in &upstream.fields {
+                    fields.set_item(&field.field, &field.messages)?;
+                }
+                details.set_item("fields", fields)?;
+                details.set_item("linked", &upstream.linked)?;
+            }
+            Error::Decode { service, url, .. } => {
+                details.set_item("service", service)?;
+                details.set_item("url", url)?;
+            }
+            Error::ServiceLoginRequired { service, .. } => details.set_item("service", service)?,
+            Error::CredentialStore { location, .. } => details.set_item("location", location)?,
             _ => {}
         }
         Ok(())
@@ -121,6 +156,19 @@ fn class_name(code: &str) -> &'static str {
         "DEZKY_CONFIG" => "ConfigError",
         "DEZKY_TRANSPORT" => "TransportError",
         "DEZKY_UPSTREAM" => "UpstreamError",
+        "DEZKY_TIMEOUT" => "UpstreamTimeoutError",
+        "DEZKY_NOT_FOUND" => "NotFoundError",
+        "DEZKY_ALREADY_EXISTS" => "AlreadyExistsError",
+        "DEZKY_IN_USE" => "InUseError",
+        "DEZKY_UPSTREAM_REJECTED" => "UpstreamRejectedError",
+        "DEZKY_UPSTREAM_UNAUTHORIZED" => "UpstreamUnauthorizedError",
+        "DEZKY_UPSTREAM_FORBIDDEN" => "UpstreamForbiddenError",
+        "DEZKY_RATE_LIMITED" => "RateLimitedError",
+        "DEZKY_PAYMENT_FAILED" => "PaymentFailedError",
+        "DEZKY_UPSTREAM_UNAVAILABLE" => "UpstreamUnavailableError",
+        "DEZKY_UPSTREAM_DECODE" => "UpstreamDecodeError",
+        "DEZKY_SERVICE_LOGIN_REQUIRED" => "ServiceLoginRequiredError",
+        "DEZKY_CREDENTIAL_STORE" => "CredentialStoreError",
         "DEZKY_ZONE_PARSE" => "ZoneParseError",
         "DEZKY_DNS_RESOLVER" => "DnsResolverError",
         "DEZKY_TOKEN_MALFORMED" => "TokenMalformedError",

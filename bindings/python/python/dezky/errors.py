@@ -23,6 +23,19 @@ __all__ = [
     "MalformedJsonError",
     "TransportError",
     "UpstreamError",
+    "UpstreamTimeoutError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "InUseError",
+    "UpstreamRejectedError",
+    "UpstreamUnauthorizedError",
+    "UpstreamForbiddenError",
+    "RateLimitedError",
+    "PaymentFailedError",
+    "UpstreamUnavailableError",
+    "UpstreamDecodeError",
+    "ServiceLoginRequiredError",
+    "CredentialStoreError",
     "ZoneParseError",
     "AuthConfigError",
     "ForbiddenError",
@@ -137,23 +150,122 @@ class DnsResolverError(DezkyError):
     default_code = "DEZKY_DNS_RESOLVER"
 
 class TransportError(DezkyError, ConnectionError):
-    """A request to an upstream got no HTTP answer (refused, timeout, TLS).
-    Has ``service`` and ``url``."""
+    """A request to an upstream got no HTTP answer (refused, reset, TLS).
+    Has ``service``, ``method`` and ``url``."""
 
     default_code = "DEZKY_TRANSPORT"
     service: str
     url: str
 
 
+class UpstreamTimeoutError(TransportError, TimeoutError):
+    """A request (or a wait for an upstream state) ran out of time. Has
+    ``service``, ``method``, ``url`` and ``timeout`` (seconds)."""
+
+    default_code = "DEZKY_TIMEOUT"
+    method: str
+    timeout: float
+
+
 class UpstreamError(DezkyError):
-    """An upstream answered with an error status. Has ``service``, ``url``,
-    ``status`` and ``request_id`` (``None`` when the upstream sent none)."""
+    """An upstream answered with an error. Base class of the error kinds below,
+    which are chosen from the status and the upstream's own error code.
+
+    Attributes: ``service``, ``method``, ``url``, ``status``, ``upstream_code``
+    and ``upstream_message`` (what the upstream said, or ``None``),
+    ``request_id``, ``retry_after`` (seconds, or ``None``), ``fields``
+    (field name → messages) and ``linked`` (ids of objects that still use the
+    target)."""
 
     default_code = "DEZKY_UPSTREAM"
     service: str
+    method: str
     url: str
     status: int
+    upstream_code: str | None
+    upstream_message: str | None
     request_id: str | None
+    retry_after: float | None
+    fields: dict[str, list[str]]
+    linked: list[str]
+
+
+class NotFoundError(UpstreamError, LookupError):
+    """The upstream object does not exist."""
+
+    default_code = "DEZKY_NOT_FOUND"
+
+
+class AlreadyExistsError(UpstreamError):
+    """An object with that identity exists already."""
+
+    default_code = "DEZKY_ALREADY_EXISTS"
+
+
+class InUseError(UpstreamError):
+    """The object is still used by others (see ``linked``)."""
+
+    default_code = "DEZKY_IN_USE"
+
+
+class UpstreamRejectedError(UpstreamError, ValueError):
+    """The upstream refused the request's content (see ``fields``)."""
+
+    default_code = "DEZKY_UPSTREAM_REJECTED"
+
+
+class UpstreamUnauthorizedError(UpstreamError, PermissionError):
+    """The upstream refused the credential."""
+
+    default_code = "DEZKY_UPSTREAM_UNAUTHORIZED"
+
+
+class UpstreamForbiddenError(UpstreamError, PermissionError):
+    """The credential lacks the permission."""
+
+    default_code = "DEZKY_UPSTREAM_FORBIDDEN"
+
+
+class RateLimitedError(UpstreamError):
+    """Too many requests, after the allowed retries (see ``retry_after``)."""
+
+    default_code = "DEZKY_RATE_LIMITED"
+
+
+class PaymentFailedError(UpstreamError):
+    """A payment could not be made."""
+
+    default_code = "DEZKY_PAYMENT_FAILED"
+
+
+class UpstreamUnavailableError(UpstreamError, ConnectionError):
+    """The upstream failed or is unavailable (5xx), after the allowed retries."""
+
+    default_code = "DEZKY_UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamDecodeError(DezkyError, ValueError):
+    """The upstream answered, but not in the documented shape. Has ``service``
+    and ``url``."""
+
+    default_code = "DEZKY_UPSTREAM_DECODE"
+    service: str
+    url: str
+
+
+class ServiceLoginRequiredError(DezkyError):
+    """The stored service credential is no longer accepted: a new service login
+    is needed. Has ``service``."""
+
+    default_code = "DEZKY_SERVICE_LOGIN_REQUIRED"
+    service: str
+
+
+class CredentialStoreError(DezkyError, OSError):
+    """A credential store could not be read or written. Has ``location``."""
+
+    default_code = "DEZKY_CREDENTIAL_STORE"
+    location: str
 
 
 class TokenError(DezkyError, ValueError):
@@ -239,7 +351,20 @@ _BY_CODE: dict[str, type[DezkyError]] = {
         FlagSourceError,
         ConfigError,
         TransportError,
+        UpstreamTimeoutError,
         UpstreamError,
+        NotFoundError,
+        AlreadyExistsError,
+        InUseError,
+        UpstreamRejectedError,
+        UpstreamUnauthorizedError,
+        UpstreamForbiddenError,
+        RateLimitedError,
+        PaymentFailedError,
+        UpstreamUnavailableError,
+        UpstreamDecodeError,
+        ServiceLoginRequiredError,
+        CredentialStoreError,
         TokenMalformedError,
         TokenBadSignatureError,
         TokenExpiredError,
