@@ -10,10 +10,12 @@
 
 mod error;
 pub mod flags;
+pub mod health;
 pub mod http;
 pub mod oidc;
 pub mod resolver;
 mod secret;
+pub mod stripe;
 
 pub use error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
 pub use secret::Secret;
