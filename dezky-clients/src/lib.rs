@@ -6,15 +6,19 @@
 //! - [`flags::HttpFlagSource`]: the control plane's `GET /flags` with ETag
 //!   revalidation, for the flag store;
 //! - [`oidc::OidcKeySource`]: discovery and JWKS for token verification;
-//! - [`resolver::DnsResolver`]: DNS lookups for mail-domain verification.
+//! - [`resolver::DnsResolver`]: DNS lookups for mail-domain verification;
+//! - [`ocis::OcisClient`]: OCIS project spaces, quotas and users, with
+//!   [`service_login::RefreshTokenSource`] for its service login.
 
 mod error;
 pub mod flags;
 pub mod health;
 pub mod http;
+pub mod ocis;
 pub mod oidc;
 pub mod resolver;
 mod secret;
+pub mod service_login;
 pub mod stripe;
 
 pub use error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
