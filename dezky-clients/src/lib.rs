@@ -18,6 +18,7 @@ pub mod ocis;
 pub mod oidc;
 pub mod resolver;
 mod secret;
+pub mod stalwart;
 pub mod service_login;
 pub mod stripe;
 
