@@ -1757,3 +1757,51 @@ async fn ids_can_be_given_in_every_form() {
         "DEZKY_INVALID_ARGUMENT"
     );
 }
+
+// The schema check itself refuses what the server would refuse.
+
+#[test]
+#[should_panic(expected = "must not be sent")]
+fn the_check_refuses_a_server_set_property_in_a_create() {
+    check_call(
+        "x:Domain/set",
+        &json!({"create": {"d": {"name": "a.test", "dnsZoneFile": "x"}}}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "a set must be an object")]
+fn the_check_refuses_a_set_sent_as_an_array() {
+    check_call(
+        "x:Domain/set",
+        &json!({"create": {"d": {"name": "a.test", "aliases": ["b.test"]}}}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "has no property")]
+fn the_check_refuses_an_unknown_property() {
+    check_call(
+        "x:Account/set",
+        &json!({"create": {"u": {"@type": "User", "name": "a", "domainId": "c", "email": "a@b"}}}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "not mutable")]
+fn the_check_refuses_a_patch_of_a_server_set_property() {
+    check_call(
+        "x:Account/set",
+        &json!({"update": {"d": {"emailAddress": "x@acme.test"}}}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "is not a Permission")]
+fn the_check_refuses_an_unknown_permission() {
+    check_call(
+        "x:Account/set",
+        &json!({"update": {"d": {"permissions": {"@type": "Merge",
+            "enabledPermissions": {}, "disabledPermissions": {"login": true}}}}}),
+    );
+}
