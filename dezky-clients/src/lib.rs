@@ -1,5 +1,7 @@
 //! Typed async clients for the upstreams of the Dezky control plane.
 //!
+//! - [`authentik::AuthentikClient`]: the Authentik API v3 (groups, members,
+//!   sessions, MFA status, SSO apps, API tokens);
 //! - [`http`]: the HTTP layer every client shares (timeouts, safe retries
 //!   with backoff and `Retry-After`, typed upstream errors, pagination,
 //!   tracing spans, configuration from the environment);
@@ -11,6 +13,7 @@
 //!   [`service_login::RefreshTokenSource`] for its service login.
 
 mod error;
+pub mod authentik;
 pub mod flags;
 pub mod health;
 pub mod http;
