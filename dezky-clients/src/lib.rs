@@ -12,8 +12,8 @@
 //! - [`ocis::OcisClient`]: OCIS project spaces, quotas and users, with
 //!   [`service_login::RefreshTokenSource`] for its service login.
 
-mod error;
 pub mod authentik;
+mod error;
 pub mod flags;
 pub mod health;
 pub mod http;
@@ -21,8 +21,8 @@ pub mod ocis;
 pub mod oidc;
 pub mod resolver;
 mod secret;
-pub mod stalwart;
 pub mod service_login;
+pub mod stalwart;
 pub mod stripe;
 
 pub use error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
