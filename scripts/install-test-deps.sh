@@ -42,3 +42,20 @@ if ! "$VENV/bin/python" -c 'import checkdmarc' >/dev/null 2>&1 ||
     "$VENV/bin/pip" install -q --disable-pip-version-check "$CHECKDMARC"
 fi
 echo "install-test-deps: checkdmarc $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("checkdmarc"))') in $VENV"
+
+# stripe-mock (Go, github.com/stripe/stripe-mock), Stripe's validating mock
+# server for dezky-clients/tests/stripe_mock.rs, installed with the machine's own
+# Go (>= 1.22.1; Debian's golang-1.19 is too old) into $(go env GOPATH)/bin.
+STRIPE_MOCK_VERSION="v0.203.0"
+if ! command -v go >/dev/null 2>&1; then
+    echo "install-test-deps: go is missing; install Go >= 1.22.1 from go.dev, then rerun" >&2
+    exit 1
+fi
+STRIPE_MOCK_DIR="$(go env GOBIN)"
+STRIPE_MOCK="${STRIPE_MOCK_DIR:-$(go env GOPATH | cut -d: -f1)/bin}/stripe-mock"
+if [ ! -x "$STRIPE_MOCK" ] ||
+    [ "$(go version -m "$STRIPE_MOCK" 2>/dev/null | awk '$1 == "mod" { print $3 }')" != "$STRIPE_MOCK_VERSION" ]; then
+    echo "install-test-deps: installing stripe-mock $STRIPE_MOCK_VERSION (go install)"
+    go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+echo "install-test-deps: stripe-mock $STRIPE_MOCK_VERSION at $STRIPE_MOCK"

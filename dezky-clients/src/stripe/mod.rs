@@ -44,8 +44,19 @@ const METADATA_VALUE_MAX: usize = 500;
 const IDEMPOTENCY_KEY_MAX: usize = 255;
 
 /// The [`Service`] description of Stripe: its error object and retry rule.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StripeService;
+/// It knows the secret key only to cut it out of error messages (Stripe
+/// masks keys it quotes; mocks may not).
+#[derive(Debug, Clone, Default)]
+pub struct StripeService {
+    key: Option<Secret>,
+}
+
+impl StripeService {
+    /// The service for a client using `key`.
+    pub fn new(key: Secret) -> Self {
+        StripeService { key: Some(key) }
+    }
+}
 
 impl Service for StripeService {
     fn name(&self) -> &'static str {
@@ -54,6 +65,21 @@ impl Service for StripeService {
 
     fn decode_error(&self, body: &[u8], error: &mut UpstreamError) {
         decode_stripe_error(body, error);
+        if let Some(key) = self
+            .key
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|k| !k.is_empty())
+        {
+            if let Some(message) = &mut error.message {
+                *message = message.replace(key, "***");
+            }
+            for field in &mut error.fields {
+                for message in &mut field.messages {
+                    *message = message.replace(key, "***");
+                }
+            }
+        }
     }
 
     /// Stripe's rule: `Stripe-Should-Retry` decides when present; otherwise
@@ -281,7 +307,11 @@ impl StripeClient {
             });
         }
         Ok(StripeClient {
-            http: HttpClient::new(config, Auth::StripeKey(secret_key), StripeService)?,
+            http: HttpClient::new(
+                config,
+                Auth::StripeKey(secret_key.clone()),
+                StripeService::new(secret_key),
+            )?,
         })
     }
 
@@ -663,7 +693,7 @@ mod tests {
 
     #[test]
     fn should_retry_header_wins() {
-        let service = StripeService;
+        let service = StripeService::default();
         let mut headers = HeaderMap::new();
         assert!(service.is_retryable(409, &headers));
         assert!(service.is_retryable(429, &headers));
