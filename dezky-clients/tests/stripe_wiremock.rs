@@ -773,3 +773,61 @@ fn served_fixtures_match_the_2020_components() {
         }
     }
 }
+
+/// A server that drops the first connection after reading the request and
+/// answers the second with a customer; returns the requests' raw heads.
+fn dropping_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (index, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = vec![0u8; 8192];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let _ = sender.send(String::from_utf8_lossy(&buffer[..read]).into_owned());
+            if index == 0 {
+                drop(stream);
+                continue;
+            }
+            let body = fixture("customer").to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, receiver)
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_with_the_same_idempotency_key() {
+    let (url, requests) = dropping_server();
+    let config = HttpConfig::new(&url)
+        .expect("config")
+        .with_retry(RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(1),
+        });
+    let stripe = StripeClient::new(config, Secret::new(KEY)).expect("client");
+    let new = NewCustomer {
+        tenant_id: "t-3".into(),
+        tenant_slug: None,
+        name: None,
+        email: None,
+    };
+    stripe.create_customer(&new).await.expect("second attempt");
+    let heads: Vec<String> = requests.try_iter().collect();
+    assert_eq!(heads.len(), 2, "{heads:#?}");
+    for head in &heads {
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("idempotency-key: tenant:t-3:create-customer"),
+            "{head}"
+        );
+    }
+}
