@@ -311,7 +311,7 @@ impl Spec {
         };
         let validator = self
             .validator(
-                format!("response {} {key} {media}", operation.key()),
+                &format!("the {key} {media} response of {}", operation.key()),
                 Direction::Response,
                 schema,
             )
@@ -343,7 +343,11 @@ impl Spec {
         }
         let reference = json!({ "$ref": format!("{COMPONENT_PREFIX}{}", pointer_escape(name)) });
         let validator = self
-            .validator(format!("component {name}"), Direction::Response, &reference)
+            .validator(
+                &format!("component {name}"),
+                Direction::Response,
+                &reference,
+            )
             .map_err(|v| vec![v])?;
         into_result(errors(
             &self.inner.doc,
@@ -660,7 +664,7 @@ impl Spec {
         };
         let value = coerce(&self.inner.doc, value, schema);
         match self.validator(
-            format!("parameter {} {location}", operation.key()),
+            &format!("parameter {location} of {}", operation.key()),
             Direction::Request,
             schema,
         ) {
@@ -768,7 +772,7 @@ impl Spec {
             return;
         };
         match self.validator(
-            format!("request {} {media_key}", operation.key()),
+            &format!("the {media_key} request body of {}", operation.key()),
             Direction::Request,
             schema,
         ) {
@@ -786,13 +790,17 @@ impl Spec {
     }
 
     /// The compiled validator for `schema` (an OpenAPI schema of the document,
-    /// translated for `direction`), compiled on first use and cached under `key`.
+    /// translated for `direction`), compiled on first use. The cache is keyed by
+    /// direction and schema text, so operations that share a schema (a `$ref` to
+    /// the same component, the same parameter type) share one validator. `what`
+    /// names the schema in an error.
     fn validator(
         &self,
-        key: String,
+        what: &str,
         direction: Direction,
         schema: &Value,
     ) -> Result<Arc<Validator>, Violation> {
+        let key = format!("{direction:?} {schema}");
         if let Some(found) = lock(&self.inner.validators).get(&key) {
             return Ok(Arc::clone(found));
         }
@@ -809,7 +817,7 @@ impl Spec {
             .map_err(|error| {
                 Violation::new(
                     "schema",
-                    format!("cannot compile the document's schema for {key}: {error}"),
+                    format!("cannot compile the document's schema for {what}: {error}"),
                 )
             })?;
         let validator = Arc::new(validator);
