@@ -142,6 +142,60 @@ export declare class FlagStore {
   close(): void
 }
 
+/** A client of the OCIS libregraph API. Create one per process and share it. */
+export declare class OcisClient {
+  /**
+   * A client from `options` (`baseUrl` and one of `accessToken` or
+   * `serviceLogin: { tokenUrl, clientId?, credentialsFile }`). Throws
+   * `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for unusable options.
+   */
+  constructor(options: OcisClientOptions)
+  /**
+   * A client from `OCIS_API_URL` and the service login variables
+   * `OCIS_TOKEN_URL`, `OCIS_CLIENT_ID`, `OCIS_CREDENTIALS_FILE` (or a static
+   * `OCIS_ACCESS_TOKEN`); throws `DEZKY_CONFIG` when they are missing.
+   */
+  static fromEnv(): OcisClient
+  /** Creates a project space (not idempotent: prefer `ensureProjectSpace`). */
+  createProjectSpace(name: string, options?: OcisNewProjectSpace | undefined | null): Promise<OcisDrive>
+  /** The project space named `name`: found, restored from the trash, or created. */
+  ensureProjectSpace(name: string, options?: OcisNewProjectSpace | undefined | null): Promise<OcisEnsuredSpace>
+  /** One drive by id. */
+  getDrive(id: string): Promise<OcisDrive>
+  /**
+   * Every drive, optionally with a libregraph `$filter` (one `eq` on
+   * `driveType` or `id`; others are a 501).
+   */
+  listDrives(filter?: string | undefined | null): Promise<OcisDrive[]>
+  /** Every project space, disabled ones included. */
+  listProjectSpaces(): Promise<OcisDrive[]>
+  /** Sets a space's quota in bytes. */
+  setSpaceQuota(id: string, quotaBytes: number): Promise<OcisDrive>
+  /** A space's quota; `null` for a disabled space (unknown, not zero). */
+  spaceQuota(id: string): Promise<OcisQuota | null>
+  /** Disables (soft-deletes) a space. */
+  disableSpace(id: string): Promise<void>
+  /** Restores a disabled space. */
+  restoreSpace(id: string): Promise<OcisDrive>
+  /**
+   * Purges a disabled space; rejects with `DEZKY_INVALID_ARGUMENT` (field
+   * `id`) when it is still enabled.
+   */
+  purgeSpace(id: string): Promise<void>
+  /**
+   * Disables, confirms and purges a project space. On failure the error
+   * also carries `step` (`lookup`, `disable`, `confirm_trashed`, `purge`) and
+   * `disabled`; calling again resumes there.
+   */
+  removeProjectSpace(id: string): Promise<OcisSpaceRemoval>
+  /** One user by id or login name. */
+  getUser(idOrName: string): Promise<OcisUser>
+  /** Creates a user (admin only; users normally appear on their first OIDC login). */
+  createUser(user: OcisNewUser): Promise<OcisUser>
+  /** Deletes a user (admin only). */
+  deleteUser(id: string): Promise<void>
+}
+
 /**
  * Verifies Authentik access tokens against the configured issuers and
  * audiences, with each issuer's keys read over HTTP (OpenID discovery, then
@@ -440,6 +494,134 @@ export interface HttpFlagStoreOptions {
  */
 export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key: string, actor: string): FlagChange
 
+/** How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`. */
+export interface OcisClientOptions {
+  /** The OCIS URL, with or without `/graph`. */
+  baseUrl: string
+  /** A static access token. */
+  accessToken?: string
+  /** The refresh-token service login. */
+  serviceLogin?: OcisServiceLoginOptions
+  /** Time for one attempt (default 30000). */
+  timeoutMs?: number
+  /** Time to connect (default 5000). */
+  connectTimeoutMs?: number
+  /** Retries of safe requests (default 2, at most 10). */
+  maxRetries?: number
+}
+
+/** A space (libregraph `drive`). */
+export interface OcisDrive {
+  /** `<storageId>$<spaceId>`. */
+  id?: string
+  /** `personal`, `project`, `virtual`, `share`, `mountpoint`, ... */
+  driveType?: string
+  /** The name. */
+  name?: string
+  /** The description. */
+  description?: string
+  /** The alias (`project/acme`). */
+  driveAlias?: string
+  /** When it last changed (RFC 3339). */
+  lastModifiedDateTime?: string
+  /** The owner's user id. */
+  ownerId?: string
+  /** The quota; absent for a disabled space (its usage is unknown, not zero). */
+  quota?: OcisQuota
+  /** The root item's id. */
+  rootId?: string
+  /** The WebDAV URL of the space. */
+  webDavUrl?: string
+  /** The web UI URL. */
+  webUrl?: string
+  /** Whether the space is disabled (`root.deleted.state == "trashed"`). */
+  trashed: boolean
+}
+
+/** The outcome of `ensureProjectSpace`. */
+export interface OcisEnsuredSpace {
+  /** The space. */
+  drive: OcisDrive
+  /** Whether this call created it. */
+  created: boolean
+  /** Whether this call restored it from the trash. */
+  restored: boolean
+}
+
+/** What a new project space gets besides its name. */
+export interface OcisNewProjectSpace {
+  /** The description. */
+  description?: string
+  /** The quota in bytes (default: the server's). */
+  quotaBytes?: number
+}
+
+/** A user to create. */
+export interface OcisNewUser {
+  /** The display name. */
+  displayName: string
+  /** The login name (equal to the OIDC username). */
+  onPremisesSamAccountName: string
+  /** The mail address. */
+  mail?: string
+  /** An initial password. */
+  password?: string
+}
+
+/** A space's quota, in bytes. */
+export interface OcisQuota {
+  /** The allowed size. */
+  total?: number
+  /** Bytes in use. */
+  used?: number
+  /** Bytes left. */
+  remaining?: number
+  /** Bytes in the recycle bin. */
+  deleted?: number
+  /** `normal`, `nearing`, `critical`, `exceeded` (or a value OCIS adds later). */
+  state?: string
+}
+
+/** The service login: access tokens minted from the refresh token kept in a file. */
+export interface OcisServiceLoginOptions {
+  /** Authentik's token endpoint (`https://sso.example/application/o/token/`). */
+  tokenUrl: string
+  /** The public OAuth client (default `ocis-web`). */
+  clientId?: string
+  /** The JSON credential file holding the refresh token. */
+  credentialsFile: string
+}
+
+/** The outcome of `removeProjectSpace`. */
+export interface OcisSpaceRemoval {
+  /** The space did not exist (already purged). */
+  alreadyGone: boolean
+  /** This call disabled it. */
+  disabled: boolean
+  /** This call purged it. */
+  purged: boolean
+}
+
+/** A user (libregraph `user`). */
+export interface OcisUser {
+  /** The id (a UUID). */
+  id?: string
+  /** The display name. */
+  displayName?: string
+  /** The login name. */
+  onPremisesSamAccountName?: string
+  /** The mail address. */
+  mail?: string
+  /** The given name. */
+  givenName?: string
+  /** The surname. */
+  surname?: string
+  /** `Member` or `Guest`. */
+  userType?: string
+  /** Whether the account is enabled. */
+  accountEnabled?: boolean
+}
+
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
 export declare function openFeatureReason(reason: Reason): string
 
@@ -684,6 +866,13 @@ export interface UserRecord {
   /** The user's name. */
   name?: string
 }
+
+/**
+ * Checks a space name with OCIS's rule (trimmed, non-empty, at most 255 bytes,
+ * none of `/ \ . : ? * " > < |`) and returns it trimmed; throws
+ * `DEZKY_INVALID_ARGUMENT` (field `name`) otherwise.
+ */
+export declare function validateSpaceName(name: string): string
 
 /**
  * Verifies one domain: looks up every expected record and diffs it. Rejects

@@ -130,6 +130,8 @@ module.exports = {
   expectedRecords: native.expectedRecords,
   verifyDomain: native.verifyDomain,
   verifyDomains: native.verifyDomains,
+  OcisClient: native.OcisClient,
+  validateSpaceName: native.validateSpaceName,
   TokenVerifier: native.TokenVerifier,
   verifyToken: native.verifyToken,
   requireOwnActiveRecord: native.requireOwnActiveRecord,

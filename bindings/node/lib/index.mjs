@@ -18,6 +18,8 @@ export const {
   expectedRecords,
   verifyDomain,
   verifyDomains,
+  OcisClient,
+  validateSpaceName,
   TokenVerifier,
   verifyToken,
   requireOwnActiveRecord,

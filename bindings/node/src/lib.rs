@@ -18,6 +18,7 @@ mod convert;
 mod dns;
 mod error;
 mod flags;
+mod ocis;
 mod store;
 mod tenant;
 mod types;
@@ -28,6 +29,7 @@ pub use auth::{
     require_platform_admin, require_tenant_admin, require_tenant_member, verify_token,
 };
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
+pub use ocis::{OcisClient, validate_space_name};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use store::{ChangeSubscription, FlagStore};
 pub use tenant::flag_context;
