@@ -197,6 +197,74 @@ export declare class OcisClient {
 }
 
 /**
+ * A client of Stalwart's JMAP management API. Create one per process and
+ * share it: it reads the session once and keeps at most the server's
+ * `maxConcurrentRequests` requests in flight.
+ */
+export declare class StalwartClient {
+  /**
+   * A client from `options` (`baseUrl`, and `apiKey` or `username` with
+   * `password`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for
+   * unusable options.
+   */
+  constructor(options: StalwartClientOptions)
+  /**
+   * A client from `STALWART_API_URL` and `STALWART_API_KEY` (or
+   * `STALWART_USERNAME` and `STALWART_PASSWORD`); throws `DEZKY_CONFIG`
+   * when they are missing.
+   */
+  static fromEnv(): StalwartClient
+  /**
+   * Creates a domain; resolves to its id. A taken name rejects with
+   * `DEZKY_ALREADY_EXISTS` (the existing domain in `linked`).
+   */
+  createDomain(domain: StalwartNewDomain): Promise<string>
+  /** The domain named `name`, or `null`; without its zone file. */
+  findDomain(name: string): Promise<StalwartDomain | null>
+  /** The domain `id` with `dnsZoneFile`, the records to publish. */
+  getDomain(id: string): Promise<StalwartDomain>
+  /** The DKIM signatures of a domain (possibly none yet). */
+  dkimSignatures(domainId: string): Promise<StalwartDkimSignature[]>
+  /**
+   * Waits until the domain's DKIM signatures exist (the server generates
+   * them after creating the domain); rejects with `DEZKY_TIMEOUT` (method
+   * `WAIT`) after `timeoutMs`.
+   */
+  waitForDkim(domainId: string, timeoutMs: number): Promise<StalwartDkimSignature[]>
+  /**
+   * Deletes a domain, with its own DKIM signatures; rejects with
+   * `DEZKY_IN_USE` (the linked objects in `linked`) while accounts, aliases
+   * or mailing lists use it.
+   */
+  deleteDomain(id: string): Promise<void>
+  /**
+   * Creates a mailbox with its password and quota and provisions its
+   * default address book; resolves to the account id.
+   */
+  createMailbox(mailbox: StalwartNewMailbox): Promise<string>
+  /** Makes the server create the account's default address book now. */
+  provisionAddressBook(accountId: string): Promise<void>
+  /** The mailbox with the address `address`, or `null`. */
+  findMailbox(address: string): Promise<StalwartMailbox | null>
+  /** The mailbox `id`. */
+  getMailbox(id: string): Promise<StalwartMailbox>
+  /**
+   * Refuses every login of the mailbox (disables `authenticate`), keeping
+   * its password and other permission rules; mail is still received.
+   */
+  suspendMailbox(id: string): Promise<void>
+  /** Allows logins again, keeping the other permission rules. */
+  resumeMailbox(id: string): Promise<void>
+  /**
+   * Sets a new password (only the password credential changes; app
+   * passwords and API keys stay).
+   */
+  resetPassword(id: string, password: string): Promise<void>
+  /** Deletes a mailbox; the server purges its data in the background. */
+  deleteMailbox(id: string): Promise<void>
+}
+
+/**
  * Verifies Authentik access tokens against the configured issuers and
  * audiences, with each issuer's keys read over HTTP (OpenID discovery, then
  * JWKS) and cached. Create one per process and share it.
@@ -762,6 +830,164 @@ export interface RolloutPreview {
   enabledCount: number
   /** The positions, in the given list, of the enabled contexts, ascending. */
   enabled: Array<number>
+}
+
+/** How to reach Stalwart. Give `apiKey`, or `username` and `password`. */
+export interface StalwartClientOptions {
+  /** The server's URL, normally the internal listener (`http://stalwart:8080`). */
+  baseUrl: string
+  /** An API key (`API_...`), sent as a Bearer token. */
+  apiKey?: string
+  /** An admin account name (Basic authentication). */
+  username?: string
+  /** Its password. */
+  password?: string
+  /** Time for one attempt (default 30000). */
+  timeoutMs?: number
+  /** Time to connect (default 5000). */
+  connectTimeoutMs?: number
+  /** Retries of read-only requests (default 2, at most 10). */
+  maxRetries?: number
+}
+
+/** A credential of an account, without its secret. */
+export interface StalwartCredential {
+  /** `Password`, `AppPassword` or `ApiKey`. */
+  kind: string
+  /** The server's id of the credential. */
+  credentialId?: string
+  /** When it expires. */
+  expiresAt?: string
+}
+
+/** A DKIM signature of a domain (its private key is never read). */
+export interface StalwartDkimSignature {
+  /** The object id. */
+  id: string
+  /** `Dkim1Ed25519Sha256`, `Dkim1RsaSha256`, `Dkim2Ed25519Sha256` or `Dkim2RsaSha256`. */
+  algorithm: string
+  /** The domain's id. */
+  domainId: string
+  /** The selector (`<selector>._domainkey.<domain>`). */
+  selector: string
+  /** `active`, `pending`, `retiring` or `retired`. */
+  stage?: string
+  /** The public key (PEM). */
+  publicKey?: string
+  /** When it was created. */
+  createdAt?: string
+  /** When its rotation moves it to the next stage. */
+  nextTransitionAt?: string
+}
+
+/** A mail domain (`x:Domain`). */
+export interface StalwartDomain {
+  /** The object id. */
+  id: string
+  /** The domain name. */
+  name: string
+  /** Alias domain names. */
+  aliases: Array<string>
+  /** Whether the domain accepts mail. */
+  isEnabled?: boolean
+  /** The description. */
+  description?: string
+  /** The catch-all address. */
+  catchAllAddress?: string
+  /** Whether relaying is allowed. */
+  allowRelaying?: boolean
+  /** When it was created (UTC). */
+  createdAt?: string
+  /** The DNS records to publish as a zone file (`getDomain` only). */
+  dnsZoneFile?: string
+}
+
+/** An additional address of an account. */
+export interface StalwartEmailAlias {
+  /** The local part. */
+  name: string
+  /** The alias's domain id. */
+  domainId: string
+  /** Whether it receives mail. */
+  enabled?: boolean
+  /** The description. */
+  description?: string
+}
+
+/** A mailbox (an `x:Account` of type `User`). */
+export interface StalwartMailbox {
+  /** The object id. */
+  id: string
+  /** The local part of the address. */
+  name: string
+  /** The domain's id. */
+  domainId: string
+  /** `name@domain`. */
+  emailAddress?: string
+  /** The description. */
+  description?: string
+  /** The `maxDiskQuota` in bytes. */
+  quotaBytes?: number
+  /** Every quota by `StorageQuota` name (`maxDiskQuota`, `maxEmails`, ...). */
+  quotas: Record<string, number>
+  /** Whether logins are refused (`authenticate` disabled). */
+  suspended: boolean
+  /** The account's own permission rules. */
+  permissions: StalwartPermissions
+  /** The credentials, in list order. */
+  credentials: Array<StalwartCredential>
+  /** Additional addresses. */
+  aliases: Array<StalwartEmailAlias>
+  /** The groups it belongs to. */
+  memberGroupIds: Array<string>
+  /** The locale (`en_US`). */
+  locale?: string
+  /** When it was created. */
+  createdAt?: string
+  /** Bytes in use. */
+  usedDiskQuota?: number
+}
+
+/** A domain to create. */
+export interface StalwartNewDomain {
+  /** The domain name. */
+  name: string
+  /** A description. */
+  description?: string
+  /** Alias domain names. */
+  aliases?: Array<string>
+  /** Whether the domain accepts mail (server default `true`). */
+  isEnabled?: boolean
+  /** The catch-all address. */
+  catchAllAddress?: string
+  /** Whether relaying is allowed. */
+  allowRelaying?: boolean
+}
+
+/** A mailbox to create. */
+export interface StalwartNewMailbox {
+  /** The domain's id. */
+  domainId: string
+  /** The local part of the address. */
+  name: string
+  /** The password. */
+  password: string
+  /** The `maxDiskQuota` in bytes. */
+  quotaBytes?: number
+  /** A description. */
+  description?: string
+  /** The locale (`de_DE`), when not the server's default. */
+  locale?: string
+}
+
+/** An account's own permission rules. */
+export interface StalwartPermissions {
+  /** `Inherit` (the roles' permissions), `Merge` or `Replace`. */
+  type: 'Inherit' | 'Merge' | 'Replace'
+  /** Permissions granted (`Merge`, `Replace`). */
+  enabledPermissions: Array<string>
+  /** Permissions withdrawn (`Merge`, `Replace`). */
+  disabledPermissions: Array<string>
 }
 
 /** The store's health, for an operator page or a readiness probe. */

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.ChangeSubscription = nativeBinding.ChangeSubscription
 module.exports.FlagSet = nativeBinding.FlagSet
 module.exports.FlagStore = nativeBinding.FlagStore
+module.exports.StalwartClient = nativeBinding.StalwartClient
 module.exports.TokenVerifier = nativeBinding.TokenVerifier
 module.exports.bucket = nativeBinding.bucket
 module.exports.expectedRecords = nativeBinding.expectedRecords

@@ -132,6 +132,7 @@ module.exports = {
   verifyDomains: native.verifyDomains,
   OcisClient: native.OcisClient,
   validateSpaceName: native.validateSpaceName,
+  StalwartClient: native.StalwartClient,
   TokenVerifier: native.TokenVerifier,
   verifyToken: native.verifyToken,
   requireOwnActiveRecord: native.requireOwnActiveRecord,

@@ -20,6 +20,7 @@ export const {
   verifyDomains,
   OcisClient,
   validateSpaceName,
+  StalwartClient,
   TokenVerifier,
   verifyToken,
   requireOwnActiveRecord,

@@ -19,6 +19,7 @@ mod dns;
 mod error;
 mod flags;
 mod ocis;
+mod stalwart;
 mod store;
 mod tenant;
 mod types;
@@ -31,5 +32,6 @@ pub use auth::{
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use ocis::{OcisClient, validate_space_name};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
+pub use stalwart::StalwartClient;
 pub use store::{ChangeSubscription, FlagStore};
 pub use tenant::flag_context;
