@@ -9,6 +9,109 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A client of the Authentik API v3. Create one per process and share it. */
+export declare class AuthentikClient {
+  /**
+   * A client from `options` (`baseUrl`, `token`, and optionally
+   * `timeoutMs`, `connectTimeoutMs`, `maxRetries`, `pageSize`). Throws
+   * `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for unusable options.
+   */
+  constructor(options: AuthentikClientOptions)
+  /**
+   * A client from `AUTHENTIK_API_URL` (with or without `/api/v3`) and
+   * `AUTHENTIK_API_TOKEN`; throws `DEZKY_CONFIG` when they are missing.
+   */
+  static fromEnv(): AuthentikClient
+  /** The issuer of the application `slug` (`<host>/application/o/<slug>/`). */
+  issuerFor(slug: string): string
+  /** Every group (without member lists). */
+  listGroups(): Promise<AuthentikGroup[]>
+  /** The group named exactly `name`, or `null`. An empty name is refused. */
+  findGroupByName(name: string): Promise<AuthentikGroup | null>
+  /** The tenant group `name`, created with `{tenant_slug, tenant_id}` attributes if absent. */
+  ensureGroup(name: string, tenantSlug: string, tenantId: string): Promise<AuthentikGroup>
+  /** The group with uuid `pk`. */
+  getGroup(pk: string): Promise<AuthentikGroup>
+  /** Deletes the group with uuid `pk`. */
+  deleteGroup(pk: string): Promise<void>
+  /** Adds user `userPk` to group `groupPk`. */
+  addUserToGroup(groupPk: string, userPk: number): Promise<void>
+  /** Removes user `userPk` from group `groupPk`. */
+  removeUserFromGroup(groupPk: string, userPk: number): Promise<void>
+  /** Creates a user whose username is its email; a taken one is `DEZKY_ALREADY_EXISTS`. */
+  createUser(user: AuthentikNewUser): Promise<AuthentikUser>
+  /** The user with pk `pk`. */
+  getUser(pk: number): Promise<AuthentikUser>
+  /** Users matching exact filters (`{username: ..., email: ...}`); an empty value is refused. */
+  listUsers(filters?: Record<string, string> | undefined | null): Promise<AuthentikUser[]>
+  /** The user named exactly `username`, or `null`. */
+  findUserByUsername(username: string): Promise<AuthentikUser | null>
+  /** The users whose email is exactly `email` (not unique in Authentik). */
+  findUsersByEmail(email: string): Promise<AuthentikUser[]>
+  /** Sets a user's password; one refused by the policy is `DEZKY_UPSTREAM_REJECTED`. */
+  setPassword(pk: number, password: string): Promise<void>
+  /** Deactivates a user (`isActive = false`). */
+  suspendUser(pk: number): Promise<AuthentikUser>
+  /** Reactivates a user. */
+  resumeUser(pk: number): Promise<AuthentikUser>
+  /** Deletes a user. */
+  deleteUser(pk: number): Promise<void>
+  /** A one-time recovery link (it logs in as the user: treat it as a secret). */
+  recoveryLink(pk: number): Promise<string>
+  /** Every session of the user named exactly `username`. */
+  listUserSessions(username: string): Promise<AuthentikSession[]>
+  /** Ends every session of user `userPk` named `username`; never another user's. */
+  terminateUserSessions(username: string, userPk: number): Promise<AuthentikSessionTermination>
+  /** The authenticators of user `userPk`. */
+  listAuthenticators(userPk: number): Promise<AuthentikDevice[]>
+  /** The MFA status of user `userPk` (see docs/authentik-client.md for the counting rule). */
+  countAuthenticators(userPk: number): Promise<AuthentikAuthenticatorSummary>
+  /** The flow with `designation` and `slug`, or `null`. */
+  findFlow(designation: string, slug: string): Promise<AuthentikFlow | null>
+  /** Key pairs with a private key. */
+  listSigningKeys(): Promise<AuthentikKeyPair[]>
+  /**
+   * The signing key: `preferredName` if given, else the managed JWT key, else
+   * the self-signed certificate; `DEZKY_CONFIG` when there is none.
+   */
+  discoverSigningKey(preferredName?: string | undefined | null): Promise<AuthentikKeyPair>
+  /** The scope mappings with these managed ids, in that order. */
+  scopeMappings(managed: string[]): Promise<AuthentikScopeMapping[]>
+  /** Creates an OAuth2 provider (signing key required, no encryption key). */
+  createOauth2Provider(provider: AuthentikNewOAuth2Provider): Promise<AuthentikOAuth2Provider>
+  /** The OAuth2 provider `pk`. */
+  getOauth2Provider(pk: number): Promise<AuthentikOAuth2Provider>
+  /** Every OAuth2 provider. */
+  listOauth2Providers(): Promise<AuthentikOAuth2Provider[]>
+  /** Deletes the OAuth2 provider `pk`. */
+  deleteOauth2Provider(pk: number): Promise<void>
+  /** Creates an application. */
+  createApplication(application: AuthentikNewApplication): Promise<AuthentikApplication>
+  /** The application with slug `slug`. */
+  getApplication(slug: string): Promise<AuthentikApplication>
+  /** Every application (`superuser_full_list=true`). */
+  listApplications(): Promise<AuthentikApplication[]>
+  /** Deletes the application with slug `slug`. */
+  deleteApplication(slug: string): Promise<void>
+  /** The policy bindings of `target` (an application uuid). */
+  listBindings(target: string): Promise<AuthentikBinding[]>
+  /** Binds group `groupPk` to application `appPk` (idempotent). */
+  bindGroupToApplication(appPk: string, groupPk: string): Promise<AuthentikBinding>
+  /** Deletes the policy binding `pk`. */
+  deleteBinding(pk: string): Promise<void>
+  /**
+   * Discovery + provider + application + group binding; deletes what it
+   * created when a later step fails.
+   */
+  createSsoApp(spec: AuthentikSsoAppSpec): Promise<AuthentikSsoApp>
+  /** Creates an API token (`intent = api`) for user `userPk`. */
+  createApiToken(identifier: string, userPk: number, options?: AuthentikApiTokenOptions | undefined | null): Promise<AuthentikToken>
+  /** The key of token `identifier` (a secret: never log it). */
+  viewTokenKey(identifier: string): Promise<string>
+  /** Deletes token `identifier`. */
+  deleteToken(identifier: string): Promise<void>
+}
+
 /** The handle `onChange` returns. */
 export declare class ChangeSubscription {
   /** Removes the listener. Calling it again does nothing. */
@@ -330,6 +433,381 @@ export interface ActorLike {
   subject: string
   /** The token's surface. */
   surface: 'portal' | 'operator'
+}
+
+/** Options of `createApiToken`. */
+export interface AuthentikApiTokenOptions {
+  /** The description. */
+  description?: string
+  /** Whether the token expires (default false). */
+  expiring?: boolean
+}
+
+/** An application. */
+export interface AuthentikApplication {
+  /** The uuid (a binding's target). */
+  pk: string
+  /** The name. */
+  name: string
+  /** The slug. */
+  slug: string
+  /** The provider's pk. */
+  provider?: number
+  /** The launch URL. */
+  launchUrl?: string
+  /** The configured launch URL. */
+  metaLaunchUrl?: string
+  /** The description. */
+  metaDescription?: string
+  /** `all` or `any`. */
+  policyEngineMode?: string
+  /** The library group label. */
+  group?: string
+}
+
+/** The MFA status of a user. */
+export interface AuthentikAuthenticatorSummary {
+  /** Confirmed second factors (recovery codes and endpoint devices excluded). */
+  count: number
+  /** `count` by device type. */
+  byType: Record<string, number>
+  /** Confirmed static recovery-code devices (not counted). */
+  recoveryCodeDevices: number
+  /** Unconfirmed devices (not counted). */
+  unconfirmed: number
+  /** Endpoint / device-trust entries (not counted). */
+  endpointDevices: number
+  /** `count > 0`. */
+  hasMfa: boolean
+}
+
+/** A policy binding. */
+export interface AuthentikBinding {
+  /** The uuid. */
+  pk: string
+  /** The bound object's uuid. */
+  target: string
+  /** The group's uuid. */
+  group?: string
+  /** The policy's uuid. */
+  policy?: string
+  /** The user's pk. */
+  user?: number
+  /** The evaluation order. */
+  order: number
+  /** Whether it is evaluated. */
+  enabled?: boolean
+}
+
+/** How to reach Authentik. */
+export interface AuthentikClientOptions {
+  /** The server URL, with or without `/api/v3`. */
+  baseUrl: string
+  /** An API token (`intent = api`). */
+  token: string
+  /** Time for one attempt (default 30000). */
+  timeoutMs?: number
+  /** Time to connect (default 5000). */
+  connectTimeoutMs?: number
+  /** Retries of safe requests (default 2, at most 10). */
+  maxRetries?: number
+  /** Page size of listings (default 100). */
+  pageSize?: number
+}
+
+/** An authenticator device. */
+export interface AuthentikDevice {
+  /** The device id (unique per type). */
+  pk: string
+  /** Its name. */
+  name?: string
+  /** `<app_label>.<Model>`. */
+  type: string
+  /** Whether set-up was completed. */
+  confirmed: boolean
+  /** The type's human name. */
+  verboseName?: string
+  /** When it was last used. */
+  lastUsed?: string
+}
+
+/** A flow. */
+export interface AuthentikFlow {
+  /** The uuid. */
+  pk: string
+  /** The slug. */
+  slug: string
+  /** The name. */
+  name?: string
+  /** What it is for. */
+  designation?: string
+}
+
+/** A group. */
+export interface AuthentikGroup {
+  /** The uuid. */
+  pk: string
+  /** The numeric id. */
+  numPk?: number
+  /** The unique name. */
+  name: string
+  /** Whether members are superusers. */
+  isSuperuser?: boolean
+  /** The parent group's uuid. */
+  parent?: string
+  /** Member pks (empty unless members were asked for). */
+  users: Array<number>
+  /** Free-form attributes (`tenant_slug`, `tenant_id`). */
+  attributes?: any
+}
+
+/** A certificate key pair. */
+export interface AuthentikKeyPair {
+  /** The uuid. */
+  pk: string
+  /** The name. */
+  name: string
+  /** The managed id. */
+  managed?: string
+  /** Whether the private key is present. */
+  privateKeyAvailable?: boolean
+  /** `rsa`, `ec`, ... */
+  privateKeyType?: string
+  /** Certificate expiry (RFC 3339). */
+  certExpiry?: string
+}
+
+/** An application to create. */
+export interface AuthentikNewApplication {
+  /** The name. */
+  name: string
+  /** The slug. */
+  slug: string
+  /** The provider's pk. */
+  provider?: number
+  /** The launch URL. */
+  metaLaunchUrl?: string
+  /** The description. */
+  metaDescription?: string
+}
+
+/** An OAuth2 provider to create. `signingKey` is required. */
+export interface AuthentikNewOAuth2Provider {
+  /** The name. */
+  name: string
+  /** The authorization flow's uuid. */
+  authorizationFlow: string
+  /** The invalidation flow's uuid. */
+  invalidationFlow: string
+  /** Exact-match redirect URIs. */
+  redirectUris: Array<string>
+  /** The signing key's uuid. */
+  signingKey: string
+  /** Scope mapping uuids. */
+  propertyMappings?: Array<string>
+  /** `confidential` (default) or `public`. */
+  clientType?: string
+  /** `hashed_user_id` (default), ... */
+  subMode?: string
+  /** Default `minutes=1`. */
+  accessCodeValidity?: string
+  /** Default `minutes=10`. */
+  accessTokenValidity?: string
+  /** Default `days=30`. */
+  refreshTokenValidity?: string
+}
+
+/** A user to create; the username is the email address. */
+export interface AuthentikNewUser {
+  /** The email address (also the username). */
+  email: string
+  /** The display name. */
+  name: string
+  /** Group uuids. */
+  groups?: Array<string>
+  /** Whether the account may log in (default true). */
+  isActive?: boolean
+  /** The directory path. */
+  path?: string
+  /** The account type. */
+  type?: string
+  /** Free-form attributes. */
+  attributes?: any
+}
+
+/**
+ * An OAuth2/OIDC provider. Its client secret is left out: `createSsoApp`
+ * returns it once.
+ */
+export interface AuthentikOAuth2Provider {
+  /** The numeric pk. */
+  pk: number
+  /** The name. */
+  name: string
+  /** The authorization flow's uuid. */
+  authorizationFlow?: string
+  /** The invalidation flow's uuid. */
+  invalidationFlow?: string
+  /** Scope mapping uuids. */
+  propertyMappings: Array<string>
+  /** `confidential` or `public`. */
+  clientType?: string
+  /** The client id. */
+  clientId?: string
+  /** Access-token lifetime. */
+  accessTokenValidity?: string
+  /** Refresh-token lifetime. */
+  refreshTokenValidity?: string
+  /** The signing key's uuid. */
+  signingKey?: string
+  /** The encryption key's uuid. */
+  encryptionKey?: string
+  /** Allowed redirect URIs. */
+  redirectUris: Array<AuthentikRedirectUri>
+  /** What `sub` holds. */
+  subMode?: string
+  /** The slug of its application. */
+  assignedApplicationSlug?: string
+}
+
+/** A redirect URI. */
+export interface AuthentikRedirectUri {
+  /** `strict` or `regex`. */
+  matchingMode: string
+  /** The URL or pattern. */
+  url: string
+}
+
+/** A scope mapping. */
+export interface AuthentikScopeMapping {
+  /** The uuid. */
+  pk: string
+  /** The managed id. */
+  managed?: string
+  /** The name. */
+  name?: string
+  /** The scope it answers. */
+  scopeName?: string
+}
+
+/** A login session. */
+export interface AuthentikSession {
+  /** The session's uuid. */
+  uuid?: string
+  /** Whether it is the caller's own. */
+  current?: boolean
+  /** The owner's pk. */
+  user: number
+  /** The last IP address. */
+  lastIp?: string
+  /** The last user agent. */
+  lastUserAgent?: string
+  /** When it was last used (RFC 3339). */
+  lastUsed?: string
+  /** When it expires (RFC 3339). */
+  expires?: string
+}
+
+/** What `terminateUserSessions` did. */
+export interface AuthentikSessionTermination {
+  /** Uuids of the sessions deleted. */
+  terminated: Array<string>
+  /** Sessions of other users in the listing: never deleted. */
+  skippedForeign: number
+  /** Sessions that ended before their delete. */
+  alreadyGone: number
+}
+
+/** What `createSsoApp` created. `clientSecret` is shown once: never log it. */
+export interface AuthentikSsoApp {
+  /** The application. */
+  application: AuthentikApplication
+  /** The provider's pk. */
+  providerPk: number
+  /** The client id (the tokens' `aud`). */
+  clientId: string
+  /** The client secret. */
+  clientSecret: string
+  /** The issuer (`<host>/application/o/<slug>/`). */
+  issuer: string
+  /** The signing key's uuid. */
+  signingKey: string
+  /** The group binding, when a group was given. */
+  binding?: AuthentikBinding
+}
+
+/** An SSO app to create. */
+export interface AuthentikSsoAppSpec {
+  /** The application and provider name. */
+  name: string
+  /** The application slug. */
+  slug: string
+  /** Exact-match redirect URIs. */
+  redirectUris: Array<string>
+  /** The group whose members may use it. */
+  groupPk?: string
+  /** The launch URL. */
+  launchUrl?: string
+  /** `confidential` (default) or `public`. */
+  clientType?: string
+  /** Default `default-provider-authorization-implicit-consent`. */
+  authorizationFlowSlug?: string
+  /** Default `default-provider-invalidation-flow`. */
+  invalidationFlowSlug?: string
+  /** The signing key to use, by name. */
+  signingKeyName?: string
+  /** Default `minutes=10`. */
+  accessTokenValidity?: string
+  /** Default `days=30`. */
+  refreshTokenValidity?: string
+}
+
+/** A token (without its key). */
+export interface AuthentikToken {
+  /** The uuid. */
+  pk: string
+  /** The identifier. */
+  identifier: string
+  /** `api`, `app_password`, ... */
+  intent?: string
+  /** The owner's pk. */
+  user?: number
+  /** The description. */
+  description?: string
+  /** Expiry (RFC 3339). */
+  expires?: string
+  /** Whether it expires. */
+  expiring?: boolean
+}
+
+/** A user. */
+export interface AuthentikUser {
+  /** The numeric pk. */
+  pk: number
+  /** The username. */
+  username: string
+  /** The display name. */
+  name?: string
+  /** Whether the account may log in. */
+  isActive?: boolean
+  /** Last log-in (RFC 3339). */
+  lastLogin?: string
+  /** Whether the user is a superuser. */
+  isSuperuser?: boolean
+  /** Group uuids. */
+  groups: Array<string>
+  /** The email address. */
+  email?: string
+  /** The hashed id (`sub` in the default mode). */
+  uid?: string
+  /** The uuid. */
+  uuid?: string
+  /** The directory path. */
+  path?: string
+  /** `internal`, `external`, `service_account`, `internal_service_account`. */
+  type?: string
+  /** Free-form attributes. */
+  attributes?: any
 }
 
 /**

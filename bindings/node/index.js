@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AuthentikClient = nativeBinding.AuthentikClient
 module.exports.ChangeSubscription = nativeBinding.ChangeSubscription
 module.exports.FlagSet = nativeBinding.FlagSet
 module.exports.FlagStore = nativeBinding.FlagStore

@@ -130,6 +130,7 @@ module.exports = {
   expectedRecords: native.expectedRecords,
   verifyDomain: native.verifyDomain,
   verifyDomains: native.verifyDomains,
+  AuthentikClient: native.AuthentikClient,
   OcisClient: native.OcisClient,
   validateSpaceName: native.validateSpaceName,
   StalwartClient: native.StalwartClient,

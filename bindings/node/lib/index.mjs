@@ -18,6 +18,7 @@ export const {
   expectedRecords,
   verifyDomain,
   verifyDomains,
+  AuthentikClient,
   OcisClient,
   validateSpaceName,
   StalwartClient,

@@ -14,6 +14,7 @@
 #![allow(unsafe_code)]
 
 mod auth;
+mod authentik;
 mod convert;
 mod dns;
 mod error;
@@ -29,6 +30,7 @@ pub use auth::{
     require_own_active_record, require_partner_staff, require_partner_tenant,
     require_platform_admin, require_tenant_admin, require_tenant_member, verify_token,
 };
+pub use authentik::AuthentikClient;
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use ocis::{OcisClient, validate_space_name};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
