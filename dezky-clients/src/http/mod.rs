@@ -95,22 +95,19 @@ fn secret_header(value: &str) -> Result<HeaderValue> {
 }
 
 impl Auth {
-    async fn header(&self) -> Result<Option<(HeaderValue, Option<Secret>)>> {
+    /// The `Authorization` header of a fixed credential (`None` for tokens
+    /// minted on demand, which are asked for before each attempt).
+    fn fixed_header(&self) -> Result<Option<HeaderValue>> {
         Ok(match self {
-            Auth::None => None,
+            Auth::None | Auth::Tokens(_) => None,
             Auth::Bearer(token) | Auth::StripeKey(token) => {
-                Some((secret_header(&format!("Bearer {}", token.expose()))?, None))
+                Some(secret_header(&format!("Bearer {}", token.expose()))?)
             }
             Auth::Basic { username, password } => {
                 use base64::Engine;
                 let pair = format!("{username}:{}", password.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-                Some((secret_header(&format!("Basic {encoded}"))?, None))
-            }
-            Auth::Tokens(source) => {
-                let token = source.access_token().await?;
-                let header = secret_header(&format!("Bearer {}", token.expose()))?;
-                Some((header, Some(token)))
+                Some(secret_header(&format!("Basic {encoded}"))?)
             }
         })
     }
@@ -209,6 +206,8 @@ pub struct HttpClient {
 struct Inner {
     config: HttpConfig,
     auth: Auth,
+    /// The header of a fixed credential, built once.
+    fixed_credential: Option<HeaderValue>,
     service: Box<dyn Service>,
     client: ArcSwap<ProcessClient>,
 }
@@ -239,9 +238,14 @@ impl HttpClient {
     /// A client for the upstream `service` at `config.base_url`.
     pub fn new(config: HttpConfig, auth: Auth, service: impl Service) -> Result<Self> {
         let client = build_reqwest(&config)?;
+        let fixed_credential = match &auth {
+            Auth::Tokens(_) => None,
+            fixed => fixed.fixed_header()?,
+        };
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 config,
+                fixed_credential,
                 auth,
                 service: Box::new(service),
                 client: ArcSwap::from_pointee(ProcessClient {
@@ -522,7 +526,14 @@ impl RequestBuilder<'_> {
         let mut reauthenticated = false;
         loop {
             tracing::Span::current().record("attempt", retries + 1);
-            let credential = inner.auth.header().await?;
+            let credential = match &inner.auth {
+                Auth::Tokens(source) => {
+                    let token = source.access_token().await?;
+                    let header = secret_header(&format!("Bearer {}", token.expose()))?;
+                    Some((header, Some(token)))
+                }
+                _ => inner.fixed_credential.clone().map(|header| (header, None)),
+            };
             let mut request = self
                 .client
                 .reqwest()?
@@ -536,7 +547,7 @@ impl RequestBuilder<'_> {
                 request = request.body(body.clone());
             }
             let outcome = request.send().await;
-            let response = match outcome {
+            let mut response = match outcome {
                 Ok(response) => response,
                 Err(e) => {
                     let never_sent = e.is_connect();
@@ -552,7 +563,7 @@ impl RequestBuilder<'_> {
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
             if response.status().is_success() {
-                let headers = response.headers().clone();
+                let headers = std::mem::take(response.headers_mut());
                 let body = response
                     .bytes()
                     .await
@@ -563,7 +574,7 @@ impl RequestBuilder<'_> {
                     body,
                     service,
                     method: self.method.clone(),
-                    url: self.shown_url(),
+                    url: self.url.clone(),
                 });
             }
             if status == 401
@@ -574,7 +585,7 @@ impl RequestBuilder<'_> {
                 reauthenticated = true;
                 continue;
             }
-            let headers = response.headers().clone();
+            let headers = std::mem::take(response.headers_mut());
             let retry_after = retry_after(&headers);
             if self.idempotent
                 && retries < policy.max_retries
@@ -672,7 +683,7 @@ pub struct Response {
     pub body: Bytes,
     service: &'static str,
     method: Method,
-    url: String,
+    url: Url,
 }
 
 impl Response {
@@ -684,18 +695,29 @@ impl Response {
         } else {
             &self.body
         };
+        // Decode without path tracking first; only a failure pays for a
+        // second pass that names the offending field.
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            self.decode_error(format!("at `{path}`: {}", e.into_inner()))
-        })
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                let path = e.path().to_string();
+                Err(self.decode_error(format!("at `{path}`: {}", e.into_inner())))
+            }
+        }
     }
 
     /// A [`Error::Decode`] about this answer.
     pub fn decode_error(&self, message: impl Into<String>) -> Error {
+        let mut shown = self.url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
         Error::Decode {
             service: self.service.to_owned(),
-            url: format!("{} {}", self.method, self.url),
+            url: format!("{} {}", self.method, shown),
             message: message.into(),
         }
     }
