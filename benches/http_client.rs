@@ -9,6 +9,9 @@
 //! sides send the same Bearer header, read the whole body and decode the same
 //! type; the SDK side also runs its span, retry bookkeeping and error mapping.
 
+// A benchmark stops at the first broken expectation.
+#![allow(clippy::expect_used)]
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::Duration;
