@@ -60,7 +60,7 @@ from .flags import (
     preview_rollout,
     reasons,
 )
-from . import dns
+from . import dns, ocis
 from .auth import (
     Actor,
     TokenVerifier,
@@ -74,6 +74,7 @@ from .auth import (
     require_tenant_admin,
     require_tenant_member,
 )
+from .ocis import OcisClient
 from .tenant import flag_context
 
 __version__: str = _dezky.__version__
@@ -134,6 +135,8 @@ __all__ = [
     "__version__",
     "bucket",
     "dns",
+    "ocis",
+    "OcisClient",
     "flag_context",
     "openfeature_reason",
     "preview_rollout",

@@ -1,0 +1,604 @@
+//! The OCIS libregraph client (`OcisClient`) over `dezky_clients::ocis`, with
+//! the refresh-token service login and a credential file. Conversion and
+//! error mapping only: every rule is in `dezky-clients` (docs/ocis-client.md).
+//! Each operation is an awaitable, with a blocking `_sync` twin; records are
+//! dicts with snake_case keys.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::ocis::{
+    self, Drive, EnsuredSpace, NewProjectSpace, NewUser, Quota, RemovalError, SpaceRemoval, User,
+};
+use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
+use dezky_clients::{Error, Secret};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::error::{self, IntoPyResult, SdkError};
+use crate::runtime;
+
+type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
+
+/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
+fn run<'py, T, E>(
+    py: Python<'py>,
+    blocking: Option<&str>,
+    fut: impl Future<Output = Result<T, E>> + Send + 'static,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    E: SdkError + Send + 'static,
+{
+    match blocking {
+        None => runtime::awaitable(py, fut, convert),
+        Some(what) => {
+            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value)
+        }
+    }
+}
+
+fn quota_dict<'py>(py: Python<'py>, q: Quota) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("total", q.total)?;
+    d.set_item("used", q.used)?;
+    d.set_item("remaining", q.remaining)?;
+    d.set_item("deleted", q.deleted)?;
+    d.set_item("state", q.state.map(String::from))?;
+    Ok(d)
+}
+
+fn drive_dict<'py>(py: Python<'py>, drive: Drive) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let trashed = drive.is_trashed();
+    let root = drive.root.unwrap_or_default();
+    d.set_item("id", drive.id)?;
+    d.set_item("drive_type", drive.drive_type.map(String::from))?;
+    d.set_item("name", drive.name)?;
+    d.set_item("description", drive.description)?;
+    d.set_item("drive_alias", drive.drive_alias)?;
+    d.set_item("last_modified_date_time", drive.last_modified_date_time)?;
+    d.set_item(
+        "owner_id",
+        drive.owner.and_then(|o| o.user).and_then(|u| u.id),
+    )?;
+    match drive.quota {
+        Some(q) => d.set_item("quota", quota_dict(py, q)?)?,
+        None => d.set_item("quota", py.None())?,
+    }
+    d.set_item("root_id", root.id)?;
+    d.set_item("web_dav_url", root.web_dav_url)?;
+    d.set_item("web_url", drive.web_url)?;
+    d.set_item("trashed", trashed)?;
+    Ok(d)
+}
+
+fn drive_any(py: Python<'_>, drive: Drive) -> PyResult<Bound<'_, PyAny>> {
+    Ok(drive_dict(py, drive)?.into_any())
+}
+
+fn drives_any(py: Python<'_>, drives: Vec<Drive>) -> PyResult<Bound<'_, PyAny>> {
+    let list = PyList::empty(py);
+    for drive in drives {
+        list.append(drive_dict(py, drive)?)?;
+    }
+    Ok(list.into_any())
+}
+
+fn quota_any(py: Python<'_>, quota: Option<Quota>) -> PyResult<Bound<'_, PyAny>> {
+    match quota {
+        Some(q) => Ok(quota_dict(py, q)?.into_any()),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
+    Ok(py.None().into_bound(py))
+}
+
+fn ensured_any(py: Python<'_>, s: EnsuredSpace) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("drive", drive_dict(py, s.drive)?)?;
+    d.set_item("created", s.created)?;
+    d.set_item("restored", s.restored)?;
+    Ok(d.into_any())
+}
+
+fn removal_any(py: Python<'_>, r: SpaceRemoval) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("already_gone", r.already_gone)?;
+    d.set_item("disabled", r.disabled)?;
+    d.set_item("purged", r.purged)?;
+    Ok(d.into_any())
+}
+
+fn user_any(py: Python<'_>, u: User) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("id", u.id)?;
+    d.set_item("display_name", u.display_name)?;
+    d.set_item(
+        "on_premises_sam_account_name",
+        u.on_premises_sam_account_name,
+    )?;
+    d.set_item("mail", u.mail)?;
+    d.set_item("given_name", u.given_name)?;
+    d.set_item("surname", u.surname)?;
+    d.set_item("user_type", u.user_type)?;
+    d.set_item("account_enabled", u.account_enabled)?;
+    Ok(d.into_any())
+}
+
+/// A failed `remove_project_space`: the underlying error plus `step` and `disabled`.
+struct Removal(RemovalError);
+
+impl std::fmt::Display for Removal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl SdkError for Removal {
+    fn code(&self) -> &'static str {
+        self.0.error.code()
+    }
+
+    fn details(&self, details: &Bound<'_, PyDict>) -> PyResult<()> {
+        self.0.error.details(details)?;
+        details.set_item("step", self.0.step.as_str())?;
+        details.set_item("disabled", self.0.disabled)?;
+        Ok(())
+    }
+}
+
+fn invalid(field: &str, reason: &str) -> PyErr {
+    error::raise(Error::InvalidInput {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(_) => Err(invalid(
+            name,
+            "must be a number of seconds above 0, at most 86400",
+        )),
+    }
+}
+
+/// Checks a space name with OCIS's rule and returns it trimmed; raises
+/// `InvalidArgumentError` (field `name`) otherwise.
+#[pyfunction]
+pub(crate) fn validate_space_name(name: &str) -> PyResult<String> {
+    ocis::validate_space_name(name).map(str::to_owned).py()
+}
+
+/// A client of the OCIS libregraph API.
+#[pyclass(name = "OcisClient", module = "dezky._dezky", frozen)]
+pub(crate) struct PyOcisClient {
+    inner: ocis::OcisClient,
+}
+
+#[pymethods]
+impl PyOcisClient {
+    #[new]
+    #[pyo3(signature = (
+        base_url,
+        *,
+        access_token = None,
+        token_url = None,
+        client_id = None,
+        credentials_file = None,
+        timeout = None,
+        connect_timeout = None,
+        max_retries = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        base_url: &str,
+        access_token: Option<String>,
+        token_url: Option<String>,
+        client_id: Option<String>,
+        credentials_file: Option<String>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut config = HttpConfig::new(base_url).py()?;
+        if let Some(t) = seconds("timeout", timeout)? {
+            config.timeout = t;
+        }
+        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
+            config.connect_timeout = t;
+        }
+        if let Some(n) = max_retries {
+            if n > 10 {
+                return Err(invalid("max_retries", "must be from 0 to 10"));
+            }
+            config.retry.max_retries = n;
+        }
+        let auth = match (access_token, token_url, credentials_file) {
+            (Some(token), None, None) => Auth::Bearer(Secret::new(token)),
+            (None, Some(token_url), Some(file)) => Auth::Tokens(Arc::new(
+                RefreshTokenSource::new(
+                    &token_url,
+                    client_id.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
+                    Arc::new(FileCredentialStore::new(file)),
+                    Some(config.clone()),
+                )
+                .py()?,
+            )),
+            (None, Some(_), None) => {
+                return Err(invalid("credentials_file", "is required with token_url"));
+            }
+            (None, None, Some(_)) => {
+                return Err(invalid("token_url", "is required with credentials_file"));
+            }
+            _ => {
+                return Err(invalid(
+                    "access_token",
+                    "give either access_token, or token_url and credentials_file",
+                ));
+            }
+        };
+        Ok(PyOcisClient {
+            inner: ocis::OcisClient::new(config, auth).py()?,
+        })
+    }
+
+    /// A client from `OCIS_API_URL` and the service login variables.
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        Ok(PyOcisClient {
+            inner: ocis::OcisClient::from_env().py()?,
+        })
+    }
+
+    #[pyo3(signature = (name, description = None, quota_bytes = None))]
+    fn create_project_space<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        description: Option<String>,
+        quota_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let options = NewProjectSpace {
+            description,
+            quota_bytes,
+        };
+        run(
+            py,
+            None,
+            async move { c.create_project_space(&name, &options).await },
+            drive_any,
+        )
+    }
+
+    #[pyo3(signature = (name, description = None, quota_bytes = None))]
+    fn create_project_space_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        description: Option<String>,
+        quota_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let options = NewProjectSpace {
+            description,
+            quota_bytes,
+        };
+        let fut = async move { c.create_project_space(&name, &options).await };
+        run(py, Some("create_project_space_sync"), fut, drive_any)
+    }
+
+    #[pyo3(signature = (name, description = None, quota_bytes = None))]
+    fn ensure_project_space<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        description: Option<String>,
+        quota_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let options = NewProjectSpace {
+            description,
+            quota_bytes,
+        };
+        run(
+            py,
+            None,
+            async move { c.ensure_project_space(&name, &options).await },
+            ensured_any,
+        )
+    }
+
+    #[pyo3(signature = (name, description = None, quota_bytes = None))]
+    fn ensure_project_space_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        description: Option<String>,
+        quota_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let options = NewProjectSpace {
+            description,
+            quota_bytes,
+        };
+        let fut = async move { c.ensure_project_space(&name, &options).await };
+        run(py, Some("ensure_project_space_sync"), fut, ensured_any)
+    }
+
+    fn get_drive<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.get_drive(&id).await }, drive_any)
+    }
+
+    fn get_drive_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_drive_sync"),
+            async move { c.get_drive(&id).await },
+            drive_any,
+        )
+    }
+
+    #[pyo3(signature = (filter = None))]
+    fn list_drives<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_drives(filter.as_deref()).await },
+            drives_any,
+        )
+    }
+
+    #[pyo3(signature = (filter = None))]
+    fn list_drives_sync<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.list_drives(filter.as_deref()).await };
+        run(py, Some("list_drives_sync"), fut, drives_any)
+    }
+
+    fn list_project_spaces<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_project_spaces().await },
+            drives_any,
+        )
+    }
+
+    fn list_project_spaces_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.list_project_spaces().await };
+        run(py, Some("list_project_spaces_sync"), fut, drives_any)
+    }
+
+    fn set_space_quota<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        quota_bytes: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.set_space_quota(&id, quota_bytes).await },
+            drive_any,
+        )
+    }
+
+    fn set_space_quota_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        quota_bytes: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.set_space_quota(&id, quota_bytes).await };
+        run(py, Some("set_space_quota_sync"), fut, drive_any)
+    }
+
+    fn space_quota<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.space_quota(&id).await }, quota_any)
+    }
+
+    fn space_quota_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("space_quota_sync"),
+            async move { c.space_quota(&id).await },
+            quota_any,
+        )
+    }
+
+    fn disable_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.disable_space(&id).await },
+            none_any,
+        )
+    }
+
+    fn disable_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("disable_space_sync"),
+            async move { c.disable_space(&id).await },
+            none_any,
+        )
+    }
+
+    fn restore_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.restore_space(&id).await },
+            drive_any,
+        )
+    }
+
+    fn restore_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("restore_space_sync"),
+            async move { c.restore_space(&id).await },
+            drive_any,
+        )
+    }
+
+    fn purge_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.purge_space(&id).await }, none_any)
+    }
+
+    fn purge_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("purge_space_sync"),
+            async move { c.purge_space(&id).await },
+            none_any,
+        )
+    }
+
+    fn remove_project_space<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.remove_project_space(&id).await.map_err(Removal) };
+        run(py, None, fut, removal_any)
+    }
+
+    fn remove_project_space_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.remove_project_space(&id).await.map_err(Removal) };
+        run(py, Some("remove_project_space_sync"), fut, removal_any)
+    }
+
+    fn get_user<'py>(&self, py: Python<'py>, id_or_name: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.get_user(&id_or_name).await },
+            user_any,
+        )
+    }
+
+    fn get_user_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id_or_name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_user_sync"),
+            async move { c.get_user(&id_or_name).await },
+            user_any,
+        )
+    }
+
+    #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
+    fn create_user<'py>(
+        &self,
+        py: Python<'py>,
+        display_name: String,
+        on_premises_sam_account_name: String,
+        mail: Option<String>,
+        password: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let user = NewUser {
+            display_name,
+            on_premises_sam_account_name,
+            mail,
+            password: password.map(Secret::new),
+        };
+        run(
+            py,
+            None,
+            async move { c.create_user(&user).await },
+            user_any,
+        )
+    }
+
+    #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
+    fn create_user_sync<'py>(
+        &self,
+        py: Python<'py>,
+        display_name: String,
+        on_premises_sam_account_name: String,
+        mail: Option<String>,
+        password: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let user = NewUser {
+            display_name,
+            on_premises_sam_account_name,
+            mail,
+            password: password.map(Secret::new),
+        };
+        run(
+            py,
+            Some("create_user_sync"),
+            async move { c.create_user(&user).await },
+            user_any,
+        )
+    }
+
+    fn delete_user<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.delete_user(&id).await }, none_any)
+    }
+
+    fn delete_user_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_user_sync"),
+            async move { c.delete_user(&id).await },
+            none_any,
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OcisClient({})", self.inner.http().config().base_url)
+    }
+}
