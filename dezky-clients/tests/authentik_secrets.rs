@@ -271,3 +271,19 @@ async fn no_secret_in_debug_errors_or_logs() {
         );
     }
 }
+
+#[test]
+fn records_serialize_without_the_client_secret() {
+    use dezky_clients::authentik::{OAuth2Provider, ToJson};
+    let mut provider = fixture("oauth2_provider");
+    provider["client_secret"] = json!(CLIENT_SECRET);
+    let provider: OAuth2Provider = serde_json::from_value(provider).expect("provider");
+    assert_eq!(
+        provider.client_secret.as_ref().expect("read").expose(),
+        CLIENT_SECRET
+    );
+    let json = provider.to_json();
+    assert_eq!(json["client_id"], "Xq3LrT9kP0aZ");
+    assert!(json.get("client_secret").is_none());
+    assert!(!json.to_string().contains(CLIENT_SECRET));
+}

@@ -37,6 +37,21 @@ pub use sso::{
 
 use types::Paginated;
 
+/// A record as a JSON value with the API's field names (secrets are never
+/// serialized), for the language bindings.
+pub trait ToJson {
+    /// The JSON value.
+    fn to_json(&self) -> Value;
+}
+
+impl<T: Serialize> ToJson for T {
+    fn to_json(&self) -> Value {
+        // These records hold only strings, numbers, booleans and string-keyed
+        // maps, which always serialize.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 /// The page size sent with every listing.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 

@@ -1,6 +1,7 @@
 //! The Authentik records the client reads and writes: hand-written subsets of
 //! the 2025.10 component schemas. Fields the server may leave out are
-//! optional; values upstream may extend are open enums.
+//! optional; values upstream may extend are open enums. Records serialize
+//! with the API's own field names (secrets left out), for the bindings.
 
 use std::collections::BTreeMap;
 
@@ -164,7 +165,7 @@ pub(crate) struct Paginated<T> {
 }
 
 /// A user as embedded in other records (`PartialUser`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartialUser {
     /// The numeric pk.
     pub pk: i64,
@@ -182,7 +183,7 @@ pub struct PartialUser {
 }
 
 /// A group as embedded in other records (`PartialGroup`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartialGroup {
     /// The uuid.
     pub pk: String,
@@ -194,7 +195,7 @@ pub struct PartialGroup {
 }
 
 /// `Group`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     /// The uuid, used in paths and in `User.groups`.
     pub pk: String,
@@ -218,7 +219,7 @@ pub struct Group {
 }
 
 /// `User`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     /// The numeric pk, used in paths.
     pub pk: i64,
@@ -279,7 +280,7 @@ pub struct NewUser {
 }
 
 /// `AuthenticatedSession`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthenticatedSession {
     /// The session's uuid, used to delete it.
     #[serde(default)]
@@ -304,7 +305,7 @@ pub struct AuthenticatedSession {
 }
 
 /// What [`super::AuthentikClient::terminate_user_sessions`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionTermination {
     /// Uuids of the sessions deleted.
     pub terminated: Vec<String>,
@@ -315,7 +316,7 @@ pub struct SessionTermination {
 }
 
 /// An authenticator (`Device`) from `/authenticators/admin/all/`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     /// The device id (unique per type only).
     pub pk: String,
@@ -337,7 +338,7 @@ pub struct Device {
 }
 
 /// The MFA status of a user, from [`super::AuthentikClient::count_authenticators`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthenticatorSummary {
     /// Confirmed second factors (TOTP, WebAuthn, Duo, SMS, email), without
     /// recovery codes and endpoint devices.
@@ -360,7 +361,7 @@ impl AuthenticatorSummary {
 }
 
 /// `Flow` (only what provider creation needs).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flow {
     /// The uuid, sent as `authorization_flow` / `invalidation_flow`.
     pub pk: String,
@@ -375,7 +376,7 @@ pub struct Flow {
 }
 
 /// `CertificateKeyPair`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificateKeyPair {
     /// The uuid, sent as `signing_key`.
     pub pk: String,
@@ -399,7 +400,7 @@ pub struct CertificateKeyPair {
 }
 
 /// `ScopeMapping`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopeMapping {
     /// The uuid, sent in `property_mappings`.
     pub pk: String,
@@ -438,7 +439,7 @@ fn secret_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secre
 }
 
 /// `OAuth2Provider`. The client secret is held as a [`Secret`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuth2Provider {
     /// The numeric pk, used in paths and as `Application.provider`.
     pub pk: i64,
@@ -459,8 +460,8 @@ pub struct OAuth2Provider {
     /// The client id (the token audience).
     #[serde(default)]
     pub client_id: Option<String>,
-    /// The client secret.
-    #[serde(default, deserialize_with = "secret_opt")]
+    /// The client secret (never serialized).
+    #[serde(default, deserialize_with = "secret_opt", skip_serializing)]
     pub client_secret: Option<Secret>,
     /// Access-code lifetime (`minutes=1`).
     #[serde(default)]
@@ -517,7 +518,7 @@ pub struct NewOAuth2Provider {
 }
 
 /// `Application`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Application {
     /// The uuid (a policy binding's `target`).
     pub pk: String,
@@ -561,7 +562,7 @@ pub struct NewApplication {
 }
 
 /// `PolicyBinding`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyBinding {
     /// The uuid.
     pub pk: String,
@@ -584,7 +585,7 @@ pub struct PolicyBinding {
 }
 
 /// `Token` (the key is read with `view_key`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     /// The uuid.
     pub pk: String,
