@@ -159,7 +159,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A credential store in a JSON file `{"refresh_token": "…", "obtained_at": <unix seconds>}`.
+/// A credential store in a JSON file `{"refresh_token": "…", "obtained_at": <unix seconds>}`
+/// (`obtained_at` may be left out when the file is first written by hand).
 ///
 /// Every write goes to a temporary file in the same directory, is flushed to
 /// disk (`fsync`) and renamed over the file, so a crash leaves either the old
@@ -176,6 +177,8 @@ pub struct FileCredentialStore {
 #[derive(serde::Serialize, Deserialize)]
 struct CredentialFile {
     refresh_token: String,
+    /// Absent in a file written by hand or by a bootstrap script: read as 0.
+    #[serde(default)]
     obtained_at: u64,
 }
 

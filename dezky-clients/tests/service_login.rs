@@ -458,6 +458,12 @@ async fn the_file_store_writes_atomically_with_mode_0600() {
         .collect();
     assert_eq!(names, ["ocis-credential.json"], "no temp or lock file left");
     assert!(!format!("{loaded:?} {store:?}").contains("refresh-2"));
+
+    // A file written by a bootstrap script may hold the token alone.
+    std::fs::write(&file, r#"{"refresh_token": "refresh-boot"}"#).expect("write");
+    let loaded = store.load().await.expect("load").expect("present");
+    assert_eq!(loaded.refresh_token.expose(), "refresh-boot");
+    assert_eq!(loaded.obtained_at, std::time::UNIX_EPOCH);
 }
 
 #[tokio::test]
