@@ -375,6 +375,22 @@ async fn a_401_from_ocis_refreshes_once_and_retries_once() {
         .expect("retried with a new token");
     assert_eq!(user.display_name.as_deref(), Some("Alice"));
     assert_eq!(stored_token(&store).as_deref(), Some("refresh-2"));
+    // The OCIS side of the exchange conforms to the libregraph document (the
+    // token endpoint has no official OpenAPI document).
+    let spec = dezky_contract::Spec::shared("libregraph-v1.0.openapi.yaml", "/graph");
+    let received = server.received_requests().await.expect("recording");
+    let graph: Vec<_> = received
+        .into_iter()
+        .filter(|r| r.url.path().starts_with("/graph/"))
+        .collect();
+    assert_eq!(graph.len(), 2);
+    spec.assert_wiremock_requests(&graph);
+    spec.assert_response(
+        "GET",
+        "/graph/v1.0/users/alice",
+        200,
+        &json!({"displayName": "Alice", "onPremisesSamAccountName": "alice"}),
+    );
     let debug = format!("{ocis:?} {tokens:?} {:?}", store.current());
     for secret in ["access-1", "access-2", "refresh-1", "refresh-2"] {
         assert!(!debug.contains(secret), "{debug}");
