@@ -13,7 +13,10 @@
 //!   grant is made;
 //! - a rotated refresh token is written to the [`CredentialStore`] (a
 //!   compare-and-swap on the previous value) *before* the new access token is
-//!   handed out; without a new refresh token in the answer the old one stays;
+//!   handed out; if the write fails, the call fails and the rotated token is
+//!   kept in memory and written first on the next call (no new grant is made
+//!   with the revoked token); without a new refresh token in the answer the
+//!   old one stays;
 //! - `invalid_grant` is terminal for the stored token:
 //!   [`Error::ServiceLoginRequired`], returned at once by every later call until
 //!   the store holds another refresh token.
@@ -397,6 +400,14 @@ struct Terminal {
     error: Error,
 }
 
+/// A grant whose rotated refresh token could not be stored yet: kept in
+/// memory (the old token is already revoked) and stored before anything else.
+struct Pending {
+    rotated: StoredCredential,
+    previous: StoredCredential,
+    access: Cached,
+}
+
 /// Access tokens from a stored refresh token (see the module documentation).
 ///
 /// Cheap to share: use one per credential, behind an `Arc`, for every client
@@ -408,6 +419,7 @@ pub struct RefreshTokenSource {
     store: Arc<dyn CredentialStore>,
     cached: Mutex<Option<Cached>>,
     terminal: Mutex<Option<Terminal>>,
+    pending: Mutex<Option<Pending>>,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -470,6 +482,7 @@ impl RefreshTokenSource {
             store,
             cached: Mutex::new(None),
             terminal: Mutex::new(None),
+            pending: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
         })
     }
@@ -500,6 +513,30 @@ impl RefreshTokenSource {
         // Whoever held the lock before may have refreshed already.
         if let Some(token) = self.cached() {
             return Ok(token);
+        }
+        // A rotated refresh token that could not be stored is stored first:
+        // the token it replaced no longer works.
+        let pending = lock(&self.pending).take();
+        if let Some(pending) = pending {
+            match self
+                .store
+                .store(&pending.rotated, Some(&pending.previous))
+                .await
+            {
+                // Stored, or another process stored a token meanwhile: either
+                // way the store holds a usable one now.
+                Ok(_) => {
+                    if Instant::now() < pending.access.valid_until {
+                        let token = pending.access.token.clone();
+                        *lock(&self.cached) = Some(pending.access);
+                        return Ok(token);
+                    }
+                }
+                Err(error) => {
+                    *lock(&self.pending) = Some(pending);
+                    return Err(error);
+                }
+            }
         }
         // At most two grants: the second only when another process rotated
         // the stored token while the first was in flight.
@@ -584,13 +621,30 @@ impl RefreshTokenSource {
             return Err(response.decode_error("the token answer has an empty access_token"));
         }
         let access = Secret::new(answer.access_token);
+        let lifetime = answer
+            .expires_in
+            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let margin = EXPIRY_MARGIN.min(lifetime / 2);
+        let cached = Cached {
+            token: access.clone(),
+            valid_until: Instant::now() + lifetime - margin,
+        };
         if let Some(new_refresh) = answer.refresh_token.filter(|t| !t.is_empty())
             && new_refresh != stored.refresh_token.expose()
         {
             let rotated = StoredCredential::new(new_refresh);
-            match self.store.store(&rotated, Some(stored)).await? {
-                StoreOutcome::Stored => {}
-                StoreOutcome::Conflict(_) => {
+            match self.store.store(&rotated, Some(stored)).await {
+                Ok(StoreOutcome::Stored) => {}
+                Err(error) => {
+                    // Not handed out before it is stored; kept for the next call.
+                    *lock(&self.pending) = Some(Pending {
+                        rotated,
+                        previous: stored.clone(),
+                        access: cached,
+                    });
+                    return Err(error);
+                }
+                Ok(StoreOutcome::Conflict(_)) => {
                     // Another process stored a newer token first: keep its
                     // token (the next refresh reads it) and do not refresh again.
                     tracing::warn!(
@@ -599,14 +653,7 @@ impl RefreshTokenSource {
                 }
             }
         }
-        let lifetime = answer
-            .expires_in
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
-        let margin = EXPIRY_MARGIN.min(lifetime / 2);
-        *lock(&self.cached) = Some(Cached {
-            token: access.clone(),
-            valid_until: Instant::now() + lifetime - margin,
-        });
+        *lock(&self.cached) = Some(cached);
         Ok(access)
     }
 }

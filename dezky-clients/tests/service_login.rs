@@ -118,7 +118,8 @@ async fn a_token_is_replaced_shortly_before_it_expires() {
 struct Recording {
     inner: MemoryCredentialStore,
     events: Arc<Mutex<Vec<String>>>,
-    fail: bool,
+    /// How many of the next writes fail.
+    failures: AtomicUsize,
 }
 
 impl CredentialStore for Recording {
@@ -134,7 +135,11 @@ impl CredentialStore for Recording {
         Box::pin(async move {
             // A slow disk: the token must not be handed out meanwhile.
             tokio::time::sleep(Duration::from_millis(50)).await;
-            if self.fail {
+            if self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
                 return Err(Error::CredentialStore {
                     location: "test".into(),
                     message: "disk full".into(),
@@ -163,7 +168,7 @@ async fn a_rotated_refresh_token_is_stored_before_the_access_token_is_used() {
     let store = Arc::new(Recording {
         inner: MemoryCredentialStore::new(Some(StoredCredential::new("refresh-1"))),
         events: events.clone(),
-        fail: false,
+        failures: AtomicUsize::new(0),
     });
     let source = source(&server, store.clone());
     let token = source.access_token().await.expect("token");
@@ -181,21 +186,36 @@ async fn a_rotated_refresh_token_is_stored_before_the_access_token_is_used() {
 #[tokio::test]
 async fn an_access_token_whose_rotation_cannot_be_stored_is_not_handed_out() {
     let server = MockServer::start().await;
+    // One grant only: refresh-1 is revoked once refresh-2 is issued.
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(tokens("access-1", Some("refresh-2"), 3600))
+        .expect(1)
         .mount(&server)
         .await;
+    let events = Arc::new(Mutex::new(Vec::new()));
     let store = Arc::new(Recording {
         inner: MemoryCredentialStore::new(Some(StoredCredential::new("refresh-1"))),
-        events: Arc::default(),
-        fail: true,
+        events: events.clone(),
+        failures: AtomicUsize::new(2),
     });
     let source = source(&server, store.clone());
-    let error = source.access_token().await.expect_err("store fails");
-    assert_eq!(error.code(), "DEZKY_CREDENTIAL_STORE");
-    assert!(!error.to_string().contains("access-1"));
-    assert!(!error.to_string().contains("refresh-2"));
+    for _ in 0..2 {
+        let error = source.access_token().await.expect_err("store fails");
+        assert_eq!(error.code(), "DEZKY_CREDENTIAL_STORE");
+        assert!(!error.to_string().contains("access-1"));
+        assert!(!error.to_string().contains("refresh-2"));
+    }
+    assert_eq!(stored_token(&store.inner).as_deref(), Some("refresh-1"));
+    // The store works again: the rotated token is written, then the access
+    // token obtained with it is handed out, without another grant.
+    let token = source.access_token().await.expect("stored at last");
+    assert_eq!(token.expose(), "access-1");
+    assert_eq!(stored_token(&store.inner).as_deref(), Some("refresh-2"));
+    assert_eq!(
+        events.lock().expect("lock").as_slice(),
+        ["stored refresh-2"]
+    );
 }
 
 #[tokio::test]
@@ -212,7 +232,7 @@ async fn without_a_new_refresh_token_the_old_one_stays() {
     let store = Arc::new(Recording {
         inner: MemoryCredentialStore::new(Some(StoredCredential::new("refresh-1"))),
         events: events.clone(),
-        fail: false,
+        failures: AtomicUsize::new(0),
     });
     let source = source(&server, store.clone());
     source.access_token().await.expect("first");
