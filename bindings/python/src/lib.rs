@@ -12,6 +12,7 @@ mod error;
 mod flags;
 mod ocis;
 mod runtime;
+mod stalwart;
 mod store;
 mod tenant;
 
@@ -38,6 +39,7 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dns::verify_domain_sync, m)?)?;
     m.add_class::<ocis::PyOcisClient>()?;
     m.add_function(wrap_pyfunction!(ocis::validate_space_name, m)?)?;
+    m.add_class::<stalwart::PyStalwartClient>()?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -75,6 +75,8 @@ from .auth import (
     require_tenant_member,
 )
 from .ocis import OcisClient
+from . import stalwart
+from .stalwart import StalwartClient
 from .tenant import flag_context
 
 __version__: str = _dezky.__version__
@@ -137,6 +139,8 @@ __all__ = [
     "dns",
     "ocis",
     "OcisClient",
+    "stalwart",
+    "StalwartClient",
     "flag_context",
     "openfeature_reason",
     "preview_rollout",

@@ -1,0 +1,679 @@
+//! The Stalwart v0.16 management client (`StalwartClient`) over
+//! `dezky_clients::stalwart`. Conversion and error mapping only: every rule is
+//! in `dezky-clients` (docs/stalwart-client.md). Each operation is an
+//! awaitable, with a blocking `_sync` twin; records are dicts with snake_case
+//! keys.
+
+use std::future::Future;
+use std::time::Duration;
+
+use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::stalwart::{
+    self, DkimSignature, Domain, Mailbox, NewDomain, NewMailbox, Permissions,
+};
+use dezky_clients::{Error, Secret};
+use pyo3::prelude::*;
+use serde_json::{Value, json};
+
+use crate::convert;
+use crate::error::{self, IntoPyResult, SdkError};
+use crate::runtime;
+
+type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
+
+fn run<'py, T, E>(
+    py: Python<'py>,
+    blocking: Option<&str>,
+    fut: impl Future<Output = Result<T, E>> + Send + 'static,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    E: SdkError + Send + 'static,
+{
+    match blocking {
+        None => runtime::awaitable(py, fut, convert),
+        Some(what) => {
+            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value)
+        }
+    }
+}
+
+fn domain_value(d: Domain) -> Value {
+    json!({
+        "id": d.id,
+        "name": d.name,
+        "aliases": d.aliases,
+        "is_enabled": d.is_enabled,
+        "description": d.description,
+        "catch_all_address": d.catch_all_address,
+        "allow_relaying": d.allow_relaying,
+        "created_at": d.created_at,
+        "dns_zone_file": d.dns_zone_file,
+    })
+}
+
+fn dkim_value(s: DkimSignature) -> Value {
+    json!({
+        "id": s.id,
+        "algorithm": s.algorithm,
+        "domain_id": s.domain_id,
+        "selector": s.selector,
+        "stage": s.stage,
+        "public_key": s.public_key,
+        "created_at": s.created_at,
+        "next_transition_at": s.next_transition_at,
+    })
+}
+
+fn permissions_value(p: Permissions) -> Value {
+    let (kind, list) = match p {
+        Permissions::Inherit => ("Inherit", None),
+        Permissions::Merge(list) => ("Merge", Some(list)),
+        Permissions::Replace(list) => ("Replace", Some(list)),
+    };
+    let list = list.unwrap_or_default();
+    json!({
+        "type": kind,
+        "enabled_permissions": list.enabled_permissions,
+        "disabled_permissions": list.disabled_permissions,
+    })
+}
+
+fn mailbox_value(m: Mailbox) -> Value {
+    let quota_bytes = m.quota_bytes();
+    let suspended = m.is_suspended();
+    let credentials: Vec<Value> = m
+        .credentials
+        .into_iter()
+        .map(|c| {
+            json!({
+                "kind": c.kind,
+                "credential_id": c.credential_id,
+                "expires_at": c.expires_at,
+            })
+        })
+        .collect();
+    let aliases: Vec<Value> = m
+        .aliases
+        .into_iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "domain_id": a.domain_id,
+                "enabled": a.enabled,
+                "description": a.description,
+            })
+        })
+        .collect();
+    json!({
+        "id": m.id,
+        "name": m.name,
+        "domain_id": m.domain_id,
+        "email_address": m.email_address,
+        "description": m.description,
+        "quota_bytes": quota_bytes,
+        "quotas": m.quotas,
+        "suspended": suspended,
+        "permissions": permissions_value(m.permissions),
+        "credentials": credentials,
+        "aliases": aliases,
+        "member_group_ids": m.member_group_ids,
+        "locale": m.locale,
+        "created_at": m.created_at,
+        "used_disk_quota": m.used_disk_quota,
+    })
+}
+
+fn value_any(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
+    convert::to_py(py, &value)
+}
+
+fn domain_any(py: Python<'_>, d: Domain) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, domain_value(d))
+}
+
+fn maybe_domain_any(py: Python<'_>, d: Option<Domain>) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, d.map_or(Value::Null, domain_value))
+}
+
+fn dkim_list_any(py: Python<'_>, list: Vec<DkimSignature>) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, Value::Array(list.into_iter().map(dkim_value).collect()))
+}
+
+fn mailbox_any(py: Python<'_>, m: Mailbox) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, mailbox_value(m))
+}
+
+fn maybe_mailbox_any(py: Python<'_>, m: Option<Mailbox>) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, m.map_or(Value::Null, mailbox_value))
+}
+
+fn string_any(py: Python<'_>, s: String) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, Value::String(s))
+}
+
+fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
+    Ok(py.None().into_bound(py))
+}
+
+fn invalid(field: &str, reason: &str) -> PyErr {
+    error::raise(Error::InvalidInput {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(invalid(
+            name,
+            "must be a number of seconds above 0, at most 86400",
+        ))
+    }
+}
+
+#[pyclass(name = "StalwartClient", module = "dezky._dezky", frozen)]
+pub(crate) struct PyStalwartClient {
+    inner: stalwart::StalwartClient,
+}
+
+impl PyStalwartClient {
+    fn client(&self) -> stalwart::StalwartClient {
+        self.inner.clone()
+    }
+
+    fn create_domain_impl<'py>(
+        &self,
+        py: Python<'py>,
+        blocking: Option<&str>,
+        domain: NewDomain,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            blocking,
+            async move { c.create_domain(&domain).await },
+            string_any,
+        )
+    }
+
+    fn create_mailbox_impl<'py>(
+        &self,
+        py: Python<'py>,
+        blocking: Option<&str>,
+        mailbox: NewMailbox,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            blocking,
+            async move { c.create_mailbox(&mailbox).await },
+            string_any,
+        )
+    }
+}
+
+fn new_domain(
+    name: &str,
+    description: Option<String>,
+    aliases: Option<Vec<String>>,
+    is_enabled: Option<bool>,
+    catch_all_address: Option<String>,
+    allow_relaying: Option<bool>,
+) -> NewDomain {
+    NewDomain {
+        name: name.to_owned(),
+        description,
+        aliases: aliases.unwrap_or_default().into_iter().collect(),
+        is_enabled,
+        catch_all_address,
+        allow_relaying,
+    }
+}
+
+fn new_mailbox(
+    domain_id: &str,
+    name: &str,
+    password: &str,
+    quota_bytes: Option<u64>,
+    description: Option<String>,
+    locale: Option<String>,
+) -> NewMailbox {
+    let mut mailbox = NewMailbox::new(domain_id, name, Secret::new(password));
+    mailbox.quota_bytes = quota_bytes;
+    mailbox.description = description;
+    mailbox.locale = locale;
+    mailbox
+}
+
+#[pymethods]
+impl PyStalwartClient {
+    #[new]
+    #[pyo3(signature = (
+        base_url,
+        *,
+        api_key = None,
+        username = None,
+        password = None,
+        timeout = None,
+        connect_timeout = None,
+        max_retries = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        base_url: &str,
+        api_key: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut config = HttpConfig::new(base_url).py()?;
+        if let Some(t) = timeout {
+            config.timeout = seconds("timeout", t)?;
+        }
+        if let Some(t) = connect_timeout {
+            config.connect_timeout = seconds("connect_timeout", t)?;
+        }
+        if let Some(n) = max_retries {
+            if n > 10 {
+                return Err(invalid("max_retries", "must be at most 10"));
+            }
+            config.retry.max_retries = n;
+        }
+        let auth = match (api_key, username, password) {
+            (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
+            (None, Some(username), Some(password)) => Auth::Basic {
+                username,
+                password: Secret::new(password),
+            },
+            _ => {
+                return Err(invalid("api_key", "give api_key, or username and password"));
+            }
+        };
+        Ok(PyStalwartClient {
+            inner: stalwart::StalwartClient::new(config, auth).py()?,
+        })
+    }
+
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        Ok(PyStalwartClient {
+            inner: stalwart::StalwartClient::from_env().py()?,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<StalwartClient {:?}>", self.inner)
+    }
+
+    #[pyo3(signature = (name, *, description = None, aliases = None, is_enabled = None,
+                        catch_all_address = None, allow_relaying = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_domain<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        description: Option<String>,
+        aliases: Option<Vec<String>>,
+        is_enabled: Option<bool>,
+        catch_all_address: Option<String>,
+        allow_relaying: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let domain = new_domain(
+            name,
+            description,
+            aliases,
+            is_enabled,
+            catch_all_address,
+            allow_relaying,
+        );
+        self.create_domain_impl(py, None, domain)
+    }
+
+    #[pyo3(signature = (name, *, description = None, aliases = None, is_enabled = None,
+                        catch_all_address = None, allow_relaying = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_domain_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        description: Option<String>,
+        aliases: Option<Vec<String>>,
+        is_enabled: Option<bool>,
+        catch_all_address: Option<String>,
+        allow_relaying: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let domain = new_domain(
+            name,
+            description,
+            aliases,
+            is_enabled,
+            catch_all_address,
+            allow_relaying,
+        );
+        self.create_domain_impl(py, Some("create_domain_sync"), domain)
+    }
+
+    fn find_domain<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.find_domain(&name).await },
+            maybe_domain_any,
+        )
+    }
+
+    fn find_domain_sync<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("find_domain_sync"),
+            async move { c.find_domain(&name).await },
+            maybe_domain_any,
+        )
+    }
+
+    fn get_domain<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(py, None, async move { c.get_domain(&id).await }, domain_any)
+    }
+
+    fn get_domain_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("get_domain_sync"),
+            async move { c.get_domain(&id).await },
+            domain_any,
+        )
+    }
+
+    fn dkim_signatures<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.dkim_signatures(&domain_id).await },
+            dkim_list_any,
+        )
+    }
+
+    fn dkim_signatures_sync<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("dkim_signatures_sync"),
+            async move { c.dkim_signatures(&domain_id).await },
+            dkim_list_any,
+        )
+    }
+
+    fn wait_for_dkim<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: String,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = seconds("timeout", timeout)?;
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.wait_for_dkim(&domain_id, timeout).await },
+            dkim_list_any,
+        )
+    }
+
+    fn wait_for_dkim_sync<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: String,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = seconds("timeout", timeout)?;
+        let c = self.client();
+        run(
+            py,
+            Some("wait_for_dkim_sync"),
+            async move { c.wait_for_dkim(&domain_id, timeout).await },
+            dkim_list_any,
+        )
+    }
+
+    fn delete_domain<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.delete_domain(&id).await },
+            none_any,
+        )
+    }
+
+    fn delete_domain_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("delete_domain_sync"),
+            async move { c.delete_domain(&id).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (domain_id, name, password, *, quota_bytes = None, description = None,
+                        locale = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_mailbox<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: &str,
+        name: &str,
+        password: &str,
+        quota_bytes: Option<u64>,
+        description: Option<String>,
+        locale: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
+        self.create_mailbox_impl(py, None, mailbox)
+    }
+
+    #[pyo3(signature = (domain_id, name, password, *, quota_bytes = None, description = None,
+                        locale = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_mailbox_sync<'py>(
+        &self,
+        py: Python<'py>,
+        domain_id: &str,
+        name: &str,
+        password: &str,
+        quota_bytes: Option<u64>,
+        description: Option<String>,
+        locale: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
+        self.create_mailbox_impl(py, Some("create_mailbox_sync"), mailbox)
+    }
+
+    fn provision_address_book<'py>(
+        &self,
+        py: Python<'py>,
+        account_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.provision_address_book(&account_id).await },
+            none_any,
+        )
+    }
+
+    fn provision_address_book_sync<'py>(
+        &self,
+        py: Python<'py>,
+        account_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("provision_address_book_sync"),
+            async move { c.provision_address_book(&account_id).await },
+            none_any,
+        )
+    }
+
+    fn find_mailbox<'py>(&self, py: Python<'py>, address: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.find_mailbox(&address).await },
+            maybe_mailbox_any,
+        )
+    }
+
+    fn find_mailbox_sync<'py>(
+        &self,
+        py: Python<'py>,
+        address: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("find_mailbox_sync"),
+            async move { c.find_mailbox(&address).await },
+            maybe_mailbox_any,
+        )
+    }
+
+    fn get_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.get_mailbox(&id).await },
+            mailbox_any,
+        )
+    }
+
+    fn get_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("get_mailbox_sync"),
+            async move { c.get_mailbox(&id).await },
+            mailbox_any,
+        )
+    }
+
+    fn suspend_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.suspend_mailbox(&id).await },
+            none_any,
+        )
+    }
+
+    fn suspend_mailbox_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("suspend_mailbox_sync"),
+            async move { c.suspend_mailbox(&id).await },
+            none_any,
+        )
+    }
+
+    fn resume_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.resume_mailbox(&id).await },
+            none_any,
+        )
+    }
+
+    fn resume_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("resume_mailbox_sync"),
+            async move { c.resume_mailbox(&id).await },
+            none_any,
+        )
+    }
+
+    fn reset_password<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        password: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let password = Secret::new(password);
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.reset_password(&id, &password).await },
+            none_any,
+        )
+    }
+
+    fn reset_password_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        password: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let password = Secret::new(password);
+        let c = self.client();
+        run(
+            py,
+            Some("reset_password_sync"),
+            async move { c.reset_password(&id, &password).await },
+            none_any,
+        )
+    }
+
+    fn delete_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            None,
+            async move { c.delete_mailbox(&id).await },
+            none_any,
+        )
+    }
+
+    fn delete_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client();
+        run(
+            py,
+            Some("delete_mailbox_sync"),
+            async move { c.delete_mailbox(&id).await },
+            none_any,
+        )
+    }
+}
