@@ -368,6 +368,52 @@ export declare class StalwartClient {
 }
 
 /**
+ * A client of the Stripe API (v1, pinned `Stripe-Version`). Create one per
+ * process and share it.
+ */
+export declare class StripeClient {
+  /**
+   * A client from `options` (`secretKey`, optional `baseUrl`, timeouts,
+   * `maxRetries`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`.
+   */
+  constructor(options: StripeClientOptions)
+  /**
+   * A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`
+   * (default `https://api.stripe.com`), `STRIPE_TIMEOUT_MS`,
+   * `STRIPE_CONNECT_TIMEOUT_MS`, `STRIPE_MAX_RETRIES`.
+   */
+  static fromEnv(): StripeClient
+  /** The pinned `Stripe-Version`. */
+  get apiVersion(): string
+  /**
+   * Creates the tenant's customer under the idempotency key
+   * `tenant:<tenantId>:create-customer`.
+   */
+  createCustomer(customer: StripeNewCustomer): Promise<StripeCustomer>
+  /** The customer `id` (`deleted: true` if it was deleted). */
+  retrieveCustomer(id: string): Promise<StripeCustomer>
+  /** The stored customer if it still exists, else a new one (idempotent per tenant). */
+  ensureCustomer(storedId: string | null | undefined, customer: StripeNewCustomer): Promise<StripeCustomer>
+  /** Customers whose `metadata[key]` is `value` (Search API; lags behind writes). */
+  searchCustomersByMetadata(key: string, value: string): Promise<StripeCustomer[]>
+  /** The tenant's customer by `metadata[tenant_id]` (oldest first), or `null`. */
+  findCustomerByTenant(tenantId: string): Promise<StripeCustomer | null>
+  /** Attaches a payment method to a customer. */
+  attachPaymentMethod(customerId: string, paymentMethodId: string): Promise<StripePaymentMethod>
+  /** Makes a payment method the customer's default for invoices. */
+  setDefaultPaymentMethod(customerId: string, paymentMethodId: string): Promise<StripeCustomer>
+  /**
+   * A SetupIntent for the card form; `requestId` names the form session
+   * (part of the idempotency key).
+   */
+  createSetupIntent(customerId: string, requestId: string, tenantId?: string | null | undefined): Promise<StripeSetupIntent>
+  /** The customer's default card, or `null`. */
+  defaultCard(customerId: string): Promise<StripeCard | null>
+  /** Every invoice of the customer, newest first (all pages). */
+  listInvoices(customerId: string): Promise<StripeInvoice[]>
+}
+
+/**
  * Verifies Authentik access tokens against the configured issuers and
  * audiences, with each issuer's keys read over HTTP (OpenID discovery, then
  * JWKS) and cached. Create one per process and share it.
@@ -1022,6 +1068,12 @@ export interface FlagUpdate {
   level?: 'tenant' | 'user'
 }
 
+/**
+ * An amount in minor units as a decimal string in major units
+ * (`formatMinorUnits(1000, 'eur') === '10.00'`, `(500, 'jpy') === '500'`).
+ */
+export declare function formatMinorUnits(amount: number, currency: string): string
+
 /** `FlagStoreOptions` plus the control plane's API token. */
 export interface HttpFlagStoreOptions {
   /** Sent as `Authorization: Bearer <token>`. Never appears in errors or `status()`. */
@@ -1172,6 +1224,12 @@ export interface OcisUser {
 export declare function openFeatureReason(reason: Reason): string
 
 /**
+ * A decimal string in major units as minor units
+ * (`parseMajorUnits('10.5', 'eur') === 1050`); more decimals than the currency has are refused.
+ */
+export declare function parseMajorUnits(major: string, currency: string): number
+
+/**
  * Parses a zone file (Stalwart's `dnsZoneFile`, or any master file without
  * `$INCLUDE`). Throws `DEZKY_ZONE_PARSE` with `line`.
  */
@@ -1192,6 +1250,57 @@ export interface PartnerRecord {
  * the same rules and buckets as evaluation, no sampling.
  */
 export declare function previewRollout(flag: FlagDocument | string, contexts: EvaluationContext[]): RolloutPreview
+
+/**
+ * Probes every target in parallel; the results are in the order of `targets`.
+ * A malformed target list throws `DEZKY_INVALID_ARGUMENT`; an unreachable
+ * target is a `down` result, never an exception.
+ */
+export declare function probeAll(targets: ProbeTargetInput[], thresholds?: ProbeThresholds | null | undefined): Promise<ProbeResult[]>
+
+/** The outcome of one target. */
+export interface ProbeResult {
+  /** The target's name. */
+  name: string
+  /** The verdict. */
+  status: 'ok' | 'warn' | 'down'
+  /** How long the probe took, in milliseconds. */
+  latencyMs: number
+  /** The HTTP status received (HTTP targets that got an answer). */
+  httpStatus?: number
+  /** Why it is down. */
+  error?: string
+}
+
+/**
+ * One target: `{ name, type: 'tcp', host, port }` or
+ * `{ name, type: 'http', url, expectedStatus? }` (a status or
+ * `{ min, max }`; default any 2xx), each with an optional `timeoutMs`.
+ */
+export interface ProbeTargetInput {
+  /** The name shown. */
+  name: string
+  /** What to do. */
+  type: 'tcp' | 'http'
+  /** TCP: host name or IP address. */
+  host?: string
+  /** TCP: port. */
+  port?: number
+  /** HTTP: the URL to GET. */
+  url?: string
+  /** HTTP: the accepted status, or range. */
+  expectedStatus?: number | { min: number, max: number }
+  /** This target's timeout (default: `warnMs` of the thresholds, 1500). */
+  timeoutMs?: number
+}
+
+/** Where `ok` ends (`okMs`, default 500) and the default timeout (`warnMs`, default 1500). */
+export interface ProbeThresholds {
+  /** A success within this many ms is `ok`. */
+  okMs?: number
+  /** A success within this is `warn`; also the default timeout. */
+  warnMs?: number
+}
 
 /** One row of the "records to publish" table. */
 export interface PublishRow {
@@ -1488,6 +1597,141 @@ export interface StoreStatus {
   lastErrorCode?: string
   /** Whether the background refresher is running. */
   refreshing: boolean
+}
+
+/** A card for display. */
+export interface StripeCard {
+  /** `pm_...`. */
+  paymentMethodId: string
+  /** `visa`, `mastercard`, ... */
+  brand: string
+  /** The last four digits. */
+  last4: string
+  /** Expiry month, 1–12. */
+  expMonth: number
+  /** Expiry year. */
+  expYear: number
+}
+
+/** How to reach Stripe. */
+export interface StripeClientOptions {
+  /** The secret key (`sk_...` or `rk_...`). */
+  secretKey: string
+  /** The API URL (default `https://api.stripe.com`). */
+  baseUrl?: string
+  /** Time for one attempt (default 30000). */
+  timeoutMs?: number
+  /** Time to connect (default 5000). */
+  connectTimeoutMs?: number
+  /** Retries of safe requests (default 2, at most 10). */
+  maxRetries?: number
+}
+
+/** A Stripe customer. */
+export interface StripeCustomer {
+  /** `cus_...`. */
+  id: string
+  /** Whether the customer was deleted. */
+  deleted: boolean
+  /** Email address. */
+  email?: string
+  /** Name. */
+  name?: string
+  /** Metadata (`tenant_id`, `tenant_slug`). */
+  metadata: Record<string, string>
+  /** The default payment method's id (`invoice_settings.default_payment_method`). */
+  defaultPaymentMethodId?: string
+  /** Currency (lowercase ISO code), once the customer has one. */
+  currency?: string
+  /** Balance in minor units. */
+  balance?: number
+  /** Whether a payment is overdue. */
+  delinquent?: boolean
+  /** Creation time, Unix seconds. */
+  created?: number
+  /** Live or test mode. */
+  livemode?: boolean
+}
+
+/** An invoice. Amounts are in minor units of `currency`. */
+export interface StripeInvoice {
+  /** `in_...`. */
+  id?: string
+  /** The number, once finalized. */
+  number?: string
+  /** `draft`, `open`, `paid`, `uncollectible`, `void`. */
+  status?: string
+  /** Lowercase ISO currency code. */
+  currency: string
+  /** Amount due. */
+  amountDue: number
+  /** Amount paid. */
+  amountPaid: number
+  /** Amount remaining. */
+  amountRemaining: number
+  /** Total. */
+  total?: number
+  /** Subtotal. */
+  subtotal?: number
+  /**
+   * The total in major units as a decimal string (`"10.00"`); absent for
+   * currencies with special rules.
+   */
+  totalMajor?: string
+  /** The payment page (absent while draft). */
+  hostedInvoiceUrl?: string
+  /** The PDF (absent while draft). */
+  invoicePdf?: string
+  /** Billing period start, Unix seconds. */
+  periodStart?: number
+  /** Billing period end, Unix seconds. */
+  periodEnd?: number
+  /** Creation time, Unix seconds. */
+  created?: number
+  /** Due date, Unix seconds. */
+  dueDate?: number
+  /** The customer. */
+  customerId?: string
+}
+
+/** The tenant a customer is created for. */
+export interface StripeNewCustomer {
+  /** The control plane's tenant id (metadata and idempotency key). */
+  tenantId: string
+  /** The tenant's slug. */
+  tenantSlug?: string
+  /** The billing name. */
+  name?: string
+  /** The billing email. */
+  email?: string
+}
+
+/** A payment method. */
+export interface StripePaymentMethod {
+  /** `pm_...`. */
+  id: string
+  /** `card`, `sepa_debit`, ... */
+  type?: string
+  /** The customer it is attached to. */
+  customerId?: string
+  /** Card details when it is a card. */
+  card?: StripeCard
+}
+
+/** A SetupIntent for the card form. */
+export interface StripeSetupIntent {
+  /** `seti_...`. */
+  id: string
+  /** The secret for the browser's card form; never log it. */
+  clientSecret?: string
+  /** `requires_payment_method`, ..., `succeeded`, `canceled`. */
+  status: string
+  /** `off_session` or `on_session`. */
+  usage?: string
+  /** The customer. */
+  customerId?: string
+  /** The payment method, once confirmed. */
+  paymentMethodId?: string
 }
 
 /**

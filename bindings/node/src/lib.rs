@@ -19,9 +19,11 @@ mod convert;
 mod dns;
 mod error;
 mod flags;
+mod health;
 mod ocis;
 mod stalwart;
 mod store;
+mod stripe;
 mod tenant;
 mod types;
 
@@ -32,8 +34,10 @@ pub use auth::{
 };
 pub use authentik::AuthentikClient;
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
-pub use ocis::{OcisClient, validate_space_name};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
+pub use health::probe_all;
+pub use ocis::{OcisClient, validate_space_name};
 pub use stalwart::StalwartClient;
 pub use store::{ChangeSubscription, FlagStore};
+pub use stripe::{StripeClient, format_minor_units, parse_major_units};
 pub use tenant::flag_context;
