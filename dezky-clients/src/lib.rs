@@ -9,6 +9,8 @@
 //!   revalidation, for the flag store;
 //! - [`oidc::OidcKeySource`]: discovery and JWKS for token verification;
 //! - [`resolver::DnsResolver`]: DNS lookups for mail-domain verification;
+//! - [`stalwart::StalwartClient`]: Stalwart v0.16 mail domains, DKIM and
+//!   mailboxes through its JMAP management API;
 //! - [`ocis::OcisClient`]: OCIS project spaces, quotas and users, with
 //!   [`service_login::RefreshTokenSource`] for its service login.
 
