@@ -6,6 +6,7 @@
 //! `_dezky.pyi` describes this module and is checked against it by stubtest.
 
 mod auth;
+mod authentik;
 mod convert;
 mod dns;
 mod error;
@@ -37,6 +38,7 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dns::verify_domains_sync, m)?)?;
     m.add_function(wrap_pyfunction!(dns::verify_domain, m)?)?;
     m.add_function(wrap_pyfunction!(dns::verify_domain_sync, m)?)?;
+    m.add_class::<authentik::PyAuthentikClient>()?;
     m.add_class::<ocis::PyOcisClient>()?;
     m.add_function(wrap_pyfunction!(ocis::validate_space_name, m)?)?;
     m.add_class::<stalwart::PyStalwartClient>()?;

@@ -77,6 +77,8 @@ from .auth import (
 from .ocis import OcisClient
 from . import stalwart
 from .stalwart import StalwartClient
+from . import authentik
+from .authentik import AuthentikClient
 from .tenant import flag_context
 
 __version__: str = _dezky.__version__
@@ -141,6 +143,8 @@ __all__ = [
     "OcisClient",
     "stalwart",
     "StalwartClient",
+    "authentik",
+    "AuthentikClient",
     "flag_context",
     "openfeature_reason",
     "preview_rollout",

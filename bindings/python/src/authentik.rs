@@ -1,0 +1,1451 @@
+//! The Authentik client (`AuthentikClient`) over `dezky_clients::authentik`.
+//! Conversion and error mapping only: every rule is in `dezky-clients`
+//! (docs/authentik-client.md). Each operation is an awaitable with a blocking
+//! `_sync` twin; records are dicts with the API's snake_case names; listings
+//! are read to the end and returned as lists.
+
+use std::future::Future;
+use std::time::Duration;
+
+use dezky_clients::authentik::{
+    self, AuthenticatorSummary, ClientType, FlowDesignation, NewApplication, NewOAuth2Provider,
+    NewUser, RedirectUri, SsoApp, SsoAppSpec, SubMode, ToJson, UserType,
+};
+use dezky_clients::http::{HttpConfig, collect_all};
+use dezky_clients::{Error, Secret};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::Value;
+
+use crate::error::{self, IntoPyResult, SdkError};
+use crate::runtime;
+
+type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
+
+/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
+fn run<'py, T, E>(
+    py: Python<'py>,
+    blocking: Option<&str>,
+    fut: impl Future<Output = Result<T, E>> + Send + 'static,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    E: SdkError + Send + 'static,
+{
+    match blocking {
+        None => runtime::awaitable(py, fut, convert),
+        Some(what) => {
+            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value)
+        }
+    }
+}
+
+fn invalid(field: &str, reason: &str) -> PyErr {
+    error::raise(Error::InvalidInput {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+/// A JSON value as the Python object `json.loads` makes of it.
+fn value_any<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| error::invalid_argument("record", e.to_string()))?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// A record (or a list or option of records) as dicts with the API's names.
+fn json_any<T: ToJson>(py: Python<'_>, record: T) -> PyResult<Bound<'_, PyAny>> {
+    value_any(py, &record.to_json())
+}
+
+fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
+    Ok(py.None().into_bound(py))
+}
+
+fn secret_any(py: Python<'_>, secret: Secret) -> PyResult<Bound<'_, PyAny>> {
+    Ok(pyo3::types::PyString::new(py, secret.expose()).into_any())
+}
+
+fn summary_any(py: Python<'_>, summary: AuthenticatorSummary) -> PyResult<Bound<'_, PyAny>> {
+    let has_mfa = summary.has_mfa();
+    let mut value = summary.to_json();
+    value["has_mfa"] = Value::Bool(has_mfa);
+    value_any(py, &value)
+}
+
+fn sso_any(py: Python<'_>, app: SsoApp) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("application", json_any(py, &app.application)?)?;
+    d.set_item("provider_pk", app.provider_pk)?;
+    d.set_item("client_id", &app.client_id)?;
+    d.set_item("client_secret", app.client_secret.expose())?;
+    d.set_item("issuer", &app.issuer)?;
+    d.set_item("signing_key", &app.signing_key)?;
+    d.set_item("binding", json_any(py, &app.binding)?)?;
+    Ok(d.into_any())
+}
+
+/// A dict argument as a JSON object (through `json.dumps`, so only JSON values pass).
+fn json_arg(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(invalid(name, "must be a dict"));
+    }
+    let text: String = obj
+        .py()
+        .import("json")?
+        .call_method1("dumps", (obj,))
+        .map_err(|_| invalid(name, "must hold JSON values only"))?
+        .extract()?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|_| invalid(name, "must hold JSON values only"))
+}
+
+/// A `dict[str, str]` argument as pairs.
+fn string_map(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    match json_arg(name, obj)? {
+        None => Ok(Vec::new()),
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                _ => Err(invalid(&format!("{name}.{k}"), "must be a str")),
+            })
+            .collect(),
+        Some(_) => Err(invalid(name, "must be a dict")),
+    }
+}
+
+fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(_) => Err(invalid(
+            name,
+            "must be a number of seconds above 0, at most 86400",
+        )),
+    }
+}
+
+/// A client of the Authentik API v3.
+#[pyclass(name = "AuthentikClient", module = "dezky._dezky", frozen)]
+pub(crate) struct PyAuthentikClient {
+    inner: authentik::AuthentikClient,
+}
+
+#[pymethods]
+impl PyAuthentikClient {
+    #[new]
+    #[pyo3(signature = (base_url, token, *, timeout = None, connect_timeout = None, max_retries = None, page_size = None))]
+    fn new(
+        base_url: &str,
+        token: String,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<u32>,
+        page_size: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut config = HttpConfig::new(base_url).py()?;
+        if let Some(t) = seconds("timeout", timeout)? {
+            config.timeout = t;
+        }
+        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
+            config.connect_timeout = t;
+        }
+        if let Some(n) = max_retries {
+            if n > 10 {
+                return Err(invalid("max_retries", "must be from 0 to 10"));
+            }
+            config.retry.max_retries = n;
+        }
+        let mut inner = authentik::AuthentikClient::new(config, Secret::new(token)).py()?;
+        if let Some(size) = page_size {
+            inner = inner.with_page_size(size).py()?;
+        }
+        Ok(PyAuthentikClient { inner })
+    }
+
+    /// A client from `AUTHENTIK_API_URL` and `AUTHENTIK_API_TOKEN`.
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        Ok(PyAuthentikClient {
+            inner: authentik::AuthentikClient::from_env().py()?,
+        })
+    }
+
+    fn issuer_for(&self, slug: &str) -> String {
+        self.inner.issuer_for(slug)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("AuthentikClient({})", self.inner.http().config().base_url)
+    }
+
+    fn list_groups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { collect_all(c.list_groups()).await },
+            json_any,
+        )
+    }
+
+    fn list_groups_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_groups_sync"),
+            async move { collect_all(c.list_groups()).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name))]
+    fn find_group_by_name<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.find_group_by_name(&name).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name))]
+    fn find_group_by_name_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("find_group_by_name_sync"),
+            async move { c.find_group_by_name(&name).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name, tenant_slug, tenant_id))]
+    fn ensure_group<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        tenant_slug: String,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.ensure_group(&name, &tenant_slug, &tenant_id).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name, tenant_slug, tenant_id))]
+    fn ensure_group_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        tenant_slug: String,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("ensure_group_sync"),
+            async move { c.ensure_group(&name, &tenant_slug, &tenant_id).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_group<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.get_group(&pk).await }, json_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_group_sync<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_group_sync"),
+            async move { c.get_group(&pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_group<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.delete_group(&pk).await }, none_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_group_sync<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_group_sync"),
+            async move { c.delete_group(&pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (group_pk, user_pk))]
+    fn add_user_to_group<'py>(
+        &self,
+        py: Python<'py>,
+        group_pk: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.add_user_to_group(&group_pk, user_pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (group_pk, user_pk))]
+    fn add_user_to_group_sync<'py>(
+        &self,
+        py: Python<'py>,
+        group_pk: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("add_user_to_group_sync"),
+            async move { c.add_user_to_group(&group_pk, user_pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (group_pk, user_pk))]
+    fn remove_user_from_group<'py>(
+        &self,
+        py: Python<'py>,
+        group_pk: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.remove_user_from_group(&group_pk, user_pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (group_pk, user_pk))]
+    fn remove_user_from_group_sync<'py>(
+        &self,
+        py: Python<'py>,
+        group_pk: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("remove_user_from_group_sync"),
+            async move { c.remove_user_from_group(&group_pk, user_pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (email, name, *, groups = None, is_active = true, path = None, r#type = None, attributes = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_user<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+        name: String,
+        groups: Option<Vec<String>>,
+        is_active: bool,
+        path: Option<String>,
+        r#type: Option<String>,
+        attributes: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let user = NewUser {
+            email,
+            name,
+            groups: groups.unwrap_or_default(),
+            is_active,
+            path,
+            user_type: r#type.map(|t| UserType::parse(&t)),
+            attributes: json_arg("attributes", attributes.as_ref())?,
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.create_user(&user).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (email, name, *, groups = None, is_active = true, path = None, r#type = None, attributes = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_user_sync<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+        name: String,
+        groups: Option<Vec<String>>,
+        is_active: bool,
+        path: Option<String>,
+        r#type: Option<String>,
+        attributes: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let user = NewUser {
+            email,
+            name,
+            groups: groups.unwrap_or_default(),
+            is_active,
+            path,
+            user_type: r#type.map(|t| UserType::parse(&t)),
+            attributes: json_arg("attributes", attributes.as_ref())?,
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("create_user_sync"),
+            async move { c.create_user(&user).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_user<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.get_user(pk).await }, json_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_user_sync<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_user_sync"),
+            async move { c.get_user(pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (filters = None))]
+    fn list_users<'py>(
+        &self,
+        py: Python<'py>,
+        filters: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filters = string_map("filters", filters.as_ref())?;
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move {
+                match c.list_users(
+                    &filters
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect::<Vec<_>>(),
+                ) {
+                    Ok(stream) => collect_all(stream).await,
+                    Err(e) => Err(e),
+                }
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (filters = None))]
+    fn list_users_sync<'py>(
+        &self,
+        py: Python<'py>,
+        filters: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filters = string_map("filters", filters.as_ref())?;
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_users_sync"),
+            async move {
+                match c.list_users(
+                    &filters
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect::<Vec<_>>(),
+                ) {
+                    Ok(stream) => collect_all(stream).await,
+                    Err(e) => Err(e),
+                }
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (username))]
+    fn find_user_by_username<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.find_user_by_username(&username).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (username))]
+    fn find_user_by_username_sync<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("find_user_by_username_sync"),
+            async move { c.find_user_by_username(&username).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (email))]
+    fn find_users_by_email<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.find_users_by_email(&email).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (email))]
+    fn find_users_by_email_sync<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("find_users_by_email_sync"),
+            async move { c.find_users_by_email(&email).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk, password))]
+    fn set_password<'py>(
+        &self,
+        py: Python<'py>,
+        pk: i64,
+        password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let password = Secret::new(password);
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.set_password(pk, &password).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (pk, password))]
+    fn set_password_sync<'py>(
+        &self,
+        py: Python<'py>,
+        pk: i64,
+        password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let password = Secret::new(password);
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("set_password_sync"),
+            async move { c.set_password(pk, &password).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn suspend_user<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.suspend_user(pk).await }, json_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn suspend_user_sync<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("suspend_user_sync"),
+            async move { c.suspend_user(pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn resume_user<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.resume_user(pk).await }, json_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn resume_user_sync<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("resume_user_sync"),
+            async move { c.resume_user(pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_user<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(py, None, async move { c.delete_user(pk).await }, none_any)
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_user_sync<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_user_sync"),
+            async move { c.delete_user(pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn recovery_link<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.recovery_link(pk).await },
+            secret_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn recovery_link_sync<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("recovery_link_sync"),
+            async move { c.recovery_link(pk).await },
+            secret_any,
+        )
+    }
+
+    #[pyo3(signature = (username))]
+    fn list_user_sessions<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_user_sessions(&username).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (username))]
+    fn list_user_sessions_sync<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_user_sessions_sync"),
+            async move { c.list_user_sessions(&username).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (username, user_pk))]
+    fn terminate_user_sessions<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.terminate_user_sessions(&username, user_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (username, user_pk))]
+    fn terminate_user_sessions_sync<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("terminate_user_sessions_sync"),
+            async move { c.terminate_user_sessions(&username, user_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (user_pk))]
+    fn list_authenticators<'py>(
+        &self,
+        py: Python<'py>,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_authenticators(user_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (user_pk))]
+    fn list_authenticators_sync<'py>(
+        &self,
+        py: Python<'py>,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_authenticators_sync"),
+            async move { c.list_authenticators(user_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (user_pk))]
+    fn count_authenticators<'py>(
+        &self,
+        py: Python<'py>,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.count_authenticators(user_pk).await },
+            summary_any,
+        )
+    }
+
+    #[pyo3(signature = (user_pk))]
+    fn count_authenticators_sync<'py>(
+        &self,
+        py: Python<'py>,
+        user_pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("count_authenticators_sync"),
+            async move { c.count_authenticators(user_pk).await },
+            summary_any,
+        )
+    }
+
+    #[pyo3(signature = (designation, slug))]
+    fn find_flow<'py>(
+        &self,
+        py: Python<'py>,
+        designation: String,
+        slug: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move {
+                c.find_flow(&FlowDesignation::parse(&designation), &slug)
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (designation, slug))]
+    fn find_flow_sync<'py>(
+        &self,
+        py: Python<'py>,
+        designation: String,
+        slug: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("find_flow_sync"),
+            async move {
+                c.find_flow(&FlowDesignation::parse(&designation), &slug)
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    fn list_signing_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_signing_keys().await },
+            json_any,
+        )
+    }
+
+    fn list_signing_keys_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_signing_keys_sync"),
+            async move { c.list_signing_keys().await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (preferred_name = None))]
+    fn discover_signing_key<'py>(
+        &self,
+        py: Python<'py>,
+        preferred_name: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.discover_signing_key(preferred_name.as_deref()).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (preferred_name = None))]
+    fn discover_signing_key_sync<'py>(
+        &self,
+        py: Python<'py>,
+        preferred_name: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("discover_signing_key_sync"),
+            async move { c.discover_signing_key(preferred_name.as_deref()).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (managed))]
+    fn scope_mappings<'py>(
+        &self,
+        py: Python<'py>,
+        managed: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move {
+                c.scope_mappings(&managed.iter().map(String::as_str).collect::<Vec<_>>())
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (managed))]
+    fn scope_mappings_sync<'py>(
+        &self,
+        py: Python<'py>,
+        managed: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("scope_mappings_sync"),
+            async move {
+                c.scope_mappings(&managed.iter().map(String::as_str).collect::<Vec<_>>())
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name, authorization_flow, invalidation_flow, redirect_uris, signing_key, *, property_mappings = None, client_type = None, sub_mode = None, access_code_validity = None, access_token_validity = None, refresh_token_validity = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_oauth2_provider<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        authorization_flow: String,
+        invalidation_flow: String,
+        redirect_uris: Vec<String>,
+        signing_key: String,
+        property_mappings: Option<Vec<String>>,
+        client_type: Option<String>,
+        sub_mode: Option<String>,
+        access_code_validity: Option<String>,
+        access_token_validity: Option<String>,
+        refresh_token_validity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let provider = NewOAuth2Provider {
+            name,
+            authorization_flow,
+            invalidation_flow,
+            redirect_uris: redirect_uris.into_iter().map(RedirectUri::strict).collect(),
+            signing_key,
+            property_mappings: property_mappings.unwrap_or_default(),
+            client_type: client_type.map_or(ClientType::Confidential, |t| ClientType::parse(&t)),
+            sub_mode: sub_mode.map_or(SubMode::HashedUserId, |s| SubMode::parse(&s)),
+            access_code_validity: access_code_validity.unwrap_or_else(|| "minutes=1".into()),
+            access_token_validity: access_token_validity.unwrap_or_else(|| "minutes=10".into()),
+            refresh_token_validity: refresh_token_validity.unwrap_or_else(|| "days=30".into()),
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.create_oauth2_provider(&provider).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name, authorization_flow, invalidation_flow, redirect_uris, signing_key, *, property_mappings = None, client_type = None, sub_mode = None, access_code_validity = None, access_token_validity = None, refresh_token_validity = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_oauth2_provider_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        authorization_flow: String,
+        invalidation_flow: String,
+        redirect_uris: Vec<String>,
+        signing_key: String,
+        property_mappings: Option<Vec<String>>,
+        client_type: Option<String>,
+        sub_mode: Option<String>,
+        access_code_validity: Option<String>,
+        access_token_validity: Option<String>,
+        refresh_token_validity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let provider = NewOAuth2Provider {
+            name,
+            authorization_flow,
+            invalidation_flow,
+            redirect_uris: redirect_uris.into_iter().map(RedirectUri::strict).collect(),
+            signing_key,
+            property_mappings: property_mappings.unwrap_or_default(),
+            client_type: client_type.map_or(ClientType::Confidential, |t| ClientType::parse(&t)),
+            sub_mode: sub_mode.map_or(SubMode::HashedUserId, |s| SubMode::parse(&s)),
+            access_code_validity: access_code_validity.unwrap_or_else(|| "minutes=1".into()),
+            access_token_validity: access_token_validity.unwrap_or_else(|| "minutes=10".into()),
+            refresh_token_validity: refresh_token_validity.unwrap_or_else(|| "days=30".into()),
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("create_oauth2_provider_sync"),
+            async move { c.create_oauth2_provider(&provider).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_oauth2_provider<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.get_oauth2_provider(pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn get_oauth2_provider_sync<'py>(
+        &self,
+        py: Python<'py>,
+        pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_oauth2_provider_sync"),
+            async move { c.get_oauth2_provider(pk).await },
+            json_any,
+        )
+    }
+
+    fn list_oauth2_providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { collect_all(c.list_oauth2_providers()).await },
+            json_any,
+        )
+    }
+
+    fn list_oauth2_providers_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_oauth2_providers_sync"),
+            async move { collect_all(c.list_oauth2_providers()).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_oauth2_provider<'py>(&self, py: Python<'py>, pk: i64) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.delete_oauth2_provider(pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_oauth2_provider_sync<'py>(
+        &self,
+        py: Python<'py>,
+        pk: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_oauth2_provider_sync"),
+            async move { c.delete_oauth2_provider(pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (name, slug, *, provider = None, meta_launch_url = None, meta_description = None))]
+    fn create_application<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        slug: String,
+        provider: Option<i64>,
+        meta_launch_url: Option<String>,
+        meta_description: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let app = NewApplication {
+            name,
+            slug,
+            provider,
+            meta_launch_url,
+            meta_description,
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.create_application(&app).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (name, slug, *, provider = None, meta_launch_url = None, meta_description = None))]
+    fn create_application_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        slug: String,
+        provider: Option<i64>,
+        meta_launch_url: Option<String>,
+        meta_description: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let app = NewApplication {
+            name,
+            slug,
+            provider,
+            meta_launch_url,
+            meta_description,
+        };
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("create_application_sync"),
+            async move { c.create_application(&app).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (slug))]
+    fn get_application<'py>(&self, py: Python<'py>, slug: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.get_application(&slug).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (slug))]
+    fn get_application_sync<'py>(
+        &self,
+        py: Python<'py>,
+        slug: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("get_application_sync"),
+            async move { c.get_application(&slug).await },
+            json_any,
+        )
+    }
+
+    fn list_applications<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { collect_all(c.list_applications()).await },
+            json_any,
+        )
+    }
+
+    fn list_applications_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_applications_sync"),
+            async move { collect_all(c.list_applications()).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (slug))]
+    fn delete_application<'py>(
+        &self,
+        py: Python<'py>,
+        slug: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.delete_application(&slug).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (slug))]
+    fn delete_application_sync<'py>(
+        &self,
+        py: Python<'py>,
+        slug: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_application_sync"),
+            async move { c.delete_application(&slug).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (target))]
+    fn list_bindings<'py>(&self, py: Python<'py>, target: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.list_bindings(&target).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (target))]
+    fn list_bindings_sync<'py>(
+        &self,
+        py: Python<'py>,
+        target: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("list_bindings_sync"),
+            async move { c.list_bindings(&target).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (app_pk, group_pk))]
+    fn bind_group_to_application<'py>(
+        &self,
+        py: Python<'py>,
+        app_pk: String,
+        group_pk: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.bind_group_to_application(&app_pk, &group_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (app_pk, group_pk))]
+    fn bind_group_to_application_sync<'py>(
+        &self,
+        py: Python<'py>,
+        app_pk: String,
+        group_pk: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("bind_group_to_application_sync"),
+            async move { c.bind_group_to_application(&app_pk, &group_pk).await },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_binding<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.delete_binding(&pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (pk))]
+    fn delete_binding_sync<'py>(&self, py: Python<'py>, pk: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_binding_sync"),
+            async move { c.delete_binding(&pk).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (name, slug, redirect_uris, *, group_pk = None, launch_url = None, client_type = None, authorization_flow_slug = None, invalidation_flow_slug = None, signing_key_name = None, access_token_validity = None, refresh_token_validity = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_sso_app<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        slug: String,
+        redirect_uris: Vec<String>,
+        group_pk: Option<String>,
+        launch_url: Option<String>,
+        client_type: Option<String>,
+        authorization_flow_slug: Option<String>,
+        invalidation_flow_slug: Option<String>,
+        signing_key_name: Option<String>,
+        access_token_validity: Option<String>,
+        refresh_token_validity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut spec = SsoAppSpec::new(name, slug, redirect_uris);
+        spec.group_pk = group_pk;
+        spec.launch_url = launch_url;
+        if let Some(t) = client_type {
+            spec.client_type = ClientType::parse(&t);
+        }
+        spec.authorization_flow_slug = authorization_flow_slug;
+        spec.invalidation_flow_slug = invalidation_flow_slug;
+        spec.signing_key_name = signing_key_name;
+        spec.access_token_validity = access_token_validity;
+        spec.refresh_token_validity = refresh_token_validity;
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.create_sso_app(&spec).await },
+            sso_any,
+        )
+    }
+
+    #[pyo3(signature = (name, slug, redirect_uris, *, group_pk = None, launch_url = None, client_type = None, authorization_flow_slug = None, invalidation_flow_slug = None, signing_key_name = None, access_token_validity = None, refresh_token_validity = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_sso_app_sync<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        slug: String,
+        redirect_uris: Vec<String>,
+        group_pk: Option<String>,
+        launch_url: Option<String>,
+        client_type: Option<String>,
+        authorization_flow_slug: Option<String>,
+        invalidation_flow_slug: Option<String>,
+        signing_key_name: Option<String>,
+        access_token_validity: Option<String>,
+        refresh_token_validity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut spec = SsoAppSpec::new(name, slug, redirect_uris);
+        spec.group_pk = group_pk;
+        spec.launch_url = launch_url;
+        if let Some(t) = client_type {
+            spec.client_type = ClientType::parse(&t);
+        }
+        spec.authorization_flow_slug = authorization_flow_slug;
+        spec.invalidation_flow_slug = invalidation_flow_slug;
+        spec.signing_key_name = signing_key_name;
+        spec.access_token_validity = access_token_validity;
+        spec.refresh_token_validity = refresh_token_validity;
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("create_sso_app_sync"),
+            async move { c.create_sso_app(&spec).await },
+            sso_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier, user_pk, *, description = None, expiring = false))]
+    fn create_api_token<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+        user_pk: i64,
+        description: Option<String>,
+        expiring: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move {
+                c.create_api_token(&identifier, user_pk, description.as_deref(), expiring)
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier, user_pk, *, description = None, expiring = false))]
+    fn create_api_token_sync<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+        user_pk: i64,
+        description: Option<String>,
+        expiring: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("create_api_token_sync"),
+            async move {
+                c.create_api_token(&identifier, user_pk, description.as_deref(), expiring)
+                    .await
+            },
+            json_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier))]
+    fn view_token_key<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.view_token_key(&identifier).await },
+            secret_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier))]
+    fn view_token_key_sync<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("view_token_key_sync"),
+            async move { c.view_token_key(&identifier).await },
+            secret_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier))]
+    fn delete_token<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.delete_token(&identifier).await },
+            none_any,
+        )
+    }
+
+    #[pyo3(signature = (identifier))]
+    fn delete_token_sync<'py>(
+        &self,
+        py: Python<'py>,
+        identifier: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            Some("delete_token_sync"),
+            async move { c.delete_token(&identifier).await },
+            none_any,
+        )
+    }
+}
