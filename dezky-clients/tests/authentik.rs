@@ -1786,3 +1786,53 @@ async fn the_token_header_is_sent_and_no_query_is_empty() {
     }
     env.check().await;
 }
+
+#[tokio::test]
+async fn delete_binding_and_token_list_authenticators_and_users() {
+    let env = Env::new().await;
+    let binding = "/policies/bindings/e0e0e0e0-0000-4000-8000-000000000002/";
+    env.on("DELETE", binding, 204, Value::Null).await;
+    env.on(
+        "DELETE",
+        "/core/tokens/dezky-platform-api/",
+        204,
+        Value::Null,
+    )
+    .await;
+    env.on("GET", "/authenticators/admin/all/", 200, fixture("devices"))
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/core/users/")))
+        .and(query_param("path", "users/acme"))
+        .and(query_param("email", "ada@acme.example"))
+        .respond_with(env.reply(
+            "GET",
+            "/core/users/",
+            200,
+            page(vec![fixture("user")], 1, 1),
+        ))
+        .expect(1)
+        .mount(&env.server)
+        .await;
+    let client = env.client();
+    client
+        .delete_binding("e0e0e0e0-0000-4000-8000-000000000002")
+        .await
+        .expect("binding deleted");
+    client
+        .delete_token("dezky-platform-api")
+        .await
+        .expect("token deleted");
+    let devices = client.list_authenticators(42).await.expect("devices");
+    assert_eq!(devices.len(), 6);
+    assert!(!devices[4].confirmed);
+    let users = collect_all(
+        client
+            .list_users(&[("path", "users/acme"), ("email", "ada@acme.example")])
+            .expect("filters"),
+    )
+    .await
+    .expect("users");
+    assert_eq!(users[0].pk, 42);
+    assert_eq!(env.check().await, 4);
+}
