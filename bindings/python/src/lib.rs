@@ -11,10 +11,12 @@ mod convert;
 mod dns;
 mod error;
 mod flags;
+mod health;
 mod ocis;
 mod runtime;
 mod stalwart;
 mod store;
+mod stripe;
 mod tenant;
 
 use pyo3::prelude::*;
@@ -41,6 +43,11 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<authentik::PyAuthentikClient>()?;
     m.add_class::<ocis::PyOcisClient>()?;
     m.add_function(wrap_pyfunction!(ocis::validate_space_name, m)?)?;
+    m.add_class::<stripe::PyStripeClient>()?;
+    m.add_function(wrap_pyfunction!(stripe::format_minor_units, m)?)?;
+    m.add_function(wrap_pyfunction!(stripe::parse_major_units, m)?)?;
+    m.add_function(wrap_pyfunction!(health::probe_all, m)?)?;
+    m.add_function(wrap_pyfunction!(health::probe_all_sync, m)?)?;
     m.add_class::<stalwart::PyStalwartClient>()?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;

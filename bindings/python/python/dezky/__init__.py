@@ -75,6 +75,9 @@ from .auth import (
     require_tenant_member,
 )
 from .ocis import OcisClient
+from . import health, stripe
+from .health import probe_all, probe_all_sync
+from .stripe import StripeClient
 from . import stalwart
 from .stalwart import StalwartClient
 from . import authentik
@@ -139,6 +142,11 @@ __all__ = [
     "__version__",
     "bucket",
     "dns",
+    "health",
+    "probe_all",
+    "probe_all_sync",
+    "stripe",
+    "StripeClient",
     "ocis",
     "OcisClient",
     "stalwart",

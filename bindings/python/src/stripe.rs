@@ -1,0 +1,536 @@
+//! The Stripe client (`StripeClient`) over `dezky_clients::stripe`.
+//! Conversion and error mapping only: every rule is in `dezky-clients`
+//! (docs/stripe-client.md). Each operation is an awaitable with a blocking
+//! `_sync` twin; records are dicts with snake_case keys; amounts are ints in
+//! minor units.
+
+use std::future::Future;
+use std::time::Duration;
+
+use dezky_clients::http::{HttpConfig, collect_all};
+use dezky_clients::stripe::{
+    self, CardSummary, Currency, Customer, Invoice, Money, NewCustomer, PaymentMethod, SetupIntent,
+};
+use dezky_clients::{Error, Secret};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::error::{self, IntoPyResult, SdkError};
+use crate::runtime;
+
+type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
+
+/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
+fn run<'py, T, E>(
+    py: Python<'py>,
+    blocking: Option<&str>,
+    fut: impl Future<Output = Result<T, E>> + Send + 'static,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    E: SdkError + Send + 'static,
+{
+    match blocking {
+        None => runtime::awaitable(py, fut, convert),
+        Some(what) => {
+            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value)
+        }
+    }
+}
+
+fn customer_dict(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(
+        "default_payment_method_id",
+        c.default_payment_method_id().map(str::to_owned),
+    )?;
+    d.set_item("id", c.id)?;
+    d.set_item("deleted", c.deleted)?;
+    d.set_item("email", c.email)?;
+    d.set_item("name", c.name)?;
+    d.set_item("metadata", c.metadata)?;
+    d.set_item("currency", c.currency.map(String::from))?;
+    d.set_item("balance", c.balance)?;
+    d.set_item("delinquent", c.delinquent)?;
+    d.set_item("created", c.created)?;
+    d.set_item("livemode", c.livemode)?;
+    Ok(d)
+}
+
+fn customer_any(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyAny>> {
+    Ok(customer_dict(py, c)?.into_any())
+}
+
+fn customers_any(py: Python<'_>, list: Vec<Customer>) -> PyResult<Bound<'_, PyAny>> {
+    let out = PyList::empty(py);
+    for c in list {
+        out.append(customer_dict(py, c)?)?;
+    }
+    Ok(out.into_any())
+}
+
+fn maybe_customer_any(py: Python<'_>, c: Option<Customer>) -> PyResult<Bound<'_, PyAny>> {
+    match c {
+        Some(c) => customer_any(py, c),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+fn card_dict(py: Python<'_>, c: CardSummary) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("payment_method_id", c.payment_method_id)?;
+    d.set_item("brand", c.brand)?;
+    d.set_item("last4", c.last4)?;
+    d.set_item("exp_month", c.exp_month)?;
+    d.set_item("exp_year", c.exp_year)?;
+    Ok(d)
+}
+
+fn maybe_card_any(py: Python<'_>, c: Option<CardSummary>) -> PyResult<Bound<'_, PyAny>> {
+    match c {
+        Some(c) => Ok(card_dict(py, c)?.into_any()),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+fn payment_method_any(py: Python<'_>, m: PaymentMethod) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    match CardSummary::from_payment_method(&m) {
+        Some(card) => d.set_item("card", card_dict(py, card)?)?,
+        None => d.set_item("card", py.None())?,
+    }
+    d.set_item(
+        "customer_id",
+        m.customer.as_ref().map(|c| c.id().to_owned()),
+    )?;
+    d.set_item("id", m.id)?;
+    d.set_item("type", m.kind)?;
+    Ok(d.into_any())
+}
+
+fn setup_intent_any(py: Python<'_>, s: SetupIntent) -> PyResult<Bound<'_, PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("id", &s.id)?;
+    d.set_item(
+        "client_secret",
+        s.client_secret.as_ref().map(|c| c.expose().to_owned()),
+    )?;
+    d.set_item("status", s.status.as_str())?;
+    d.set_item("usage", s.usage.as_deref())?;
+    d.set_item(
+        "customer_id",
+        s.customer.as_ref().map(|c| c.id().to_owned()),
+    )?;
+    d.set_item(
+        "payment_method_id",
+        s.payment_method.as_ref().map(|p| p.id().to_owned()),
+    )?;
+    Ok(d.into_any())
+}
+
+fn invoices_any(py: Python<'_>, list: Vec<Invoice>) -> PyResult<Bound<'_, PyAny>> {
+    let out = PyList::empty(py);
+    for i in list {
+        let d = PyDict::new(py);
+        d.set_item("total_major", i.total_money().to_major().ok())?;
+        d.set_item(
+            "customer_id",
+            i.customer.as_ref().map(|c| c.id().to_owned()),
+        )?;
+        d.set_item("id", i.id)?;
+        d.set_item("number", i.number)?;
+        d.set_item("status", i.status.map(|s| s.as_str().to_owned()))?;
+        d.set_item("currency", i.currency.as_str())?;
+        d.set_item("amount_due", i.amount_due)?;
+        d.set_item("amount_paid", i.amount_paid)?;
+        d.set_item("amount_remaining", i.amount_remaining)?;
+        d.set_item("total", i.total)?;
+        d.set_item("subtotal", i.subtotal)?;
+        d.set_item("hosted_invoice_url", i.hosted_invoice_url)?;
+        d.set_item("invoice_pdf", i.invoice_pdf)?;
+        d.set_item("period_start", i.period_start)?;
+        d.set_item("period_end", i.period_end)?;
+        d.set_item("created", i.created)?;
+        d.set_item("due_date", i.due_date)?;
+        out.append(d)?;
+    }
+    Ok(out.into_any())
+}
+
+fn invalid(field: &str, reason: &str) -> PyErr {
+    error::raise(Error::InvalidInput {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(_) => Err(invalid(
+            name,
+            "must be a number of seconds above 0, at most 86400",
+        )),
+    }
+}
+
+/// An amount in minor units as a decimal string in major units.
+#[pyfunction]
+pub(crate) fn format_minor_units(amount: i64, currency: &str) -> PyResult<String> {
+    Money::from_minor(amount, Currency::new(currency).py()?)
+        .to_major()
+        .py()
+}
+
+/// A decimal string in major units as an amount in minor units.
+#[pyfunction]
+pub(crate) fn parse_major_units(major: &str, currency: &str) -> PyResult<i64> {
+    Ok(Money::from_major(major, Currency::new(currency).py()?)
+        .py()?
+        .amount)
+}
+
+/// A client of the Stripe API.
+#[pyclass(name = "StripeClient", module = "dezky._dezky", frozen)]
+pub(crate) struct PyStripeClient {
+    inner: stripe::StripeClient,
+}
+
+fn new_customer(
+    tenant_id: String,
+    tenant_slug: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+) -> NewCustomer {
+    NewCustomer {
+        tenant_id,
+        tenant_slug,
+        name,
+        email,
+    }
+}
+
+#[pymethods]
+impl PyStripeClient {
+    #[new]
+    #[pyo3(signature = (secret_key, *, base_url = None, timeout = None, connect_timeout = None, max_retries = None))]
+    fn new(
+        secret_key: &str,
+        base_url: Option<&str>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut config = HttpConfig::new(base_url.unwrap_or(stripe::DEFAULT_API_URL)).py()?;
+        if let Some(t) = seconds("timeout", timeout)? {
+            config.timeout = t;
+        }
+        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
+            config.connect_timeout = t;
+        }
+        if let Some(n) = max_retries {
+            if n > 10 {
+                return Err(invalid("max_retries", "must be from 0 to 10"));
+            }
+            config.retry.max_retries = n;
+        }
+        Ok(PyStripeClient {
+            inner: stripe::StripeClient::new(config, Secret::new(secret_key)).py()?,
+        })
+    }
+
+    /// A client from `STRIPE_SECRET_KEY` and `STRIPE_API_URL`.
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        Ok(PyStripeClient {
+            inner: stripe::StripeClient::from_env().py()?,
+        })
+    }
+
+    /// The pinned `Stripe-Version`.
+    #[getter]
+    fn api_version(&self) -> &'static str {
+        stripe::API_VERSION
+    }
+
+    #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
+    fn create_customer<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+        tenant_slug: Option<String>,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let new = new_customer(tenant_id, tenant_slug, name, email);
+        run(
+            py,
+            None,
+            async move { c.create_customer(&new).await },
+            customer_any,
+        )
+    }
+
+    #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
+    fn create_customer_sync<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+        tenant_slug: Option<String>,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let new = new_customer(tenant_id, tenant_slug, name, email);
+        let fut = async move { c.create_customer(&new).await };
+        run(py, Some("create_customer_sync"), fut, customer_any)
+    }
+
+    fn retrieve_customer<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run(
+            py,
+            None,
+            async move { c.retrieve_customer(&id).await },
+            customer_any,
+        )
+    }
+
+    fn retrieve_customer_sync<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.retrieve_customer(&id).await };
+        run(py, Some("retrieve_customer_sync"), fut, customer_any)
+    }
+
+    #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
+    fn ensure_customer<'py>(
+        &self,
+        py: Python<'py>,
+        stored_id: Option<String>,
+        tenant_id: String,
+        tenant_slug: Option<String>,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let new = new_customer(tenant_id, tenant_slug, name, email);
+        let fut = async move { c.ensure_customer(stored_id.as_deref(), &new).await };
+        run(py, None, fut, customer_any)
+    }
+
+    #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
+    fn ensure_customer_sync<'py>(
+        &self,
+        py: Python<'py>,
+        stored_id: Option<String>,
+        tenant_id: String,
+        tenant_slug: Option<String>,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let new = new_customer(tenant_id, tenant_slug, name, email);
+        let fut = async move { c.ensure_customer(stored_id.as_deref(), &new).await };
+        run(py, Some("ensure_customer_sync"), fut, customer_any)
+    }
+
+    fn search_customers_by_metadata<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        value: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.search_customers_by_metadata(&key, &value).await };
+        run(py, None, fut, customers_any)
+    }
+
+    fn search_customers_by_metadata_sync<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        value: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.search_customers_by_metadata(&key, &value).await };
+        run(
+            py,
+            Some("search_customers_by_metadata_sync"),
+            fut,
+            customers_any,
+        )
+    }
+
+    fn find_customer_by_tenant<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.find_customer_by_tenant(&tenant_id).await };
+        run(py, None, fut, maybe_customer_any)
+    }
+
+    fn find_customer_by_tenant_sync<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.find_customer_by_tenant(&tenant_id).await };
+        run(
+            py,
+            Some("find_customer_by_tenant_sync"),
+            fut,
+            maybe_customer_any,
+        )
+    }
+
+    fn attach_payment_method<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        payment_method_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.attach_payment_method(&customer_id, &payment_method_id)
+                .await
+        };
+        run(py, None, fut, payment_method_any)
+    }
+
+    fn attach_payment_method_sync<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        payment_method_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.attach_payment_method(&customer_id, &payment_method_id)
+                .await
+        };
+        run(
+            py,
+            Some("attach_payment_method_sync"),
+            fut,
+            payment_method_any,
+        )
+    }
+
+    fn set_default_payment_method<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        payment_method_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.set_default_payment_method(&customer_id, &payment_method_id)
+                .await
+        };
+        run(py, None, fut, customer_any)
+    }
+
+    fn set_default_payment_method_sync<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        payment_method_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.set_default_payment_method(&customer_id, &payment_method_id)
+                .await
+        };
+        run(
+            py,
+            Some("set_default_payment_method_sync"),
+            fut,
+            customer_any,
+        )
+    }
+
+    #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
+    fn create_setup_intent<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        request_id: String,
+        tenant_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref())
+                .await
+        };
+        run(py, None, fut, setup_intent_any)
+    }
+
+    #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
+    fn create_setup_intent_sync<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        request_id: String,
+        tenant_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move {
+            c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref())
+                .await
+        };
+        run(py, Some("create_setup_intent_sync"), fut, setup_intent_any)
+    }
+
+    fn default_card<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.default_card(&customer_id).await };
+        run(py, None, fut, maybe_card_any)
+    }
+
+    fn default_card_sync<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.default_card(&customer_id).await };
+        run(py, Some("default_card_sync"), fut, maybe_card_any)
+    }
+
+    fn list_invoices<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { collect_all(c.invoices(&customer_id)).await };
+        run(py, None, fut, invoices_any)
+    }
+
+    fn list_invoices_sync<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { collect_all(c.invoices(&customer_id)).await };
+        run(py, Some("list_invoices_sync"), fut, invoices_any)
+    }
+}
