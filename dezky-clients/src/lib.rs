@@ -12,7 +12,10 @@
 //! - [`stalwart::StalwartClient`]: Stalwart v0.16 mail domains, DKIM and
 //!   mailboxes through its JMAP management API;
 //! - [`ocis::OcisClient`]: OCIS project spaces, quotas and users, with
-//!   [`service_login::RefreshTokenSource`] for its service login.
+//!   [`service_login::RefreshTokenSource`] for its service login;
+//! - [`stripe::StripeClient`]: Stripe customers per tenant, SetupIntents,
+//!   the default card and payment method, invoices, [`stripe::Money`];
+//! - [`health::probe_all`]: parallel TCP and HTTP health probes.
 
 pub mod authentik;
 mod error;
