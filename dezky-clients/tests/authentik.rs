@@ -1836,3 +1836,35 @@ async fn delete_binding_and_token_list_authenticators_and_users() {
     assert_eq!(users[0].pk, 42);
     assert_eq!(env.check().await, 4);
 }
+
+#[tokio::test]
+async fn a_failed_rollback_step_keeps_the_original_error_and_goes_on() {
+    let env = Env::new().await;
+    mount_discovery(&env, vec![fixture("keypair_jwt")]).await;
+    mount_writes(&env, 201, 403).await;
+    // The application cannot be deleted; the provider still is, and the
+    // caller sees the binding's refusal.
+    Mock::given(method("DELETE"))
+        .and(path(api("/core/applications/acme-wiki/")))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&env.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(api("/providers/oauth2/12/")))
+        .respond_with(env.reply("DELETE", "/providers/oauth2/12/", 204, Value::Null))
+        .expect(1)
+        .mount(&env.server)
+        .await;
+    let error = env
+        .client()
+        .create_sso_app(&sso_spec())
+        .await
+        .expect_err("binding refused");
+    assert_eq!(error.code(), "DEZKY_UPSTREAM_FORBIDDEN");
+    let deleted = env.requests("DELETE").await;
+    assert_eq!(
+        deleted.last().map(|r| r.url.path().to_owned()),
+        Some(api("/providers/oauth2/12/"))
+    );
+    env.check().await;
+}

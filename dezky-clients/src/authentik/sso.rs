@@ -371,7 +371,7 @@ impl AuthentikClient {
         let (client_id, client_secret) = match credentials {
             Ok(pair) => pair,
             Err(error) => {
-                self.undo(None, None, provider.pk).await;
+                self.undo(None, provider.pk).await;
                 return Err(error);
             }
         };
@@ -387,7 +387,7 @@ impl AuthentikClient {
         {
             Ok(app) => app,
             Err(error) => {
-                self.undo(None, None, provider.pk).await;
+                self.undo(None, provider.pk).await;
                 return Err(error);
             }
         };
@@ -396,7 +396,7 @@ impl AuthentikClient {
             Some(group) => match self.bind_group_to_application(&application.pk, group).await {
                 Ok(binding) => Some(binding),
                 Err(error) => {
-                    self.undo(None, Some(&application.slug), provider.pk).await;
+                    self.undo(Some(&application.slug), provider.pk).await;
                     return Err(error);
                 }
             },
@@ -413,12 +413,7 @@ impl AuthentikClient {
     }
 
     /// Deletes what `create_sso_app` wrote, newest first; failures are logged.
-    async fn undo(&self, binding: Option<&str>, app_slug: Option<&str>, provider_pk: i64) {
-        if let Some(binding) = binding
-            && let Err(error) = self.delete_binding(binding).await
-        {
-            tracing::warn!(%error, "rollback: the policy binding could not be deleted");
-        }
+    async fn undo(&self, app_slug: Option<&str>, provider_pk: i64) {
         if let Some(slug) = app_slug
             && let Err(error) = self.delete_application(slug).await
         {
