@@ -5,16 +5,15 @@
 //! recovery link) are returned as strings.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
+use dezky_clients::Secret;
 use dezky_clients::authentik::{
     self, Application, AuthenticatedSession, AuthenticatorSummary, CertificateKeyPair, ClientType,
     Device, Flow, FlowDesignation, Group, NewApplication, NewOAuth2Provider, NewUser,
     OAuth2Provider, PolicyBinding, RedirectUri, ScopeMapping, SessionTermination, SsoApp,
     SsoAppSpec, SubMode, Token, User, UserType,
 };
-use dezky_clients::http::{HttpConfig, collect_all};
-use dezky_clients::{Error, Secret};
+use dezky_clients::http::collect_all;
 use napi::Env;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
@@ -22,8 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::error::IntoJs;
-
-type Result<T, E = Error> = std::result::Result<T, E>;
+use crate::options::{self, Result, invalid};
 
 /// A group.
 #[napi(object, object_from_js = false)]
@@ -636,13 +634,7 @@ pub struct AuthentikApiTokenOptions {
 
 // ----- reading JS input -----
 
-fn invalid(field: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
-
+/// An options object and its path, read through the shared readers.
 struct Fields<'a> {
     map: &'a Map<String, Value>,
     path: &'a str,
@@ -650,14 +642,10 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn of(value: &'a Value, path: &'a str) -> Result<Self> {
-        match value {
-            Value::Object(map) => Ok(Fields { map, path }),
-            _ => Err(invalid(path, "must be an object")),
-        }
-    }
-
-    fn name(&self, key: &str) -> String {
-        format!("{}.{key}", self.path)
+        Ok(Fields {
+            map: options::object(value, path)?,
+            path,
+        })
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -665,81 +653,42 @@ impl<'a> Fields<'a> {
     }
 
     fn text(&self, key: &str) -> Result<Option<String>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(invalid(&self.name(key), "must be a string")),
-        }
+        options::text(self.map, key, self.path)
     }
 
     fn required(&self, key: &str) -> Result<String> {
-        self.text(key)?
-            .ok_or_else(|| invalid(&self.name(key), "is required"))
+        options::required(self.map, key, self.path)
     }
 
     fn flag(&self, key: &str) -> Result<Option<bool>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(invalid(&self.name(key), "must be a boolean")),
-        }
+        options::flag(self.map, key, self.path)
     }
 
     fn int(&self, key: &str, max: i64) -> Result<Option<i64>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => whole(v, &self.name(key), max).map(Some),
-        }
+        let max = u64::try_from(max).unwrap_or(0);
+        Ok(options::whole(self.map, key, self.path, max)?.map(|n| n as i64))
     }
 
     fn texts(&self, key: &str) -> Result<Option<Vec<String>>> {
+        let name = || options::field_name(self.path, key);
         match self.get(key) {
             None => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|i| match i {
                     Value::String(s) => Ok(s.clone()),
-                    _ => Err(invalid(&self.name(key), "must be an array of strings")),
+                    _ => Err(invalid(&name(), "must be an array of strings")),
                 })
                 .collect::<Result<Vec<_>>>()
                 .map(Some),
-            Some(_) => Err(invalid(&self.name(key), "must be an array of strings")),
+            Some(_) => Err(invalid(&name(), "must be an array of strings")),
         }
-    }
-}
-
-/// A whole number from 0 to `max` (JS numbers are exact up to 2^53).
-fn whole(value: &Value, field: &str, max: i64) -> Result<i64> {
-    let number = match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0)
-                .map(|f| f as i64)
-        }),
-        _ => None,
-    };
-    match number {
-        Some(n) if (0..=max).contains(&n) => Ok(n),
-        _ => Err(invalid(
-            field,
-            format!("must be a whole number from 0 to {max}"),
-        )),
     }
 }
 
 fn build(options: &Value) -> Result<authentik::AuthentikClient> {
     let fields = Fields::of(options, "options")?;
-    let mut config = HttpConfig::new(&fields.required("baseUrl")?)?;
-    let max_ms = i64::from(u32::MAX);
-    if let Some(ms) = fields.int("timeoutMs", max_ms)?.filter(|v| *v > 0) {
-        config.timeout = Duration::from_millis(ms as u64);
-    }
-    if let Some(ms) = fields.int("connectTimeoutMs", max_ms)?.filter(|v| *v > 0) {
-        config.connect_timeout = Duration::from_millis(ms as u64);
-    }
-    if let Some(n) = fields.int("maxRetries", 10)? {
-        config.retry.max_retries = n as u32;
-    }
+    let config = options::http_config(fields.map, "options", None)?;
     let token = fields.required("token")?;
     let client = authentik::AuthentikClient::new(config, Secret::new(token))?;
     match fields.int("pageSize", 1000)? {
@@ -839,7 +788,9 @@ fn js_json(env: &Env, value: &Unknown<'_>, name: &str) -> napi::Result<Value> {
 
 fn js_pk(env: &Env, value: &Unknown<'_>, name: &str) -> napi::Result<i64> {
     let value = js_json(env, value, name)?;
-    whole(&value, name, i64::MAX).js(env)
+    options::whole_number(&value, name, options::MAX_SAFE_INTEGER as u64)
+        .map(|n| n as i64)
+        .js(env)
 }
 
 fn js_optional_string(

@@ -9,10 +9,11 @@ use dezky_clients::health::{self, ProbeTarget, StatusRange, Thresholds};
 use napi::Env;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::convert;
 use crate::error::IntoJs;
+use crate::options::{invalid, required, text, whole};
 
 /// The outcome of one target.
 #[napi(object, object_from_js = false)]
@@ -76,50 +77,18 @@ pub struct ProbeThresholds {
     pub warn_ms: Option<u32>,
 }
 
-fn invalid(field: String, reason: &str) -> Error {
-    Error::InvalidInput {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
-fn number(
-    map: &Map<String, Value>,
-    name: &str,
-    path: &str,
-    max: u64,
-) -> Result<Option<u64>, Error> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().filter(|n| *n <= max).map(Some).ok_or_else(|| {
-            invalid(
-                format!("{path}.{name}"),
-                &format!("must be a whole number from 0 to {max}"),
-            )
-        }),
-    }
-}
-
-fn text(map: &Map<String, Value>, name: &str, path: &str) -> Result<Option<String>, Error> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(format!("{path}.{name}"), "must be a string")),
-    }
-}
-
 fn status(value: &Value, path: &str) -> Result<u16, Error> {
     value
         .as_u64()
         .filter(|s| (100..=599).contains(s))
         .map(|s| s as u16)
-        .ok_or_else(|| invalid(path.to_owned(), "must be an HTTP status from 100 to 599"))
+        .ok_or_else(|| invalid(path, "must be an HTTP status from 100 to 599"))
 }
 
 /// Reads targets (camelCase keys) into probe targets; shared with nothing else.
 fn targets(value: &Value) -> Result<Vec<ProbeTarget>, Error> {
     let Value::Array(items) = value else {
-        return Err(invalid("targets".into(), "must be an array"));
+        return Err(invalid("targets", "must be an array"));
     };
     items
         .iter()
@@ -127,22 +96,19 @@ fn targets(value: &Value) -> Result<Vec<ProbeTarget>, Error> {
         .map(|(index, item)| {
             let path = format!("targets[{index}]");
             let Value::Object(map) = item else {
-                return Err(invalid(path, "must be an object"));
+                return Err(invalid(&path, "must be an object"));
             };
-            let name = text(map, "name", &path)?
-                .ok_or_else(|| invalid(format!("{path}.name"), "is required"))?;
+            let name = required(map, "name", &path)?;
             let kind = text(map, "type", &path)?.unwrap_or_default();
             let mut target = match kind.as_str() {
                 "tcp" => {
-                    let host = text(map, "host", &path)?
-                        .ok_or_else(|| invalid(format!("{path}.host"), "is required"))?;
-                    let port = number(map, "port", &path, 65535)?
-                        .ok_or_else(|| invalid(format!("{path}.port"), "is required"))?;
+                    let host = required(map, "host", &path)?;
+                    let port = whole(map, "port", &path, 65535)?
+                        .ok_or_else(|| invalid(&format!("{path}.port"), "is required"))?;
                     ProbeTarget::tcp(name, host, port as u16)
                 }
                 "http" => {
-                    let url = text(map, "url", &path)?
-                        .ok_or_else(|| invalid(format!("{path}.url"), "is required"))?;
+                    let url = required(map, "url", &path)?;
                     let mut target = ProbeTarget::http(name, url);
                     let field = format!("{path}.expectedStatus");
                     match map.get("expectedStatus") {
@@ -157,7 +123,7 @@ fn targets(value: &Value) -> Result<Vec<ProbeTarget>, Error> {
                                 &format!("{field}.max"),
                             )?;
                             if min > max {
-                                return Err(invalid(field, "min must not exceed max"));
+                                return Err(invalid(&field, "min must not exceed max"));
                             }
                             target = target.expect_status(StatusRange { min, max });
                         }
@@ -168,9 +134,9 @@ fn targets(value: &Value) -> Result<Vec<ProbeTarget>, Error> {
                     }
                     target
                 }
-                _ => return Err(invalid(format!("{path}.type"), "must be 'tcp' or 'http'")),
+                _ => return Err(invalid(&format!("{path}.type"), "must be 'tcp' or 'http'")),
             };
-            if let Some(ms) = number(map, "timeoutMs", &path, 600_000)?.filter(|ms| *ms > 0) {
+            if let Some(ms) = whole(map, "timeoutMs", &path, 600_000)?.filter(|ms| *ms > 0) {
                 target = target.with_timeout(Duration::from_millis(ms));
             }
             Ok(target)
@@ -183,14 +149,14 @@ fn thresholds(value: &Value) -> Result<Thresholds, Error> {
     match value {
         Value::Null => {}
         Value::Object(map) => {
-            if let Some(ms) = number(map, "okMs", "thresholds", 600_000)? {
+            if let Some(ms) = whole(map, "okMs", "thresholds", 600_000)? {
                 thresholds.ok = Duration::from_millis(ms);
             }
-            if let Some(ms) = number(map, "warnMs", "thresholds", 600_000)?.filter(|ms| *ms > 0) {
+            if let Some(ms) = whole(map, "warnMs", "thresholds", 600_000)?.filter(|ms| *ms > 0) {
                 thresholds.warn = Duration::from_millis(ms);
             }
         }
-        _ => return Err(invalid("thresholds".into(), "must be an object")),
+        _ => return Err(invalid("thresholds", "must be an object")),
     }
     Ok(thresholds)
 }

@@ -21,6 +21,7 @@ mod error;
 mod flags;
 mod health;
 mod ocis;
+mod options;
 mod stalwart;
 mod store;
 mod stripe;

@@ -5,12 +5,11 @@
 //! Byte counts cross as numbers (exact up to 2^53 bytes, 8 PiB).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::Secret;
+use dezky_clients::http::Auth;
 use dezky_clients::ocis::{self, Drive, NewProjectSpace, NewUser, Quota, RemovalError, User};
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
-use dezky_clients::{Error, Secret};
 use napi::Env;
 use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, Unknown};
 use napi_derive::napi;
@@ -18,6 +17,7 @@ use serde_json::Value;
 
 use crate::convert;
 use crate::error::{IntoJs, SdkError, invalid_argument, to_js};
+use crate::options::{self, Result, invalid, required, text};
 
 /// A space's quota, in bytes.
 #[napi(object, object_from_js = false)]
@@ -208,46 +208,6 @@ pub struct OcisNewUser {
     pub password: Option<String>,
 }
 
-type Result<T, E = Error> = std::result::Result<T, E>;
-
-fn invalid(field: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-fn text(map: &serde_json::Map<String, Value>, name: &str, path: &str) -> Result<Option<String>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(&format!("{path}{name}"), "must be a string")),
-    }
-}
-
-fn whole(
-    map: &serde_json::Map<String, Value>,
-    name: &str,
-    path: &str,
-    max: u64,
-) -> Result<Option<u64>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9_007_199_254_740_991.0)
-                .map(|f| f as u64)
-        }) {
-            Some(v) if v <= max => Ok(Some(v)),
-            _ => Err(invalid(
-                &format!("{path}{name}"),
-                format!("must be a whole number from 0 to {max}"),
-            )),
-        },
-        Some(_) => Err(invalid(&format!("{path}{name}"), "must be a number")),
-    }
-}
-
 fn bytes(value: Option<f64>, field: &str) -> Result<Option<i64>> {
     match value {
         None => Ok(None),
@@ -271,21 +231,8 @@ fn build(options: &Value) -> Result<ocis::OcisClient> {
     let Value::Object(map) = options else {
         return Err(invalid("options", "must be an object"));
     };
-    let base_url = text(map, "baseUrl", "options.")?
-        .ok_or_else(|| invalid("options.baseUrl", "is required"))?;
-    let mut config = HttpConfig::new(&base_url)?;
-    if let Some(ms) = whole(map, "timeoutMs", "options.", u64::from(u32::MAX))?.filter(|v| *v > 0) {
-        config.timeout = Duration::from_millis(ms);
-    }
-    if let Some(ms) =
-        whole(map, "connectTimeoutMs", "options.", u64::from(u32::MAX))?.filter(|v| *v > 0)
-    {
-        config.connect_timeout = Duration::from_millis(ms);
-    }
-    if let Some(n) = whole(map, "maxRetries", "options.", 10)? {
-        config.retry.max_retries = n as u32;
-    }
-    let token = text(map, "accessToken", "options.")?;
+    let config = options::http_config(map, "options", None)?;
+    let token = text(map, "accessToken", "options")?;
     let login = match map.get("serviceLogin") {
         None | Some(Value::Null) => None,
         Some(Value::Object(login)) => Some(login),
@@ -294,7 +241,7 @@ fn build(options: &Value) -> Result<ocis::OcisClient> {
     let auth = match (token, login) {
         (Some(token), None) => Auth::Bearer(Secret::new(token)),
         (None, Some(login)) => {
-            let path = "options.serviceLogin.";
+            let path = "options.serviceLogin";
             let token_url = text(login, "tokenUrl", path)?
                 .ok_or_else(|| invalid("options.serviceLogin.tokenUrl", "is required"))?;
             let file = text(login, "credentialsFile", path)?
@@ -740,7 +687,7 @@ fn space_args(
                 Some(_) => Some(f64::NAN),
             };
             NewProjectSpace {
-                description: text(&map, "description", "options.").js(env)?,
+                description: text(&map, "description", "options").js(env)?,
                 quota_bytes: bytes(quota, "options.quotaBytes").js(env)?,
             }
         }
@@ -752,13 +699,11 @@ fn new_user(value: &Value) -> Result<NewUser> {
     let Value::Object(map) = value else {
         return Err(invalid("user", "must be an object"));
     };
-    let required = |name: &str| {
-        text(map, name, "user.")?.ok_or_else(|| invalid(&format!("user.{name}"), "is required"))
-    };
+    let required = |name: &str| required(map, name, "user");
     Ok(NewUser {
         display_name: required("displayName")?,
         on_premises_sam_account_name: required("onPremisesSamAccountName")?,
-        mail: text(map, "mail", "user.")?,
-        password: text(map, "password", "user.")?.map(Secret::new),
+        mail: text(map, "mail", "user")?,
+        password: text(map, "password", "user")?.map(Secret::new),
     })
 }

@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::Secret;
+use dezky_clients::http::Auth;
 use dezky_clients::stalwart::{
     self, CredentialInfo, DkimSignature, Domain, EmailAlias, Mailbox, NewDomain, NewMailbox,
     Permissions,
 };
-use dezky_clients::{Error, Secret};
 use napi::Env;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::error::IntoJs;
+use crate::options::{self, Result, flag, invalid, object, required, text, whole};
 
 /// A mail domain (`x:Domain`).
 #[napi(object, object_from_js = false)]
@@ -282,63 +283,6 @@ pub struct StalwartNewMailbox {
     pub locale: Option<String>,
 }
 
-type Result<T, E = Error> = std::result::Result<T, E>;
-
-fn invalid(field: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-fn object<'a>(value: &'a Value, name: &str) -> Result<&'a Map<String, Value>> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(name, "must be an object"))
-}
-
-fn text(map: &Map<String, Value>, name: &str, path: &str) -> Result<Option<String>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(&format!("{path}.{name}"), "must be a string")),
-    }
-}
-
-fn required(map: &Map<String, Value>, name: &str, path: &str) -> Result<String> {
-    text(map, name, path)?.ok_or_else(|| invalid(&format!("{path}.{name}"), "is required"))
-}
-
-fn flag(map: &Map<String, Value>, name: &str, path: &str) -> Result<Option<bool>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid(&format!("{path}.{name}"), "must be a boolean")),
-    }
-}
-
-fn whole(map: &Map<String, Value>, name: &str, path: &str, max: u64) -> Result<Option<u64>> {
-    let field = if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
-    };
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9_007_199_254_740_991.0)
-                    .map(|f| f as u64)
-            })
-            .filter(|v| *v <= max)
-            .map(Some)
-            .ok_or_else(|| invalid(&field, format!("must be a whole number from 0 to {max}"))),
-        Some(_) => Err(invalid(&field, "must be a number")),
-    }
-}
-
 fn millis(value: &Value) -> Result<Duration> {
     let mut map = Map::new();
     map.insert("timeoutMs".into(), value.clone());
@@ -349,17 +293,7 @@ fn millis(value: &Value) -> Result<Duration> {
 
 fn build(options: &Value) -> Result<stalwart::StalwartClient> {
     let map = object(options, "options")?;
-    let mut config = HttpConfig::new(&required(map, "baseUrl", "options")?)?;
-    let limit = u64::from(u32::MAX);
-    if let Some(ms) = whole(map, "timeoutMs", "options", limit)?.filter(|v| *v > 0) {
-        config.timeout = Duration::from_millis(ms);
-    }
-    if let Some(ms) = whole(map, "connectTimeoutMs", "options", limit)?.filter(|v| *v > 0) {
-        config.connect_timeout = Duration::from_millis(ms);
-    }
-    if let Some(n) = whole(map, "maxRetries", "options", 10)? {
-        config.retry.max_retries = n as u32;
-    }
+    let config = options::http_config(map, "options", None)?;
     let auth = match (
         text(map, "apiKey", "options")?,
         text(map, "username", "options")?,

@@ -4,13 +4,12 @@
 //! to 2^53); Unix times as numbers of seconds.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use dezky_clients::http::{HttpConfig, collect_all};
+use dezky_clients::Secret;
+use dezky_clients::http::collect_all;
 use dezky_clients::stripe::{
     self, CardSummary, Customer, Invoice, Money, NewCustomer, PaymentMethod, SetupIntent,
 };
-use dezky_clients::{Error, Secret};
 use napi::Env;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
@@ -18,6 +17,7 @@ use serde_json::Value;
 
 use crate::convert;
 use crate::error::IntoJs;
+use crate::options::{self, Result, invalid, required, text};
 
 /// A Stripe customer.
 #[napi(object, object_from_js = false)]
@@ -240,55 +240,12 @@ pub struct StripeNewCustomer {
     pub email: Option<String>,
 }
 
-type Result<T, E = Error> = std::result::Result<T, E>;
-
-fn invalid(field: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-fn text(map: &serde_json::Map<String, Value>, name: &str, path: &str) -> Result<Option<String>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(&format!("{path}{name}"), "must be a string")),
-    }
-}
-
-fn millis(map: &serde_json::Map<String, Value>, name: &str, max: u64) -> Result<Option<u64>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(v) if v <= max => Ok(Some(v)),
-            _ => Err(invalid(
-                &format!("options.{name}"),
-                format!("must be a whole number from 0 to {max}"),
-            )),
-        },
-        Some(_) => Err(invalid(&format!("options.{name}"), "must be a number")),
-    }
-}
-
 fn build(options: &Value) -> Result<stripe::StripeClient> {
     let Value::Object(map) = options else {
         return Err(invalid("options", "must be an object"));
     };
-    let key = text(map, "secretKey", "options.")?
-        .ok_or_else(|| invalid("options.secretKey", "is required"))?;
-    let base_url =
-        text(map, "baseUrl", "options.")?.unwrap_or_else(|| stripe::DEFAULT_API_URL.to_owned());
-    let mut config = HttpConfig::new(&base_url)?;
-    if let Some(ms) = millis(map, "timeoutMs", u64::from(u32::MAX))?.filter(|v| *v > 0) {
-        config.timeout = Duration::from_millis(ms);
-    }
-    if let Some(ms) = millis(map, "connectTimeoutMs", u64::from(u32::MAX))?.filter(|v| *v > 0) {
-        config.connect_timeout = Duration::from_millis(ms);
-    }
-    if let Some(n) = millis(map, "maxRetries", 10)? {
-        config.retry.max_retries = n as u32;
-    }
+    let key = required(map, "secretKey", "options")?;
+    let config = options::http_config(map, "options", Some(stripe::DEFAULT_API_URL))?;
     stripe::StripeClient::new(config, Secret::new(key))
 }
 
@@ -297,11 +254,10 @@ fn new_customer(value: &Value) -> Result<NewCustomer> {
         return Err(invalid("customer", "must be an object"));
     };
     Ok(NewCustomer {
-        tenant_id: text(map, "tenantId", "customer.")?
-            .ok_or_else(|| invalid("customer.tenantId", "is required"))?,
-        tenant_slug: text(map, "tenantSlug", "customer.")?,
-        name: text(map, "name", "customer.")?,
-        email: text(map, "email", "customer.")?,
+        tenant_id: required(map, "tenantId", "customer")?,
+        tenant_slug: text(map, "tenantSlug", "customer")?,
+        name: text(map, "name", "customer")?,
+        email: text(map, "email", "customer")?,
     })
 }
 

@@ -4,50 +4,19 @@
 //! `_sync` twin; records are dicts with the API's snake_case names; listings
 //! are read to the end and returned as lists.
 
-use std::future::Future;
-use std::time::Duration;
-
+use dezky_clients::Secret;
 use dezky_clients::authentik::{
     self, AuthenticatorSummary, ClientType, FlowDesignation, NewApplication, NewOAuth2Provider,
     NewUser, RedirectUri, SsoApp, SsoAppSpec, SubMode, ToJson, UserType,
 };
-use dezky_clients::http::{HttpConfig, collect_all};
-use dezky_clients::{Error, Secret};
+use dezky_clients::http::collect_all;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::error::{self, IntoPyResult, SdkError};
-use crate::runtime;
-
-type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
-
-/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
-fn run<'py, T, E>(
-    py: Python<'py>,
-    blocking: Option<&str>,
-    fut: impl Future<Output = Result<T, E>> + Send + 'static,
-    convert: Convert<T>,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: Send + 'static,
-    E: SdkError + Send + 'static,
-{
-    match blocking {
-        None => runtime::awaitable(py, fut, convert),
-        Some(what) => {
-            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
-            convert(py, value)
-        }
-    }
-}
-
-fn invalid(field: &str, reason: &str) -> PyErr {
-    error::raise(Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.to_owned(),
-    })
-}
+use crate::error::{self, IntoPyResult};
+use crate::options::{self, invalid};
+use crate::runtime::run;
 
 /// A JSON value as the Python object `json.loads` makes of it.
 fn value_any<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -122,19 +91,6 @@ fn string_map(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(Strin
     }
 }
 
-fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
-            Ok(Some(Duration::from_secs_f64(s)))
-        }
-        Some(_) => Err(invalid(
-            name,
-            "must be a number of seconds above 0, at most 86400",
-        )),
-    }
-}
-
 /// A client of the Authentik API v3.
 #[pyclass(name = "AuthentikClient", module = "dezky._dezky", frozen)]
 pub(crate) struct PyAuthentikClient {
@@ -153,19 +109,7 @@ impl PyAuthentikClient {
         max_retries: Option<u32>,
         page_size: Option<u32>,
     ) -> PyResult<Self> {
-        let mut config = HttpConfig::new(base_url).py()?;
-        if let Some(t) = seconds("timeout", timeout)? {
-            config.timeout = t;
-        }
-        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            config.connect_timeout = t;
-        }
-        if let Some(n) = max_retries {
-            if n > 10 {
-                return Err(invalid("max_retries", "must be from 0 to 10"));
-            }
-            config.retry.max_retries = n;
-        }
+        let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
         let mut inner = authentik::AuthentikClient::new(config, Secret::new(token)).py()?;
         if let Some(size) = page_size {
             inner = inner.with_page_size(size).py()?;

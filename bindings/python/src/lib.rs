@@ -13,6 +13,7 @@ mod error;
 mod flags;
 mod health;
 mod ocis;
+mod options;
 mod runtime;
 mod stalwart;
 mod store;

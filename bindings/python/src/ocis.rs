@@ -4,43 +4,20 @@
 //! Each operation is an awaitable, with a blocking `_sync` twin; records are
 //! dicts with snake_case keys.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::Secret;
+use dezky_clients::http::Auth;
 use dezky_clients::ocis::{
     self, Drive, EnsuredSpace, NewProjectSpace, NewUser, Quota, RemovalError, SpaceRemoval, User,
 };
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
-use dezky_clients::{Error, Secret};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::error::{self, IntoPyResult, SdkError};
-use crate::runtime;
-
-type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
-
-/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
-fn run<'py, T, E>(
-    py: Python<'py>,
-    blocking: Option<&str>,
-    fut: impl Future<Output = Result<T, E>> + Send + 'static,
-    convert: Convert<T>,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: Send + 'static,
-    E: SdkError + Send + 'static,
-{
-    match blocking {
-        None => runtime::awaitable(py, fut, convert),
-        Some(what) => {
-            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
-            convert(py, value)
-        }
-    }
-}
+use crate::error::{IntoPyResult, SdkError};
+use crate::options::{self, invalid};
+use crate::runtime::run;
 
 fn quota_dict<'py>(py: Python<'py>, q: Quota) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -154,26 +131,6 @@ impl SdkError for Removal {
     }
 }
 
-fn invalid(field: &str, reason: &str) -> PyErr {
-    error::raise(Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.to_owned(),
-    })
-}
-
-fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
-            Ok(Some(Duration::from_secs_f64(s)))
-        }
-        Some(_) => Err(invalid(
-            name,
-            "must be a number of seconds above 0, at most 86400",
-        )),
-    }
-}
-
 /// Checks a space name with OCIS's rule and returns it trimmed; raises
 /// `InvalidArgumentError` (field `name`) otherwise.
 #[pyfunction]
@@ -212,19 +169,7 @@ impl PyOcisClient {
         connect_timeout: Option<f64>,
         max_retries: Option<u32>,
     ) -> PyResult<Self> {
-        let mut config = HttpConfig::new(base_url).py()?;
-        if let Some(t) = seconds("timeout", timeout)? {
-            config.timeout = t;
-        }
-        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            config.connect_timeout = t;
-        }
-        if let Some(n) = max_retries {
-            if n > 10 {
-                return Err(invalid("max_retries", "must be from 0 to 10"));
-            }
-            config.retry.max_retries = n;
-        }
+        let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
         let auth = match (access_token, token_url, credentials_file) {
             (Some(token), None, None) => Auth::Bearer(Secret::new(token)),
             (None, Some(token_url), Some(file)) => Auth::Tokens(Arc::new(

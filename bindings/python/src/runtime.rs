@@ -154,3 +154,27 @@ where
     });
     Ok(future)
 }
+
+/// Converts an operation's result into its Python value.
+pub(crate) type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
+
+/// Runs a client operation as an awaitable, or, for the `_sync` twin named
+/// `blocking`, to completion on the calling thread.
+pub(crate) fn run<'py, T, E>(
+    py: Python<'py>,
+    blocking: Option<&str>,
+    fut: impl Future<Output = Result<T, E>> + Send + 'static,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    E: error::SdkError + Send + 'static,
+{
+    match blocking {
+        None => awaitable(py, fut, convert),
+        Some(what) => {
+            let value = block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value)
+        }
+    }
+}

@@ -4,41 +4,18 @@
 //! awaitable, with a blocking `_sync` twin; records are dicts with snake_case
 //! keys.
 
-use std::future::Future;
-use std::time::Duration;
-
-use dezky_clients::http::{Auth, HttpConfig};
+use dezky_clients::Secret;
+use dezky_clients::http::Auth;
 use dezky_clients::stalwart::{
     self, DkimSignature, Domain, Mailbox, NewDomain, NewMailbox, Permissions,
 };
-use dezky_clients::{Error, Secret};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
 use crate::convert;
-use crate::error::{self, IntoPyResult, SdkError};
-use crate::runtime;
-
-type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
-
-fn run<'py, T, E>(
-    py: Python<'py>,
-    blocking: Option<&str>,
-    fut: impl Future<Output = Result<T, E>> + Send + 'static,
-    convert: Convert<T>,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: Send + 'static,
-    E: SdkError + Send + 'static,
-{
-    match blocking {
-        None => runtime::awaitable(py, fut, convert),
-        Some(what) => {
-            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
-            convert(py, value)
-        }
-    }
-}
+use crate::error::IntoPyResult;
+use crate::options::{self, invalid, seconds};
+use crate::runtime::run;
 
 fn domain_value(d: Domain) -> Value {
     json!({
@@ -158,24 +135,6 @@ fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
     Ok(py.None().into_bound(py))
 }
 
-fn invalid(field: &str, reason: &str) -> PyErr {
-    error::raise(Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.to_owned(),
-    })
-}
-
-fn seconds(name: &str, value: f64) -> PyResult<Duration> {
-    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(invalid(
-            name,
-            "must be a number of seconds above 0, at most 86400",
-        ))
-    }
-}
-
 #[pyclass(name = "StalwartClient", module = "dezky._dezky", frozen)]
 pub(crate) struct PyStalwartClient {
     inner: stalwart::StalwartClient,
@@ -273,19 +232,7 @@ impl PyStalwartClient {
         connect_timeout: Option<f64>,
         max_retries: Option<u32>,
     ) -> PyResult<Self> {
-        let mut config = HttpConfig::new(base_url).py()?;
-        if let Some(t) = timeout {
-            config.timeout = seconds("timeout", t)?;
-        }
-        if let Some(t) = connect_timeout {
-            config.connect_timeout = seconds("connect_timeout", t)?;
-        }
-        if let Some(n) = max_retries {
-            if n > 10 {
-                return Err(invalid("max_retries", "must be at most 10"));
-            }
-            config.retry.max_retries = n;
-        }
+        let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
         let auth = match (api_key, username, password) {
             (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
             (None, Some(username), Some(password)) => Auth::Basic {

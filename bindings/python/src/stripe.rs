@@ -4,41 +4,17 @@
 //! `_sync` twin; records are dicts with snake_case keys; amounts are ints in
 //! minor units.
 
-use std::future::Future;
-use std::time::Duration;
-
-use dezky_clients::http::{HttpConfig, collect_all};
+use dezky_clients::Secret;
+use dezky_clients::http::collect_all;
 use dezky_clients::stripe::{
     self, CardSummary, Currency, Customer, Invoice, Money, NewCustomer, PaymentMethod, SetupIntent,
 };
-use dezky_clients::{Error, Secret};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::error::{self, IntoPyResult, SdkError};
-use crate::runtime;
-
-type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
-
-/// Runs `fut` as an awaitable, or (with `blocking = Some(name)`) to completion.
-fn run<'py, T, E>(
-    py: Python<'py>,
-    blocking: Option<&str>,
-    fut: impl Future<Output = Result<T, E>> + Send + 'static,
-    convert: Convert<T>,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: Send + 'static,
-    E: SdkError + Send + 'static,
-{
-    match blocking {
-        None => runtime::awaitable(py, fut, convert),
-        Some(what) => {
-            let value = runtime::block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
-            convert(py, value)
-        }
-    }
-}
+use crate::error::IntoPyResult;
+use crate::options::{self};
+use crate::runtime::run;
 
 fn customer_dict(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
@@ -159,26 +135,6 @@ fn invoices_any(py: Python<'_>, list: Vec<Invoice>) -> PyResult<Bound<'_, PyAny>
     Ok(out.into_any())
 }
 
-fn invalid(field: &str, reason: &str) -> PyErr {
-    error::raise(Error::InvalidInput {
-        field: field.to_owned(),
-        reason: reason.to_owned(),
-    })
-}
-
-fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
-            Ok(Some(Duration::from_secs_f64(s)))
-        }
-        Some(_) => Err(invalid(
-            name,
-            "must be a number of seconds above 0, at most 86400",
-        )),
-    }
-}
-
 /// An amount in minor units as a decimal string in major units.
 #[pyfunction]
 pub(crate) fn format_minor_units(amount: i64, currency: &str) -> PyResult<String> {
@@ -226,19 +182,12 @@ impl PyStripeClient {
         connect_timeout: Option<f64>,
         max_retries: Option<u32>,
     ) -> PyResult<Self> {
-        let mut config = HttpConfig::new(base_url.unwrap_or(stripe::DEFAULT_API_URL)).py()?;
-        if let Some(t) = seconds("timeout", timeout)? {
-            config.timeout = t;
-        }
-        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            config.connect_timeout = t;
-        }
-        if let Some(n) = max_retries {
-            if n > 10 {
-                return Err(invalid("max_retries", "must be from 0 to 10"));
-            }
-            config.retry.max_retries = n;
-        }
+        let config = options::http_config(
+            base_url.unwrap_or(stripe::DEFAULT_API_URL),
+            timeout,
+            connect_timeout,
+            max_retries,
+        )?;
         Ok(PyStripeClient {
             inner: stripe::StripeClient::new(config, Secret::new(secret_key)).py()?,
         })

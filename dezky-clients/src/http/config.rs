@@ -154,6 +154,36 @@ impl HttpConfig {
         Ok(config)
     }
 
+    /// Applies timeouts and a retry count given as options (a binding's
+    /// constructor), with the bounds of the environment variables: timeouts
+    /// above zero and at most a day, at most 10 retries. The error names the
+    /// option as `ClientOptions` does (`timeout`, `connect_timeout`, `max_retries`).
+    pub fn with_options(mut self, options: ClientOptions) -> Result<Self> {
+        let day = Duration::from_secs(86_400);
+        let check = |name: &str, value: Option<Duration>| match value {
+            Some(d) if d.is_zero() || d > day => {
+                Err(Error::invalid(name, "must be above zero and at most a day"))
+            }
+            other => Ok(other),
+        };
+        if let Some(timeout) = check("timeout", options.timeout)? {
+            self.timeout = timeout;
+        }
+        if let Some(timeout) = check("connect_timeout", options.connect_timeout)? {
+            self.connect_timeout = timeout;
+        }
+        if let Some(retries) = options.max_retries {
+            if retries > 10 {
+                return Err(Error::invalid(
+                    "max_retries",
+                    "must be a whole number from 0 to 10",
+                ));
+            }
+            self.retry.max_retries = retries;
+        }
+        Ok(self)
+    }
+
     /// Sets the timeout of one attempt.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -171,6 +201,17 @@ impl HttpConfig {
         self.retry = retry;
         self
     }
+}
+
+/// Timeouts and retries chosen by the caller; `None` keeps the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// How long one attempt may take.
+    pub timeout: Option<Duration>,
+    /// How long establishing a connection may take.
+    pub connect_timeout: Option<Duration>,
+    /// Retries after the first attempt (0-10).
+    pub max_retries: Option<u32>,
 }
 
 fn rename_field(error: Error, field: &str) -> Error {
@@ -249,6 +290,54 @@ mod tests {
         assert_eq!(config.timeout, Duration::from_millis(1500));
         assert_eq!(config.retry.max_retries, 0);
         assert_eq!(config.connect_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn options_are_bounded_like_the_environment() {
+        let base = HttpConfig::new("https://mail.example").expect("config");
+        let applied = base
+            .clone()
+            .with_options(ClientOptions {
+                timeout: Some(Duration::from_millis(1500)),
+                connect_timeout: None,
+                max_retries: Some(0),
+            })
+            .expect("valid options");
+        assert_eq!(applied.timeout, Duration::from_millis(1500));
+        assert_eq!(applied.connect_timeout, base.connect_timeout);
+        assert_eq!(applied.retry.max_retries, 0);
+        for (options, field) in [
+            (
+                ClientOptions {
+                    timeout: Some(Duration::ZERO),
+                    ..Default::default()
+                },
+                "timeout",
+            ),
+            (
+                ClientOptions {
+                    connect_timeout: Some(Duration::from_secs(90_000)),
+                    ..Default::default()
+                },
+                "connect_timeout",
+            ),
+            (
+                ClientOptions {
+                    max_retries: Some(11),
+                    ..Default::default()
+                },
+                "max_retries",
+            ),
+        ] {
+            let error = base
+                .clone()
+                .with_options(options)
+                .expect_err("out of bounds");
+            assert!(
+                matches!(&error, Error::InvalidInput { field: f, .. } if f == field),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]

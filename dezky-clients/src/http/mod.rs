@@ -32,7 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-pub use config::{HttpConfig, RetryPolicy};
+pub use config::{ClientOptions, HttpConfig, RetryPolicy};
 pub use paginate::{Page, collect_all, paginate};
 
 use crate::error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
