@@ -37,7 +37,8 @@ rust_lints() {
 SELECTION=(--workspace --exclude dezky-node --exclude dezky-python)
 
 rust_tests() {
-    cargo test "${SELECTION[@]}"
+    # Every test binary runs, so one failure does not hide the others.
+    cargo test "${SELECTION[@]}" --no-fail-fast
 }
 
 examples() {
@@ -60,7 +61,7 @@ examples() {
     rm -f "$bad" "$bad.err"
 }
 
-stage "test dependencies (nsd, checkdmarc)" bash scripts/install-test-deps.sh
+stage "test dependencies (nsd, checkdmarc, stripe-mock)" bash scripts/install-test-deps.sh
 stage "rust: fmt and clippy" rust_lints
 stage "rust: tests" rust_tests
 stage "rust: examples" examples

@@ -410,7 +410,7 @@ async fn http_failures_keep_their_cause_and_status_and_hide_the_query() {
         }) => {
             assert_eq!(
                 (cause.as_deref(), status),
-                (Some("DEZKY_UPSTREAM"), Some(502))
+                (Some("DEZKY_UPSTREAM_UNAVAILABLE"), Some(502))
             );
             assert!(!format!("{source_name} {message}").contains("query-secret"));
         }

@@ -184,6 +184,9 @@ pub struct UpstreamError {
     pub fields: Vec<FieldError>,
     /// Ids of the objects still linked to the target (`InUse`).
     pub linked: Vec<String>,
+    /// Further facts the upstream stated, by its own names (Stripe's `type`,
+    /// `decline_code`, `advice_code`, `request_log_url`).
+    pub details: std::collections::BTreeMap<String, String>,
     /// How long the upstream asked to wait before trying again.
     pub retry_after: Option<Duration>,
 }
@@ -208,6 +211,7 @@ impl UpstreamError {
             request_id: None,
             fields: Vec::new(),
             linked: Vec::new(),
+            details: std::collections::BTreeMap::new(),
             retry_after: None,
         }
     }
@@ -231,6 +235,14 @@ impl fmt::Display for UpstreamError {
         }
         if !self.linked.is_empty() {
             write!(f, "; linked: {}", self.linked.join(", "))?;
+        }
+        if !self.details.is_empty() {
+            let details: Vec<String> = self
+                .details
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}"))
+                .collect();
+            write!(f, " [{}]", details.join("; "))?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;

@@ -319,9 +319,19 @@ async fn a_decline_is_payment_failed_and_not_retried() {
     assert_eq!(error.request_id.as_deref(), Some("req_decline"));
     let message = error.message.as_deref().expect("message");
     assert!(message.contains("insufficient funds"), "{message}");
+    assert_eq!(
+        error.details.get("decline_code").map(String::as_str),
+        Some("insufficient_funds")
+    );
+    assert_eq!(
+        error.details.get("type").map(String::as_str),
+        Some("card_error")
+    );
     assert!(
-        message.contains("decline_code: insufficient_funds"),
-        "{message}"
+        error
+            .to_string()
+            .contains("decline_code: insufficient_funds"),
+        "{error}"
     );
     assert_eq!(error.fields[0].field, "payment_method");
     assert!(!format!("{error:?}").contains(KEY));

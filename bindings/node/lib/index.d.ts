@@ -82,6 +82,8 @@ export declare class DezkyError extends Error {
   readonly fields?: Record<string, string[]>
   /** Ids of the objects that still use the target (`DEZKY_IN_USE`). */
   readonly linked?: string[]
+  /** Further facts by the upstream's own names (Stripe's `type`, `decline_code`, `advice_code`, `request_log_url`). */
+  readonly upstreamDetails?: Record<string, string>
   /** `exp` of an expired token, seconds since the epoch (`DEZKY_TOKEN_EXPIRED`). */
   readonly expiredAt?: number
   /** The issuer concerned (`DEZKY_TOKEN_UNKNOWN_KEY`, `DEZKY_AUTH_KEYS_UNAVAILABLE`). */

@@ -154,6 +154,13 @@ impl SdkError for dezky_clients::Error {
                 if !upstream.linked.is_empty() {
                     object.set_named_property("linked", upstream.linked.clone())?;
                 }
+                if !upstream.details.is_empty() {
+                    let mut details = Object::new(&Env::from_raw(object.value().env))?;
+                    for (name, value) in &upstream.details {
+                        details.set_named_property(name.as_str(), value.as_str())?;
+                    }
+                    object.set_named_property("upstreamDetails", details)?;
+                }
             }
             Error::Transport {
                 service,

@@ -138,7 +138,9 @@ test('a decline rejects with DEZKY_PAYMENT_FAILED and the details', async () => 
   const error = await assertCode(() => client().attachPaymentMethod('cus_1', 'pm_bad'), 'DEZKY_PAYMENT_FAILED', {
     status: 402, upstreamCode: 'card_declined', requestId: 'req_node', service: 'stripe',
   })
-  assert.match(error.upstreamMessage, /decline_code: insufficient_funds/)
+  assert.equal(error.upstreamMessage, 'Your card has insufficient funds.')
+  assert.deepEqual(error.upstreamDetails, { type: 'card_error', decline_code: 'insufficient_funds' })
+  assert.match(error.message, /decline_code: insufficient_funds/)
   assert.deepEqual(error.fields, { payment_method: ['Your card has insufficient funds.'] })
   assert.ok(!JSON.stringify(error).includes(KEY) && !error.message.includes(KEY))
   assert.equal(seen.length, 1)

@@ -130,6 +130,11 @@ impl SdkError for dezky_clients::Error {
                 }
                 details.set_item("fields", fields)?;
                 details.set_item("linked", &upstream.linked)?;
+                let facts = PyDict::new(details.py());
+                for (name, value) in &upstream.details {
+                    facts.set_item(name, value)?;
+                }
+                details.set_item("upstream_details", facts)?;
             }
             Error::Decode { service, url, .. } => {
                 details.set_item("service", service)?;

@@ -221,7 +221,9 @@ async def test_decline_raises_payment_failed(stub: Stub) -> None:
     assert getattr(error, "status") == 402
     assert getattr(error, "upstream_code") == "card_declined"
     assert getattr(error, "request_id") == "req_py"
-    assert "decline_code: insufficient_funds" in getattr(error, "upstream_message")
+    assert getattr(error, "upstream_message") == "Your card has insufficient funds."
+    assert getattr(error, "upstream_details") == {"type": "card_error", "decline_code": "insufficient_funds"}
+    assert "decline_code: insufficient_funds" in str(error)
     assert KEY not in str(error) and KEY not in repr(error.details)
     assert len(stub.seen) == 1
 

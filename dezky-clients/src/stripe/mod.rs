@@ -130,23 +130,19 @@ pub fn decode_stripe_error(body: &[u8], error: &mut UpstreamError) {
         .code
         .clone()
         .or_else(|| Some(stripe.kind.as_str().to_owned()));
-    let mut extra = vec![format!("type: {}", stripe.kind)];
-    if let Some(decline) = &stripe.decline_code {
-        extra.push(format!("decline_code: {decline}"));
+    error
+        .details
+        .insert("type".into(), stripe.kind.as_str().to_owned());
+    for (name, value) in [
+        ("decline_code", &stripe.decline_code),
+        ("advice_code", &stripe.advice_code),
+        ("request_log_url", &stripe.request_log_url),
+    ] {
+        if let Some(value) = value {
+            error.details.insert(name.into(), clip(value));
+        }
     }
-    if let Some(advice) = &stripe.advice_code {
-        extra.push(format!("advice_code: {advice}"));
-    }
-    if let Some(log) = &stripe.request_log_url {
-        extra.push(format!("request_log_url: {log}"));
-    }
-    let message = stripe.message.clone().unwrap_or_default();
-    error.message = Some(format!(
-        "{}{}[{}]",
-        clip(&message),
-        if message.is_empty() { "" } else { " " },
-        extra.join("; ")
-    ));
+    error.message = stripe.message.as_deref().map(clip);
     if let Some(param) = &stripe.param {
         error.fields = vec![FieldError {
             field: param.clone(),
@@ -658,10 +654,23 @@ mod tests {
         );
         assert_eq!(e.kind, UpstreamKind::PaymentFailed);
         assert_eq!(e.upstream_code.as_deref(), Some("card_declined"));
-        let message = e.message.expect("message");
-        assert!(message.starts_with("Your card has insufficient funds. [type: card_error"));
-        assert!(message.contains("decline_code: insufficient_funds"));
-        assert!(message.contains("request_log_url: https://dashboard.stripe.com/logs/req_1"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Your card has insufficient funds.")
+        );
+        let detail = |name: &str| e.details.get(name).map(String::as_str);
+        assert_eq!(detail("type"), Some("card_error"));
+        assert_eq!(detail("decline_code"), Some("insufficient_funds"));
+        assert_eq!(
+            detail("request_log_url"),
+            Some("https://dashboard.stripe.com/logs/req_1")
+        );
+        assert_eq!(detail("advice_code"), None);
+        let shown = e.to_string();
+        assert!(
+            shown.contains("Your card has insufficient funds. [decline_code: insufficient_funds;"),
+            "{shown}"
+        );
         assert_eq!(e.fields[0].field, "payment_method");
     }
 

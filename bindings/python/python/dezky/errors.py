@@ -174,8 +174,9 @@ class UpstreamError(DezkyError):
     Attributes: ``service``, ``method``, ``url``, ``status``, ``upstream_code``
     and ``upstream_message`` (what the upstream said, or ``None``),
     ``request_id``, ``retry_after`` (seconds, or ``None``), ``fields``
-    (field name → messages) and ``linked`` (ids of objects that still use the
-    target)."""
+    (field name → messages), ``linked`` (ids of objects that still use the
+    target) and ``upstream_details`` (further facts by the upstream's names,
+    such as Stripe's ``decline_code``)."""
 
     default_code = "DEZKY_UPSTREAM"
     service: str
@@ -188,6 +189,7 @@ class UpstreamError(DezkyError):
     retry_after: float | None
     fields: dict[str, list[str]]
     linked: list[str]
+    upstream_details: dict[str, str]
 
 
 class NotFoundError(UpstreamError, LookupError):
