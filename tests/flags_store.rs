@@ -175,6 +175,57 @@ fn bad_http_configuration_is_refused() {
 }
 
 #[test]
+fn a_token_that_cannot_be_a_header_is_refused_without_showing_it() {
+    let err = HttpFlagSource::new("https://flags.example/flags", Some("s3cret\nx".into()))
+        .err()
+        .unwrap_or_else(|| panic!("a token with a newline accepted"));
+    assert_eq!(err.code(), "DEZKY_CONFIG");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("token") && !text.contains("s3cret"), "{text}");
+}
+
+#[tokio::test]
+async fn http_source_keeps_the_query_and_neither_retries_nor_follows_redirects() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/flags"))
+        .and(wiremock::matchers::query_param("environment", "staging"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(V1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/flags"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/flags"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/elsewhere"))
+        .mount(&server)
+        .await;
+    let source = ok(HttpFlagSource::new(
+        &format!("{}/flags?environment=staging", server.uri()),
+        None,
+    ));
+    let store = ok(FlagStore::connect(source, options()).await);
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        match store.refresh().await {
+            Err(dezky::flags::Error::Source { status, .. }) => statuses.push(status),
+            other => panic!("{other:?}"),
+        }
+    }
+    // One request per refresh: the store's own backoff paces the next try.
+    assert_eq!(statuses, [Some(503), Some(302)]);
+    let requests = server.received_requests().await.unwrap_or_default();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/flags", "/flags", "/flags"]);
+    assert_eq!(store.evaluate_all(&ctx()).get("jmap_native_v2"), Some(true));
+}
+
+#[test]
 fn readers_never_see_a_half_updated_set() {
     let a = ok(FlagSet::from_json(V1));
     let b = ok(FlagSet::from_json(V2));

@@ -394,3 +394,36 @@ async fn an_undecodable_answer_names_the_field() {
     assert_eq!(error.code(), "DEZKY_UPSTREAM_DECODE");
     assert!(error.to_string().contains("num_pk"), "{error}");
 }
+
+#[tokio::test]
+async fn a_304_is_an_answer_only_to_a_conditional_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/flags"))
+        .and(header("if-none-match", "\"v7\""))
+        .respond_with(ResponseTemplate::new(304).insert_header("etag", "\"v7\""))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/flags"))
+        .respond_with(ResponseTemplate::new(304))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = client(&server, Auth::None);
+    let answer = http
+        .get("/flags")
+        .if_none_match("\"v7\"")
+        .send()
+        .await
+        .expect("304 to a conditional request");
+    assert_eq!(answer.status, 304);
+    assert_eq!(answer.header("etag"), Some("\"v7\""));
+    assert!(answer.body.is_empty());
+    // Unasked for, a 304 is an upstream error like any other non-2xx.
+    match http.get("/flags").send().await {
+        Err(Error::Upstream(e)) => assert_eq!(e.status, 304),
+        other => panic!("{other:?}"),
+    }
+}

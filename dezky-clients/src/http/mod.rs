@@ -300,6 +300,7 @@ impl HttpClient {
         RequestBuilder {
             client: self,
             idempotent: is_idempotent(&method),
+            conditional: false,
             method,
             url,
             headers: HeaderMap::new(),
@@ -385,6 +386,8 @@ pub struct RequestBuilder<'c> {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
+    /// A conditional request: a 304 answer is a success, not an error.
+    conditional: bool,
     timeout: Option<Duration>,
     failure: Option<Error>,
 }
@@ -480,6 +483,15 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Makes the request conditional on the representation having changed
+    /// since `etag`: an unchanged one is answered `304 Not Modified`, which
+    /// [`Self::send`] then returns as a [`Response`] with status 304 and no body.
+    pub fn if_none_match(mut self, etag: &str) -> Self {
+        self = self.header("If-None-Match", etag);
+        self.conditional = true;
+        self
+    }
+
     /// Overrides the configured timeout of one attempt.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -562,7 +574,7 @@ impl RequestBuilder<'_> {
             };
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
-            if response.status().is_success() {
+            if response.status().is_success() || (status == 304 && self.conditional) {
                 let headers = std::mem::take(response.headers_mut());
                 let body = response
                     .bytes()
@@ -675,7 +687,7 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 /// A successful answer, read to the end.
 #[derive(Debug, Clone)]
 pub struct Response {
-    /// The HTTP status (2xx).
+    /// The HTTP status: 2xx, or 304 answering [`RequestBuilder::if_none_match`].
     pub status: u16,
     /// The answer's headers.
     pub headers: HeaderMap,
