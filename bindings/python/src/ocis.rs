@@ -17,7 +17,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::error::{IntoPyResult, SdkError};
 use crate::options::{self, invalid};
-use crate::runtime::run;
+use crate::runtime::client_methods;
 
 fn quota_dict<'py>(py: Python<'py>, q: Quota) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -144,406 +144,160 @@ pub(crate) struct PyOcisClient {
     inner: ocis::OcisClient,
 }
 
-#[pymethods]
-impl PyOcisClient {
-    #[new]
-    #[pyo3(signature = (
-        base_url,
-        *,
-        access_token = None,
-        token_url = None,
-        client_id = None,
-        credentials_file = None,
-        timeout = None,
-        connect_timeout = None,
-        max_retries = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        base_url: &str,
-        access_token: Option<String>,
-        token_url: Option<String>,
-        client_id: Option<String>,
-        credentials_file: Option<String>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<u32>,
-    ) -> PyResult<Self> {
-        let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
-        let auth = match (access_token, token_url, credentials_file) {
-            (Some(token), None, None) => Auth::Bearer(Secret::new(token)),
-            (None, Some(token_url), Some(file)) => Auth::Tokens(Arc::new(
-                RefreshTokenSource::new(
-                    &token_url,
-                    client_id.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
-                    Arc::new(FileCredentialStore::new(file)),
-                    Some(config.clone()),
-                )
-                .py()?,
-            )),
-            (None, Some(_), None) => {
-                return Err(invalid("credentials_file", "is required with token_url"));
-            }
-            (None, None, Some(_)) => {
-                return Err(invalid("token_url", "is required with credentials_file"));
-            }
-            _ => {
-                return Err(invalid(
-                    "access_token",
-                    "give either access_token, or token_url and credentials_file",
-                ));
-            }
-        };
-        Ok(PyOcisClient {
-            inner: ocis::OcisClient::new(config, auth).py()?,
-        })
+client_methods! {
+    impl PyOcisClient {
+        #[new]
+        #[pyo3(signature = (
+            base_url,
+            *,
+            access_token = None,
+            token_url = None,
+            client_id = None,
+            credentials_file = None,
+            timeout = None,
+            connect_timeout = None,
+            max_retries = None,
+        ))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            base_url: &str,
+            access_token: Option<String>,
+            token_url: Option<String>,
+            client_id: Option<String>,
+            credentials_file: Option<String>,
+            timeout: Option<f64>,
+            connect_timeout: Option<f64>,
+            max_retries: Option<u32>,
+        ) -> PyResult<Self> {
+            let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
+            let auth = match (access_token, token_url, credentials_file) {
+                (Some(token), None, None) => Auth::Bearer(Secret::new(token)),
+                (None, Some(token_url), Some(file)) => Auth::Tokens(Arc::new(
+                    RefreshTokenSource::new(
+                        &token_url,
+                        client_id.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
+                        Arc::new(FileCredentialStore::new(file)),
+                        Some(config.clone()),
+                    )
+                    .py()?,
+                )),
+                (None, Some(_), None) => {
+                    return Err(invalid("credentials_file", "is required with token_url"));
+                }
+                (None, None, Some(_)) => {
+                    return Err(invalid("token_url", "is required with credentials_file"));
+                }
+                _ => {
+                    return Err(invalid(
+                        "access_token",
+                        "give either access_token, or token_url and credentials_file",
+                    ));
+                }
+            };
+            Ok(PyOcisClient {
+                inner: ocis::OcisClient::new(config, auth).py()?,
+            })
+        }
+
+        /// A client from `OCIS_API_URL` and the service login variables.
+        #[staticmethod]
+        fn from_env() -> PyResult<Self> {
+            Ok(PyOcisClient {
+                inner: ocis::OcisClient::from_env().py()?,
+            })
+        }
+
+        fn __repr__(&self) -> String {
+            format!("OcisClient({})", self.inner.http().config().base_url)
+        }
     }
 
-    /// A client from `OCIS_API_URL` and the service login variables.
-    #[staticmethod]
-    fn from_env() -> PyResult<Self> {
-        Ok(PyOcisClient {
-            inner: ocis::OcisClient::from_env().py()?,
-        })
-    }
+    operations(c = self.inner.clone()) {
+        #[pyo3(signature = (name, description = None, quota_bytes = None))]
+        fn create_project_space / create_project_space_sync(
+            name: String,
+            description: Option<String>,
+            quota_bytes: Option<i64>,
+        ) => drive_any {
+            let options = NewProjectSpace {
+                description,
+                quota_bytes,
+            };
+            async move { c.create_project_space(&name, &options).await }
+        }
 
-    #[pyo3(signature = (name, description = None, quota_bytes = None))]
-    fn create_project_space<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        quota_bytes: Option<i64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let options = NewProjectSpace {
-            description,
-            quota_bytes,
-        };
-        run(
-            py,
-            None,
-            async move { c.create_project_space(&name, &options).await },
-            drive_any,
-        )
-    }
+        #[pyo3(signature = (name, description = None, quota_bytes = None))]
+        fn ensure_project_space / ensure_project_space_sync(
+            name: String,
+            description: Option<String>,
+            quota_bytes: Option<i64>,
+        ) => ensured_any {
+            let options = NewProjectSpace {
+                description,
+                quota_bytes,
+            };
+            async move { c.ensure_project_space(&name, &options).await }
+        }
 
-    #[pyo3(signature = (name, description = None, quota_bytes = None))]
-    fn create_project_space_sync<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        quota_bytes: Option<i64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let options = NewProjectSpace {
-            description,
-            quota_bytes,
-        };
-        let fut = async move { c.create_project_space(&name, &options).await };
-        run(py, Some("create_project_space_sync"), fut, drive_any)
-    }
+        fn get_drive / get_drive_sync(id: String) => drive_any {
+            async move { c.get_drive(&id).await }
+        }
 
-    #[pyo3(signature = (name, description = None, quota_bytes = None))]
-    fn ensure_project_space<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        quota_bytes: Option<i64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let options = NewProjectSpace {
-            description,
-            quota_bytes,
-        };
-        run(
-            py,
-            None,
-            async move { c.ensure_project_space(&name, &options).await },
-            ensured_any,
-        )
-    }
+        #[pyo3(signature = (filter = None))]
+        fn list_drives / list_drives_sync(filter: Option<String>) => drives_any {
+            async move { c.list_drives(filter.as_deref()).await }
+        }
 
-    #[pyo3(signature = (name, description = None, quota_bytes = None))]
-    fn ensure_project_space_sync<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        quota_bytes: Option<i64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let options = NewProjectSpace {
-            description,
-            quota_bytes,
-        };
-        let fut = async move { c.ensure_project_space(&name, &options).await };
-        run(py, Some("ensure_project_space_sync"), fut, ensured_any)
-    }
+        fn list_project_spaces / list_project_spaces_sync() => drives_any {
+            async move { c.list_project_spaces().await }
+        }
 
-    fn get_drive<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(py, None, async move { c.get_drive(&id).await }, drive_any)
-    }
+        fn set_space_quota / set_space_quota_sync(id: String, quota_bytes: i64) => drive_any {
+            async move { c.set_space_quota(&id, quota_bytes).await }
+        }
 
-    fn get_drive_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("get_drive_sync"),
-            async move { c.get_drive(&id).await },
-            drive_any,
-        )
-    }
+        fn space_quota / space_quota_sync(id: String) => quota_any {
+            async move { c.space_quota(&id).await }
+        }
 
-    #[pyo3(signature = (filter = None))]
-    fn list_drives<'py>(
-        &self,
-        py: Python<'py>,
-        filter: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.list_drives(filter.as_deref()).await },
-            drives_any,
-        )
-    }
+        fn disable_space / disable_space_sync(id: String) => none_any {
+            async move { c.disable_space(&id).await }
+        }
 
-    #[pyo3(signature = (filter = None))]
-    fn list_drives_sync<'py>(
-        &self,
-        py: Python<'py>,
-        filter: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.list_drives(filter.as_deref()).await };
-        run(py, Some("list_drives_sync"), fut, drives_any)
-    }
+        fn restore_space / restore_space_sync(id: String) => drive_any {
+            async move { c.restore_space(&id).await }
+        }
 
-    fn list_project_spaces<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.list_project_spaces().await },
-            drives_any,
-        )
-    }
+        fn purge_space / purge_space_sync(id: String) => none_any {
+            async move { c.purge_space(&id).await }
+        }
 
-    fn list_project_spaces_sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.list_project_spaces().await };
-        run(py, Some("list_project_spaces_sync"), fut, drives_any)
-    }
+        fn remove_project_space / remove_project_space_sync(id: String) => removal_any {
+            async move { c.remove_project_space(&id).await.map_err(Removal) }
+        }
 
-    fn set_space_quota<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        quota_bytes: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.set_space_quota(&id, quota_bytes).await },
-            drive_any,
-        )
-    }
+        fn get_user / get_user_sync(id_or_name: String) => user_any {
+            async move { c.get_user(&id_or_name).await }
+        }
 
-    fn set_space_quota_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        quota_bytes: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.set_space_quota(&id, quota_bytes).await };
-        run(py, Some("set_space_quota_sync"), fut, drive_any)
-    }
+        #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
+        fn create_user / create_user_sync(
+            display_name: String,
+            on_premises_sam_account_name: String,
+            mail: Option<String>,
+            password: Option<String>,
+        ) => user_any {
+            let user = NewUser {
+                display_name,
+                on_premises_sam_account_name,
+                mail,
+                password: password.map(Secret::new),
+            };
+            async move { c.create_user(&user).await }
+        }
 
-    fn space_quota<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(py, None, async move { c.space_quota(&id).await }, quota_any)
-    }
-
-    fn space_quota_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("space_quota_sync"),
-            async move { c.space_quota(&id).await },
-            quota_any,
-        )
-    }
-
-    fn disable_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.disable_space(&id).await },
-            none_any,
-        )
-    }
-
-    fn disable_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("disable_space_sync"),
-            async move { c.disable_space(&id).await },
-            none_any,
-        )
-    }
-
-    fn restore_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.restore_space(&id).await },
-            drive_any,
-        )
-    }
-
-    fn restore_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("restore_space_sync"),
-            async move { c.restore_space(&id).await },
-            drive_any,
-        )
-    }
-
-    fn purge_space<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(py, None, async move { c.purge_space(&id).await }, none_any)
-    }
-
-    fn purge_space_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("purge_space_sync"),
-            async move { c.purge_space(&id).await },
-            none_any,
-        )
-    }
-
-    fn remove_project_space<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.remove_project_space(&id).await.map_err(Removal) };
-        run(py, None, fut, removal_any)
-    }
-
-    fn remove_project_space_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.remove_project_space(&id).await.map_err(Removal) };
-        run(py, Some("remove_project_space_sync"), fut, removal_any)
-    }
-
-    fn get_user<'py>(&self, py: Python<'py>, id_or_name: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.get_user(&id_or_name).await },
-            user_any,
-        )
-    }
-
-    fn get_user_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id_or_name: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("get_user_sync"),
-            async move { c.get_user(&id_or_name).await },
-            user_any,
-        )
-    }
-
-    #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
-    fn create_user<'py>(
-        &self,
-        py: Python<'py>,
-        display_name: String,
-        on_premises_sam_account_name: String,
-        mail: Option<String>,
-        password: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let user = NewUser {
-            display_name,
-            on_premises_sam_account_name,
-            mail,
-            password: password.map(Secret::new),
-        };
-        run(
-            py,
-            None,
-            async move { c.create_user(&user).await },
-            user_any,
-        )
-    }
-
-    #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
-    fn create_user_sync<'py>(
-        &self,
-        py: Python<'py>,
-        display_name: String,
-        on_premises_sam_account_name: String,
-        mail: Option<String>,
-        password: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let user = NewUser {
-            display_name,
-            on_premises_sam_account_name,
-            mail,
-            password: password.map(Secret::new),
-        };
-        run(
-            py,
-            Some("create_user_sync"),
-            async move { c.create_user(&user).await },
-            user_any,
-        )
-    }
-
-    fn delete_user<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(py, None, async move { c.delete_user(&id).await }, none_any)
-    }
-
-    fn delete_user_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            Some("delete_user_sync"),
-            async move { c.delete_user(&id).await },
-            none_any,
-        )
-    }
-
-    fn __repr__(&self) -> String {
-        format!("OcisClient({})", self.inner.http().config().base_url)
+        fn delete_user / delete_user_sync(id: String) => none_any {
+            async move { c.delete_user(&id).await }
+        }
     }
 }

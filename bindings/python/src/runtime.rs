@@ -178,3 +178,70 @@ where
         }
     }
 }
+
+/// Emits a client class's one `#[pymethods]` block: the methods inside
+/// `impl Class { ... }` as written, then each operation as a coroutine method
+/// `name` and its blocking twin `name_sync`, both with the operation's
+/// attributes (docs, `signature`), arguments and converter:
+///
+/// ```ignore
+/// client_methods! {
+///     impl PyClient {
+///         #[new]
+///         fn new(url: &str) -> PyResult<Self> { ... }
+///     }
+///     operations(c = self.inner.clone()) {
+///         #[pyo3(signature = (id))]
+///         fn get / get_sync(id: String) => record_any {
+///             async move { c.get(&id).await }
+///         }
+///     }
+/// }
+/// ```
+///
+/// An operation's block runs when the method is called (argument errors raise
+/// there, not on await) and evaluates to the future; it reaches the clone of
+/// the inner client by the name given in `operations(...)`.
+macro_rules! client_methods {
+    (
+        impl $class:ident { $($plain:tt)* }
+        operations($client:ident = self.$field:ident.clone()) {
+            $(
+                $(#[$($attr:tt)*])*
+                fn $name:ident / $sync:ident($($arg:ident: $ty:ty),* $(,)?) => $convert:ident
+                $body:block
+            )*
+        }
+    ) => {
+        #[::pyo3::pymethods]
+        impl $class {
+            $($plain)*
+
+            // Both twins written out: `#[pymethods]` reads this block
+            // before any macro call inside it would expand.
+            $(
+                $(#[$($attr)*])*
+                fn $name<'py>(
+                    &self,
+                    py: ::pyo3::Python<'py>,
+                    $($arg: $ty),*
+                ) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::PyAny>> {
+                    let $client = self.$field.clone();
+                    $crate::runtime::run(py, None, $body, $convert)
+                }
+
+                $(#[$($attr)*])*
+                fn $sync<'py>(
+                    &self,
+                    py: ::pyo3::Python<'py>,
+                    $($arg: $ty),*
+                ) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::PyAny>> {
+                    let $client = self.$field.clone();
+                    $crate::runtime::run(py, Some(stringify!($sync)), $body, $convert)
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use client_methods;

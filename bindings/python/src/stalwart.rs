@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::convert;
 use crate::error::IntoPyResult;
 use crate::options::{self, invalid, seconds};
-use crate::runtime::run;
+use crate::runtime::client_methods;
 
 fn domain_value(d: Domain) -> Value {
     json!({
@@ -140,42 +140,6 @@ pub(crate) struct PyStalwartClient {
     inner: stalwart::StalwartClient,
 }
 
-impl PyStalwartClient {
-    fn client(&self) -> stalwart::StalwartClient {
-        self.inner.clone()
-    }
-
-    fn create_domain_impl<'py>(
-        &self,
-        py: Python<'py>,
-        blocking: Option<&str>,
-        domain: NewDomain,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            blocking,
-            async move { c.create_domain(&domain).await },
-            string_any,
-        )
-    }
-
-    fn create_mailbox_impl<'py>(
-        &self,
-        py: Python<'py>,
-        blocking: Option<&str>,
-        mailbox: NewMailbox,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            blocking,
-            async move { c.create_mailbox(&mailbox).await },
-            string_any,
-        )
-    }
-}
-
 fn new_domain(
     name: &str,
     description: Option<String>,
@@ -209,418 +173,143 @@ fn new_mailbox(
     mailbox
 }
 
-#[pymethods]
-impl PyStalwartClient {
-    #[new]
-    #[pyo3(signature = (
-        base_url,
-        *,
-        api_key = None,
-        username = None,
-        password = None,
-        timeout = None,
-        connect_timeout = None,
-        max_retries = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        base_url: &str,
-        api_key: Option<String>,
-        username: Option<String>,
-        password: Option<String>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<u32>,
-    ) -> PyResult<Self> {
-        let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
-        let auth = match (api_key, username, password) {
-            (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
-            (None, Some(username), Some(password)) => Auth::Basic {
-                username,
-                password: Secret::new(password),
-            },
-            _ => {
-                return Err(invalid("api_key", "give api_key, or username and password"));
-            }
-        };
-        Ok(PyStalwartClient {
-            inner: stalwart::StalwartClient::new(config, auth).py()?,
-        })
+client_methods! {
+    impl PyStalwartClient {
+        #[new]
+        #[pyo3(signature = (
+            base_url,
+            *,
+            api_key = None,
+            username = None,
+            password = None,
+            timeout = None,
+            connect_timeout = None,
+            max_retries = None,
+        ))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            base_url: &str,
+            api_key: Option<String>,
+            username: Option<String>,
+            password: Option<String>,
+            timeout: Option<f64>,
+            connect_timeout: Option<f64>,
+            max_retries: Option<u32>,
+        ) -> PyResult<Self> {
+            let config = options::http_config(base_url, timeout, connect_timeout, max_retries)?;
+            let auth = match (api_key, username, password) {
+                (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
+                (None, Some(username), Some(password)) => Auth::Basic {
+                    username,
+                    password: Secret::new(password),
+                },
+                _ => {
+                    return Err(invalid("api_key", "give api_key, or username and password"));
+                }
+            };
+            Ok(PyStalwartClient {
+                inner: stalwart::StalwartClient::new(config, auth).py()?,
+            })
+        }
+
+        #[staticmethod]
+        fn from_env() -> PyResult<Self> {
+            Ok(PyStalwartClient {
+                inner: stalwart::StalwartClient::from_env().py()?,
+            })
+        }
+
+        fn __repr__(&self) -> String {
+            format!("<StalwartClient {:?}>", self.inner)
+        }
     }
 
-    #[staticmethod]
-    fn from_env() -> PyResult<Self> {
-        Ok(PyStalwartClient {
-            inner: stalwart::StalwartClient::from_env().py()?,
-        })
-    }
+    operations(c = self.inner.clone()) {
+        #[pyo3(signature = (name, *, description = None, aliases = None, is_enabled = None,
+                            catch_all_address = None, allow_relaying = None))]
+        #[allow(clippy::too_many_arguments)]
+        fn create_domain / create_domain_sync(
+            name: &str,
+            description: Option<String>,
+            aliases: Option<Vec<String>>,
+            is_enabled: Option<bool>,
+            catch_all_address: Option<String>,
+            allow_relaying: Option<bool>,
+        ) => string_any {
+            let domain = new_domain(
+                name,
+                description,
+                aliases,
+                is_enabled,
+                catch_all_address,
+                allow_relaying,
+            );
+            async move { c.create_domain(&domain).await }
+        }
 
-    fn __repr__(&self) -> String {
-        format!("<StalwartClient {:?}>", self.inner)
-    }
+        fn find_domain / find_domain_sync(name: String) => maybe_domain_any {
+            async move { c.find_domain(&name).await }
+        }
 
-    #[pyo3(signature = (name, *, description = None, aliases = None, is_enabled = None,
-                        catch_all_address = None, allow_relaying = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_domain<'py>(
-        &self,
-        py: Python<'py>,
-        name: &str,
-        description: Option<String>,
-        aliases: Option<Vec<String>>,
-        is_enabled: Option<bool>,
-        catch_all_address: Option<String>,
-        allow_relaying: Option<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let domain = new_domain(
-            name,
-            description,
-            aliases,
-            is_enabled,
-            catch_all_address,
-            allow_relaying,
-        );
-        self.create_domain_impl(py, None, domain)
-    }
+        fn get_domain / get_domain_sync(id: String) => domain_any {
+            async move { c.get_domain(&id).await }
+        }
 
-    #[pyo3(signature = (name, *, description = None, aliases = None, is_enabled = None,
-                        catch_all_address = None, allow_relaying = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_domain_sync<'py>(
-        &self,
-        py: Python<'py>,
-        name: &str,
-        description: Option<String>,
-        aliases: Option<Vec<String>>,
-        is_enabled: Option<bool>,
-        catch_all_address: Option<String>,
-        allow_relaying: Option<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let domain = new_domain(
-            name,
-            description,
-            aliases,
-            is_enabled,
-            catch_all_address,
-            allow_relaying,
-        );
-        self.create_domain_impl(py, Some("create_domain_sync"), domain)
-    }
+        fn dkim_signatures / dkim_signatures_sync(domain_id: String) => dkim_list_any {
+            async move { c.dkim_signatures(&domain_id).await }
+        }
 
-    fn find_domain<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.find_domain(&name).await },
-            maybe_domain_any,
-        )
-    }
+        fn wait_for_dkim / wait_for_dkim_sync(domain_id: String, timeout: f64) => dkim_list_any {
+            let timeout = seconds("timeout", timeout)?;
+            async move { c.wait_for_dkim(&domain_id, timeout).await }
+        }
 
-    fn find_domain_sync<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("find_domain_sync"),
-            async move { c.find_domain(&name).await },
-            maybe_domain_any,
-        )
-    }
+        fn delete_domain / delete_domain_sync(id: String) => none_any {
+            async move { c.delete_domain(&id).await }
+        }
 
-    fn get_domain<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(py, None, async move { c.get_domain(&id).await }, domain_any)
-    }
+        #[pyo3(signature = (domain_id, name, password, *, quota_bytes = None, description = None,
+                            locale = None))]
+        #[allow(clippy::too_many_arguments)]
+        fn create_mailbox / create_mailbox_sync(
+            domain_id: &str,
+            name: &str,
+            password: &str,
+            quota_bytes: Option<u64>,
+            description: Option<String>,
+            locale: Option<String>,
+        ) => string_any {
+            let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
+            async move { c.create_mailbox(&mailbox).await }
+        }
 
-    fn get_domain_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("get_domain_sync"),
-            async move { c.get_domain(&id).await },
-            domain_any,
-        )
-    }
+        fn provision_address_book / provision_address_book_sync(account_id: String) => none_any {
+            async move { c.provision_address_book(&account_id).await }
+        }
 
-    fn dkim_signatures<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.dkim_signatures(&domain_id).await },
-            dkim_list_any,
-        )
-    }
+        fn find_mailbox / find_mailbox_sync(address: String) => maybe_mailbox_any {
+            async move { c.find_mailbox(&address).await }
+        }
 
-    fn dkim_signatures_sync<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("dkim_signatures_sync"),
-            async move { c.dkim_signatures(&domain_id).await },
-            dkim_list_any,
-        )
-    }
+        fn get_mailbox / get_mailbox_sync(id: String) => mailbox_any {
+            async move { c.get_mailbox(&id).await }
+        }
 
-    fn wait_for_dkim<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: String,
-        timeout: f64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds("timeout", timeout)?;
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.wait_for_dkim(&domain_id, timeout).await },
-            dkim_list_any,
-        )
-    }
+        fn suspend_mailbox / suspend_mailbox_sync(id: String) => none_any {
+            async move { c.suspend_mailbox(&id).await }
+        }
 
-    fn wait_for_dkim_sync<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: String,
-        timeout: f64,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds("timeout", timeout)?;
-        let c = self.client();
-        run(
-            py,
-            Some("wait_for_dkim_sync"),
-            async move { c.wait_for_dkim(&domain_id, timeout).await },
-            dkim_list_any,
-        )
-    }
+        fn resume_mailbox / resume_mailbox_sync(id: String) => none_any {
+            async move { c.resume_mailbox(&id).await }
+        }
 
-    fn delete_domain<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.delete_domain(&id).await },
-            none_any,
-        )
-    }
+        fn reset_password / reset_password_sync(id: String, password: &str) => none_any {
+            let password = Secret::new(password);
+            async move { c.reset_password(&id, &password).await }
+        }
 
-    fn delete_domain_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("delete_domain_sync"),
-            async move { c.delete_domain(&id).await },
-            none_any,
-        )
-    }
-
-    #[pyo3(signature = (domain_id, name, password, *, quota_bytes = None, description = None,
-                        locale = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_mailbox<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: &str,
-        name: &str,
-        password: &str,
-        quota_bytes: Option<u64>,
-        description: Option<String>,
-        locale: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
-        self.create_mailbox_impl(py, None, mailbox)
-    }
-
-    #[pyo3(signature = (domain_id, name, password, *, quota_bytes = None, description = None,
-                        locale = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_mailbox_sync<'py>(
-        &self,
-        py: Python<'py>,
-        domain_id: &str,
-        name: &str,
-        password: &str,
-        quota_bytes: Option<u64>,
-        description: Option<String>,
-        locale: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
-        self.create_mailbox_impl(py, Some("create_mailbox_sync"), mailbox)
-    }
-
-    fn provision_address_book<'py>(
-        &self,
-        py: Python<'py>,
-        account_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.provision_address_book(&account_id).await },
-            none_any,
-        )
-    }
-
-    fn provision_address_book_sync<'py>(
-        &self,
-        py: Python<'py>,
-        account_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("provision_address_book_sync"),
-            async move { c.provision_address_book(&account_id).await },
-            none_any,
-        )
-    }
-
-    fn find_mailbox<'py>(&self, py: Python<'py>, address: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.find_mailbox(&address).await },
-            maybe_mailbox_any,
-        )
-    }
-
-    fn find_mailbox_sync<'py>(
-        &self,
-        py: Python<'py>,
-        address: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("find_mailbox_sync"),
-            async move { c.find_mailbox(&address).await },
-            maybe_mailbox_any,
-        )
-    }
-
-    fn get_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.get_mailbox(&id).await },
-            mailbox_any,
-        )
-    }
-
-    fn get_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("get_mailbox_sync"),
-            async move { c.get_mailbox(&id).await },
-            mailbox_any,
-        )
-    }
-
-    fn suspend_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.suspend_mailbox(&id).await },
-            none_any,
-        )
-    }
-
-    fn suspend_mailbox_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("suspend_mailbox_sync"),
-            async move { c.suspend_mailbox(&id).await },
-            none_any,
-        )
-    }
-
-    fn resume_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.resume_mailbox(&id).await },
-            none_any,
-        )
-    }
-
-    fn resume_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("resume_mailbox_sync"),
-            async move { c.resume_mailbox(&id).await },
-            none_any,
-        )
-    }
-
-    fn reset_password<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        password: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let password = Secret::new(password);
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.reset_password(&id, &password).await },
-            none_any,
-        )
-    }
-
-    fn reset_password_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        password: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let password = Secret::new(password);
-        let c = self.client();
-        run(
-            py,
-            Some("reset_password_sync"),
-            async move { c.reset_password(&id, &password).await },
-            none_any,
-        )
-    }
-
-    fn delete_mailbox<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            None,
-            async move { c.delete_mailbox(&id).await },
-            none_any,
-        )
-    }
-
-    fn delete_mailbox_sync<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client();
-        run(
-            py,
-            Some("delete_mailbox_sync"),
-            async move { c.delete_mailbox(&id).await },
-            none_any,
-        )
+        fn delete_mailbox / delete_mailbox_sync(id: String) => none_any {
+            async move { c.delete_mailbox(&id).await }
+        }
     }
 }

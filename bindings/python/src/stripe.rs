@@ -14,7 +14,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::error::IntoPyResult;
 use crate::options::{self};
-use crate::runtime::run;
+use crate::runtime::client_methods;
 
 fn customer_dict(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
@@ -171,315 +171,115 @@ fn new_customer(
     }
 }
 
-#[pymethods]
-impl PyStripeClient {
-    #[new]
-    #[pyo3(signature = (secret_key, *, base_url = None, timeout = None, connect_timeout = None, max_retries = None))]
-    fn new(
-        secret_key: &str,
-        base_url: Option<&str>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<u32>,
-    ) -> PyResult<Self> {
-        let config = options::http_config(
-            base_url.unwrap_or(stripe::DEFAULT_API_URL),
-            timeout,
-            connect_timeout,
-            max_retries,
-        )?;
-        Ok(PyStripeClient {
-            inner: stripe::StripeClient::new(config, Secret::new(secret_key)).py()?,
-        })
+client_methods! {
+    impl PyStripeClient {
+        #[new]
+        #[pyo3(signature = (secret_key, *, base_url = None, timeout = None, connect_timeout = None, max_retries = None))]
+        fn new(
+            secret_key: &str,
+            base_url: Option<&str>,
+            timeout: Option<f64>,
+            connect_timeout: Option<f64>,
+            max_retries: Option<u32>,
+        ) -> PyResult<Self> {
+            let config = options::http_config(
+                base_url.unwrap_or(stripe::DEFAULT_API_URL),
+                timeout,
+                connect_timeout,
+                max_retries,
+            )?;
+            Ok(PyStripeClient {
+                inner: stripe::StripeClient::new(config, Secret::new(secret_key)).py()?,
+            })
+        }
+
+        /// A client from `STRIPE_SECRET_KEY` and `STRIPE_API_URL`.
+        #[staticmethod]
+        fn from_env() -> PyResult<Self> {
+            Ok(PyStripeClient {
+                inner: stripe::StripeClient::from_env().py()?,
+            })
+        }
+
+        /// The pinned `Stripe-Version`.
+        #[getter]
+        fn api_version(&self) -> &'static str {
+            stripe::API_VERSION
+        }
     }
 
-    /// A client from `STRIPE_SECRET_KEY` and `STRIPE_API_URL`.
-    #[staticmethod]
-    fn from_env() -> PyResult<Self> {
-        Ok(PyStripeClient {
-            inner: stripe::StripeClient::from_env().py()?,
-        })
-    }
+    operations(c = self.inner.clone()) {
+        #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
+        fn create_customer / create_customer_sync(
+            tenant_id: String,
+            tenant_slug: Option<String>,
+            name: Option<String>,
+            email: Option<String>,
+        ) => customer_any {
+            let new = new_customer(tenant_id, tenant_slug, name, email);
+            async move { c.create_customer(&new).await }
+        }
 
-    /// The pinned `Stripe-Version`.
-    #[getter]
-    fn api_version(&self) -> &'static str {
-        stripe::API_VERSION
-    }
+        fn retrieve_customer / retrieve_customer_sync(id: String) => customer_any {
+            async move { c.retrieve_customer(&id).await }
+        }
 
-    #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
-    fn create_customer<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        tenant_slug: Option<String>,
-        name: Option<String>,
-        email: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let new = new_customer(tenant_id, tenant_slug, name, email);
-        run(
-            py,
-            None,
-            async move { c.create_customer(&new).await },
-            customer_any,
-        )
-    }
+        #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
+        fn ensure_customer / ensure_customer_sync(
+            stored_id: Option<String>,
+            tenant_id: String,
+            tenant_slug: Option<String>,
+            name: Option<String>,
+            email: Option<String>,
+        ) => customer_any {
+            let new = new_customer(tenant_id, tenant_slug, name, email);
+            async move { c.ensure_customer(stored_id.as_deref(), &new).await }
+        }
 
-    #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
-    fn create_customer_sync<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        tenant_slug: Option<String>,
-        name: Option<String>,
-        email: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let new = new_customer(tenant_id, tenant_slug, name, email);
-        let fut = async move { c.create_customer(&new).await };
-        run(py, Some("create_customer_sync"), fut, customer_any)
-    }
+        fn search_customers_by_metadata / search_customers_by_metadata_sync(
+            key: String,
+            value: String,
+        ) => customers_any {
+            async move { c.search_customers_by_metadata(&key, &value).await }
+        }
 
-    fn retrieve_customer<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        run(
-            py,
-            None,
-            async move { c.retrieve_customer(&id).await },
-            customer_any,
-        )
-    }
+        fn find_customer_by_tenant / find_customer_by_tenant_sync(
+            tenant_id: String,
+        ) => maybe_customer_any {
+            async move { c.find_customer_by_tenant(&tenant_id).await }
+        }
 
-    fn retrieve_customer_sync<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.retrieve_customer(&id).await };
-        run(py, Some("retrieve_customer_sync"), fut, customer_any)
-    }
+        fn attach_payment_method / attach_payment_method_sync(
+            customer_id: String,
+            payment_method_id: String,
+        ) => payment_method_any {
+            async move { c.attach_payment_method(&customer_id, &payment_method_id).await }
+        }
 
-    #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
-    fn ensure_customer<'py>(
-        &self,
-        py: Python<'py>,
-        stored_id: Option<String>,
-        tenant_id: String,
-        tenant_slug: Option<String>,
-        name: Option<String>,
-        email: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let new = new_customer(tenant_id, tenant_slug, name, email);
-        let fut = async move { c.ensure_customer(stored_id.as_deref(), &new).await };
-        run(py, None, fut, customer_any)
-    }
+        fn set_default_payment_method / set_default_payment_method_sync(
+            customer_id: String,
+            payment_method_id: String,
+        ) => customer_any {
+            async move { c.set_default_payment_method(&customer_id, &payment_method_id).await }
+        }
 
-    #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
-    fn ensure_customer_sync<'py>(
-        &self,
-        py: Python<'py>,
-        stored_id: Option<String>,
-        tenant_id: String,
-        tenant_slug: Option<String>,
-        name: Option<String>,
-        email: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let new = new_customer(tenant_id, tenant_slug, name, email);
-        let fut = async move { c.ensure_customer(stored_id.as_deref(), &new).await };
-        run(py, Some("ensure_customer_sync"), fut, customer_any)
-    }
+        #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
+        fn create_setup_intent / create_setup_intent_sync(
+            customer_id: String,
+            request_id: String,
+            tenant_id: Option<String>,
+        ) => setup_intent_any {
+            async move {
+                c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref()).await
+            }
+        }
 
-    fn search_customers_by_metadata<'py>(
-        &self,
-        py: Python<'py>,
-        key: String,
-        value: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.search_customers_by_metadata(&key, &value).await };
-        run(py, None, fut, customers_any)
-    }
+        fn default_card / default_card_sync(customer_id: String) => maybe_card_any {
+            async move { c.default_card(&customer_id).await }
+        }
 
-    fn search_customers_by_metadata_sync<'py>(
-        &self,
-        py: Python<'py>,
-        key: String,
-        value: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.search_customers_by_metadata(&key, &value).await };
-        run(
-            py,
-            Some("search_customers_by_metadata_sync"),
-            fut,
-            customers_any,
-        )
-    }
-
-    fn find_customer_by_tenant<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.find_customer_by_tenant(&tenant_id).await };
-        run(py, None, fut, maybe_customer_any)
-    }
-
-    fn find_customer_by_tenant_sync<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.find_customer_by_tenant(&tenant_id).await };
-        run(
-            py,
-            Some("find_customer_by_tenant_sync"),
-            fut,
-            maybe_customer_any,
-        )
-    }
-
-    fn attach_payment_method<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        payment_method_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.attach_payment_method(&customer_id, &payment_method_id)
-                .await
-        };
-        run(py, None, fut, payment_method_any)
-    }
-
-    fn attach_payment_method_sync<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        payment_method_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.attach_payment_method(&customer_id, &payment_method_id)
-                .await
-        };
-        run(
-            py,
-            Some("attach_payment_method_sync"),
-            fut,
-            payment_method_any,
-        )
-    }
-
-    fn set_default_payment_method<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        payment_method_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.set_default_payment_method(&customer_id, &payment_method_id)
-                .await
-        };
-        run(py, None, fut, customer_any)
-    }
-
-    fn set_default_payment_method_sync<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        payment_method_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.set_default_payment_method(&customer_id, &payment_method_id)
-                .await
-        };
-        run(
-            py,
-            Some("set_default_payment_method_sync"),
-            fut,
-            customer_any,
-        )
-    }
-
-    #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
-    fn create_setup_intent<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        request_id: String,
-        tenant_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref())
-                .await
-        };
-        run(py, None, fut, setup_intent_any)
-    }
-
-    #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
-    fn create_setup_intent_sync<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-        request_id: String,
-        tenant_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move {
-            c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref())
-                .await
-        };
-        run(py, Some("create_setup_intent_sync"), fut, setup_intent_any)
-    }
-
-    fn default_card<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.default_card(&customer_id).await };
-        run(py, None, fut, maybe_card_any)
-    }
-
-    fn default_card_sync<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { c.default_card(&customer_id).await };
-        run(py, Some("default_card_sync"), fut, maybe_card_any)
-    }
-
-    fn list_invoices<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { collect_all(c.invoices(&customer_id)).await };
-        run(py, None, fut, invoices_any)
-    }
-
-    fn list_invoices_sync<'py>(
-        &self,
-        py: Python<'py>,
-        customer_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        let fut = async move { collect_all(c.invoices(&customer_id)).await };
-        run(py, Some("list_invoices_sync"), fut, invoices_any)
+        fn list_invoices / list_invoices_sync(customer_id: String) => invoices_any {
+            async move { collect_all(c.invoices(&customer_id)).await }
+        }
     }
 }
