@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authz;
 pub mod dns;
 mod error;
+pub mod records;
 pub mod tenant;
 
 pub use error::{Error, Result};

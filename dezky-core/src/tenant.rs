@@ -71,7 +71,15 @@ pub fn flag_context(
         });
     }
     let partner_slug = match (&tenant.partner_id, partner) {
-        (Some(id), Some(p)) if *id == p.id => Some(p.slug.clone()),
+        (Some(id), Some(p)) if *id == p.id => {
+            if p.slug.trim().is_empty() {
+                return Err(Error::Invalid {
+                    field: "partner.slug".into(),
+                    reason: "must not be empty".into(),
+                });
+            }
+            Some(p.slug.clone())
+        }
         (Some(id), Some(p)) => {
             return Err(Error::Invalid {
                 field: "partner".into(),
@@ -122,6 +130,19 @@ mod tests {
         Partner {
             id: "6650f1c2a9b4e3d2c1b0aaaa".into(),
             slug: "nordic-it".into(),
+        }
+    }
+
+    #[test]
+    fn a_partner_without_slug_is_refused() {
+        let partner = Partner {
+            slug: " ".into(),
+            ..nordic()
+        };
+        let tenant = acme(Some(&partner.id));
+        match flag_context(&tenant, Some(&partner), "prod") {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "partner.slug"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -70,7 +70,7 @@ const cases = [
   ['tenant id number', () => flagContext({ ...acme, _id: 42 }, null, 'prod'), { argument: 'tenant', field: 'tenant.id' }],
   ['tenant id not an ObjectId', () => flagContext({ ...acme, _id: 'tenant-1' }, null, 'prod'), { argument: 'tenant', field: 'tenant.id' }],
   ['tenant id object without toHexString', () => flagContext({ ...acme, _id: { id: TENANT } }, null, 'prod'), { field: 'tenant.id' }],
-  ['tenant toHexString not a string', () => flagContext({ ...acme, _id: { toHexString: () => 5 } }, null, 'prod'), { field: 'tenant.id' }],
+  ['tenant toHexString not a string', () => flagContext({ ...acme, _id: { toHexString: () => 5 } }, null, 'prod'), { field: 'tenant._id' }],
   ['tenant _id and id disagree', () => flagContext({ ...acme, id: PARTNER }, null, 'prod'), { field: 'tenant.id' }],
   ['tenant without slug', () => flagContext({ _id: TENANT, plan: 'business' }, null, 'prod'), { field: 'tenant.slug' }],
   ['tenant slug number', () => flagContext({ ...acme, slug: 7 }, null, 'prod'), { field: 'tenant.slug' }],

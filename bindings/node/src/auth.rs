@@ -18,6 +18,7 @@ use dezky_clients::oidc::OidcKeySource;
 use dezky_core::Error;
 use dezky_core::auth::{self as core_auth, Surface, TokenClient, VerifierConfig};
 use dezky_core::authz::{self, UserRecord};
+use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
 use napi::bindgen_prelude::{Function, JsObjectValue, JsValue, PromiseRaw, Unknown};
 use napi::{Env, ValueType};
@@ -488,49 +489,6 @@ fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
     }
 }
 
-/// An id: a string or extended JSON `{ $oid }`.
-fn id_value(value: &Value, field: &str) -> Result<Option<String>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Object(map) => match map.get("$oid") {
-            Some(Value::String(s)) if map.len() == 1 => Ok(Some(s.clone())),
-            _ => Err(invalid(field, "must be a string or an ObjectId")),
-        },
-        _ => Err(invalid(field, "must be a string or an ObjectId")),
-    }
-}
-
-fn record_id(map: &Map<String, Value>, name: &str) -> Result<String> {
-    let field = format!("{name}.id");
-    let underscore = map
-        .get("_id")
-        .map(|v| id_value(v, &field))
-        .transpose()?
-        .flatten();
-    let plain = map
-        .get("id")
-        .map(|v| id_value(v, &field))
-        .transpose()?
-        .flatten();
-    match (underscore, plain) {
-        (Some(a), Some(b)) if a != b => Err(invalid(
-            &field,
-            format!("`_id` {a:?} and `id` {b:?} disagree"),
-        )),
-        (Some(id), _) | (None, Some(id)) => Ok(id),
-        (None, None) => Err(invalid(&field, "is required (as `_id` or `id`)")),
-    }
-}
-
-fn text(map: &Map<String, Value>, name: &str, field: &str) -> Result<String> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(invalid(field, "must be a string")),
-    }
-}
-
 /// The actor: `subject` and `surface` are read (the rest is ignored), so an
 /// actor from `verifyToken` or a hand-built `{ subject, surface }` both work.
 fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
@@ -559,50 +517,18 @@ fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
     })
 }
 
+// The control plane's records: converted to JSON here, read by the core.
+
 fn user(value: &Unknown<'_>, name: &str) -> Result<UserRecord> {
-    let map = record_json(value, name)?;
-    // Validated here so that the error names the field; the core reads the rest.
-    record_id(&map, name)?;
-    match map.get("authentikSubjectId") {
-        Some(Value::String(_)) => {}
-        None | Some(Value::Null) => {
-            return Err(invalid(
-                &format!("{name}.authentikSubjectId"),
-                "is required",
-            ));
-        }
-        Some(_) => {
-            return Err(invalid(
-                &format!("{name}.authentikSubjectId"),
-                "must be a string",
-            ));
-        }
-    }
-    // `null` reads as absent, as everywhere in the SDK.
-    let map: Map<String, Value> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
-    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(name, e.to_string()))
+    records::user(name, &record_json(value, name)?)
 }
 
-fn tenant(value: &Unknown<'_>) -> Result<Tenant> {
-    let map = record_json(value, "tenant")?;
-    Ok(Tenant {
-        id: record_id(&map, "tenant")?,
-        slug: text(&map, "slug", "tenant.slug")?,
-        plan: text(&map, "plan", "tenant.plan")?,
-        partner_id: map
-            .get("partnerId")
-            .map(|v| id_value(v, "tenant.partnerId"))
-            .transpose()?
-            .flatten(),
-    })
+pub(crate) fn tenant(value: &Unknown<'_>) -> Result<Tenant> {
+    records::tenant("tenant", &record_json(value, "tenant")?)
 }
 
-fn partner(value: &Unknown<'_>) -> Result<Partner> {
-    let map = record_json(value, "partner")?;
-    Ok(Partner {
-        id: record_id(&map, "partner")?,
-        slug: text(&map, "slug", "partner.slug")?,
-    })
+pub(crate) fn partner(value: &Unknown<'_>) -> Result<Partner> {
+    records::partner("partner", &record_json(value, "partner")?)
 }
 
 // ---------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 //! `dezky_core::tenant::flag_context` from the control plane's records.
 //!
 //! The records arrive as plain objects with the control plane's camelCase
-//! names (the id as `_id` or `id`); this module only reads them into the core's
-//! `Tenant` and `Partner`. Every rule (ObjectId form, non-empty slug and plan,
+//! names (the id as `_id` or `id`); they are converted to JSON and read by
+//! `dezky_core::records`. Every rule (ObjectId form, non-empty slug and plan,
 //! the partner being the tenant's own) lives in the core.
 
 use dezky_core::Error;
-use dezky_core::tenant::{Partner, Tenant};
-use napi::bindgen_prelude::{Function, JsObjectValue, JsValue, Object, Unknown};
+use dezky_core::tenant::Partner;
+use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 
@@ -84,115 +84,11 @@ fn utf8(value: &Unknown<'_>, field: &str) -> Result<String> {
         .map_err(|e| invalid(field, e.reason))
 }
 
-/// A record given as a plain object (not an array, not `null`).
-fn record<'e>(value: &Unknown<'e>, name: &str) -> Result<Object<'e>> {
-    match value.get_type() {
-        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => value
-            .coerce_to_object()
-            .map_err(|e| invalid(name, e.reason)),
-        Ok(ValueType::Undefined) => Err(invalid(name, "is required")),
-        _ => Err(invalid(
-            name,
-            format!("must be an object, got {}", type_name(value)),
-        )),
-    }
-}
-
-/// An optional property: `undefined` and `null` read as absent.
-fn property<'e>(object: &Object<'e>, name: &str, field: &str) -> Result<Option<Unknown<'e>>> {
-    let value: Unknown<'e> = object
-        .get_named_property(name)
-        .map_err(|e| invalid(field, e.reason))?;
-    Ok(match value.get_type() {
-        Ok(ValueType::Undefined | ValueType::Null) => None,
-        _ => Some(value),
-    })
-}
-
-/// An optional string property.
-fn string(object: &Object<'_>, name: &str, field: &str) -> Result<Option<String>> {
-    match property(object, name, field)? {
-        None => Ok(None),
-        Some(value) if matches!(value.get_type(), Ok(ValueType::String)) => {
-            utf8(&value, field).map(Some)
-        }
-        Some(value) => Err(invalid(
-            field,
-            format!("must be a string, got {}", type_name(&value)),
-        )),
-    }
-}
-
-/// An optional id property: a string, or a MongoDB driver `ObjectId` (anything
-/// with a `toHexString()` method returning a string).
-fn id(object: &Object<'_>, name: &str, field: &str) -> Result<Option<String>> {
-    let Some(value) = property(object, name, field)? else {
-        return Ok(None);
-    };
-    if matches!(value.get_type(), Ok(ValueType::String)) {
-        return utf8(&value, field).map(Some);
-    }
-    let not_an_id = || {
-        invalid(
-            field,
-            format!("must be a string or an ObjectId, got {}", type_name(&value)),
-        )
-    };
-    if !matches!(value.get_type(), Ok(ValueType::Object)) {
-        return Err(not_an_id());
-    }
-    let object = value.coerce_to_object().map_err(|_| not_an_id())?;
-    // Validated as a function by napi; anything else is not an ObjectId.
-    let method: Function<'_, (), Unknown<'_>> = object
-        .get_named_property("toHexString")
-        .map_err(|_| not_an_id())?;
-    let hex = method
-        .apply(object, ())
-        .map_err(|e| invalid(field, format!("toHexString() failed: {}", e.reason)))?;
-    if !matches!(hex.get_type(), Ok(ValueType::String)) {
-        return Err(invalid(field, "toHexString() did not return a string"));
-    }
-    utf8(&hex, field).map(Some)
-}
-
-/// The record's id, from `_id` or `id` (both may be given if they agree).
-fn record_id(object: &Object<'_>, name: &str) -> Result<String> {
-    let field = format!("{name}.id");
-    let underscore = id(object, "_id", &field)?;
-    let plain = id(object, "id", &field)?;
-    match (underscore, plain) {
-        (Some(a), Some(b)) if a != b => Err(invalid(
-            &field,
-            format!("`_id` {a:?} and `id` {b:?} disagree"),
-        )),
-        (Some(id), _) | (None, Some(id)) => Ok(id),
-        (None, None) => Err(invalid(&field, "is required (as `_id` or `id`)")),
-    }
-}
-
-fn required(object: &Object<'_>, name: &str, field: &str) -> Result<String> {
-    string(object, name, field)?.ok_or_else(|| invalid(field, "is required"))
-}
-
-fn tenant(value: &Unknown<'_>) -> Result<Tenant> {
-    let object = record(value, "tenant")?;
-    Ok(Tenant {
-        id: record_id(&object, "tenant")?,
-        slug: required(&object, "slug", "tenant.slug")?,
-        plan: required(&object, "plan", "tenant.plan")?,
-        partner_id: id(&object, "partnerId", "tenant.partnerId")?,
-    })
-}
-
 fn partner(value: &Unknown<'_>) -> Result<Option<Partner>> {
     if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
         return Ok(None);
     }
-    let object = record(value, "partner")?;
-    Ok(Some(Partner {
-        id: record_id(&object, "partner")?,
-        slug: required(&object, "slug", "partner.slug")?,
-    }))
+    crate::auth::partner(value).map(Some)
 }
 
 fn environment(value: &Unknown<'_>) -> Result<String> {
@@ -223,7 +119,7 @@ pub fn flag_context<'e>(
     environment: Unknown<'_>,
 ) -> napi::Result<Unknown<'e>> {
     let context = (|| {
-        let tenant = self::tenant(&tenant)?;
+        let tenant = crate::auth::tenant(&tenant)?;
         let partner = self::partner(&partner)?;
         let environment = self::environment(&environment)?;
         dezky_core::tenant::flag_context(&tenant, partner.as_ref(), &environment)

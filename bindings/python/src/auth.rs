@@ -14,6 +14,7 @@ use dezky_clients::oidc::OidcKeySource;
 use dezky_core::Error;
 use dezky_core::auth::{Actor, Surface, TokenClient, TokenVerifier, VerifierConfig};
 use dezky_core::authz::{self, UserRecord};
+use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -22,22 +23,6 @@ use serde_json::{Map, Value};
 use crate::convert;
 use crate::error::{self, IntoPyResult};
 use crate::runtime;
-
-const USER_FIELDS: [&str; 11] = [
-    "_id",
-    "id",
-    "authentikSubjectId",
-    "tenantIds",
-    "tenantRoles",
-    "platformAdmin",
-    "partnerId",
-    "active",
-    "role",
-    "email",
-    "name",
-];
-const TENANT_FIELDS: [&str; 5] = ["_id", "id", "slug", "plan", "partnerId"];
-const PARTNER_FIELDS: [&str; 3] = ["_id", "id", "slug"];
 
 fn invalid(field: &str, reason: impl Into<String>) -> PyErr {
     error::raise(Error::Invalid {
@@ -321,89 +306,21 @@ fn record(name: &str, fields: &[&str], obj: &Bound<'_, PyAny>) -> PyResult<Map<S
     Ok(map)
 }
 
-fn id_value(value: &Value, field: &str) -> PyResult<Option<String>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Object(map) => match map.get("$oid") {
-            Some(Value::String(s)) if map.len() == 1 => Ok(Some(s.clone())),
-            _ => Err(invalid(field, "must be a str or an ObjectId")),
-        },
-        _ => Err(invalid(field, "must be a str or an ObjectId")),
-    }
-}
-
-fn record_id(map: &Map<String, Value>, name: &str) -> PyResult<String> {
-    let field = format!("{name}.id");
-    let underscore = map
-        .get("_id")
-        .map(|v| id_value(v, &field))
-        .transpose()?
-        .flatten();
-    let plain = map
-        .get("id")
-        .map(|v| id_value(v, &field))
-        .transpose()?
-        .flatten();
-    match (underscore, plain) {
-        (Some(a), Some(b)) if a != b => Err(invalid(
-            &field,
-            format!("`_id` {a:?} and `id` {b:?} disagree"),
-        )),
-        (Some(id), _) | (None, Some(id)) => Ok(id),
-        (None, None) => Err(invalid(&field, "is required (as `_id` or `id`)")),
-    }
-}
-
-fn text(map: &Map<String, Value>, name: &str, field: &str) -> PyResult<String> {
-    match map.get(name) {
-        None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(invalid(field, "must be a str")),
-    }
-}
+// The control plane's records: converted to JSON here, read by the core.
 
 fn user(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<UserRecord> {
-    let map = record(name, &USER_FIELDS, obj)?;
-    record_id(&map, name)?;
-    match map.get("authentikSubjectId") {
-        Some(Value::String(_)) => {}
-        None => {
-            return Err(invalid(
-                &format!("{name}.authentikSubjectId"),
-                "is required",
-            ));
-        }
-        Some(_) => {
-            return Err(invalid(
-                &format!("{name}.authentikSubjectId"),
-                "must be a str",
-            ));
-        }
-    }
-    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(name, e.to_string()))
+    let map = record(name, &records::USER_FIELDS, obj)?;
+    records::user(name, &map).py()
 }
 
-fn tenant(obj: &Bound<'_, PyAny>) -> PyResult<Tenant> {
-    let map = record("tenant", &TENANT_FIELDS, obj)?;
-    Ok(Tenant {
-        id: record_id(&map, "tenant")?,
-        slug: text(&map, "slug", "tenant.slug")?,
-        plan: text(&map, "plan", "tenant.plan")?,
-        partner_id: map
-            .get("partnerId")
-            .map(|v| id_value(v, "tenant.partnerId"))
-            .transpose()?
-            .flatten(),
-    })
+pub(crate) fn tenant(obj: &Bound<'_, PyAny>) -> PyResult<Tenant> {
+    let map = record("tenant", &records::TENANT_FIELDS, obj)?;
+    records::tenant("tenant", &map).py()
 }
 
-fn partner(obj: &Bound<'_, PyAny>) -> PyResult<Partner> {
-    let map = record("partner", &PARTNER_FIELDS, obj)?;
-    Ok(Partner {
-        id: record_id(&map, "partner")?,
-        slug: text(&map, "slug", "partner.slug")?,
-    })
+pub(crate) fn partner(obj: &Bound<'_, PyAny>) -> PyResult<Partner> {
+    let map = record("partner", &records::PARTNER_FIELDS, obj)?;
+    records::partner("partner", &map).py()
 }
 
 fn required<'a, 'py>(

@@ -69,8 +69,8 @@ def test_whole_documents_with_id_or_objectid() -> None:
         (acme(partnerId=PARTNER_ID), None, "prod", "partner"),
         (acme(partnerId="6650f1c2a9b4e3d2c1b0bbbb"), NORDIC, "prod", "partner"),
         (acme(), NORDIC, "prod", "partner"),
-        ({"_id": TENANT_ID, "plan": "business"}, None, "prod", "tenant"),
-        (acme(slug=5), None, "prod", "tenant"),
+        ({"_id": TENANT_ID, "plan": "business"}, None, "prod", "tenant.slug"),
+        (acme(slug=5), None, "prod", "tenant.slug"),
         (acme(), {"_id": PARTNER_ID}, "prod", "partner"),
     ],
 )
