@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,6 +126,18 @@ async def test_async_refresh_and_connect(flag_file: Path) -> None:
         await store.refresh()
     with pytest.raises(dezky.FlagSourceError):
         await dezky.FlagStore.connect_file(flag_file.parent / "missing.json")
+
+
+async def test_async_constructors_raise_argument_type_errors() -> None:
+    # Raised when the coroutine runs; still the SDK's error, never a bare TypeError.
+    bad: Any = 5
+    with pytest.raises(dezky.ArgumentTypeError) as info:
+        await dezky.FlagStore.connect_file(bad)
+    assert info.value.code == "DEZKY_INVALID_ARGUMENT" and isinstance(info.value, TypeError)
+    with pytest.raises(dezky.ArgumentTypeError):
+        await dezky.FlagStore.connect_http(bad)
+    with pytest.raises(dezky.ArgumentTypeError):
+        await dezky.FlagStore.connect_http("http://127.0.0.1:9/flags", token=bad)
 
 
 async def test_concurrent_async_refreshes(flag_file: Path) -> None:

@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, cast
 
 from . import _dezky
-from .dns import _guard_async
-from .flags import _guard
+from .flags import _guard, _guard_async
 
 __all__ = [
     "Application",

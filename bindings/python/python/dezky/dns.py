@@ -12,33 +12,11 @@ never ``missing``.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, Literal, ParamSpec, TypedDict, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, Literal, TypedDict, cast
 
 from . import _dezky
-from .errors import ArgumentTypeError, DezkyError
-from .flags import _guard
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-def _guard_async(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
-    """:func:`dezky.flags._guard` for coroutine functions: a ``TypeError`` from
-    argument binding or native conversion is raised as ``ArgumentTypeError``
-    when the coroutine runs."""
-
-    @functools.wraps(fn)
-    async def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        try:
-            return await fn(*args, **kwargs)
-        except TypeError as exc:
-            if isinstance(exc, DezkyError):
-                raise
-            raise ArgumentTypeError(str(exc)) from exc
-
-    return guarded
+from .flags import _guard, _guard_async
 
 __all__ = [
     "CheckStatus",

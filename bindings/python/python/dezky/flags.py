@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from . import _dezky
 from .errors import ArgumentTypeError, DezkyError
@@ -32,6 +32,8 @@ Context = Mapping[str, "str | None"]
 Subscription = _dezky.Subscription
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 def _guard(fn: _F) -> _F:
@@ -50,6 +52,22 @@ def _guard(fn: _F) -> _F:
 
     return cast(_F, guarded)
 
+
+def _guard_async(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """:func:`_guard` for coroutine functions: a ``TypeError`` from
+    argument binding or native conversion is raised as ``ArgumentTypeError``
+    when the coroutine runs."""
+
+    @functools.wraps(fn)
+    async def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await fn(*args, **kwargs)
+        except TypeError as exc:
+            if isinstance(exc, DezkyError):
+                raise
+            raise ArgumentTypeError(str(exc)) from exc
+
+    return guarded
 
 def _native_set(value: object, name: str = "flags") -> _dezky.FlagSet:
     if not isinstance(value, FlagSet):
@@ -208,7 +226,7 @@ class FlagStore:
         return cls._wrap(_dezky.FlagStore.from_file(os.fspath(path), interval, max_backoff, stale_after))
 
     @classmethod
-    @_guard
+    @_guard_async
     async def connect_file(
         cls,
         path: str | os.PathLike[str],
@@ -242,7 +260,7 @@ class FlagStore:
         return cls._wrap(_dezky.FlagStore.from_http(url, token, interval, max_backoff, stale_after))
 
     @classmethod
-    @_guard
+    @_guard_async
     async def connect_http(
         cls,
         url: str,

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypedDict, cast
 
 from . import _dezky
-from .dns import _guard_async
-from .flags import _guard
+from .flags import _guard, _guard_async
 
 __all__ = ["ProbeResult", "ProbeStatus", "probe_all", "probe_all_sync"]
 

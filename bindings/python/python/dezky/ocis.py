@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import TypedDict, cast
 
 from . import _dezky
-from .dns import _guard_async
-from .flags import _guard
+from .flags import _guard, _guard_async
 
 __all__ = [
     "Drive",
