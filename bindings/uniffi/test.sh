@@ -119,7 +119,7 @@ for m in "func toJson() -> String" "func keys() -> [String]" \
     expect dezky_uniffi.swift "$m"
 done
 expect dezky_uniffi.swift "enum DezkyError: Swift.Error"
-for v in MalformedJson InvalidFlag DuplicateKey InvalidContext FlagNotFound InvalidArgument Source Other; do
+for v in MalformedJson InvalidFlag DuplicateKey InvalidContext FlagNotFound InvalidArgument Source Invalid Forbidden Other; do
     expect dezky_uniffi.swift "case $v("
 done
 expect dezky_uniffi.swift "public func code() -> String"
@@ -131,7 +131,19 @@ expect dezky_uniffi.swift "public func killSwitch(flagJson: String, actor: Strin
 expect dezky_uniffi.swift "public func updateFlag(flagJson: String, updateJson: String, actor: String)throws  -> FlagChange?"
 expect dezky_uniffi.swift "public func previewRollout(flagJson: String, contexts: [EvaluationContext])throws  -> RolloutPreview"
 expect dezky_uniffi.swift "public func reasonName(reason: Reason) -> String"
-for s in FlagAuditEvent FlagChange RolloutPreview; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
+expect dezky_uniffi.swift "public func flagContext(tenantJson: String, partnerJson: String?, environment: String)throws  -> EvaluationContext"
+for f in "requireOwnActiveRecord(actor: Actor, userJson: String)" "requireOperator(actor: Actor, userJson: String)" \
+         "requirePlatformAdmin(actor: Actor, userJson: String)" \
+         "requireTenantMember(actor: Actor, userJson: String, tenantJson: String)" \
+         "requireTenantAdmin(actor: Actor, userJson: String, tenantJson: String)" \
+         "requirePartnerStaff(actor: Actor, userJson: String, partnerJson: String)" \
+         "requirePartnerTenant(actor: Actor, userJson: String, partnerJson: String, tenantJson: String)" \
+         "requireCanSuspend(actor: Actor, userJson: String, tenantJson: String, targetJson: String)" \
+         "requireCanForceLogout(actor: Actor, userJson: String, tenantJson: String, targetJson: String)"; do
+    expect dezky_uniffi.swift "public func ${f}throws"
+done
+expect dezky_uniffi.swift "public enum Surface: Equatable, Hashable"
+for s in FlagAuditEvent FlagChange RolloutPreview Actor; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
 for s in Evaluation EvaluationContext; do expect dezky_flags.swift "public struct $s: Equatable, Hashable"; done
 expect dezky_flags.swift "public enum Reason: Equatable, Hashable"
 # Every C function the Swift headers declare is exported by the library.

@@ -1,7 +1,10 @@
 //! The one error type of the UniFFI bindings.
 
 /// Everything a call into the Dezky bindings can throw: one variant per stable
-/// code of [`dezky_flags::Error`], with that variant's fields.
+/// code of [`dezky_flags::Error`], with that variant's fields, and the
+/// variants of [`dezky_core::Error`] that the domain rules return
+/// ([`Invalid`](DezkyError::Invalid), [`Forbidden`](DezkyError::Forbidden);
+/// any other core variant is [`Other`](DezkyError::Other) with its code).
 ///
 /// Kotlin sees `DezkyException.<Variant>`, Swift `DezkyError.<variant>`, Python
 /// `DezkyError.<Variant>`. [`code`](DezkyError::code) is the same stable code in
@@ -77,7 +80,27 @@ pub enum DezkyError {
         /// The core's message.
         detail: String,
     },
-    /// A code added to the core after these bindings were written.
+    /// `DEZKY_INVALID_ARGUMENT` from the domain rules: a record or argument is
+    /// unusable (a record that is not a JSON object, a bad id, the wrong partner).
+    #[error("{detail}")]
+    Invalid {
+        /// The offending field (`tenant.id`, `user.tenantIds`, `partner`, `environment`).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The core's message.
+        detail: String,
+    },
+    /// `DEZKY_FORBIDDEN`: an authorization rule refuses.
+    #[error("{detail}")]
+    Forbidden {
+        /// Which rule refused, in words.
+        reason: String,
+        /// The core's message.
+        detail: String,
+    },
+    /// Any other code: one added to a core after these bindings were written,
+    /// or a `dezky_core::Error` variant without a variant of its own here.
     #[error("{detail}")]
     Other {
         /// The core's stable code.
@@ -89,7 +112,8 @@ pub enum DezkyError {
 
 #[uniffi::export]
 impl DezkyError {
-    /// The stable machine-readable code, the same as [`dezky_flags::Error::code`].
+    /// The stable machine-readable code, the same as [`dezky_flags::Error::code`]
+    /// and [`dezky_core::Error::code`].
     pub fn code(&self) -> String {
         match self {
             DezkyError::MalformedJson { .. } => "DEZKY_MALFORMED_JSON".into(),
@@ -99,6 +123,8 @@ impl DezkyError {
             DezkyError::FlagNotFound { .. } => "DEZKY_FLAG_NOT_FOUND".into(),
             DezkyError::InvalidArgument { .. } => "DEZKY_INVALID_ARGUMENT".into(),
             DezkyError::Source { .. } => "DEZKY_FLAG_SOURCE".into(),
+            DezkyError::Invalid { .. } => "DEZKY_INVALID_ARGUMENT".into(),
+            DezkyError::Forbidden { .. } => "DEZKY_FORBIDDEN".into(),
             DezkyError::Other { error_code, .. } => error_code.clone(),
         }
     }
@@ -148,6 +174,25 @@ impl From<dezky_flags::Error> for DezkyError {
     }
 }
 
+impl From<dezky_core::Error> for DezkyError {
+    fn from(err: dezky_core::Error) -> Self {
+        use dezky_core::Error as E;
+        let detail = err.to_string();
+        match err {
+            E::Invalid { field, reason } => DezkyError::Invalid {
+                field,
+                reason,
+                detail,
+            },
+            E::Forbidden { reason } => DezkyError::Forbidden { reason, detail },
+            other => DezkyError::Other {
+                error_code: other.code().into(),
+                detail,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +223,32 @@ mod tests {
                 "{code} fell through"
             );
         }
+    }
+
+    #[test]
+    fn core_errors_keep_their_code_and_message() {
+        let cases = [
+            dezky_core::Error::Invalid {
+                field: "tenant.id".into(),
+                reason: "bad".into(),
+            },
+            dezky_core::Error::Forbidden {
+                reason: "no".into(),
+            },
+            dezky_core::Error::AuthConfig {
+                reason: "unset".into(),
+            },
+        ];
+        for core in cases {
+            let mapped = DezkyError::from(core.clone());
+            assert_eq!(mapped.code(), core.code());
+            assert_eq!(mapped.to_string(), core.to_string());
+        }
+        assert!(matches!(
+            DezkyError::from(dezky_core::Error::AuthConfig {
+                reason: "unset".into()
+            }),
+            DezkyError::Other { .. }
+        ));
     }
 }

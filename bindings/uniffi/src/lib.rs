@@ -1,21 +1,29 @@
-//! UniFFI bindings of the Dezky SDK: the pure flag logic of `dezky-flags` for
-//! Kotlin, Swift and Python.
+//! UniFFI bindings of the Dezky SDK: the pure flag logic of `dezky-flags` and
+//! the control plane's pure domain rules of `dezky-core` (flag context,
+//! authorization) for Kotlin, Swift and Python.
 //!
 //! Thin by design: every function converts its arguments, calls the core once and
 //! maps the result. Records and enums that the core can derive itself
 //! ([`EvaluationContext`], [`Evaluation`], [`Reason`]) come from `dezky-flags`
 //! under its `uniffi` feature; only values the FFI cannot carry as they are
 //! (JSON values, `usize`) are mirrored here. Flag documents cross the boundary as
-//! the control plane's JSON text. See README.md for generation and tests.
+//! the control plane's JSON text, and so do the control plane's records (user,
+//! tenant, partner documents). See README.md for generation and tests.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use dezky_flags::{Evaluation, EvaluationContext, Reason};
 
+mod domain;
 mod error;
 mod ops;
 
+pub use domain::{
+    Actor, Surface, flag_context, require_can_force_logout, require_can_suspend, require_operator,
+    require_own_active_record, require_partner_staff, require_partner_tenant,
+    require_platform_admin, require_tenant_admin, require_tenant_member,
+};
 pub use error::DezkyError;
 pub use ops::{
     FlagAuditEvent, FlagChange, RolloutPreview, create_flag, kill_switch, preview_rollout,

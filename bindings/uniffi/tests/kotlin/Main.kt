@@ -1,5 +1,6 @@
 // Kotlin/JVM test of the UniFFI bindings: the shared conformance vectors
-// (tests/conformance/flags.json) plus bad input to every exported function.
+// (tests/conformance/flags.json), the control plane's domain rules (flag context,
+// authorization), plus bad input to every exported function.
 // No JUnit or Gradle: main() prints "N passed, N failed" and exits non-zero on a failure.
 //
 // Usage: java ... MainKt <path to tests/conformance/flags.json>
@@ -9,16 +10,28 @@ import kotlin.system.exitProcess
 import uniffi.dezky_flags.Evaluation
 import uniffi.dezky_flags.EvaluationContext
 import uniffi.dezky_flags.Reason
+import uniffi.dezky_uniffi.Actor
 import uniffi.dezky_uniffi.DezkyException
 import uniffi.dezky_uniffi.FlagSet
+import uniffi.dezky_uniffi.Surface
 import uniffi.dezky_uniffi.bucket
 import uniffi.dezky_uniffi.bucketPrefix
 import uniffi.dezky_uniffi.contextFromJson
 import uniffi.dezky_uniffi.createFlag
+import uniffi.dezky_uniffi.flagContext
 import uniffi.dezky_uniffi.killSwitch
 import uniffi.dezky_uniffi.openfeatureReason
 import uniffi.dezky_uniffi.previewRollout
 import uniffi.dezky_uniffi.reasonName
+import uniffi.dezky_uniffi.requireCanForceLogout
+import uniffi.dezky_uniffi.requireCanSuspend
+import uniffi.dezky_uniffi.requireOperator
+import uniffi.dezky_uniffi.requireOwnActiveRecord
+import uniffi.dezky_uniffi.requirePartnerStaff
+import uniffi.dezky_uniffi.requirePartnerTenant
+import uniffi.dezky_uniffi.requirePlatformAdmin
+import uniffi.dezky_uniffi.requireTenantAdmin
+import uniffi.dezky_uniffi.requireTenantMember
 import uniffi.dezky_uniffi.updateFlag
 
 // ---------------------------------------------------------------------------
@@ -441,12 +454,157 @@ fun api() {
     }
 }
 
+// ---------------------------------------------------------------------------
+// The control plane's domain rules: flag context and authorization.
+
+const val T1 = "6650f1c2a9b4e3d2c1b0a901"
+const val T2 = "6650f1c2a9b4e3d2c1b0a902"
+const val P1 = "6650f1c2a9b4e3d2c1b0a9a1"
+const val P2 = "6650f1c2a9b4e3d2c1b0a9a2"
+const val SUB = "ak-subject-1"
+
+val ACME = """{"_id": {"${'$'}oid": "$T1"}, "slug": "acme", "plan": "pro", "partnerId": {"${'$'}oid": "$P1"}}"""
+val SOLO = """{"_id": "$T2", "slug": "solo", "plan": "free"}"""
+val RESELLER = """{"_id": {"${'$'}oid": "$P1"}, "slug": "reseller"}"""
+val OTHER_PARTNER = """{"id": "$P2", "slug": "other"}"""
+
+val PORTAL = Actor(SUB, Surface.PORTAL)
+val OPERATOR = Actor(SUB, Surface.OPERATOR)
+
+/** A user document of [subject] with the extra JSON members [fields]. */
+fun user(fields: String = "", id: String = "6650f1c2a9b4e3d2c1b0a9b1", subject: String = SUB): String =
+    """{"_id": {"${'$'}oid": "$id"}, "authentikSubjectId": "$subject"${if (fields.isEmpty()) "" else ", $fields"}}"""
+
+val ADMIN = user(""""platformAdmin": true""")
+val PLAIN = user()
+val MEMBER = user(""""tenantIds": [{"${'$'}oid": "$T1"}], "tenantRoles": {"$T1": "member"}""")
+val TENANT_ADMIN = user(""""tenantIds": [{"${'$'}oid": "$T1"}], "tenantRoles": [{"tenantId": {"${'$'}oid": "$T1"}, "role": "admin"}]""")
+val GLOBAL_ROLE_ADMIN = user(""""tenantIds": ["$T1"], "role": "admin"""")
+val STAFF = user(""""partnerId": {"${'$'}oid": "$P1"}""")
+val INACTIVE_ADMIN = user(""""platformAdmin": true, "active": false""")
+val SOMEONE_ELSE = user(""""tenantIds": ["$T1"]""", "6650f1c2a9b4e3d2c1b0a9b2", "ak-subject-2")
+val ELSE_ADMIN = user(""""tenantIds": ["$T1"], "platformAdmin": true""", "6650f1c2a9b4e3d2c1b0a9b3", "ak-subject-3")
+val OUTSIDER = user(""""tenantIds": ["$T2"]""", "6650f1c2a9b4e3d2c1b0a9b4", "ak-subject-4")
+
+fun domain() {
+    check("flagContext with a partner") {
+        assertEq(
+            EvaluationContext(tenantId = T1, tenantSlug = "acme", plan = "pro", partnerSlug = "reseller", environment = "production", userId = null),
+            flagContext(ACME, RESELLER, "production"),
+        )
+    }
+    check("flagContext without a partner") {
+        assertEq(
+            EvaluationContext(tenantId = T2, tenantSlug = "solo", plan = "free", partnerSlug = null, environment = "staging", userId = null),
+            flagContext(SOLO, null, "staging"),
+        )
+    }
+    check("flagContext reads {\$oid} and plain ids alike") {
+        val plain = """{"id": "$T1", "slug": "acme", "plan": "pro", "partnerId": "$P1"}"""
+        assertEq(flagContext(ACME, RESELLER, "p"), flagContext(plain, """{"_id": "$P1", "slug": "reseller"}""", "p"))
+    }
+    val invalid = listOf(
+        Triple("wrong partner", "partner") { flagContext(ACME, OTHER_PARTNER, "p") },
+        Triple("missing partner", "partner") { flagContext(ACME, null, "p") },
+        Triple("partner of a tenant without one", "partner") { flagContext(SOLO, RESELLER, "p") },
+        Triple("bad tenant id", "tenant.id") { flagContext("""{"_id": "nope", "slug": "a", "plan": "b"}""", null, "p") },
+        Triple("slug not a string", "tenant.slug") { flagContext("""{"_id": "$T2", "slug": 7, "plan": "b"}""", null, "p") },
+        Triple("slug missing", "tenant.slug") { flagContext("""{"_id": "$T2", "plan": "b"}""", null, "p") },
+        Triple("no id", "tenant.id") { flagContext("""{"slug": "a", "plan": "b"}""", null, "p") },
+        Triple("blank environment", "environment") { flagContext(SOLO, null, " ") },
+        Triple("tenant not an object", "tenant") { flagContext("[]", null, "p") },
+        Triple("partner not an object", "partner") { flagContext(ACME, "\"reseller\"", "p") },
+    )
+    for ((name, field, call) in invalid) {
+        check("flagContext: $name") {
+            val e = expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { call() }
+            assertEq(field, e.field, "field")
+            assertTrue(e.reason.isNotEmpty() && e.detail.contains(field), "detail of $e")
+        }
+    }
+    check("flagContext: not JSON") {
+        val e = expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { flagContext("{", null, "p") }
+        assertTrue(e.detail.contains("tenant"), "detail names the record: ${e.detail}")
+    }
+
+    // name, call, allowed
+    val authz = listOf<Triple<String, () -> Unit, Boolean>>(
+        Triple("own record: own and active", { requireOwnActiveRecord(PORTAL, PLAIN) }, true),
+        Triple("own record: another subject's", { requireOwnActiveRecord(PORTAL, SOMEONE_ELSE) }, false),
+        Triple("own record: inactive", { requireOwnActiveRecord(PORTAL, INACTIVE_ADMIN) }, false),
+        Triple("operator: operator surface and platformAdmin", { requireOperator(OPERATOR, ADMIN) }, true),
+        Triple("operator: portal surface", { requireOperator(PORTAL, ADMIN) }, false),
+        Triple("operator: not platformAdmin", { requireOperator(OPERATOR, PLAIN) }, false),
+        Triple("operator: inactive", { requireOperator(OPERATOR, INACTIVE_ADMIN) }, false),
+        Triple("operator: another subject's record", { requireOperator(OPERATOR, ELSE_ADMIN) }, false),
+        Triple("platform admin: portal surface", { requirePlatformAdmin(PORTAL, ADMIN) }, true),
+        Triple("platform admin: not one", { requirePlatformAdmin(PORTAL, MEMBER) }, false),
+        Triple("tenant member: member", { requireTenantMember(PORTAL, MEMBER, ACME) }, true),
+        Triple("tenant member: non-member", { requireTenantMember(PORTAL, MEMBER, SOLO) }, false),
+        Triple("tenant member: platform admin", { requireTenantMember(PORTAL, ADMIN, SOLO) }, true),
+        Triple("tenant member: inactive", { requireTenantMember(PORTAL, user(""""tenantIds": ["$T1"], "active": false"""), ACME) }, false),
+        Triple("tenant admin: via tenantRoles", { requireTenantAdmin(PORTAL, TENANT_ADMIN, ACME) }, true),
+        Triple("tenant admin: member role", { requireTenantAdmin(PORTAL, MEMBER, ACME) }, false),
+        Triple("tenant admin: legacy global role", { requireTenantAdmin(PORTAL, GLOBAL_ROLE_ADMIN, ACME) }, false),
+        Triple("tenant admin: admin of another tenant", { requireTenantAdmin(PORTAL, TENANT_ADMIN, SOLO) }, false),
+        Triple("tenant admin: platform admin", { requireTenantAdmin(PORTAL, ADMIN, ACME) }, true),
+        Triple("partner staff: own partner", { requirePartnerStaff(PORTAL, STAFF, RESELLER) }, true),
+        Triple("partner staff: other partner", { requirePartnerStaff(PORTAL, STAFF, OTHER_PARTNER) }, false),
+        Triple("partner staff: platform admin is not staff", { requirePartnerStaff(PORTAL, ADMIN, RESELLER) }, false),
+        Triple("partner tenant: own tenant", { requirePartnerTenant(PORTAL, STAFF, RESELLER, ACME) }, true),
+        Triple("partner tenant: tenant without partner", { requirePartnerTenant(PORTAL, STAFF, RESELLER, SOLO) }, false),
+        Triple("partner tenant: another partner's tenant", { requirePartnerTenant(PORTAL, user(""""partnerId": "$P2""""), OTHER_PARTNER, ACME) }, false),
+        Triple("suspend: tenant admin, a member", { requireCanSuspend(PORTAL, TENANT_ADMIN, ACME, SOMEONE_ELSE) }, true),
+        Triple("suspend: oneself", { requireCanSuspend(PORTAL, TENANT_ADMIN, ACME, TENANT_ADMIN) }, false),
+        Triple("suspend: not a tenant admin", { requireCanSuspend(PORTAL, MEMBER, ACME, SOMEONE_ELSE) }, false),
+        Triple("suspend: target outside the tenant", { requireCanSuspend(PORTAL, TENANT_ADMIN, ACME, OUTSIDER) }, false),
+        Triple("suspend: a platform admin, by a tenant admin", { requireCanSuspend(PORTAL, TENANT_ADMIN, ACME, ELSE_ADMIN) }, false),
+        Triple("suspend: a platform admin, by a platform admin", { requireCanSuspend(PORTAL, ADMIN, ACME, ELSE_ADMIN) }, true),
+        Triple("force logout: tenant admin, a member", { requireCanForceLogout(PORTAL, TENANT_ADMIN, ACME, SOMEONE_ELSE) }, true),
+        Triple("force logout: oneself", { requireCanForceLogout(PORTAL, TENANT_ADMIN, ACME, TENANT_ADMIN) }, false),
+        Triple("force logout: inactive admin", { requireCanForceLogout(PORTAL, INACTIVE_ADMIN, ACME, SOMEONE_ELSE) }, false),
+    )
+    for ((name, call, allowed) in authz) {
+        check("authz: $name") {
+            if (allowed) {
+                call()
+            } else {
+                val e = expectError<DezkyException.Forbidden>("DEZKY_FORBIDDEN") { call() }
+                assertTrue(e.reason.isNotEmpty() && e.detail.contains(e.reason), "reason of $e")
+            }
+        }
+    }
+
+    check("authz: bad JSON input") {
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { requireOperator(OPERATOR, "{") }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { requirePlatformAdmin(PORTAL, "") }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { requireTenantMember(PORTAL, MEMBER, "nope") }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { requireCanSuspend(PORTAL, TENANT_ADMIN, ACME, "{") }
+    }
+    check("authz: bad records name the field") {
+        val cases = listOf<Pair<String, () -> Unit>>(
+            "user" to { requireOperator(OPERATOR, "[]") },
+            "user.authentikSubjectId" to { requireOwnActiveRecord(PORTAL, """{"_id": "$T1"}""") },
+            "user" to { requireTenantMember(PORTAL, user(""""tenantIds": "x""""), ACME) },
+            "tenant.id" to { requireTenantAdmin(PORTAL, MEMBER, """{"slug": "x"}""") },
+            "partner" to { requirePartnerStaff(PORTAL, STAFF, "\"p\"") },
+            "partner.id" to { requirePartnerTenant(PORTAL, STAFF, """{"slug": "p"}""", ACME) },
+            "target.authentikSubjectId" to { requireCanForceLogout(PORTAL, TENANT_ADMIN, ACME, """{"_id": "$T1"}""") },
+        )
+        for ((field, call) in cases) {
+            val e = expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { call() }
+            assertEq(field, e.field, "field")
+        }
+    }
+}
+
 fun main(args: Array<String>) {
     val path = args.firstOrNull() ?: "../../tests/conformance/flags.json"
     val doc = Json.parse(File(path).readText()).obj()
     check("conformance file version") { assertEq(1L, doc["version"]) }
     conformance(doc)
     api()
+    domain()
     println("$passed passed, $failed failed")
     exitProcess(if (failed == 0 && passed > 0) 0 else 1)
 }

@@ -1,5 +1,6 @@
 """pytest of the UniFFI Python output: the shared conformance vectors
-(tests/conformance/flags.json) plus bad input to every exported function.
+(tests/conformance/flags.json), the control plane's domain rules (flag context,
+authorization), plus bad input to every exported function.
 
 UniFFI's Python module is a test vehicle for the bindings (the Python API of the
 SDK is bindings/python); these tests mirror tests/kotlin/Main.kt.
@@ -13,16 +14,28 @@ import pytest
 
 from dezky_ffi.dezky_flags import Evaluation, EvaluationContext, Reason
 from dezky_ffi.dezky_uniffi import (
+    Actor,
     DezkyError,
     FlagSet,
+    Surface,
     bucket,
     bucket_prefix,
     context_from_json,
     create_flag,
+    flag_context,
     kill_switch,
     openfeature_reason,
     preview_rollout,
     reason_name,
+    require_can_force_logout,
+    require_can_suspend,
+    require_operator,
+    require_own_active_record,
+    require_partner_staff,
+    require_partner_tenant,
+    require_platform_admin,
+    require_tenant_admin,
+    require_tenant_member,
     update_flag,
 )
 
@@ -242,3 +255,175 @@ def test_wrong_argument_types_raise_python_errors():
         bucket(1, "x")  # type: ignore[arg-type]
     with pytest.raises((TypeError, AttributeError)):
         FlagSet.from_json("[]").evaluate("k", {"tenantId": "t"})  # type: ignore[arg-type]
+
+
+# --- the control plane's domain rules ---------------------------------------
+
+T1 = "6650f1c2a9b4e3d2c1b0a901"
+T2 = "6650f1c2a9b4e3d2c1b0a902"
+P1 = "6650f1c2a9b4e3d2c1b0a9a1"
+P2 = "6650f1c2a9b4e3d2c1b0a9a2"
+
+
+def doc(**fields):
+    return json.dumps(fields)
+
+
+ACME = doc(_id={"$oid": T1}, slug="acme", plan="pro", partnerId={"$oid": P1})
+SOLO = doc(_id=T2, slug="solo", plan="free")
+RESELLER = doc(_id={"$oid": P1}, slug="reseller")
+OTHER_PARTNER = doc(id=P2, slug="other")
+
+
+def test_flag_context_with_partner():
+    assert flag_context(ACME, RESELLER, "production") == context(
+        tenant_id=T1, tenant_slug="acme", plan="pro", partner_slug="reseller", environment="production"
+    )
+
+
+def test_flag_context_without_partner():
+    assert flag_context(SOLO, None, "staging") == context(
+        tenant_id=T2, tenant_slug="solo", plan="free", environment="staging"
+    )
+
+
+def test_flag_context_reads_oid_and_plain_ids_alike():
+    plain = doc(id=T1, slug="acme", plan="pro", partnerId=P1)
+    assert flag_context(plain, doc(_id=P1, slug="reseller"), "p") == flag_context(ACME, RESELLER, "p")
+
+
+@pytest.mark.parametrize(
+    ("tenant", "partner", "environment", "field"),
+    [
+        pytest.param(ACME, OTHER_PARTNER, "p", "partner", id="wrong partner"),
+        pytest.param(ACME, None, "p", "partner", id="missing partner"),
+        pytest.param(SOLO, RESELLER, "p", "partner", id="partner of a tenant without one"),
+        pytest.param(doc(_id="not-an-id", slug="a", plan="b"), None, "p", "tenant.id", id="bad tenant id"),
+        pytest.param(doc(_id=T2, slug=7, plan="b"), None, "p", "tenant.slug", id="slug not a string"),
+        pytest.param(doc(_id=T2, plan="b"), None, "p", "tenant.slug", id="slug missing"),
+        pytest.param(doc(slug="a", plan="b"), None, "p", "tenant", id="no id"),
+        pytest.param(SOLO, None, " ", "environment", id="blank environment"),
+        pytest.param("[]", None, "p", "tenant", id="tenant not an object"),
+        pytest.param(ACME, '"reseller"', "p", "partner", id="partner not an object"),
+    ],
+)
+def test_flag_context_invalid(tenant, partner, environment, field):
+    with pytest.raises(DezkyError.Invalid) as info:
+        flag_context(tenant, partner, environment)
+    assert info.value.code() == "DEZKY_INVALID_ARGUMENT"
+    assert info.value.field.startswith(field)
+    assert field in str(info.value)
+
+
+def test_flag_context_malformed_json():
+    with pytest.raises(DezkyError.MalformedJson) as info:
+        flag_context("{", None, "p")
+    assert info.value.code() == "DEZKY_MALFORMED_JSON"
+    assert "tenant" in info.value.detail
+
+
+SUB = "ak-subject-1"
+PORTAL = Actor(subject=SUB, surface=Surface.PORTAL)
+OPERATOR = Actor(subject=SUB, surface=Surface.OPERATOR)
+
+
+def user(**fields):
+    record = {"_id": {"$oid": "6650f1c2a9b4e3d2c1b0a9b1"}, "authentikSubjectId": SUB}
+    record.update(fields)
+    return json.dumps(record)
+
+
+ADMIN = user(platformAdmin=True)
+PLAIN = user()
+MEMBER = user(tenantIds=[{"$oid": T1}], tenantRoles={T1: "member"})
+TENANT_ADMIN = user(tenantIds=[{"$oid": T1}], tenantRoles=[{"tenantId": {"$oid": T1}, "role": "admin"}])
+GLOBAL_ROLE_ADMIN = user(tenantIds=[T1], role="admin")
+STAFF = user(partnerId={"$oid": P1})
+INACTIVE_ADMIN = user(platformAdmin=True, active=False)
+SOMEONE_ELSE = json.dumps({"_id": "6650f1c2a9b4e3d2c1b0a9b2", "authentikSubjectId": "ak-subject-2", "tenantIds": [T1]})
+ELSE_ADMIN = json.dumps(
+    {"_id": "6650f1c2a9b4e3d2c1b0a9b3", "authentikSubjectId": "ak-subject-3", "tenantIds": [T1], "platformAdmin": True}
+)
+OUTSIDER = json.dumps({"_id": "6650f1c2a9b4e3d2c1b0a9b4", "authentikSubjectId": "ak-subject-4", "tenantIds": [T2]})
+
+AUTHZ = [
+    # (name, call, allowed)
+    ("own record: own and active", lambda: require_own_active_record(PORTAL, PLAIN), True),
+    ("own record: another subject's", lambda: require_own_active_record(PORTAL, SOMEONE_ELSE), False),
+    ("own record: inactive", lambda: require_own_active_record(PORTAL, INACTIVE_ADMIN), False),
+    ("operator: operator surface and platformAdmin", lambda: require_operator(OPERATOR, ADMIN), True),
+    ("operator: portal surface", lambda: require_operator(PORTAL, ADMIN), False),
+    ("operator: not platformAdmin", lambda: require_operator(OPERATOR, PLAIN), False),
+    ("operator: inactive", lambda: require_operator(OPERATOR, INACTIVE_ADMIN), False),
+    ("operator: another subject's record", lambda: require_operator(OPERATOR, ELSE_ADMIN), False),
+    ("platform admin: portal surface", lambda: require_platform_admin(PORTAL, ADMIN), True),
+    ("platform admin: not one", lambda: require_platform_admin(PORTAL, MEMBER), False),
+    ("tenant member: member", lambda: require_tenant_member(PORTAL, MEMBER, ACME), True),
+    ("tenant member: non-member", lambda: require_tenant_member(PORTAL, MEMBER, SOLO), False),
+    ("tenant member: platform admin", lambda: require_tenant_member(PORTAL, ADMIN, SOLO), True),
+    ("tenant member: inactive", lambda: require_tenant_member(PORTAL, user(tenantIds=[T1], active=False), ACME), False),
+    ("tenant admin: via tenantRoles", lambda: require_tenant_admin(PORTAL, TENANT_ADMIN, ACME), True),
+    ("tenant admin: member role", lambda: require_tenant_admin(PORTAL, MEMBER, ACME), False),
+    ("tenant admin: legacy global role", lambda: require_tenant_admin(PORTAL, GLOBAL_ROLE_ADMIN, ACME), False),
+    ("tenant admin: admin of another tenant", lambda: require_tenant_admin(PORTAL, TENANT_ADMIN, SOLO), False),
+    ("tenant admin: platform admin", lambda: require_tenant_admin(PORTAL, ADMIN, ACME), True),
+    ("partner staff: own partner", lambda: require_partner_staff(PORTAL, STAFF, RESELLER), True),
+    ("partner staff: other partner", lambda: require_partner_staff(PORTAL, STAFF, OTHER_PARTNER), False),
+    ("partner staff: platform admin is not staff", lambda: require_partner_staff(PORTAL, ADMIN, RESELLER), False),
+    ("partner tenant: own tenant", lambda: require_partner_tenant(PORTAL, STAFF, RESELLER, ACME), True),
+    ("partner tenant: tenant without partner", lambda: require_partner_tenant(PORTAL, STAFF, RESELLER, SOLO), False),
+    (
+        "partner tenant: another partner's tenant",
+        lambda: require_partner_tenant(PORTAL, user(partnerId=P2), OTHER_PARTNER, ACME),
+        False,
+    ),
+    ("suspend: tenant admin, a member", lambda: require_can_suspend(PORTAL, TENANT_ADMIN, ACME, SOMEONE_ELSE), True),
+    ("suspend: oneself", lambda: require_can_suspend(PORTAL, TENANT_ADMIN, ACME, TENANT_ADMIN), False),
+    ("suspend: not a tenant admin", lambda: require_can_suspend(PORTAL, MEMBER, ACME, SOMEONE_ELSE), False),
+    ("suspend: target outside the tenant", lambda: require_can_suspend(PORTAL, TENANT_ADMIN, ACME, OUTSIDER), False),
+    ("suspend: a platform admin, by a tenant admin", lambda: require_can_suspend(PORTAL, TENANT_ADMIN, ACME, ELSE_ADMIN), False),
+    ("suspend: a platform admin, by a platform admin", lambda: require_can_suspend(PORTAL, ADMIN, ACME, ELSE_ADMIN), True),
+    ("force logout: tenant admin, a member", lambda: require_can_force_logout(PORTAL, TENANT_ADMIN, ACME, SOMEONE_ELSE), True),
+    ("force logout: oneself", lambda: require_can_force_logout(PORTAL, TENANT_ADMIN, ACME, TENANT_ADMIN), False),
+    ("force logout: inactive admin", lambda: require_can_force_logout(PORTAL, INACTIVE_ADMIN, ACME, SOMEONE_ELSE), False),
+]
+
+
+@pytest.mark.parametrize(("call", "allowed"), [pytest.param(c, a, id=n) for n, c, a in AUTHZ])
+def test_authz(call, allowed):
+    if allowed:
+        assert call() is None
+    else:
+        with pytest.raises(DezkyError.Forbidden) as info:
+            call()
+        assert info.value.code() == "DEZKY_FORBIDDEN"
+        assert info.value.reason and info.value.reason in str(info.value)
+
+
+AUTHZ_BAD_INPUT = [
+    ("user not JSON", DezkyError.MalformedJson, "DEZKY_MALFORMED_JSON", None, lambda: require_operator(OPERATOR, "{")),
+    ("user empty", DezkyError.MalformedJson, "DEZKY_MALFORMED_JSON", None, lambda: require_platform_admin(PORTAL, "")),
+    ("user an array", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "user", lambda: require_operator(OPERATOR, "[]")),
+    ("user without subject", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "user.authentikSubjectId",
+     lambda: require_own_active_record(PORTAL, doc(_id=T1))),
+    ("user bad tenantIds", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "user",
+     lambda: require_tenant_member(PORTAL, user(tenantIds="x"), ACME)),
+    ("tenant not JSON", DezkyError.MalformedJson, "DEZKY_MALFORMED_JSON", None, lambda: require_tenant_member(PORTAL, MEMBER, "nope")),
+    ("tenant without id", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "tenant.id",
+     lambda: require_tenant_admin(PORTAL, MEMBER, doc(slug="x"))),
+    ("partner a string", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "partner",
+     lambda: require_partner_staff(PORTAL, STAFF, '"p"')),
+    ("target not JSON", DezkyError.MalformedJson, "DEZKY_MALFORMED_JSON", None,
+     lambda: require_can_suspend(PORTAL, TENANT_ADMIN, ACME, "{")),
+    ("target without subject", DezkyError.Invalid, "DEZKY_INVALID_ARGUMENT", "target.authentikSubjectId",
+     lambda: require_can_force_logout(PORTAL, TENANT_ADMIN, ACME, doc(_id=T1))),
+]
+
+
+@pytest.mark.parametrize(("kind", "code", "field", "call"), [pytest.param(k, c, f, x, id=n) for n, k, c, f, x in AUTHZ_BAD_INPUT])
+def test_authz_bad_input(kind, code, field, call):
+    with pytest.raises(kind) as info:
+        call()
+    assert info.value.code() == code
+    if field is not None:
+        assert info.value.field == field
