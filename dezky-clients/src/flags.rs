@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use dezky_flags::{BoxFuture, Fetched, FlagSet, FlagSource};
 use reqwest::{Method, Url};
 
@@ -80,7 +81,7 @@ impl HttpFlagSource {
     }
 
     /// The set's JSON and its entity tag, or `None` when unchanged since `version`.
-    async fn get(&self, version: Option<&str>) -> Result<Option<(String, Option<String>)>> {
+    async fn get(&self, version: Option<&str>) -> Result<Option<(Bytes, Option<String>)>> {
         let mut request = self.http.request_url(Method::GET, self.url.clone());
         if let Some(etag) = version {
             request = request.if_none_match(etag);
@@ -90,12 +91,7 @@ impl HttpFlagSource {
             return Ok(None);
         }
         let etag = response.header("etag").map(str::to_owned);
-        // As reqwest's `text()` would: invalid UTF-8 becomes U+FFFD, and the
-        // JSON parser then names the position.
-        Ok(Some((
-            String::from_utf8_lossy(&response.body).into_owned(),
-            etag,
-        )))
+        Ok(Some((response.body, etag)))
     }
 }
 
@@ -112,7 +108,10 @@ impl FlagSource for HttpFlagSource {
             match self.get(version).await {
                 Ok(None) => Ok(Fetched::Unchanged),
                 Ok(Some((body, etag))) => Ok(Fetched::Updated {
-                    flags: FlagSet::from_json(&body)?,
+                    // As reqwest's `text()` would: invalid UTF-8 becomes U+FFFD
+                    // (the JSON parser then names the position); valid UTF-8 is
+                    // borrowed, not copied.
+                    flags: FlagSet::from_json(&String::from_utf8_lossy(&body))?,
                     version: etag,
                 }),
                 Err(e) => Err(dezky_flags::Error::Source {
