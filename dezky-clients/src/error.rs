@@ -1,7 +1,10 @@
 //! The one error type of `dezky-clients`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
+
+use dezky_flags::contract::{Detail, Details, ErrorContract, argument_of};
 
 /// Everything that can go wrong talking to an upstream. Messages never contain
 /// secrets: tokens, passwords and keys are held in [`crate::Secret`] and URLs
@@ -117,6 +120,20 @@ pub enum UpstreamKind {
 }
 
 impl UpstreamKind {
+    /// Every kind, in the order of their declaration.
+    pub const ALL: [UpstreamKind; 10] = [
+        UpstreamKind::NotFound,
+        UpstreamKind::AlreadyExists,
+        UpstreamKind::InUse,
+        UpstreamKind::Rejected,
+        UpstreamKind::Unauthorized,
+        UpstreamKind::Forbidden,
+        UpstreamKind::RateLimited,
+        UpstreamKind::PaymentFailed,
+        UpstreamKind::Unavailable,
+        UpstreamKind::Other,
+    ];
+
     /// The kind an HTTP error status means when the body says nothing more precise.
     pub fn from_status(status: u16) -> Self {
         match status {
@@ -258,6 +275,29 @@ impl From<UpstreamError> for Error {
 }
 
 impl Error {
+    /// Every code of this type: one per variant, and one per [`UpstreamKind`]
+    /// for [`Error::Upstream`].
+    pub const CODES: &'static [&'static str] = &[
+        "DEZKY_CONFIG",
+        "DEZKY_INVALID_ARGUMENT",
+        "DEZKY_TRANSPORT",
+        "DEZKY_TIMEOUT",
+        "DEZKY_NOT_FOUND",
+        "DEZKY_ALREADY_EXISTS",
+        "DEZKY_IN_USE",
+        "DEZKY_UPSTREAM_REJECTED",
+        "DEZKY_UPSTREAM_UNAUTHORIZED",
+        "DEZKY_UPSTREAM_FORBIDDEN",
+        "DEZKY_RATE_LIMITED",
+        "DEZKY_PAYMENT_FAILED",
+        "DEZKY_UPSTREAM_UNAVAILABLE",
+        "DEZKY_UPSTREAM",
+        "DEZKY_UPSTREAM_DECODE",
+        "DEZKY_SERVICE_LOGIN_REQUIRED",
+        "DEZKY_CREDENTIAL_STORE",
+        "DEZKY_DNS_RESOLVER",
+    ];
+
     /// The stable code of this error, shared by every language binding.
     pub fn code(&self) -> &'static str {
         match self {
@@ -300,5 +340,192 @@ impl Error {
     }
 }
 
+fn millis(duration: Duration) -> Detail {
+    Detail::from(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl ErrorContract for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            Error::Config { field, reason } => {
+                vec![("field", field.into()), ("reason", reason.into())]
+            }
+            Error::InvalidInput { field, reason } => vec![
+                ("argument", argument_of(field).into()),
+                ("field", field.into()),
+                ("reason", reason.into()),
+            ],
+            Error::Transport {
+                service,
+                method,
+                url,
+                ..
+            } => vec![
+                ("service", service.into()),
+                ("method", method.into()),
+                ("source", url.into()),
+            ],
+            Error::Timeout {
+                service,
+                method,
+                url,
+                after,
+            } => vec![
+                ("service", service.into()),
+                ("method", method.into()),
+                ("source", url.into()),
+                ("timeout_ms", millis(*after)),
+            ],
+            Error::Upstream(upstream) => {
+                let fields: BTreeMap<String, Vec<String>> = upstream
+                    .fields
+                    .iter()
+                    .map(|f| (f.field.clone(), f.messages.clone()))
+                    .collect();
+                vec![
+                    ("service", (&upstream.service).into()),
+                    ("method", (&upstream.method).into()),
+                    ("source", (&upstream.url).into()),
+                    ("status", upstream.status.into()),
+                    ("upstream_code", upstream.upstream_code.as_ref().into()),
+                    ("upstream_message", upstream.message.as_ref().into()),
+                    ("request_id", upstream.request_id.as_ref().into()),
+                    ("retry_after_ms", upstream.retry_after.map(millis).into()),
+                    ("fields", fields.into()),
+                    ("linked", upstream.linked.as_slice().into()),
+                    ("upstream_details", (&upstream.details).into()),
+                ]
+            }
+            Error::Decode { service, url, .. } => {
+                vec![("service", service.into()), ("source", url.into())]
+            }
+            Error::ServiceLoginRequired { service, .. } => vec![("service", service.into())],
+            Error::CredentialStore { location, .. } => vec![("source", location.into())],
+            Error::Dns { .. } => Vec::new(),
+        }
+    }
+
+    fn codes() -> &'static [&'static str] {
+        Error::CODES
+    }
+
+    fn examples() -> Vec<Self> {
+        let url = || String::from("https://auth.example/api/v3/core/groups/");
+        let mut examples = vec![
+            Error::Config {
+                field: "AUTHENTIK_API_URL".into(),
+                reason: "must be an http(s) URL".into(),
+            },
+            Error::invalid("name", "must not be empty"),
+            Error::Transport {
+                service: "authentik".into(),
+                method: "GET".into(),
+                url: url(),
+                message: "connection refused".into(),
+            },
+            Error::Timeout {
+                service: "authentik".into(),
+                method: "GET".into(),
+                url: url(),
+                after: Duration::from_millis(1500),
+            },
+            Error::Decode {
+                service: "authentik".into(),
+                url: url(),
+                message: "missing field `pk`".into(),
+            },
+            Error::ServiceLoginRequired {
+                service: "ocis".into(),
+                message: "invalid_grant".into(),
+            },
+            Error::CredentialStore {
+                location: "/var/lib/dezky/ocis.json".into(),
+                message: "permission denied".into(),
+            },
+            Error::Dns {
+                message: "no nameservers".into(),
+            },
+        ];
+        for kind in UpstreamKind::ALL {
+            let mut upstream = UpstreamError::new(
+                kind,
+                "stripe",
+                "POST",
+                "https://api.stripe.com/v1/charges",
+                400,
+            );
+            upstream.upstream_code = Some("card_declined".into());
+            upstream.message = Some("Your card was declined.".into());
+            upstream.request_id = Some("req_123".into());
+            upstream.fields.push(FieldError {
+                field: "amount".into(),
+                messages: vec!["too small".into()],
+            });
+            upstream.linked.push("g-1".into());
+            upstream
+                .details
+                .insert("decline_code".into(), "insufficient_funds".into());
+            upstream.retry_after = Some(Duration::from_secs(2));
+            examples.push(upstream.into());
+        }
+        examples
+    }
+}
+
 /// The result type of `dezky-clients`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_and_follows_the_contract() {
+        dezky_flags::contract::check_contract::<Error>();
+    }
+
+    #[test]
+    fn every_upstream_kind_is_in_all() {
+        // A new kind fails to compile here until it is added to `ALL`.
+        for kind in UpstreamKind::ALL {
+            match kind {
+                UpstreamKind::NotFound
+                | UpstreamKind::AlreadyExists
+                | UpstreamKind::InUse
+                | UpstreamKind::Rejected
+                | UpstreamKind::Unauthorized
+                | UpstreamKind::Forbidden
+                | UpstreamKind::RateLimited
+                | UpstreamKind::PaymentFailed
+                | UpstreamKind::Unavailable
+                | UpstreamKind::Other => {}
+            }
+        }
+        let distinct: std::collections::BTreeSet<_> =
+            UpstreamKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(distinct.len(), UpstreamKind::ALL.len());
+    }
+
+    #[test]
+    fn upstream_details_keep_every_fact() {
+        let mut upstream =
+            UpstreamError::new(UpstreamKind::NotFound, "ocis", "GET", "https://o/x", 404);
+        upstream.retry_after = Some(Duration::from_millis(1250));
+        let details = Error::from(upstream).details();
+        let get = |name: &str| {
+            details
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("status"), Some(Detail::from(404_u16)));
+        assert_eq!(get("source"), Some(Detail::from("https://o/x")));
+        assert_eq!(get("upstream_code"), Some(Detail::Absent));
+        assert_eq!(get("retry_after_ms"), Some(Detail::from(1250_u64)));
+        assert_eq!(get("linked"), Some(Detail::TextList { values: vec![] }));
+    }
+}

@@ -1,5 +1,7 @@
 //! The one error type of `dezky-core`.
 
+use dezky_flags::contract::{Detail, Details, ErrorContract, argument_of};
+
 /// Everything that can go wrong in the domain logic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -88,6 +90,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code of this type, one per variant.
+    pub const CODES: &'static [&'static str] = &[
+        "DEZKY_INVALID_ARGUMENT",
+        "DEZKY_ZONE_PARSE",
+        "DEZKY_TOKEN_MALFORMED",
+        "DEZKY_TOKEN_BAD_SIGNATURE",
+        "DEZKY_TOKEN_EXPIRED",
+        "DEZKY_TOKEN_NOT_YET_VALID",
+        "DEZKY_TOKEN_UNKNOWN_ISSUER",
+        "DEZKY_TOKEN_WRONG_AUDIENCE",
+        "DEZKY_TOKEN_UNKNOWN_KEY",
+        "DEZKY_AUTH_CONFIG",
+        "DEZKY_AUTH_KEYS_UNAVAILABLE",
+        "DEZKY_FORBIDDEN",
+    ];
+
     /// The stable code of this error, shared by every language binding.
     pub fn code(&self) -> &'static str {
         match self {
@@ -107,5 +125,98 @@ impl Error {
     }
 }
 
+impl ErrorContract for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            Error::Invalid { field, reason } => {
+                vec![
+                    ("argument", argument_of(field).into()),
+                    ("field", field.into()),
+                    ("reason", reason.into()),
+                ]
+            }
+            Error::ZoneParse { line, .. } => vec![("line", Detail::from(*line))],
+            Error::TokenMalformed { reason }
+            | Error::TokenBadSignature { reason }
+            | Error::TokenNotYetValid { reason }
+            | Error::AuthConfig { reason }
+            | Error::Forbidden { reason } => vec![("reason", reason.into())],
+            Error::TokenExpired { expired_at } => vec![("expired_at", Detail::from(*expired_at))],
+            Error::TokenUnknownIssuer { issuer } => vec![("issuer", issuer.into())],
+            Error::TokenWrongAudience { audience } => vec![("audience", audience.into())],
+            Error::TokenUnknownKey { issuer, kid } => {
+                vec![("issuer", issuer.into()), ("kid", kid.as_ref().into())]
+            }
+            Error::KeysUnavailable { issuer, reason } => {
+                vec![("issuer", issuer.into()), ("reason", reason.into())]
+            }
+        }
+    }
+
+    fn codes() -> &'static [&'static str] {
+        Error::CODES
+    }
+
+    fn examples() -> Vec<Self> {
+        let reason = || String::from("example");
+        let issuer = || String::from("\"https://id.example\"");
+        vec![
+            Error::Invalid {
+                field: "tenant.slug".into(),
+                reason: reason(),
+            },
+            Error::ZoneParse {
+                line: 3,
+                message: "unexpected token".into(),
+            },
+            Error::TokenMalformed { reason: reason() },
+            Error::TokenBadSignature { reason: reason() },
+            Error::TokenExpired {
+                expired_at: 1_700_000_000,
+            },
+            Error::TokenNotYetValid { reason: reason() },
+            Error::TokenUnknownIssuer { issuer: issuer() },
+            Error::TokenWrongAudience {
+                audience: "\"portal\"".into(),
+            },
+            Error::TokenUnknownKey {
+                issuer: issuer(),
+                kid: Some("\"k1\"".into()),
+            },
+            Error::AuthConfig { reason: reason() },
+            Error::KeysUnavailable {
+                issuer: issuer(),
+                reason: reason(),
+            },
+            Error::Forbidden { reason: reason() },
+        ]
+    }
+}
+
 /// The result type of `dezky-core`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_and_follows_the_contract() {
+        dezky_flags::contract::check_contract::<Error>();
+    }
+
+    #[test]
+    fn an_invalid_field_names_its_argument() {
+        let error = Error::Invalid {
+            field: "user.tenantIds[2]".into(),
+            reason: "bad".into(),
+        };
+        let details = error.details();
+        assert_eq!(details[0], ("argument", Detail::from("user")));
+        assert_eq!(details[1], ("field", Detail::from("user.tenantIds[2]")));
+    }
+}

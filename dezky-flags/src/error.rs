@@ -1,5 +1,7 @@
 //! The one error type of `dezky-flags`.
 
+use crate::contract::{Detail, Details, ErrorContract};
+
 /// Everything that can go wrong in `dezky-flags`.
 ///
 /// Each variant has a stable machine-readable [`code`](Error::code) that the
@@ -72,6 +74,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code of this type, one per variant.
+    pub const CODES: &'static [&'static str] = &[
+        "DEZKY_MALFORMED_JSON",
+        "DEZKY_INVALID_FLAG",
+        "DEZKY_DUPLICATE_FLAG",
+        "DEZKY_INVALID_CONTEXT",
+        "DEZKY_FLAG_NOT_FOUND",
+        "DEZKY_INVALID_ARGUMENT",
+        "DEZKY_FLAG_SOURCE",
+    ];
+
     /// The stable code of this error, shared by every language binding.
     pub fn code(&self) -> &'static str {
         match self {
@@ -119,5 +132,109 @@ impl Error {
     }
 }
 
+impl ErrorContract for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            Error::MalformedJson { line, column, .. } => {
+                vec![
+                    ("line", Detail::from(*line)),
+                    ("column", Detail::from(*column)),
+                ]
+            }
+            Error::InvalidFlag {
+                flag,
+                field,
+                reason,
+            } => vec![
+                ("flag", flag.into()),
+                ("field", field.into()),
+                ("reason", reason.into()),
+            ],
+            Error::DuplicateKey { key } | Error::FlagNotFound { key } => vec![("flag", key.into())],
+            Error::InvalidContext { field, reason } => {
+                vec![("field", field.into()), ("reason", reason.into())]
+            }
+            Error::InvalidArgument { name, reason } => {
+                vec![("argument", name.into()), ("reason", reason.into())]
+            }
+            Error::Source {
+                source_name,
+                cause,
+                status,
+                ..
+            } => vec![
+                ("source", source_name.into()),
+                ("cause_code", cause.as_ref().into()),
+                ("status", (*status).into()),
+            ],
+        }
+    }
+
+    fn codes() -> &'static [&'static str] {
+        Error::CODES
+    }
+
+    fn examples() -> Vec<Self> {
+        vec![
+            Error::MalformedJson {
+                line: 1,
+                column: 2,
+                message: "expected value".into(),
+            },
+            Error::invalid_flag("a", "pct", "must be 0-100"),
+            Error::DuplicateKey { key: "a".into() },
+            Error::InvalidContext {
+                field: "tenantId".into(),
+                reason: "must be a string".into(),
+            },
+            Error::FlagNotFound { key: "a".into() },
+            Error::invalid_argument("actor", "must not be blank"),
+            Error::Source {
+                source_name: "https://cp.example/flags".into(),
+                message: "HTTP 502".into(),
+                cause: Some("DEZKY_UPSTREAM_UNAVAILABLE".into()),
+                status: Some(502),
+            },
+        ]
+    }
+}
+
 /// The result type of `dezky-flags`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_and_follows_the_contract() {
+        crate::contract::check_contract::<Error>();
+    }
+
+    #[test]
+    fn details_name_the_facts() {
+        let error = Error::FlagNotFound { key: "a".into() };
+        assert_eq!(
+            ErrorContract::details(&error),
+            vec![("flag", Detail::from("a"))]
+        );
+        let source = Error::Source {
+            source_name: "flags.json".into(),
+            message: "gone".into(),
+            cause: None,
+            status: None,
+        };
+        assert_eq!(
+            source.details(),
+            vec![
+                ("source", Detail::from("flags.json")),
+                ("cause_code", Detail::Absent),
+                ("status", Detail::Absent),
+            ]
+        );
+    }
+}

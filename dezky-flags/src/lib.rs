@@ -29,6 +29,7 @@ uniffi::setup_scaffolding!();
 
 mod bucket;
 mod context;
+pub mod contract;
 mod error;
 mod eval;
 mod model;
