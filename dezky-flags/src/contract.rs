@@ -20,8 +20,9 @@
 use std::collections::BTreeMap;
 
 /// The value of one detail: plain data that every language can represent.
+/// (Maps are ordered by name, so every binding shows them in one order; UniFFI,
+/// which has no ordered map, mirrors this type in `bindings/uniffi`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Detail {
     /// The fact applies to this error but is not known (an upstream that sent
     /// no request id). Node leaves the property unset; Python sets `None`.
