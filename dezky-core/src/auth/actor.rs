@@ -1,6 +1,11 @@
 //! Who a verified token speaks for.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
 
 /// The app a token was issued to, known from its audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,6 +34,35 @@ impl Surface {
             Surface::Operator => "operator",
         }
     }
+
+    /// The surface named `value` (`"portal"` or `"operator"`), read from the input field
+    /// `field`: anything else is [`Error::Invalid`] naming that field.
+    pub fn parse_field(value: &str, field: &str) -> Result<Surface, Error> {
+        match value {
+            "portal" => Ok(Surface::Portal),
+            "operator" => Ok(Surface::Operator),
+            _ => Err(Error::Invalid {
+                field: field.to_owned(),
+                reason: "must be 'portal' or 'operator'".to_owned(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Surface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `"portal"` or `"operator"`; anything else is [`Error::Invalid`] on the field `surface`
+/// (use [`Surface::parse_field`] to name another field).
+impl FromStr for Surface {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Surface::parse_field(s, "surface")
+    }
 }
 
 /// The identity a verified access token carries. It says who the caller is, never what they
@@ -53,4 +87,57 @@ pub struct Actor {
     pub audience: String,
     /// `exp`, seconds since the Unix epoch.
     pub expires_at: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surface_round_trips_through_its_name() {
+        for surface in [Surface::Portal, Surface::Operator] {
+            assert_eq!(surface.as_str().parse::<Surface>(), Ok(surface));
+            assert_eq!(surface.to_string(), surface.as_str());
+            let json = serde_json::to_string(&surface).expect("serializes");
+            assert_eq!(json, format!("\"{surface}\""));
+        }
+        assert_eq!("portal".parse::<Surface>(), Ok(Surface::Portal));
+        assert_eq!("operator".parse::<Surface>(), Ok(Surface::Operator));
+    }
+
+    #[test]
+    fn unknown_surface_is_invalid_on_the_surface_field() {
+        for bad in [
+            "",
+            "Portal",
+            "OPERATOR",
+            " portal",
+            "partner",
+            "dezky-portal",
+        ] {
+            let err = bad.parse::<Surface>().expect_err(bad);
+            assert_eq!(
+                err,
+                Error::Invalid {
+                    field: "surface".into(),
+                    reason: "must be 'portal' or 'operator'".into(),
+                },
+                "{bad:?}"
+            );
+            assert_eq!(err.code(), "DEZKY_INVALID_ARGUMENT");
+        }
+    }
+
+    #[test]
+    fn parse_field_names_the_given_field() {
+        assert_eq!(
+            Surface::parse_field("operator", "actor.surface"),
+            Ok(Surface::Operator)
+        );
+        let err = Surface::parse_field("admin", "options.clients[2].surface").expect_err("admin");
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "options.clients[2].surface"),
+            "{err:?}"
+        );
+    }
 }
