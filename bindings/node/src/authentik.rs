@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use crate::convert;
 use crate::error::IntoJs;
 use crate::options::{self, Result, invalid};
+use crate::task::call;
 
 /// A group.
 #[napi(object, object_from_js = false)]
@@ -806,31 +807,6 @@ fn js_optional_string(
             _ => Err(invalid(name, "must be a string")).js(env),
         },
     }
-}
-
-fn reject<'e, T: napi::bindgen_prelude::ToNapiValue + 'static>(
-    env: &'e Env,
-    error: napi::Error,
-) -> napi::Result<PromiseRaw<'e, T>> {
-    PromiseRaw::reject(env, error)
-}
-
-/// Reads the arguments (rejecting the promise on a bad one), then runs the
-/// client call on the runtime and converts its result.
-macro_rules! call {
-    ($env:expr, $client:expr, $args:expr, |$c:ident, $a:pat_param| $body:expr, $map:expr) => {{
-        let args: napi::Result<_> = $args;
-        match args {
-            Err(e) => reject($env, e),
-            Ok($a) => {
-                let $c = $client.clone();
-                $env.spawn_future_with_callback(
-                    async move { Ok($body.await) },
-                    move |env: &Env, r| r.map($map).js(env),
-                )
-            }
-        }
-    }};
 }
 
 fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {

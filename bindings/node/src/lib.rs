@@ -25,6 +25,7 @@ mod options;
 mod stalwart;
 mod store;
 mod stripe;
+mod task;
 mod tenant;
 mod types;
 

@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::convert;
 use crate::error::{IntoJs, SdkError, invalid_argument, to_js};
 use crate::options::{self, Result, invalid, required, text};
+use crate::task::call;
 
 /// A space's quota, in bytes.
 #[napi(object, object_from_js = false)]
@@ -304,15 +305,6 @@ pub fn validate_space_name(env: Env, name: Unknown<'_>) -> napi::Result<String> 
 #[napi]
 pub struct OcisClient {
     inner: ocis::OcisClient,
-}
-
-macro_rules! call {
-    ($env:expr, $client:expr, |$c:ident| $body:expr, $map:expr) => {{
-        let $c = $client.clone();
-        $env.spawn_future_with_callback(async move { Ok($body.await) }, move |env: &Env, r| {
-            r.map($map).js(env)
-        })
-    }};
 }
 
 fn reject<'e, T: napi::bindgen_prelude::ToNapiValue + 'static>(

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::convert;
 use crate::error::IntoJs;
 use crate::options::{self, Result, flag, invalid, object, required, text, whole};
+use crate::task::call as run;
 
 /// A mail domain (`x:Domain`).
 #[napi(object, object_from_js = false)]
@@ -355,16 +356,6 @@ fn new_mailbox(value: &Value) -> Result<NewMailbox> {
 #[napi]
 pub struct StalwartClient {
     inner: stalwart::StalwartClient,
-}
-
-/// Runs `$body` (a future of `dezky_clients::Result<T>`) and converts its value with `$map`.
-macro_rules! run {
-    ($env:expr, $client:expr, |$c:ident| $body:expr, $map:expr) => {{
-        let $c = $client.clone();
-        $env.spawn_future_with_callback(async move { Ok($body.await) }, move |env: &Env, r| {
-            r.map($map).js(env)
-        })
-    }};
 }
 
 /// Reads a string argument, or returns a rejected promise.

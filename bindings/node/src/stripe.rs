@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::convert;
 use crate::error::IntoJs;
 use crate::options::{self, Result, invalid, required, text};
+use crate::task::call;
 
 /// A Stripe customer.
 #[napi(object, object_from_js = false)]
@@ -278,15 +279,6 @@ fn optional_string(
         }
         _ => Ok(None),
     }
-}
-
-macro_rules! call {
-    ($env:expr, $client:expr, |$c:ident| $body:expr, $map:expr) => {{
-        let $c = $client.clone();
-        $env.spawn_future_with_callback(async move { Ok($body.await) }, move |env: &Env, r| {
-            r.map($map).js(env)
-        })
-    }};
 }
 
 macro_rules! args {
