@@ -46,7 +46,10 @@ echo "install-test-deps: checkdmarc $("$VENV/bin/python" -c 'import importlib.me
 # stripe-mock (Go, github.com/stripe/stripe-mock), Stripe's validating mock
 # server for dezky-clients/tests/stripe_mock.rs, installed with the machine's own
 # Go (>= 1.22.1; Debian's golang-1.19 is too old) into $(go env GOPATH)/bin.
-STRIPE_MOCK_VERSION="v0.203.0"
+# `go install` also leaves the module's source in the Go module cache: the
+# contract checks read the OpenAPI document and fixtures it serves from there
+# (embedded/openapi/{spec3,fixtures3}.json). The version is pinned in one file.
+STRIPE_MOCK_VERSION="$(tr -d '[:space:]' <"$ROOT/scripts/stripe-mock-version")"
 if ! command -v go >/dev/null 2>&1; then
     echo "install-test-deps: go is missing; install Go >= 1.22.1 from go.dev, then rerun" >&2
     exit 1
@@ -58,4 +61,9 @@ if [ ! -x "$STRIPE_MOCK" ] ||
     echo "install-test-deps: installing stripe-mock $STRIPE_MOCK_VERSION (go install)"
     go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
 fi
-echo "install-test-deps: stripe-mock $STRIPE_MOCK_VERSION at $STRIPE_MOCK"
+STRIPE_MOCK_OPENAPI="$(go env GOMODCACHE)/github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION/embedded/openapi"
+if [ ! -f "$STRIPE_MOCK_OPENAPI/spec3.json" ] || [ ! -f "$STRIPE_MOCK_OPENAPI/fixtures3.json" ]; then
+    # A binary installed earlier while the module cache was cleaned since.
+    go mod download "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+echo "install-test-deps: stripe-mock $STRIPE_MOCK_VERSION at $STRIPE_MOCK (documents in $STRIPE_MOCK_OPENAPI)"

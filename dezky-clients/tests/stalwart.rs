@@ -2,10 +2,11 @@
 //!
 //! The mock answers method calls by name, resolves result references the way
 //! the server does, and checks every `x:` call against the server's registry
-//! schema (`stalwart-v0.16.18.schema.json`): properties exist on the object,
+//! schema (the facts table `support/contract/specs/stalwart-v0.16.18.registry-facts.json`,
+//! generated from `stalwart-v0.16.18.schema.json`): properties exist on the object,
 //! values have the declared kinds (sets as objects, lists keyed by position,
 //! tagged unions), server-set properties are never sent and the objects it
-//! serves match the schema too. The schema file must be present: without it
+//! serves match the schema too. The facts file must be present: without it
 //! every test fails.
 
 // Test support: a broken expectation should panic with its message.
@@ -32,12 +33,23 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 // The registry schema
 // ---------------------------------------------------------------------------
 
+/// The registry facts: `$DEZKY_SPECS_DIR/<file>` if set, else the table kept in
+/// `support/contract/specs`, generated from the server's registry schema (the
+/// full schema, in the same shape, may be put in `DEZKY_SPECS_DIR` instead).
 fn schema_path() -> PathBuf {
+    const FACTS: &str = "stalwart-v0.16.18.registry-facts.json";
     if let Some(dir) = std::env::var_os("DEZKY_SPECS_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("stalwart-v0.16.18.schema.json");
+        let dir = PathBuf::from(dir);
+        let full = dir.join("stalwart-v0.16.18.schema.json");
+        return if full.is_file() {
+            full
+        } else {
+            dir.join(FACTS)
+        };
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/specs/stalwart-v0.16.18.schema.json")
+        .join("../support/contract/specs")
+        .join(FACTS)
 }
 
 fn schema() -> &'static Value {
@@ -46,12 +58,12 @@ fn schema() -> &'static Value {
         let path = schema_path();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
-                "the Stalwart registry schema {} cannot be read ({e}); set DEZKY_SPECS_DIR to \
-                 the directory of the official specs",
+                "the Stalwart registry facts {} cannot be read ({e}); regenerate them with \
+                 support/contract/specs/stalwart_registry_facts.py or set DEZKY_SPECS_DIR",
                 path.display()
             )
         });
-        serde_json::from_str(&text).expect("the registry schema is JSON")
+        serde_json::from_str(&text).expect("the registry facts are JSON")
     })
 }
 

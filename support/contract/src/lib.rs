@@ -31,7 +31,7 @@ mod translate;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use spec::Spec;
+pub use spec::{STRIPE_MOCK_VERSION, Spec, stripe_mock_fixtures, stripe_mock_openapi_dir};
 
 /// Why a document could not be loaded.
 #[derive(Debug, thiserror::Error)]

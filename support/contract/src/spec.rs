@@ -91,6 +91,95 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The document at `path`, loaded once per test binary (per path and base path)
+/// and shared; panics with `missing()` when the file is absent.
+fn cached(path: &Path, base_path: &str, missing: impl FnOnce() -> String) -> Spec {
+    type Cells = HashMap<(PathBuf, String), Arc<OnceLock<Spec>>>;
+    static CACHE: OnceLock<Mutex<Cells>> = OnceLock::new();
+    let cell = lock(CACHE.get_or_init(Mutex::default))
+        .entry((path.to_owned(), base_path.to_owned()))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        if !path.is_file() {
+            panic!("{}", missing());
+        }
+        match Spec::load(path, base_path) {
+            Ok(spec) => spec,
+            Err(error) => panic!("{error}"),
+        }
+    })
+    .clone()
+}
+
+/// The stripe-mock release whose documents the Stripe tests use: the one
+/// `scripts/install-test-deps.sh` installs, from the same file.
+pub const STRIPE_MOCK_VERSION: &str =
+    include_str!("../../../scripts/stripe-mock-version").trim_ascii();
+
+/// Where stripe-mock keeps the OpenAPI document and fixtures it serves
+/// (`spec3.json`, `fixtures3.json`): `$STRIPE_MOCK_OPENAPI_DIR` if set, else
+/// `embedded/openapi` of the pinned module in the Go module cache, which
+/// `go install` of [`STRIPE_MOCK_VERSION`] leaves there.
+pub fn stripe_mock_openapi_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STRIPE_MOCK_OPENAPI_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    go_module_cache()
+        .join("github.com/stripe")
+        .join(format!("stripe-mock@{STRIPE_MOCK_VERSION}"))
+        .join("embedded/openapi")
+}
+
+/// The fixtures stripe-mock answers with (`fixtures3.json`, the same release as
+/// [`Spec::stripe_mock`]), parsed once per test binary.
+///
+/// # Panics
+///
+/// When stripe-mock's module is not installed or the file is not JSON.
+pub fn stripe_mock_fixtures() -> &'static Value {
+    static FIXTURES: OnceLock<Value> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let path = stripe_mock_openapi_dir().join("fixtures3.json");
+        let bytes =
+            std::fs::read(&path).unwrap_or_else(|_| panic!("{}", missing_stripe_mock(&path)));
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    })
+}
+
+fn missing_stripe_mock(path: &Path) -> String {
+    format!(
+        "stripe-mock's OpenAPI documents are missing: looked for {} \
+         (run scripts/install-test-deps.sh, or set STRIPE_MOCK_OPENAPI_DIR)",
+        path.display()
+    )
+}
+
+/// `GOMODCACHE` as Go reports it: the environment variable, `go env GOMODCACHE`,
+/// then the default `$GOPATH/pkg/mod` (`$HOME/go/pkg/mod`).
+fn go_module_cache() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GOMODCACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let reported = std::process::Command::new("go")
+        .args(["env", "GOMODCACHE"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    if let Some(dir) = reported {
+        return PathBuf::from(dir);
+    }
+    let gopath = std::env::var_os("GOPATH")
+        .and_then(|p| std::env::split_paths(&p).next())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join("go")))
+        .unwrap_or_else(|| PathBuf::from("go"));
+    gopath.join("pkg/mod")
+}
+
 impl Spec {
     /// Loads an OpenAPI 3.0 document: YAML for a `.yaml`/`.yml` file, JSON
     /// otherwise. `base_path` is the prefix the client puts before the document's
@@ -159,18 +248,14 @@ impl Spec {
         })
     }
 
-    /// The directory of the official documents: `$DEZKY_SPECS_DIR` if set, else
-    /// `shared/specs` beside the workspace root (`<workspace root>/../shared/specs`).
+    /// The directory of the official documents kept in the repository:
+    /// `$DEZKY_SPECS_DIR` if set, else `support/contract/specs` (see its README for
+    /// where each document comes from and how to refresh it).
     pub fn specs_dir() -> PathBuf {
         if let Some(dir) = std::env::var_os("DEZKY_SPECS_DIR").filter(|d| !d.is_empty()) {
             return PathBuf::from(dir);
         }
-        // This crate is <workspace root>/support/contract.
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        match manifest.ancestors().nth(3) {
-            Some(beside_root) => beside_root.join("shared").join("specs"),
-            None => manifest.join("../../../shared/specs"),
-        }
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("specs")
     }
 
     /// The document `file_name` of [`Spec::specs_dir`], loaded once per test binary
@@ -181,27 +266,25 @@ impl Spec {
     /// When the file is absent (the message says which file and where it was
     /// looked for) or cannot be loaded: a test that needs it must fail, not pass.
     pub fn shared(file_name: &str, base_path: &str) -> Spec {
-        type Cells = HashMap<(String, String), Arc<OnceLock<Spec>>>;
-        static CACHE: OnceLock<Mutex<Cells>> = OnceLock::new();
-        let cell = lock(CACHE.get_or_init(Mutex::default))
-            .entry((file_name.to_owned(), base_path.to_owned()))
-            .or_default()
-            .clone();
-        cell.get_or_init(|| {
-            let path = Spec::specs_dir().join(file_name);
-            if !path.is_file() {
-                panic!(
-                    "the OpenAPI document {file_name} is missing: looked for {} \
-                     (set DEZKY_SPECS_DIR to the directory of the official documents)",
-                    path.display()
-                );
-            }
-            match Spec::load(&path, base_path) {
-                Ok(spec) => spec,
-                Err(error) => panic!("{error}"),
-            }
+        let path = Spec::specs_dir().join(file_name);
+        cached(&path, base_path, || {
+            format!(
+                "the OpenAPI document {file_name} is missing: looked for {} \
+                 (set DEZKY_SPECS_DIR to the directory of the official documents)",
+                path.display()
+            )
         })
-        .clone()
+    }
+
+    /// Stripe's OpenAPI document as served by the pinned stripe-mock
+    /// (`spec3.json` of [`stripe_mock_openapi_dir`]), loaded once per test binary.
+    ///
+    /// # Panics
+    ///
+    /// When stripe-mock's module is not installed or the document cannot be loaded.
+    pub fn stripe_mock() -> Spec {
+        let path = stripe_mock_openapi_dir().join("spec3.json");
+        cached(&path, "", || missing_stripe_mock(&path))
     }
 
     /// The file the document was loaded from.

@@ -69,7 +69,7 @@ async fn conforming_requests_pass() {
 #[tokio::test]
 #[should_panic(expected = "body/bogus: unknown property")]
 async fn departing_request_panics() {
-    let spec = Spec::shared("stripe-spec3-v127-api-2020-08-27.json", "");
+    let spec = Spec::stripe_mock();
     let server = server().await;
     send(
         &server,
