@@ -886,6 +886,15 @@ export interface DomainReportInfo {
   actions: Array<string>
 }
 
+/** Every stable error code the SDK can throw (`DEZKY_INVALID_FLAG`, ...), each once. */
+export declare function errorCodes(): Array<string>
+
+/**
+ * One `DezkyError` of every code, with made-up details and no I/O behind them:
+ * for testing code that handles the SDK's errors.
+ */
+export declare function errorExamples(): Array<Error>
+
 /** The outcome of evaluating one flag. */
 export interface Evaluation {
   /** The flag's key. */

@@ -5,53 +5,24 @@
 
 const native = require('../index.js')
 
-/** The stable error codes, one per variant of the SDK crates' error types. */
-const ErrorCode = Object.freeze({
-  INVALID_FLAG: 'DEZKY_INVALID_FLAG',
-  MALFORMED_JSON: 'DEZKY_MALFORMED_JSON',
-  DUPLICATE_FLAG: 'DEZKY_DUPLICATE_FLAG',
-  INVALID_CONTEXT: 'DEZKY_INVALID_CONTEXT',
-  FLAG_NOT_FOUND: 'DEZKY_FLAG_NOT_FOUND',
-  INVALID_ARGUMENT: 'DEZKY_INVALID_ARGUMENT',
-  FLAG_SOURCE: 'DEZKY_FLAG_SOURCE',
-  CONFIG: 'DEZKY_CONFIG',
-  TRANSPORT: 'DEZKY_TRANSPORT',
-  UPSTREAM: 'DEZKY_UPSTREAM',
-  TIMEOUT: 'DEZKY_TIMEOUT',
-  NOT_FOUND: 'DEZKY_NOT_FOUND',
-  ALREADY_EXISTS: 'DEZKY_ALREADY_EXISTS',
-  IN_USE: 'DEZKY_IN_USE',
-  UPSTREAM_REJECTED: 'DEZKY_UPSTREAM_REJECTED',
-  UPSTREAM_UNAUTHORIZED: 'DEZKY_UPSTREAM_UNAUTHORIZED',
-  UPSTREAM_FORBIDDEN: 'DEZKY_UPSTREAM_FORBIDDEN',
-  RATE_LIMITED: 'DEZKY_RATE_LIMITED',
-  PAYMENT_FAILED: 'DEZKY_PAYMENT_FAILED',
-  UPSTREAM_UNAVAILABLE: 'DEZKY_UPSTREAM_UNAVAILABLE',
-  UPSTREAM_DECODE: 'DEZKY_UPSTREAM_DECODE',
-  SERVICE_LOGIN_REQUIRED: 'DEZKY_SERVICE_LOGIN_REQUIRED',
-  CREDENTIAL_STORE: 'DEZKY_CREDENTIAL_STORE',
-  ZONE_PARSE: 'DEZKY_ZONE_PARSE',
-  DNS_RESOLVER: 'DEZKY_DNS_RESOLVER',
-  TOKEN_MALFORMED: 'DEZKY_TOKEN_MALFORMED',
-  TOKEN_BAD_SIGNATURE: 'DEZKY_TOKEN_BAD_SIGNATURE',
-  TOKEN_EXPIRED: 'DEZKY_TOKEN_EXPIRED',
-  TOKEN_NOT_YET_VALID: 'DEZKY_TOKEN_NOT_YET_VALID',
-  TOKEN_UNKNOWN_ISSUER: 'DEZKY_TOKEN_UNKNOWN_ISSUER',
-  TOKEN_WRONG_AUDIENCE: 'DEZKY_TOKEN_WRONG_AUDIENCE',
-  TOKEN_UNKNOWN_KEY: 'DEZKY_TOKEN_UNKNOWN_KEY',
-  AUTH_CONFIG: 'DEZKY_AUTH_CONFIG',
-  AUTH_KEYS_UNAVAILABLE: 'DEZKY_AUTH_KEYS_UNAVAILABLE',
-  FORBIDDEN: 'DEZKY_FORBIDDEN',
-})
+/**
+ * The stable error codes, one per variant of the SDK crates' error types, by
+ * the code without its `DEZKY_` prefix (`ErrorCode.INVALID_FLAG`). The list
+ * comes from the crates themselves.
+ */
+const ErrorCode = Object.freeze(
+  Object.fromEntries(native.errorCodes().map((code) => [code.replace(/^DEZKY_/, ''), code])),
+)
 
 const CODES = new Set(Object.values(ErrorCode))
 
 /**
  * Every error of the SDK. The native module throws plain `Error` objects named
- * `DezkyError` with a stable `code` (and details such as `flag`, `field`,
- * `line`); `instanceof DezkyError` recognises them by that code, so a catch
- * block can rely on `e instanceof DezkyError && e.code === ...` whichever side
- * created the error.
+ * `DezkyError` with a stable `code` and one property per detail of the error
+ * (`flag`, `field`, `line`, ...; docs/errors.md lists them by code);
+ * `instanceof DezkyError` recognises them by that code, so a catch block can
+ * rely on `e instanceof DezkyError && e.code === ...` whichever side created
+ * the error.
  */
 class DezkyError extends Error {
   /**

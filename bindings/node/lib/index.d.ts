@@ -2,7 +2,7 @@
 // written by `napi build --dts` from the Rust docs) plus the hand-written layer.
 export * from '../index'
 
-/** The stable error codes, one per variant of the SDK crates' error types. */
+/** The stable error codes, one per variant of the SDK crates' error types (built from the crates' own lists). */
 export declare const ErrorCode: {
   readonly INVALID_FLAG: 'DEZKY_INVALID_FLAG'
   readonly MALFORMED_JSON: 'DEZKY_MALFORMED_JSON'
@@ -45,7 +45,8 @@ export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 /**
  * Every error thrown (or rejected with) by the SDK. `code` is stable; the other
- * fields are set when they apply.
+ * fields are the error's details, set when they apply (docs/errors.md lists
+ * them by code).
  */
 export declare class DezkyError extends Error {
   constructor(code: DezkyErrorCode, message: string, details?: Record<string, unknown>)
@@ -53,20 +54,24 @@ export declare class DezkyError extends Error {
   readonly code: DezkyErrorCode
   /** The flag concerned (`DEZKY_INVALID_FLAG`, `DEZKY_DUPLICATE_FLAG`, `DEZKY_FLAG_NOT_FOUND`). */
   readonly flag?: string
-  /** The offending field, as a path (`pct`, `scope.plans[2]`, `tenantId`, `[4].plan`). */
+  /** The offending field, as a path (`pct`, `scope.plans[2]`, `tenantId`, `[4].plan`, `tenant.slug`), or the setting (`DEZKY_CONFIG`). */
   readonly field?: string
-  /** The offending argument (`DEZKY_INVALID_ARGUMENT`). */
+  /** The top-level argument that was refused (`DEZKY_INVALID_ARGUMENT`). */
   readonly argument?: string
+  /** What is wrong, in words (validation, token and authorization errors). */
+  readonly reason?: string
   /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`) or the line of a zone-file error (`DEZKY_ZONE_PARSE`); 0 when unknown. */
   readonly line?: number
   readonly column?: number
-  /** The failing source or URL, without query string (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, upstream errors). */
+  /** The failing source or URL, without query string (`DEZKY_FLAG_SOURCE`, `DEZKY_TRANSPORT`, upstream errors), or the credential store's path. */
   readonly source?: string
+  /** The stable code of a flag source's underlying failure (`DEZKY_FLAG_SOURCE`). */
+  readonly causeCode?: string
   /** The upstream (`authentik`, `ocis`, `stalwart`, `stripe`, ...) of a client error. */
   readonly service?: string
   /** The HTTP method of the failed request. */
   readonly method?: string
-  /** The HTTP status the upstream answered with (upstream errors). */
+  /** The HTTP status the upstream (or an HTTP flag source) answered with. */
   readonly status?: number
   /** The upstream's own error code (`itemNotFound`, `resource_missing`, `objectIsLinked`, ...). */
   readonly upstreamCode?: string
@@ -78,14 +83,18 @@ export declare class DezkyError extends Error {
   readonly retryAfterMs?: number
   /** The time allowed, in milliseconds (`DEZKY_TIMEOUT`). */
   readonly timeoutMs?: number
-  /** Field name → the upstream's messages (`DEZKY_UPSTREAM_REJECTED`, `DEZKY_ALREADY_EXISTS`). */
+  /** Field name → the upstream's messages (upstream errors; empty when it named none). */
   readonly fields?: Record<string, string[]>
-  /** Ids of the objects that still use the target (`DEZKY_IN_USE`). */
+  /** Ids of the objects that still use the target (`DEZKY_IN_USE`; empty otherwise). */
   readonly linked?: string[]
   /** Further facts by the upstream's own names (Stripe's `type`, `decline_code`, `advice_code`, `request_log_url`). */
   readonly upstreamDetails?: Record<string, string>
   /** `exp` of an expired token, seconds since the epoch (`DEZKY_TOKEN_EXPIRED`). */
   readonly expiredAt?: number
-  /** The issuer concerned (`DEZKY_TOKEN_UNKNOWN_KEY`, `DEZKY_AUTH_KEYS_UNAVAILABLE`). */
+  /** The issuer concerned (`DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_UNKNOWN_KEY`, `DEZKY_AUTH_KEYS_UNAVAILABLE`). */
   readonly issuer?: string
+  /** The token's audience, quoted and shortened (`DEZKY_TOKEN_WRONG_AUDIENCE`). */
+  readonly audience?: string
+  /** The token's key id, quoted and shortened (`DEZKY_TOKEN_UNKNOWN_KEY`, when it has one). */
+  readonly kid?: string
 }
