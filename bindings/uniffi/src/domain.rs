@@ -15,22 +15,15 @@ use serde_json::{Map, Value};
 
 use crate::error::DezkyError;
 
-/// The app a token was issued to (`dezky_core::auth::Surface`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub use dezky_core::auth::Surface;
+
+/// The app a token was issued to: `dezky_core::auth::Surface` itself, exported as an enum.
+#[uniffi::remote(Enum)]
 pub enum Surface {
     /// The customer portal and the partner surface (`dezky-portal`).
     Portal,
     /// The operator app (`dezky-operator`).
     Operator,
-}
-
-impl From<Surface> for auth::Surface {
-    fn from(surface: Surface) -> Self {
-        match surface {
-            Surface::Portal => auth::Surface::Portal,
-            Surface::Operator => auth::Surface::Operator,
-        }
-    }
 }
 
 /// What the authorization rules read of a verified token: its subject and surface.
@@ -49,7 +42,7 @@ impl From<Actor> for auth::Actor {
             email: None,
             name: None,
             groups: Vec::new(),
-            surface: actor.surface.into(),
+            surface: actor.surface,
             issuer: String::new(),
             audience: String::new(),
             expires_at: 0,
