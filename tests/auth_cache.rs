@@ -197,6 +197,22 @@ async fn unusable_jwks_entries_are_configuration_errors() {
             "{kid}: {err:?}"
         );
     }
+    // A validly signed token whose key is RSA under 2048 bits: refused, saying why, not
+    // as a signature that does not match.
+    let weak: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/auth/rsa_weak_1024.jwk.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let body = serde_json::json!({"keys": [rsa_a().jwk, weak]}).to_string();
+    let (_source, _clock, verifier) = setup(Some(body), Duration::ZERO);
+    let weak_token = include_str!("fixtures/auth/rsa_weak_1024.token").trim();
+    match verifier.verify(weak_token).await {
+        Err(Error::AuthConfig { reason }) => assert!(
+            reason.contains("1024-bit RSA key, too weak") && reason.contains("rsa-weak"),
+            "{reason}"
+        ),
+        other => panic!("expected DEZKY_AUTH_CONFIG for a weak key, got {other:?}"),
+    }
+    assert_eq!(code(&verifier, &token(&rsa_a(), Some("rsa-a"))).await, None);
     // A JWKS that is not JSON is an upstream failure, not a configuration error.
     let (_s, _c, verifier) = setup(Some("<html>bad gateway</html>".into()), Duration::ZERO);
     assert_eq!(

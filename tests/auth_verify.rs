@@ -401,6 +401,71 @@ fn corpus(env: &Env) -> Vec<(String, String, &'static str)> {
         sign(&a, &with(&base, &[("nbf", json!("now"))])),
         MAL,
     );
+    // Numbers that cannot be a time (past 9999-12-31T23:59:59Z, negative, fractional
+    // negative), signed by a real key: refused as malformed, never as valid or expired.
+    for (claim, value) in [
+        ("exp", json!(1e300)),
+        ("exp", json!(253_402_300_800u64)),
+        ("exp", json!(u64::MAX)),
+        ("exp", json!(-0.5)),
+        ("nbf", json!(1e300)),
+        ("nbf", json!(-1)),
+        ("iat", json!(1e20)),
+        ("iat", json!(-1.5)),
+    ] {
+        push(
+            &format!("{claim} {value}"),
+            sign(&a, &with(&base, &[(claim, value.clone())])),
+            MAL,
+        );
+    }
+    // A member named twice, in the payload or the header, each token correctly signed:
+    // refused whichever copy a parser would take.
+    let payload_text = base.to_string();
+    let claim_copies = [
+        ("iss", json!("https://elsewhere.example/")),
+        ("aud", json!("dezky-operator")),
+        ("sub", json!("someone-else")),
+        ("exp", json!(now + 86_400 * 365)),
+        ("groups", json!(["dezky-platform-admins"])),
+    ];
+    for (claim, other) in claim_copies {
+        let twice = format!(
+            "{},{}:{}}}",
+            payload_text.trim_end_matches('}'),
+            json!(claim),
+            other
+        );
+        push(
+            &format!("payload names {claim} twice"),
+            sign_raw(&a, &header.to_string(), &twice),
+            MAL,
+        );
+    }
+    for (member, copy) in [
+        ("alg", r#""alg":"RS256""#),
+        ("kid", r#""kid":"rsa-b""#),
+        ("typ", r#""typ":"JWT""#),
+    ] {
+        let text = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"rsa-a",{copy}}}"#);
+        push(
+            &format!("header names {member} twice"),
+            sign_raw(&a, &text, &payload_text),
+            MAL,
+        );
+    }
+    push(
+        "a nested object names a member twice",
+        sign_raw(
+            &a,
+            &header.to_string(),
+            &format!(
+                r#"{},"address":{{"country":"DE","country":"FR"}}}}"#,
+                payload_text.trim_end_matches('}')
+            ),
+        ),
+        MAL,
+    );
     // Issuer.
     let portal_no_slash = env.portal.trim_end_matches('/').to_owned();
     for (what, iss) in [
@@ -679,6 +744,16 @@ async fn valid_tokens_of_every_key_type_verify() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(actor.name.as_deref(), Some("ada"));
+    // RFC 7519 NumericDates may be fractional: the fraction is dropped.
+    let mut c = claims(&env.portal, "dezky-portal", now);
+    c["exp"] = json!(now as f64 + 600.75);
+    c["iat"] = json!(now as f64 - 4.5);
+    let actor = env
+        .verifier
+        .verify(&sign(&rsa_a(), &c))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(actor.expires_at, now + 600);
 }
 
 #[tokio::test]

@@ -114,6 +114,15 @@ pub fn sign_as(key: &TestKey, alg: Algorithm, kid: Option<&str>, claims: &Value)
     jsonwebtoken::encode(&header, claims, &key.encoding).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A token over header and payload JSON given as text (so that it may be JSON no serializer
+/// would write, such as a member named twice), correctly signed by `key`.
+pub fn sign_raw(key: &TestKey, header: &str, payload: &str) -> String {
+    let signing_input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding, key.alg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    format!("{signing_input}.{signature}")
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }

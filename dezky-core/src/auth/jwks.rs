@@ -140,6 +140,18 @@ const RSA_ALGS: [Algorithm; 6] = [
     Algorithm::PS512,
 ];
 
+/// The smallest RSA modulus accepted. Smaller keys are refused when the JWKS is read, so that
+/// a token they signed says why it is refused instead of failing as a bad signature.
+const MIN_RSA_BITS: usize = 2048;
+
+/// The length in bits of a big-endian unsigned integer.
+fn modulus_bits(n: &[u8]) -> usize {
+    match n.iter().position(|b| *b != 0) {
+        Some(i) => (n.len() - i) * 8 - n[i].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 /// Parses `body`, the JWKS of `issuer`, keeping only signature keys with a `kid`.
 pub(crate) fn parse(
     issuer: &str,
@@ -239,6 +251,19 @@ fn entry(raw: &Value, allowed: &[Algorithm]) -> KeyEntry {
             }
         },
     };
+    if let AlgorithmParameters::RSA(p) = &jwk.algorithm {
+        let bits = URL_SAFE_NO_PAD.decode(&p.n).map(|n| modulus_bits(&n));
+        match bits {
+            Ok(bits) if bits < MIN_RSA_BITS => {
+                return KeyEntry::Unsupported(format!(
+                    "the key is a {bits}-bit RSA key, too weak: at least {MIN_RSA_BITS} bits are \
+                     required (RFC 7518 section 3.3); give the provider a stronger signing key"
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => return KeyEntry::Unsupported("the RSA modulus is not base64url".into()),
+        }
+    }
     let algorithms: Vec<Algorithm> = family
         .into_iter()
         .filter(|a| stated.is_none_or(|s| s == *a) && allowed.contains(a))
@@ -304,6 +329,16 @@ mod tests {
             }
             assert!(!key.verify(alg, b"header.payload", "not*base64"), "{alg:?}");
         }
+    }
+
+    #[test]
+    fn modulus_bits_ignore_leading_zeros() {
+        assert_eq!(modulus_bits(&[]), 0);
+        assert_eq!(modulus_bits(&[0, 0]), 0);
+        assert_eq!(modulus_bits(&[1]), 1);
+        assert_eq!(modulus_bits(&[0, 0x80, 0]), 16);
+        assert_eq!(modulus_bits(&[0x7f; 256]), 2047);
+        assert_eq!(modulus_bits(&[0x80; 256]), 2048);
     }
 
     #[test]

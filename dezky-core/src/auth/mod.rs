@@ -12,6 +12,7 @@ mod actor;
 mod clock;
 mod config;
 mod jwks;
+mod strict_json;
 mod verifier;
 
 pub use actor::{Actor, Surface};

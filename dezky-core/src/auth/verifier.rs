@@ -14,6 +14,7 @@ use super::actor::{Actor, Surface};
 use super::clock::{Clock, SystemClock};
 use super::config::VerifierConfig;
 use super::jwks::{self, KeyEntry, VerifyingKey};
+use super::strict_json;
 use super::{KeySource, quoted};
 use crate::error::{Error, Result};
 
@@ -447,10 +448,14 @@ fn decode_json(part: &str, what: &str) -> Result<Map<String, Value>> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| malformed(&format!("the {what} is not base64url without padding")))?;
-    match serde_json::from_slice::<Value>(&bytes) {
+    match strict_json::parse(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(malformed(&format!("the {what} is not a JSON object"))),
-        Err(_) => Err(malformed(&format!("the {what} is not JSON"))),
+        Err(strict_json::Refused::Duplicate(name)) => Err(malformed(&format!(
+            "the {what} names the member {} more than once",
+            quoted(&name)
+        ))),
+        Err(strict_json::Refused::Syntax) => Err(malformed(&format!("the {what} is not JSON"))),
     }
 }
 
@@ -470,19 +475,33 @@ fn accepted_alg(alg: &str, allowed: &[Algorithm]) -> Result<Algorithm> {
     }
 }
 
-/// A NumericDate claim as whole seconds; fractions are dropped, negatives refused.
+/// The latest NumericDate accepted: 9999-12-31T23:59:59Z. Anything later cannot be a real
+/// time (and `1e300` would overflow every date type downstream), so the token is malformed.
+pub(crate) const MAX_NUMERIC_DATE: u64 = 253_402_300_799;
+
+/// A NumericDate claim as whole seconds (RFC 7519 section 2 allows fractions: they are
+/// dropped). Negative values and values past [`MAX_NUMERIC_DATE`] are refused as malformed.
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>> {
+    let out_of_range = || {
+        malformed(&format!(
+            "`{name}` is not a time between 1970 and 9999 (seconds since the epoch)"
+        ))
+    };
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
-            if let Some(v) = n.as_u64() {
-                Ok(Some(v))
-            } else if let Some(v) = n.as_f64().filter(|v| v.is_finite() && *v >= 0.0) {
-                // Saturates at u64::MAX, which is far in the future.
-                Ok(Some(v as u64))
-            } else {
-                Err(malformed(&format!("`{name}` is not a valid time")))
+            let seconds = match (n.as_u64(), n.as_f64()) {
+                (Some(v), _) => v,
+                // Truncation is exact here: the value is finite, non-negative and in range.
+                (None, Some(v)) if v.is_finite() && v >= 0.0 && v <= MAX_NUMERIC_DATE as f64 => {
+                    v.trunc() as u64
+                }
+                _ => return Err(out_of_range()),
+            };
+            if seconds > MAX_NUMERIC_DATE {
+                return Err(out_of_range());
             }
+            Ok(Some(seconds))
         }
         Some(_) => Err(malformed(&format!("`{name}` is not a number"))),
     }

@@ -401,6 +401,18 @@ fn spf_warnings_plus_all_and_near_limit() {
     let spf = check(&r, "acme.test.", "TXT");
     assert_eq!(spf.status, CheckStatus::Mismatch);
     assert!(spf.warnings.iter().any(|w| w.contains("+all")));
+    // The diff shows the `+` it found (and a bare `all` as the `+all` it means).
+    for record in ["v=spf1 mx +all", "v=spf1 mx all"] {
+        let r = report(&good_zone().replace("v=spf1 mx -all", record));
+        let spf = check(&r, "acme.test.", "TXT");
+        let all = spf.diff.iter().find(|d| d.field == "all");
+        assert_eq!(
+            all.map(|d| (d.expected.as_deref(), d.found.as_deref())),
+            Some((Some("-all"), Some("+all"))),
+            "{record}: {:?}",
+            spf.diff
+        );
+    }
     let terms = "a:mail.example.net ".repeat(7);
     let r = report(&good_zone().replace("v=spf1 mx -all", &format!("v=spf1 mx {terms}-all")));
     let spf = check(&r, "acme.test.", "TXT");

@@ -429,11 +429,16 @@ fn spf_diff(expected: &SpfRecord, found: &SpfRecord) -> (bool, Vec<FieldDiff>) {
     let exp_terms = expected.effective_terms();
     let found_terms = found.effective_terms();
     let mut diff = Vec::new();
+    // The `all` term with its qualifier always written out: a bare `all` (or `+all`) passes
+    // every sender, and the report must show that `+`, not the normalized `all`.
     let all_of = |terms: &[super::spf::SpfTerm]| {
         terms
             .iter()
             .find(|t| t.mechanism == Mechanism::All)
-            .map(ToString::to_string)
+            .map(|t| match t.qualifier {
+                Qualifier::Pass => "+all".to_owned(),
+                _ => t.to_string(),
+            })
     };
     let (ea, fa) = (all_of(exp_terms), all_of(found_terms));
     if ea != fa {
