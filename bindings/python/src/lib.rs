@@ -52,6 +52,7 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stalwart::PyStalwartClient>()?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
+    error::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -172,7 +172,7 @@ async def test_token_of_the_wrong_type(verifier: TokenVerifier, bad: Any) -> Non
     with pytest.raises(dezky.ArgumentTypeError) as info:
         await verifier.verify_token(bad)
     assert info.value.code == "DEZKY_INVALID_ARGUMENT"
-    assert info.value.name == "token"
+    assert info.value.argument == "token"
     with pytest.raises(dezky.ArgumentTypeError):
         verifier.verify_token_sync(bad)
 
@@ -232,7 +232,7 @@ def test_bad_arguments(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(dezky.InvalidArgumentError) as info:
         TokenVerifier(**kwargs)
     assert info.value.code == "DEZKY_INVALID_ARGUMENT"
-    assert field in (getattr(info.value, "field", None), getattr(info.value, "name", None))
+    assert field in (getattr(info.value, "field", None), getattr(info.value, "argument", None))
 
 
 def test_leeway_of_the_wrong_type() -> None:
@@ -399,7 +399,7 @@ def test_bad_input_of_every_function(fn: Callable[..., None], good: list[Any], n
             with pytest.raises(dezky.InvalidArgumentError) as info:
                 fn(*args)
             assert info.value.code == "DEZKY_INVALID_ARGUMENT"
-            assert name in (getattr(info.value, "name", None), getattr(info.value, "field", "").split(".")[0])
+            assert name in (getattr(info.value, "argument", None), getattr(info.value, "field", "").split(".")[0])
 
 
 @pytest.mark.parametrize(
@@ -422,7 +422,7 @@ def test_bad_input_of_every_function(fn: Callable[..., None], good: list[Any], n
 def test_bad_fields_name_the_field(call: Callable[[], None], field: str) -> None:
     with pytest.raises(dezky.InvalidArgumentError) as info:
         call()
-    assert getattr(info.value, "field", None) == field or getattr(info.value, "name", None) == field
+    assert getattr(info.value, "field", None) == field or getattr(info.value, "argument", None) == field
 
 
 def test_the_module_docstring_example_runs() -> None:

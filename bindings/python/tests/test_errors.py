@@ -150,13 +150,13 @@ def test_structured_fields() -> None:
     assert json_err.value.line == 2 and json_err.value.column > 0
     with pytest.raises(dezky.DuplicateFlagError) as dup:
         dezky.FlagSet.from_json('[{"key":"a","state":"on"},{"key":"a","state":"on"}]')
-    assert dup.value.key == "a"
+    assert dup.value.flag == "a"
     with pytest.raises(dezky.InvalidContextError) as ctx:
         dezky.preview_rollout({"key": "x", "state": "on"}, [{}, {"plan": 1}])  # type: ignore[dict-item]
     assert ctx.value.field == "[1].plan"
     with pytest.raises(dezky.FlagNotFoundError) as nf:
         S.kill("nope", "a@b.c")
-    assert nf.value.key == "nope"
+    assert nf.value.flag == "nope"
 
 
 def test_hierarchy() -> None:

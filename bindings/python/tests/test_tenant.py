@@ -82,14 +82,14 @@ def test_bad_records_raise_invalid_argument(
     err = info.value
     assert type(err) is dezky.InvalidArgumentError
     assert err.code == "DEZKY_INVALID_ARGUMENT"
-    assert err.field == field and err.name == field.split(".")[0]
+    assert err.field == field and err.argument == field.split(".")[0]
     assert isinstance(err, ValueError)
 
 
 def test_wrong_python_types_are_argument_type_errors() -> None:
     with pytest.raises(dezky.ArgumentTypeError) as info:
         dezky.flag_context("acme", environment="prod")  # type: ignore[arg-type]
-    assert info.value.code == "DEZKY_INVALID_ARGUMENT" and info.value.name == "tenant"
+    assert info.value.code == "DEZKY_INVALID_ARGUMENT" and info.value.argument == "tenant"
     with pytest.raises(dezky.ArgumentTypeError):
         dezky.flag_context(acme(), ["nordic"], environment="prod")  # type: ignore[arg-type]
     with pytest.raises(dezky.ArgumentTypeError):

@@ -5,6 +5,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, final
 
+from dezky import errors as _errors
+
 __version__: str
 __all__ = [
     "FlagSet",
@@ -34,6 +36,8 @@ __all__ = [
     "StalwartClient",
     "reset_after_fork",
     "runtime_pid",
+    "ERROR_CODES",
+    "_error_examples",
     "__version__",
 ]
 
@@ -140,6 +144,11 @@ def flag_context(
 ) -> dict[str, str]: ...
 def reset_after_fork() -> None: ...
 def runtime_pid() -> int | None: ...
+
+# Every stable error code of the SDK's crates, each once.
+ERROR_CODES: tuple[str, ...]
+# One exception of every code, with made-up details (for tests).
+def _error_examples() -> list[_errors.DezkyError]: ...
 
 def parse_zone_file(text: str, origin: str | None = None) -> list[dict[str, Any]]: ...
 def expected_records(

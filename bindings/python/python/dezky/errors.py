@@ -1,13 +1,23 @@
 """The exceptions of the Dezky SDK.
 
 Every exception is a :class:`DezkyError` with a stable ``code`` (the same
-string the Node binding puts on ``Error.code``) and the structured fields of
-the failure as attributes. ``except dezky.DezkyError`` catches them all.
+string the Node binding puts on ``Error.code``) and the details of the failure
+as attributes, under the names the SDK's crates give them (``flag``,
+``argument``, ``source``, ...; ``docs/errors.md`` lists them by code). An
+absent detail is ``None``. ``except dezky.DezkyError`` catches them all.
+
+The class of each code is chosen from one table, :func:`error_class`.
+
+Deprecated attribute names, kept for 0.1.x: ``key`` (now ``flag``), ``name``
+(now ``argument``), ``url`` and ``location`` (now ``source``), ``timeout``
+(seconds; now ``timeout_ms``) and ``retry_after`` (seconds; now
+``retry_after_ms``). Reading one emits a :class:`DeprecationWarning`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import warnings
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 __all__ = [
     "ArgumentTypeError",
@@ -72,8 +82,48 @@ class DezkyError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
+_T = TypeVar("_T")
+
+
+class _Deprecated(Generic[_T]):
+    """An attribute name of 0.1.0 kept as an alias of its new name. ``scale``
+    converts the new value to the old unit (``0.001`` for milliseconds to
+    seconds); writing through the alias converts back."""
+
+    def __init__(self, target: str, scale: float | None = None) -> None:
+        self.target = target
+        self.scale = scale
+        self.name = target
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _Deprecated[_T]: ...
+    @overload
+    def __get__(self, instance: DezkyError, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: DezkyError | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        warnings.warn(
+            f"{type(instance).__name__}.{self.name} is deprecated, use .{self.target}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        value = getattr(instance, self.target)
+        if self.scale is not None and value is not None:
+            return value * self.scale
+        return value
+
+    def __set__(self, instance: DezkyError, value: Any) -> None:
+        if self.scale is not None and value is not None:
+            value = round(value / self.scale)
+        setattr(instance, self.target, value)
+
+
 class MalformedJsonError(DezkyError, ValueError):
-    """The input is not valid JSON, or not the expected top-level shape. Has ``line``, ``column``."""
+    """The input is not valid JSON, or not the expected top-level shape. Has ``line``, ``column``
+    (1-based, 0 when unknown)."""
 
     default_code = "DEZKY_MALFORMED_JSON"
     line: int
@@ -81,41 +131,49 @@ class MalformedJsonError(DezkyError, ValueError):
 
 
 class InvalidFlagError(DezkyError, ValueError):
-    """A flag document breaks a rule of the flag contract. Has ``flag`` and ``field``."""
+    """A flag document breaks a rule of the flag contract. Has ``flag``, ``field`` and ``reason``."""
 
     default_code = "DEZKY_INVALID_FLAG"
     flag: str
     field: str
+    reason: str
 
 
 class DuplicateFlagError(DezkyError, ValueError):
-    """Two flags share a key. Has ``key``."""
+    """Two flags share a key. Has ``flag`` (the key; ``key`` is its deprecated alias)."""
 
     default_code = "DEZKY_DUPLICATE_FLAG"
-    key: str
+    flag: str
+    key = _Deprecated[str]("flag")
 
 
 class InvalidContextError(DezkyError, ValueError):
-    """An evaluation context is unusable. Has ``field``."""
+    """An evaluation context is unusable. Has ``field`` and ``reason``."""
 
     default_code = "DEZKY_INVALID_CONTEXT"
     field: str
+    reason: str
 
 
 class FlagNotFoundError(DezkyError, LookupError):
-    """An operation named a flag the set does not hold. Has ``key``."""
+    """An operation named a flag the set does not hold. Has ``flag`` (``key`` is its
+    deprecated alias)."""
 
     default_code = "DEZKY_FLAG_NOT_FOUND"
-    key: str
+    flag: str
+    key = _Deprecated[str]("flag")
 
 
 class InvalidArgumentError(DezkyError, ValueError):
-    """An argument is out of its domain. Has ``name`` when known, and ``field``
-    (a path such as ``tenant.slug``) for a bad record."""
+    """An argument is out of its domain. Has ``argument`` (the top-level argument;
+    ``name`` is its deprecated alias) and ``reason``, and ``field`` (a path such as
+    ``tenant.slug``) for a bad record or field."""
 
     default_code = "DEZKY_INVALID_ARGUMENT"
-    name: str
+    argument: str
     field: str
+    reason: str
+    name = _Deprecated[str]("argument")
 
 
 class ArgumentTypeError(InvalidArgumentError, TypeError):
@@ -123,18 +181,22 @@ class ArgumentTypeError(InvalidArgumentError, TypeError):
 
 
 class FlagSourceError(DezkyError):
-    """A flag source (file, HTTP endpoint) could not deliver a flag set. Has ``source``."""
+    """A flag source (file, HTTP endpoint) could not deliver a flag set. Has ``source``,
+    and ``cause_code`` (the underlying failure's code) and ``status`` (HTTP), or ``None``."""
 
     default_code = "DEZKY_FLAG_SOURCE"
     source: str
+    cause_code: str | None
+    status: int | None
 
 
 class ConfigError(DezkyError, ValueError):
     """A client was configured with an unusable value (a URL that is not http(s),
-    or carries credentials). Has ``field``."""
+    or carries credentials). Has ``field`` (the option or environment variable) and ``reason``."""
 
     default_code = "DEZKY_CONFIG"
     field: str
+    reason: str
 
 
 class ZoneParseError(DezkyError, ValueError):
@@ -151,45 +213,51 @@ class DnsResolverError(DezkyError):
 
 class TransportError(DezkyError, ConnectionError):
     """A request to an upstream got no HTTP answer (refused, reset, TLS).
-    Has ``service``, ``method`` and ``url``."""
+    Has ``service``, ``method`` and ``source`` (the URL; ``url`` is its deprecated alias)."""
 
     default_code = "DEZKY_TRANSPORT"
     service: str
-    url: str
+    method: str
+    source: str
+    url = _Deprecated[str]("source")
 
 
 class UpstreamTimeoutError(TransportError, TimeoutError):
     """A request (or a wait for an upstream state) ran out of time. Has
-    ``service``, ``method``, ``url`` and ``timeout`` (seconds)."""
+    ``service``, ``method``, ``source`` and ``timeout_ms`` (``timeout``, in
+    seconds, is its deprecated alias)."""
 
     default_code = "DEZKY_TIMEOUT"
-    method: str
-    timeout: float
+    timeout_ms: int
+    timeout = _Deprecated[float]("timeout_ms", 0.001)
 
 
 class UpstreamError(DezkyError):
     """An upstream answered with an error. Base class of the error kinds below,
     which are chosen from the status and the upstream's own error code.
 
-    Attributes: ``service``, ``method``, ``url``, ``status``, ``upstream_code``
-    and ``upstream_message`` (what the upstream said, or ``None``),
-    ``request_id``, ``retry_after`` (seconds, or ``None``), ``fields``
-    (field name → messages), ``linked`` (ids of objects that still use the
-    target) and ``upstream_details`` (further facts by the upstream's names,
-    such as Stripe's ``decline_code``)."""
+    Attributes: ``service``, ``method``, ``source`` (the URL), ``status``,
+    ``upstream_code`` and ``upstream_message`` (what the upstream said, or
+    ``None``), ``request_id``, ``retry_after_ms`` (milliseconds, or ``None``),
+    ``fields`` (field name → messages), ``linked`` (ids of objects that still
+    use the target) and ``upstream_details`` (further facts by the upstream's
+    names, such as Stripe's ``decline_code``). Deprecated aliases: ``url``
+    (``source``) and ``retry_after`` (seconds)."""
 
     default_code = "DEZKY_UPSTREAM"
     service: str
     method: str
-    url: str
+    source: str
     status: int
     upstream_code: str | None
     upstream_message: str | None
     request_id: str | None
-    retry_after: float | None
+    retry_after_ms: int | None
     fields: dict[str, list[str]]
     linked: list[str]
     upstream_details: dict[str, str]
+    url = _Deprecated[str]("source")
+    retry_after = _Deprecated["float | None"]("retry_after_ms", 0.001)
 
 
 class NotFoundError(UpstreamError, LookupError):
@@ -248,11 +316,12 @@ class UpstreamUnavailableError(UpstreamError, ConnectionError):
 
 class UpstreamDecodeError(DezkyError, ValueError):
     """The upstream answered, but not in the documented shape. Has ``service``
-    and ``url``."""
+    and ``source`` (the URL; ``url`` is its deprecated alias)."""
 
     default_code = "DEZKY_UPSTREAM_DECODE"
     service: str
-    url: str
+    source: str
+    url = _Deprecated[str]("source")
 
 
 class ServiceLoginRequiredError(DezkyError):
@@ -264,15 +333,18 @@ class ServiceLoginRequiredError(DezkyError):
 
 
 class CredentialStoreError(DezkyError, OSError):
-    """A credential store could not be read or written. Has ``location``."""
+    """A credential store could not be read or written. Has ``source`` (its path;
+    ``location`` is its deprecated alias)."""
 
     default_code = "DEZKY_CREDENTIAL_STORE"
-    location: str
+    source: str
+    location = _Deprecated[str]("source")
 
 
 class TokenError(DezkyError, ValueError):
     """An access token was refused (answer 401). Base class of the ``Token*Error``
-    exceptions; never raised itself."""
+    exceptions; never raised itself. ``reason`` says what is wrong where the
+    error has one."""
 
     default_code = "DEZKY_TOKEN"
 
@@ -281,12 +353,14 @@ class TokenMalformedError(TokenError):
     """The token is not a well-formed JWT (structure, encoding, JSON, required claims, size)."""
 
     default_code = "DEZKY_TOKEN_MALFORMED"
+    reason: str
 
 
 class TokenBadSignatureError(TokenError):
     """The signature does not verify, or the algorithm is refused (``none``, ``HS*``)."""
 
     default_code = "DEZKY_TOKEN_BAD_SIGNATURE"
+    reason: str
 
 
 class TokenExpiredError(TokenError):
@@ -300,25 +374,31 @@ class TokenNotYetValidError(TokenError):
     """The token's ``nbf`` or ``iat`` is in the future."""
 
     default_code = "DEZKY_TOKEN_NOT_YET_VALID"
+    reason: str
 
 
 class TokenUnknownIssuerError(TokenError):
-    """The token names an issuer that is not configured."""
+    """The token names an issuer that is not configured. Has ``issuer`` (quoted and shortened)."""
 
     default_code = "DEZKY_TOKEN_UNKNOWN_ISSUER"
+    issuer: str
 
 
 class TokenWrongAudienceError(TokenError):
-    """The token is for no audience configured for its issuer."""
+    """The token is for no audience configured for its issuer. Has ``audience`` (quoted and
+    shortened)."""
 
     default_code = "DEZKY_TOKEN_WRONG_AUDIENCE"
+    audience: str
 
 
 class TokenUnknownKeyError(TokenError):
-    """The token names no key, or a key its issuer does not publish. Has ``issuer``."""
+    """The token names no key, or a key its issuer does not publish. Has ``issuer`` and
+    ``kid`` (``None`` when the token names none)."""
 
     default_code = "DEZKY_TOKEN_UNKNOWN_KEY"
     issuer: str
+    kid: str | None
 
 
 class AuthConfigError(DezkyError, ValueError):
@@ -326,21 +406,27 @@ class AuthConfigError(DezkyError, ValueError):
     audience lists that do not pair up, an issuer without signing keys, ...)."""
 
     default_code = "DEZKY_AUTH_CONFIG"
+    reason: str
 
 
 class KeysUnavailableError(DezkyError, ConnectionError):
-    """An issuer's signing keys could not be fetched (answer 503, not 401). Has ``issuer``."""
+    """An issuer's signing keys could not be fetched (answer 503, not 401). Has ``issuer`` and
+    ``reason``."""
 
     default_code = "DEZKY_AUTH_KEYS_UNAVAILABLE"
     issuer: str
+    reason: str
 
 
 class ForbiddenError(DezkyError, PermissionError):
-    """An authorization rule refused (answer 403)."""
+    """An authorization rule refused (answer 403). Has ``reason``."""
 
     default_code = "DEZKY_FORBIDDEN"
+    reason: str
 
 
+# The one table from code to class. Every code of the SDK's crates must be here
+# (tests/test_error_contract.py checks it against the native ERROR_CODES).
 _BY_CODE: dict[str, type[DezkyError]] = {
     cls.default_code: cls
     for cls in (
@@ -367,6 +453,8 @@ _BY_CODE: dict[str, type[DezkyError]] = {
         UpstreamDecodeError,
         ServiceLoginRequiredError,
         CredentialStoreError,
+        ZoneParseError,
+        DnsResolverError,
         TokenMalformedError,
         TokenBadSignatureError,
         TokenExpiredError,
