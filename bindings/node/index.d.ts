@@ -166,7 +166,8 @@ export declare class FlagSet {
   kill(key: string, actor: string): FlagChange
   /**
    * Applies a partial update (`description`, `state`, `pct`, `scope`, `level`) to flag `key`.
-   * `audit` is `null` and nothing is recorded when the update changes nothing.
+   * When the update changes nothing, nothing is recorded: `flags` is this very set and
+   * `audit` is `null`.
    */
   update(key: string, update: FlagUpdate, actor: string): FlagChange
   /**
@@ -174,7 +175,17 @@ export declare class FlagSet {
    * Throws `DEZKY_DUPLICATE_FLAG` if the set already holds it.
    */
   create(key: string, description: string, actor: string): FlagChange
-  /** Removes flag `key`; `flag` is `null` and the audit event records the deletion. */
+  /**
+   * Deletes flag `key`; `flag` is `null` and the audit event records the deletion.
+   * Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key.
+   */
+  delete(key: string, actor: string): FlagChange
+  /**
+   * `delete` under its former name.
+   *
+   * @deprecated Use `delete`, the name every binding and the Rust crate share;
+   * `remove` stays for the 0.1.x releases only.
+   */
   remove(key: string, actor: string): FlagChange
 }
 

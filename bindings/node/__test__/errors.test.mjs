@@ -61,7 +61,7 @@ const cases = [
   ['evaluateAll(userId number after undefined)', () => set.evaluateAll({ partnerSlug: undefined, userId: 7 }), CTX, { field: 'userId' }],
   ['evaluateAllDetailed(boolean)', () => set.evaluateAllDetailed(true), CTX],
   ['get(number)', () => set.get(5), ARG, { argument: 'key' }],
-  // kill / update / create / remove
+  // kill / update / create / delete (and remove, its deprecated name)
   ['kill(unknown key)', () => set.kill('nope', 'ops@x'), 'DEZKY_FLAG_NOT_FOUND', { flag: 'nope' }],
   ['kill(blank actor)', () => set.kill('always_on', '  '), ARG, { argument: 'actor' }],
   ['kill(no actor)', () => set.kill('always_on'), ARG, { argument: 'actor' }],
@@ -74,6 +74,8 @@ const cases = [
   ['create(existing key)', () => set.create('always_on', '', 'ops@x'), 'DEZKY_DUPLICATE_FLAG'],
   ['create(invalid key)', () => set.create('Not Valid', '', 'ops@x'), FLAG, { field: 'key' }],
   ['create(description number)', () => set.create('fine_key', 5, 'ops@x'), ARG, { argument: 'description' }],
+  ['delete(unknown)', () => set.delete('nope', 'ops@x'), 'DEZKY_FLAG_NOT_FOUND', { flag: 'nope' }],
+  ['delete(blank actor)', () => set.delete('always_on', ''), ARG, { argument: 'actor' }],
   ['remove(unknown)', () => set.remove('nope', 'ops@x'), 'DEZKY_FLAG_NOT_FOUND'],
   // bucket
   ['bucket()', () => bucket(), ARG, { argument: 'subject' }],

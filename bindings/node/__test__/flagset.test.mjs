@@ -172,20 +172,38 @@ test('update applies a partial change and audits it; a no-op update audits nothi
   const noop = change.flags.update('new_billing_engine', { pct: 50 }, 'ops@dezky.example')
   assert.equal(noop.audit, null)
   assert.equal(noop.flag.history.length, 1)
+  // Nothing changed, so the set is the very one the update was made on (as in Python).
+  assert.equal(noop.flags, change.flags)
+  assert.notEqual(change.flags, set)
 })
 
-test('create adds an off flag; remove deletes one', () => {
+test('create adds an off flag; delete deletes one', () => {
   const set = FlagSet.fromFlags(FLAGS)
   const created = set.create('brand_new', 'A new flag', 'ops@dezky.example')
   assert.equal(created.flags.size, FLAGS.length + 1)
   assert.equal(created.flag.state, 'off')
   assert.equal(created.audit.action, 'flag.create')
   assert.equal(created.audit.before, null)
-  const removed = created.flags.remove('brand_new', 'ops@dezky.example')
-  assert.equal(removed.flags.size, FLAGS.length)
+  const deleted = created.flags.delete('brand_new', 'ops@dezky.example')
+  assert.equal(deleted.flags.size, FLAGS.length)
+  assert.deepEqual(deleted.flags.keys(), set.keys())
+  assert.equal(deleted.flag, null)
+  assert.equal(deleted.audit.action, 'flag.delete')
+  assert.equal(deleted.audit.targetId, 'brand_new')
+  assert.equal(deleted.audit.before.state, 'off')
+  assert.equal(deleted.audit.after, null)
+  // The original set is immutable.
+  assert.equal(created.flags.size, FLAGS.length + 1)
+})
+
+test('remove, the deprecated name of delete, does the same', () => {
+  const set = FlagSet.fromFlags(FLAGS)
+  const deleted = set.delete('always_on', 'ops@dezky.example')
+  const removed = set.remove('always_on', 'ops@dezky.example')
+  assert.deepEqual(removed.flags.keys(), deleted.flags.keys())
   assert.equal(removed.flag, null)
-  assert.equal(removed.audit.action, 'flag.delete')
-  assert.equal(removed.audit.after, null)
+  assert.deepEqual({ ...removed.audit, at: null }, { ...deleted.audit, at: null })
+  assert.throws(() => set.remove('nope', 'ops@dezky.example'), { code: 'DEZKY_FLAG_NOT_FOUND', flag: 'nope' })
 })
 
 test('previewRollout counts exactly which contexts a configuration enables', () => {

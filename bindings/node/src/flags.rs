@@ -1,13 +1,15 @@
 //! `FlagSet`, the free functions (`bucket`, `previewRollout`, `killSwitch`) and
-//! flag changes. Conversion only: every rule lives in `dezky-flags`.
+//! flag changes. Conversion only: every rule and every change operation
+//! (`FlagSet::create_flag`, `update_flag`, `kill_flag`, `delete_flag`) lives in
+//! `dezky-flags`.
 
 use std::ffi::CString;
 use std::sync::Arc;
 
-use dezky_flags::{Change, Evaluations, Flag, FlagAuditEvent, FlagUpdate};
+use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate};
 use napi::Env;
 use napi::bindgen_prelude::{
-    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object,
+    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object, This,
     Uint32ArraySlice, Unknown,
 };
 use napi_derive::napi;
@@ -165,17 +167,20 @@ impl FlagSet {
     ) -> napi::Result<Object<'e>> {
         let key = convert::string(&key, "key").js(env)?;
         let change = actor_change(env, &actor)?;
-        kill(&self.inner, &key, &change).js(env)?.into_js(env)
+        let (flags, audit) = self.inner.kill_flag(&key, &change).js(env)?;
+        flag_change(env, None, flags, &key, Some(audit))
     }
 
     /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`) to flag `key`.
-    /// `audit` is `null` and nothing is recorded when the update changes nothing.
+    /// When the update changes nothing, nothing is recorded: `flags` is this very set and
+    /// `audit` is `null`.
     #[napi(
         ts_args_type = "key: string, update: FlagUpdate, actor: string",
         ts_return_type = "FlagChange"
     )]
     pub fn update<'e>(
         &self,
+        this: This<'_, Object<'_>>,
         env: &'e Env,
         key: Unknown<'_>,
         update: Unknown<'_>,
@@ -189,17 +194,10 @@ impl FlagSet {
         }
         .js(env)?;
         let change = actor_change(env, &actor)?;
-        let result = (|| -> dezky_flags::Result<Changed> {
-            let update = FlagUpdate::from_value(&key, &update)?;
-            let mut flag = existing(&self.inner, &key)?;
-            let event = flag.apply(update, &change)?;
-            Ok(Changed {
-                flags: self.inner.with_flag(flag.clone())?,
-                flag: Some(flag),
-                audit: event,
-            })
-        })();
-        result.js(env)?.into_js(env)
+        let update = FlagUpdate::from_value(&key, &update).js(env)?;
+        let (flags, audit) = self.inner.update_flag(&key, update, &change).js(env)?;
+        let same = flags.same_snapshot(&self.inner).then_some(&this.object);
+        flag_change(env, same, flags, &key, audit)
     }
 
     /// Creates flag `key` in state `off`, with its creation in history.
@@ -222,21 +220,35 @@ impl FlagSet {
             convert::string(&description, "description").js(env)?
         };
         let change = actor_change(env, &actor)?;
-        let result = (|| {
-            if self.inner.get(&key).is_some() {
-                return Err(dezky_flags::Error::DuplicateKey { key: key.clone() });
-            }
-            let (flag, event) = Flag::create(&key, &description, &change)?;
-            Ok(Changed {
-                flags: self.inner.with_flag(flag.clone())?,
-                flag: Some(flag),
-                audit: Some(event),
-            })
-        })();
-        result.js(env)?.into_js(env)
+        let (flags, audit) = self
+            .inner
+            .create_flag(&key, &description, &change)
+            .js(env)?;
+        flag_change(env, None, flags, &key, Some(audit))
     }
 
-    /// Removes flag `key`; `flag` is `null` and the audit event records the deletion.
+    /// Deletes flag `key`; `flag` is `null` and the audit event records the deletion.
+    /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key.
+    #[napi(
+        ts_args_type = "key: string, actor: string",
+        ts_return_type = "FlagChange"
+    )]
+    pub fn delete<'e>(
+        &self,
+        env: &'e Env,
+        key: Unknown<'_>,
+        actor: Unknown<'_>,
+    ) -> napi::Result<Object<'e>> {
+        let key = convert::string(&key, "key").js(env)?;
+        let change = actor_change(env, &actor)?;
+        let (flags, audit) = self.inner.delete_flag(&key, &change).js(env)?;
+        flag_change(env, None, flags, &key, Some(audit))
+    }
+
+    /// `delete` under its former name.
+    ///
+    /// @deprecated Use `delete`, the name every binding and the Rust crate share;
+    /// `remove` stays for the 0.1.x releases only.
     #[napi(
         ts_args_type = "key: string, actor: string",
         ts_return_type = "FlagChange"
@@ -247,17 +259,7 @@ impl FlagSet {
         key: Unknown<'_>,
         actor: Unknown<'_>,
     ) -> napi::Result<Object<'e>> {
-        let key = convert::string(&key, "key").js(env)?;
-        let change = actor_change(env, &actor)?;
-        let result = (|| -> dezky_flags::Result<Changed> {
-            let flag = existing(&self.inner, &key)?;
-            Ok(Changed {
-                flags: self.inner.without_flag(&key)?,
-                flag: None,
-                audit: Some(flag.deletion_event(&change)),
-            })
-        })();
-        result.js(env)?.into_js(env)
+        self.delete(env, key, actor)
     }
 }
 
@@ -298,45 +300,30 @@ fn actor_change(env: &Env, actor: &Unknown<'_>) -> napi::Result<Change> {
     Change::now(actor).js(env)
 }
 
-fn existing(set: &dezky_flags::FlagSet, key: &str) -> dezky_flags::Result<Flag> {
-    set.get(key)
-        .cloned()
-        .ok_or_else(|| dezky_flags::Error::FlagNotFound {
-            key: key.to_owned(),
-        })
-}
-
-fn kill(set: &dezky_flags::FlagSet, key: &str, change: &Change) -> dezky_flags::Result<Changed> {
-    let mut flag = existing(set, key)?;
-    let event = flag.kill(change);
-    Ok(Changed {
-        flags: set.with_flag(flag.clone())?,
-        flag: Some(flag),
-        audit: Some(event),
-    })
-}
-
-/// A change applied to a set, before conversion to a `FlagChange` object.
-struct Changed {
+/// The `FlagChange` object of a change to flag `key`: `{flags, flag, audit}`, with
+/// `flag` read from the new set (`null` once deleted). `same` is the JS object of the
+/// set the change was made on, returned as `flags` when the core handed that set back.
+fn flag_change<'e>(
+    env: &'e Env,
+    same: Option<&Object<'_>>,
     flags: dezky_flags::FlagSet,
-    flag: Option<Flag>,
+    key: &str,
     audit: Option<FlagAuditEvent>,
-}
-
-impl Changed {
-    fn into_js(self, env: &Env) -> napi::Result<Object<'_>> {
-        let mut object = Object::new(env)?;
-        object.set_named_property("flags", FlagSet::new(self.flags).into_instance(env)?)?;
-        match self.flag {
-            Some(flag) => object.set_named_property("flag", env.to_js_value(&flag.to_value())?)?,
-            None => object.set_named_property("flag", Null)?,
-        }
-        match self.audit {
-            Some(event) => object.set_named_property("audit", env.to_js_value(&event)?)?,
-            None => object.set_named_property("audit", Null)?,
-        }
-        Ok(object)
+) -> napi::Result<Object<'e>> {
+    let mut object = Object::new(env)?;
+    match flags.get(key) {
+        Some(flag) => object.set_named_property("flag", env.to_js_value(&flag.to_value())?)?,
+        None => object.set_named_property("flag", Null)?,
     }
+    match same {
+        Some(this) => object.set_named_property("flags", this)?,
+        None => object.set_named_property("flags", FlagSet::new(flags).into_instance(env)?)?,
+    }
+    match audit {
+        Some(event) => object.set_named_property("audit", env.to_js_value(&event)?)?,
+        None => object.set_named_property("audit", Null)?,
+    }
+    Ok(object)
 }
 
 /// The rollout bucket (0..=99) of `subject` for flag `key`:
@@ -376,7 +363,8 @@ pub fn kill_switch<'e>(
     let set = convert::flag_set(env, flags, "flags").js(env)?;
     let key = convert::string(&key, "key").js(env)?;
     let change = actor_change(env, &actor)?;
-    kill(&set, &key, &change).js(env)?.into_js(env)
+    let (flags, audit) = set.kill_flag(&key, &change).js(env)?;
+    flag_change(env, None, flags, &key, Some(audit))
 }
 
 /// The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...).
