@@ -976,6 +976,75 @@ async fn a_domain_is_found_by_name_in_one_request() {
 }
 
 #[tokio::test]
+async fn domains_are_listed_by_name_for_the_server_or_one_tenant() {
+    // Domain "e" belongs to tenant "t1"; the query answers by id, descending.
+    let h = Harness::start(|name, args| match name {
+        "x:Domain/query" => {
+            let ids = match args["filter"].get("memberTenantId") {
+                None => json!(["e", "d", "c"]),
+                Some(tenant) if tenant == "t1" => json!(["e"]),
+                Some(_) => json!([]),
+            };
+            Reply::Ok(json!({ "ids": ids, "position": 0 }))
+        }
+        "x:Domain/get" => {
+            assert!(
+                !args["properties"]
+                    .as_array()
+                    .expect("properties")
+                    .contains(&json!("dnsZoneFile")),
+                "the zone file is computed on each read: not for a listing"
+            );
+            let list: Vec<Value> = args["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|id| {
+                    let name = match id.as_str().expect("id") {
+                        "c" => "zeta.test",
+                        "d" => "acme.test",
+                        _ => "mid.test",
+                    };
+                    domain_json(id.as_str().expect("id"), name)
+                })
+                .collect();
+            Reply::Ok(json!({ "list": list }))
+        }
+        _ => panic!("unexpected {name}"),
+    })
+    .await;
+    let all = h.client.list_domains(None).await.expect("all");
+    let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["acme.test", "mid.test", "zeta.test"]);
+    assert!(all.iter().all(|d| d.dns_zone_file.is_none()));
+    let tenant = h.client.list_domains(Some("t1")).await.expect("tenant");
+    assert_eq!(tenant.len(), 1);
+    assert_eq!(tenant[0].id, "e");
+    assert!(
+        h.client
+            .list_domains(Some("t9"))
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    let requests = h.requests();
+    assert_eq!(requests[0][0].0, "x:Domain/query");
+    assert_eq!(requests[0][0].1["filter"], json!({}));
+    assert_eq!(requests[2][0].1["filter"], json!({"memberTenantId": "t1"}));
+    // No ids found: no /get is sent.
+    assert_eq!(requests.len(), 5);
+    assert_eq!(
+        h.client
+            .list_domains(Some("a/b"))
+            .await
+            .expect_err("bad id")
+            .code(),
+        "DEZKY_INVALID_ARGUMENT"
+    );
+    assert_eq!(h.requests().len(), 5);
+}
+
+#[tokio::test]
 async fn a_domain_is_read_with_its_zone_file() {
     let h = Harness::start(|name, args| match name {
         "x:Domain/get" => {

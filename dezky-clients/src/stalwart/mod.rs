@@ -468,6 +468,26 @@ impl StalwartClient {
         Ok(response.get::<Domain>(&get)?.list.into_iter().next())
     }
 
+    /// Every domain, or with `tenant_id` only the domains of that Stalwart
+    /// tenant (`memberTenantId`), sorted by name and without their zone
+    /// files. One `x:Domain/query` (the server's window: `queryMaxResults`,
+    /// 5000 by default), then `/get` of the ids in chunks.
+    pub async fn list_domains(&self, tenant_id: Option<&str>) -> Result<Vec<Domain>> {
+        let filter = match tenant_id {
+            Some(tenant) => {
+                check_id("tenant_id", tenant)?;
+                json!({ "memberTenantId": tenant })
+            }
+            None => json!({}),
+        };
+        let ids = self.query_ids("x:Domain", filter).await?;
+        let mut domains: Vec<Domain> = self
+            .get_objects("x:Domain", &ids, Some(DOMAIN_PROPERTIES))
+            .await?;
+        domains.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        Ok(domains)
+    }
+
     /// The domain `id` with `dnsZoneFile`, the records to publish.
     pub async fn get_domain(&self, id: &str) -> Result<Domain> {
         let mut properties = DOMAIN_PROPERTIES.to_vec();
