@@ -97,16 +97,7 @@ fn clients(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<TokenClient>>>
                 _ => Err(invalid(&format!("{field}.{name}"), "must be a str")),
             }
         };
-        let surface = match text("surface")?.as_str() {
-            "portal" => Surface::Portal,
-            "operator" => Surface::Operator,
-            _ => {
-                return Err(invalid(
-                    &format!("{field}.surface"),
-                    "must be 'portal' or 'operator'",
-                ));
-            }
-        };
+        let surface = Surface::parse_field(&text("surface")?, &format!("{field}.surface")).py()?;
         out.push(TokenClient::new(
             text("issuer")?,
             text("audience")?,
@@ -217,7 +208,7 @@ impl PyTokenVerifier {
         build(config)
     }
 
-    /// Verifies `token`; an awaitable of the actor dict.
+    /// Verifies `token`; a coroutine of the actor dict.
     fn verify_token<'py>(
         &self,
         py: Python<'py>,
@@ -225,7 +216,7 @@ impl PyTokenVerifier {
     ) -> PyResult<Bound<'py, PyAny>> {
         let token = token_str(token)?;
         let verifier = Arc::clone(&self.inner);
-        runtime::awaitable(py, async move { verifier.verify(&token).await }, actor_dict)
+        runtime::coroutine(py, async move { verifier.verify(&token).await }, actor_dict)
     }
 
     /// Synchronous twin of `verify_token`.
@@ -257,36 +248,6 @@ impl PyTokenVerifier {
     }
 }
 
-/// A value as JSON, with bson `ObjectId`s (anywhere) read as hex strings.
-fn json(name: &str, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
-    if depth > 16 {
-        return Err(invalid(name, "is nested too deeply"));
-    }
-    if !value.is_instance_of::<PyString>() && value.get_type().name()?.to_str()? == "ObjectId" {
-        return Ok(Value::String(value.str()?.to_str()?.to_owned()));
-    }
-    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for (i, item) in value.try_iter()?.enumerate() {
-            out.push(json(&format!("{name}[{i}]"), &item?, depth + 1)?);
-        }
-        return Ok(Value::Array(out));
-    }
-    if let Ok(dict) = value.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (k, v) in dict.iter() {
-            let Ok(key) = k.cast::<PyString>() else {
-                return Err(error::wrong_type(name, "a dict with str keys", &k));
-            };
-            let key = key.to_str()?.to_owned();
-            let item = json(&format!("{name}.{key}"), &v, depth + 1)?;
-            map.insert(key, item);
-        }
-        return Ok(Value::Object(map));
-    }
-    convert::to_value(name, value)
-}
-
 /// The fields a rule reads from a record dict; `None` values are left out.
 fn record(name: &str, fields: &[&str], obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
     let Ok(dict) = obj.cast::<PyDict>() else {
@@ -299,7 +260,7 @@ fn record(name: &str, fields: &[&str], obj: &Bound<'_, PyAny>) -> PyResult<Map<S
         {
             map.insert(
                 (*field).to_owned(),
-                json(&format!("{name}.{field}"), &value, 0)?,
+                convert::to_value(&format!("{name}.{field}"), &value)?,
             );
         }
     }
@@ -355,14 +316,8 @@ pub(crate) fn authorize(
     if subject.is_empty() {
         return Err(invalid("actor.subject", "must not be empty"));
     }
-    let surface = match surface
-        .cast::<PyString>()
-        .map(|s| s.to_str().map(str::to_owned))
-    {
-        Ok(Ok(s)) if s == "portal" => Surface::Portal,
-        Ok(Ok(s)) if s == "operator" => Surface::Operator,
-        _ => return Err(invalid("actor.surface", "must be 'portal' or 'operator'")),
-    };
+    let surface = surface.extract::<String>().unwrap_or_default();
+    let surface = Surface::parse_field(&surface, "actor.surface").py()?;
     let actor = Actor {
         subject,
         email: None,

@@ -1,6 +1,6 @@
 //! The Authentik client (`AuthentikClient`) over `dezky_clients::authentik`.
 //! Conversion and error mapping only: every rule is in `dezky-clients`
-//! (docs/authentik-client.md). Each operation is an awaitable with a blocking
+//! (docs/authentik-client.md). Each operation is a coroutine with a blocking
 //! `_sync` twin; records are dicts with the API's snake_case names; listings
 //! are read to the end and returned as lists.
 
@@ -14,20 +14,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::error::{self, IntoPyResult};
+use crate::convert;
+use crate::error::IntoPyResult;
 use crate::options::{self, invalid};
 use crate::runtime::client_methods;
 
-/// A JSON value as the Python object `json.loads` makes of it.
-fn value_any<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| error::invalid_argument("record", e.to_string()))?;
-    py.import("json")?.call_method1("loads", (text,))
-}
-
 /// A record (or a list or option of records) as dicts with the API's names.
 fn json_any<T: ToJson>(py: Python<'_>, record: T) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, &record.to_json())
+    convert::to_py(py, &record.to_json())
 }
 
 fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
@@ -42,7 +36,7 @@ fn summary_any(py: Python<'_>, summary: AuthenticatorSummary) -> PyResult<Bound<
     let has_mfa = summary.has_mfa();
     let mut value = summary.to_json();
     value["has_mfa"] = Value::Bool(has_mfa);
-    value_any(py, &value)
+    convert::to_py(py, &value)
 }
 
 fn sso_any(py: Python<'_>, app: SsoApp) -> PyResult<Bound<'_, PyAny>> {
@@ -57,41 +51,24 @@ fn sso_any(py: Python<'_>, app: SsoApp) -> PyResult<Bound<'_, PyAny>> {
     Ok(d.into_any())
 }
 
-/// A dict argument as a JSON object (through `json.dumps`, so only JSON values pass).
-fn json_arg(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(None);
-    };
-    if !obj.is_instance_of::<PyDict>() {
-        return Err(invalid(name, "must be a dict"));
-    }
-    let text: String = obj
-        .py()
-        .import("json")?
-        .call_method1("dumps", (obj,))
-        .map_err(|_| invalid(name, "must hold JSON values only"))?
-        .extract()?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|_| invalid(name, "must hold JSON values only"))
+/// A `dict[str, str]` argument as pairs, in the dict's order.
+fn string_pairs(name: &str, dict: &Bound<'_, PyDict>) -> PyResult<Vec<(String, String)>> {
+    dict.iter()
+        .map(|(k, v)| {
+            let key: String = k.extract()?;
+            let value = v
+                .extract::<String>()
+                .map_err(|_| invalid(&format!("{name}.{key}"), "must be a str"))?;
+            Ok((key, value))
+        })
+        .collect()
 }
 
-/// A `dict[str, str]` argument as pairs.
-fn string_map(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
-    match json_arg(name, obj)? {
-        None => Ok(Vec::new()),
-        Some(Value::Object(map)) => map
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s)),
-                _ => Err(invalid(&format!("{name}.{k}"), "must be a str")),
-            })
-            .collect(),
-        Some(_) => Err(invalid(name, "must be a dict")),
-    }
-}
-
-/// A client of the Authentik API v3.
+/// A client of the Authentik API v3. Create one per process and share it.
+///
+/// `base_url` is the server URL, with or without `/api/v3`; `token` an API token (`intent =
+/// api`). `timeout` and `connect_timeout` are in seconds; `page_size` (1 to 1000, default 100)
+/// is sent with every listing.
 #[pyclass(name = "AuthentikClient", module = "dezky._dezky", frozen)]
 pub(crate) struct PyAuthentikClient {
     inner: authentik::AuthentikClient,
@@ -117,7 +94,8 @@ client_methods! {
             Ok(PyAuthentikClient { inner })
         }
 
-        /// A client from `AUTHENTIK_API_URL` and `AUTHENTIK_API_TOKEN`.
+        /// A client from `AUTHENTIK_API_URL` (with or without `/api/v3`) and
+        /// `AUTHENTIK_API_TOKEN`; `ConfigError` when they are missing.
         #[staticmethod]
         fn from_env() -> PyResult<Self> {
             Ok(PyAuthentikClient {
@@ -125,6 +103,7 @@ client_methods! {
             })
         }
 
+        /// The issuer of the application `slug` (`<host>/application/o/<slug>/`).
         fn issuer_for(&self, slug: &str) -> String {
             self.inner.issuer_for(slug)
         }
@@ -135,15 +114,19 @@ client_methods! {
     }
 
     operations(c = self.inner.clone()) {
+        /// Every group (without member lists).
         fn list_groups / list_groups_sync() => json_any {
             async move { collect_all(c.list_groups()).await }
         }
 
+        /// The group named exactly `name`, or `None`; an empty name is refused.
         #[pyo3(signature = (name))]
         fn find_group_by_name / find_group_by_name_sync(name: String) => json_any {
             async move { c.find_group_by_name(&name).await }
         }
 
+        /// The tenant group `name`, created with `{tenant_slug, tenant_id}` attributes if
+        /// absent (safe against a concurrent create).
         #[pyo3(signature = (name, tenant_slug, tenant_id))]
         fn ensure_group / ensure_group_sync(
             name: String,
@@ -153,21 +136,25 @@ client_methods! {
             async move { c.ensure_group(&name, &tenant_slug, &tenant_id).await }
         }
 
+        /// The group with uuid `pk`.
         #[pyo3(signature = (pk))]
         fn get_group / get_group_sync(pk: String) => json_any {
             async move { c.get_group(&pk).await }
         }
 
+        /// Deletes the group with uuid `pk`.
         #[pyo3(signature = (pk))]
         fn delete_group / delete_group_sync(pk: String) => none_any {
             async move { c.delete_group(&pk).await }
         }
 
+        /// Adds user `user_pk` to group `group_pk`.
         #[pyo3(signature = (group_pk, user_pk))]
         fn add_user_to_group / add_user_to_group_sync(group_pk: String, user_pk: i64) => none_any {
             async move { c.add_user_to_group(&group_pk, user_pk).await }
         }
 
+        /// Removes user `user_pk` from group `group_pk`.
         #[pyo3(signature = (group_pk, user_pk))]
         fn remove_user_from_group / remove_user_from_group_sync(
             group_pk: String,
@@ -176,6 +163,7 @@ client_methods! {
             async move { c.remove_user_from_group(&group_pk, user_pk).await }
         }
 
+        /// Creates a user whose username is `email`; a taken one is `AlreadyExistsError`.
         #[pyo3(signature = (email, name, *, groups = None, is_active = true, path = None, r#type = None, attributes = None))]
         #[allow(clippy::too_many_arguments)]
         fn create_user / create_user_sync(
@@ -185,7 +173,7 @@ client_methods! {
             is_active: bool,
             path: Option<String>,
             r#type: Option<String>,
-            attributes: Option<Bound<'py, PyAny>>,
+            attributes: Option<Bound<'py, PyDict>>,
         ) => json_any {
             let user = NewUser {
                 email,
@@ -194,19 +182,24 @@ client_methods! {
                 is_active,
                 path,
                 user_type: r#type.map(|t| UserType::parse(&t)),
-                attributes: json_arg("attributes", attributes.as_ref())?,
+                attributes: attributes
+                    .map(|a| convert::to_value("attributes", a.as_any()))
+                    .transpose()?,
             };
             async move { c.create_user(&user).await }
         }
 
+        /// The user with pk `pk`.
         #[pyo3(signature = (pk))]
         fn get_user / get_user_sync(pk: i64) => json_any {
             async move { c.get_user(pk).await }
         }
 
+        /// Users matching exact filters (`{"username": ..., "email": ...}`); an empty value is
+        /// refused.
         #[pyo3(signature = (filters = None))]
-        fn list_users / list_users_sync(filters: Option<Bound<'py, PyAny>>) => json_any {
-            let filters = string_map("filters", filters.as_ref())?;
+        fn list_users / list_users_sync(filters: Option<Bound<'py, PyDict>>) => json_any {
+            let filters = filters.map_or_else(|| Ok(Vec::new()), |d| string_pairs("filters", &d))?;
             async move {
                 match c.list_users(
                     &filters
@@ -220,47 +213,56 @@ client_methods! {
             }
         }
 
+        /// The user named exactly `username`, or `None`.
         #[pyo3(signature = (username))]
         fn find_user_by_username / find_user_by_username_sync(username: String) => json_any {
             async move { c.find_user_by_username(&username).await }
         }
 
+        /// The users whose email is exactly `email` (not unique in Authentik).
         #[pyo3(signature = (email))]
         fn find_users_by_email / find_users_by_email_sync(email: String) => json_any {
             async move { c.find_users_by_email(&email).await }
         }
 
+        /// Sets a user's password; one the policy refuses is `UpstreamRejectedError`.
         #[pyo3(signature = (pk, password))]
         fn set_password / set_password_sync(pk: i64, password: String) => none_any {
             let password = Secret::new(password);
             async move { c.set_password(pk, &password).await }
         }
 
+        /// Deactivates a user (`is_active = False`).
         #[pyo3(signature = (pk))]
         fn suspend_user / suspend_user_sync(pk: i64) => json_any {
             async move { c.suspend_user(pk).await }
         }
 
+        /// Reactivates a user.
         #[pyo3(signature = (pk))]
         fn resume_user / resume_user_sync(pk: i64) => json_any {
             async move { c.resume_user(pk).await }
         }
 
+        /// Deletes a user.
         #[pyo3(signature = (pk))]
         fn delete_user / delete_user_sync(pk: i64) => none_any {
             async move { c.delete_user(pk).await }
         }
 
+        /// A one-time recovery link; it logs in as the user, so treat it as a secret.
         #[pyo3(signature = (pk))]
         fn recovery_link / recovery_link_sync(pk: i64) => secret_any {
             async move { c.recovery_link(pk).await }
         }
 
+        /// Every session of the user named exactly `username`.
         #[pyo3(signature = (username))]
         fn list_user_sessions / list_user_sessions_sync(username: String) => json_any {
             async move { c.list_user_sessions(&username).await }
         }
 
+        /// Ends every session of user `user_pk` named `username`; never another user's.
         #[pyo3(signature = (username, user_pk))]
         fn terminate_user_sessions / terminate_user_sessions_sync(
             username: String,
@@ -269,25 +271,32 @@ client_methods! {
             async move { c.terminate_user_sessions(&username, user_pk).await }
         }
 
+        /// The authenticators of user `user_pk`.
         #[pyo3(signature = (user_pk))]
         fn list_authenticators / list_authenticators_sync(user_pk: i64) => json_any {
             async move { c.list_authenticators(user_pk).await }
         }
 
+        /// The MFA status of user `user_pk` (recovery codes reported apart, endpoint devices
+        /// excluded).
         #[pyo3(signature = (user_pk))]
         fn count_authenticators / count_authenticators_sync(user_pk: i64) => summary_any {
             async move { c.count_authenticators(user_pk).await }
         }
 
+        /// The flow with `designation` and `slug`, or `None`.
         #[pyo3(signature = (designation, slug))]
         fn find_flow / find_flow_sync(designation: String, slug: String) => json_any {
             async move { c.find_flow(&FlowDesignation::parse(&designation), &slug).await }
         }
 
+        /// Key pairs with a private key.
         fn list_signing_keys / list_signing_keys_sync() => json_any {
             async move { c.list_signing_keys().await }
         }
 
+        /// The signing key: `preferred_name` if given, else the managed JWT key, else the
+        /// self-signed certificate; `ConfigError` when there is none.
         #[pyo3(signature = (preferred_name = None))]
         fn discover_signing_key / discover_signing_key_sync(
             preferred_name: Option<String>,
@@ -295,6 +304,7 @@ client_methods! {
             async move { c.discover_signing_key(preferred_name.as_deref()).await }
         }
 
+        /// The scope mappings with these managed ids, in that order.
         #[pyo3(signature = (managed))]
         fn scope_mappings / scope_mappings_sync(managed: Vec<String>) => json_any {
             async move {
@@ -302,6 +312,8 @@ client_methods! {
             }
         }
 
+        /// Creates an OAuth2 provider with the signing key, no encryption key and explicit
+        /// token lifetimes.
         #[pyo3(signature = (name, authorization_flow, invalidation_flow, redirect_uris, signing_key, *, property_mappings = None, client_type = None, sub_mode = None, access_code_validity = None, access_token_validity = None, refresh_token_validity = None))]
         #[allow(clippy::too_many_arguments)]
         fn create_oauth2_provider / create_oauth2_provider_sync(
@@ -334,20 +346,24 @@ client_methods! {
             async move { c.create_oauth2_provider(&provider).await }
         }
 
+        /// The OAuth2 provider `pk`.
         #[pyo3(signature = (pk))]
         fn get_oauth2_provider / get_oauth2_provider_sync(pk: i64) => json_any {
             async move { c.get_oauth2_provider(pk).await }
         }
 
+        /// Every OAuth2 provider.
         fn list_oauth2_providers / list_oauth2_providers_sync() => json_any {
             async move { collect_all(c.list_oauth2_providers()).await }
         }
 
+        /// Deletes the OAuth2 provider `pk`.
         #[pyo3(signature = (pk))]
         fn delete_oauth2_provider / delete_oauth2_provider_sync(pk: i64) => none_any {
             async move { c.delete_oauth2_provider(pk).await }
         }
 
+        /// Creates an application.
         #[pyo3(signature = (name, slug, *, provider = None, meta_launch_url = None, meta_description = None))]
         fn create_application / create_application_sync(
             name: String,
@@ -366,25 +382,31 @@ client_methods! {
             async move { c.create_application(&app).await }
         }
 
+        /// The application with slug `slug` (read directly, without the policy filter of the
+        /// listing).
         #[pyo3(signature = (slug))]
         fn get_application / get_application_sync(slug: String) => json_any {
             async move { c.get_application(&slug).await }
         }
 
+        /// Every application (`superuser_full_list=true`).
         fn list_applications / list_applications_sync() => json_any {
             async move { collect_all(c.list_applications()).await }
         }
 
+        /// Deletes the application with slug `slug`.
         #[pyo3(signature = (slug))]
         fn delete_application / delete_application_sync(slug: String) => none_any {
             async move { c.delete_application(&slug).await }
         }
 
+        /// The policy bindings of `target` (an application uuid).
         #[pyo3(signature = (target))]
         fn list_bindings / list_bindings_sync(target: String) => json_any {
             async move { c.list_bindings(&target).await }
         }
 
+        /// Binds group `group_pk` to application `app_pk` (idempotent).
         #[pyo3(signature = (app_pk, group_pk))]
         fn bind_group_to_application / bind_group_to_application_sync(
             app_pk: String,
@@ -393,11 +415,14 @@ client_methods! {
             async move { c.bind_group_to_application(&app_pk, &group_pk).await }
         }
 
+        /// Deletes the policy binding `pk`.
         #[pyo3(signature = (pk))]
         fn delete_binding / delete_binding_sync(pk: String) => none_any {
             async move { c.delete_binding(&pk).await }
         }
 
+        /// Discovery, OAuth2 provider, application and group binding; deletes what it created
+        /// when a later step fails. `client_secret` is returned once: never log it.
         #[pyo3(signature = (name, slug, redirect_uris, *, group_pk = None, launch_url = None, client_type = None, authorization_flow_slug = None, invalidation_flow_slug = None, signing_key_name = None, access_token_validity = None, refresh_token_validity = None))]
         #[allow(clippy::too_many_arguments)]
         fn create_sso_app / create_sso_app_sync(
@@ -427,6 +452,7 @@ client_methods! {
             async move { c.create_sso_app(&spec).await }
         }
 
+        /// Creates an API token (`intent = api`) for user `user_pk`.
         #[pyo3(signature = (identifier, user_pk, *, description = None, expiring = false))]
         fn create_api_token / create_api_token_sync(
             identifier: String,
@@ -439,11 +465,13 @@ client_methods! {
             }
         }
 
+        /// The key of token `identifier` (a secret: never log it).
         #[pyo3(signature = (identifier))]
         fn view_token_key / view_token_key_sync(identifier: String) => secret_any {
             async move { c.view_token_key(&identifier).await }
         }
 
+        /// Deletes token `identifier`.
         #[pyo3(signature = (identifier))]
         fn delete_token / delete_token_sync(identifier: String) => none_any {
             async move { c.delete_token(&identifier).await }

@@ -15,7 +15,9 @@ use crate::error::{self, IntoPyResult};
 /// Deeper nesting is refused (also stops self-referencing lists).
 const MAX_DEPTH: usize = 64;
 
-/// A Python object (None, bool, int, float, str, list, tuple, dict with str keys) as JSON.
+/// A Python object (None, bool, int, float, str, list, tuple, dict with str
+/// keys; a bson `ObjectId` as its hex string) as JSON: the one conversion from
+/// Python data, as [`to_py`] is the one back.
 pub(crate) fn to_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     to_value_at(name, obj, 0)
 }
@@ -76,6 +78,10 @@ fn to_value_at(name: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Val
             map.insert(key.to_str()?.to_owned(), to_value_at(name, &v, depth + 1)?);
         }
         return Ok(Value::Object(map));
+    }
+    // A bson `ObjectId` (in a control-plane document) reads as its hex string.
+    if obj.get_type().name()?.to_str()? == "ObjectId" {
+        return Ok(Value::String(obj.str()?.to_str()?.to_owned()));
     }
     Err(error::wrong_type(
         name,

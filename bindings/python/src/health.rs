@@ -152,7 +152,8 @@ fn results_any(py: Python<'_>, results: Vec<ProbeResult>) -> PyResult<Bound<'_, 
     Ok(out.into_any())
 }
 
-/// Probes every target in parallel (awaitable).
+/// Probes every target in parallel; results are in the order of `targets`. A malformed target
+/// raises `InvalidArgumentError`; an unreachable one is a `down` result.
 #[pyfunction]
 #[pyo3(signature = (targets, *, ok = None, warn = None))]
 pub(crate) fn probe_all<'py>(
@@ -162,14 +163,14 @@ pub(crate) fn probe_all<'py>(
     warn: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (list, thresholds) = parse(targets, ok, warn)?;
-    runtime::awaitable(
+    runtime::coroutine(
         py,
         async move { Ok::<_, Error>(health::probe_all_with(&list, thresholds).await) },
         results_any,
     )
 }
 
-/// Probes every target in parallel, blocking.
+/// :func:`probe_all`, blocking.
 #[pyfunction]
 #[pyo3(signature = (targets, *, ok = None, warn = None))]
 pub(crate) fn probe_all_sync<'py>(

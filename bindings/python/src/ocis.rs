@@ -1,7 +1,7 @@
 //! The OCIS libregraph client (`OcisClient`) over `dezky_clients::ocis`, with
 //! the refresh-token service login and a credential file. Conversion and
 //! error mapping only: every rule is in `dezky-clients` (docs/ocis-client.md).
-//! Each operation is an awaitable, with a blocking `_sync` twin; records are
+//! Each operation is a coroutine, with a blocking `_sync` twin; records are
 //! dicts with snake_case keys.
 
 use std::sync::Arc;
@@ -131,14 +131,19 @@ impl SdkError for Removal {
     }
 }
 
-/// Checks a space name with OCIS's rule and returns it trimmed; raises
-/// `InvalidArgumentError` (field `name`) otherwise.
+/// Checks a space name with OCIS's rule (trimmed, non-empty, at most 255 bytes, none of `/ \ .
+/// : ? * " > < |`) and returns it trimmed. Raises `InvalidArgumentError` (`field == "name"`).
 #[pyfunction]
 pub(crate) fn validate_space_name(name: &str) -> PyResult<String> {
     ocis::validate_space_name(name).map(str::to_owned).py()
 }
 
-/// A client of the OCIS libregraph API.
+/// A client of the OCIS libregraph API. Create one per process and share it.
+///
+/// `base_url` is the OCIS URL, with or without `/graph`. Give either `access_token`, or
+/// `token_url` (Authentik's `https://<authentik>/application/o/token/`) with `credentials_file`
+/// (the JSON file holding the service user's refresh token) and optionally `client_id` (default
+/// `ocis-web`). `timeout` and `connect_timeout` are in seconds.
 #[pyclass(name = "OcisClient", module = "dezky._dezky", frozen)]
 pub(crate) struct PyOcisClient {
     inner: ocis::OcisClient,
@@ -199,7 +204,9 @@ client_methods! {
             })
         }
 
-        /// A client from `OCIS_API_URL` and the service login variables.
+        /// A client from `OCIS_API_URL` and `OCIS_TOKEN_URL`, `OCIS_CLIENT_ID`,
+        /// `OCIS_CREDENTIALS_FILE` (or a static `OCIS_ACCESS_TOKEN`); `ConfigError` when they
+        /// are missing.
         #[staticmethod]
         fn from_env() -> PyResult<Self> {
             Ok(PyOcisClient {
@@ -213,6 +220,7 @@ client_methods! {
     }
 
     operations(c = self.inner.clone()) {
+        /// Creates a project space. Not idempotent: prefer :meth:`ensure_project_space`.
         #[pyo3(signature = (name, description = None, quota_bytes = None))]
         fn create_project_space / create_project_space_sync(
             name: String,
@@ -226,6 +234,7 @@ client_methods! {
             async move { c.create_project_space(&name, &options).await }
         }
 
+        /// The project space named `name`: found, restored from the trash, or created.
         #[pyo3(signature = (name, description = None, quota_bytes = None))]
         fn ensure_project_space / ensure_project_space_sync(
             name: String,
@@ -239,47 +248,63 @@ client_methods! {
             async move { c.ensure_project_space(&name, &options).await }
         }
 
+        /// One drive by id.
         fn get_drive / get_drive_sync(id: String) => drive_any {
             async move { c.get_drive(&id).await }
         }
 
+        /// Every drive, optionally with a libregraph `$filter` (one `eq` on `driveType` or
+        /// `id`; other operators are answered with 501).
         #[pyo3(signature = (filter = None))]
         fn list_drives / list_drives_sync(filter: Option<String>) => drives_any {
             async move { c.list_drives(filter.as_deref()).await }
         }
 
+        /// Every project space, disabled ones included.
         fn list_project_spaces / list_project_spaces_sync() => drives_any {
             async move { c.list_project_spaces().await }
         }
 
+        /// Sets a space's quota in bytes.
         fn set_space_quota / set_space_quota_sync(id: String, quota_bytes: i64) => drive_any {
             async move { c.set_space_quota(&id, quota_bytes).await }
         }
 
+        /// A space's quota; `None` for a disabled space (unknown, not zero).
         fn space_quota / space_quota_sync(id: String) => quota_any {
             async move { c.space_quota(&id).await }
         }
 
+        /// Disables (soft-deletes) a space.
         fn disable_space / disable_space_sync(id: String) => none_any {
             async move { c.disable_space(&id).await }
         }
 
+        /// Restores a disabled space.
         fn restore_space / restore_space_sync(id: String) => drive_any {
             async move { c.restore_space(&id).await }
         }
 
+        /// Purges a disabled space; `InvalidArgumentError` (`field == "id"`) when it is still
+        /// enabled.
         fn purge_space / purge_space_sync(id: String) => none_any {
             async move { c.purge_space(&id).await }
         }
 
+        /// Disables, confirms and purges a project space. A failure's exception also has `step`
+        /// (`lookup`, `disable`, `confirm_trashed`, `purge`) and `disabled`; calling again
+        /// resumes there.
         fn remove_project_space / remove_project_space_sync(id: String) => removal_any {
             async move { c.remove_project_space(&id).await.map_err(Removal) }
         }
 
+        /// One user by id or login name.
         fn get_user / get_user_sync(id_or_name: String) => user_any {
             async move { c.get_user(&id_or_name).await }
         }
 
+        /// Creates a user (admin only). Users normally appear in OCIS on their first OIDC
+        /// login; create one only to share a space before that.
         #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
         fn create_user / create_user_sync(
             display_name: String,
@@ -296,6 +321,7 @@ client_methods! {
             async move { c.create_user(&user).await }
         }
 
+        /// Deletes a user (admin only).
         fn delete_user / delete_user_sync(id: String) => none_any {
             async move { c.delete_user(&id).await }
         }

@@ -1,5 +1,6 @@
-//! The process-wide tokio runtime owned by this module, and the bridge from
-//! Rust futures to asyncio awaitables.
+//! The process-wide tokio runtime owned by this module, and the one way a
+//! Rust future becomes a Python coroutine ([`coroutine`]: PyO3's own
+//! coroutine type, driving a task spawned on this runtime).
 //!
 //! tokio does not survive `fork()`: the child inherits the runtime's state but
 //! none of its worker threads, so its first `block_on` or spawned task would
@@ -15,11 +16,13 @@
 //! never inherits it locked.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyCFunction;
 use tokio::runtime::{Builder, Runtime};
+use tokio::task::AbortHandle;
 
 use crate::error;
 
@@ -98,67 +101,79 @@ where
     Ok(py.detach(|| runtime.block_on(fut)))
 }
 
-/// Completes an asyncio future from the event loop's thread, unless it was cancelled.
-#[pyfunction]
-fn resolve(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    if future.call_method0("done")?.is_truthy()? {
-        return Ok(());
+/// An operation's future, once boxed: what a coroutine drives.
+type Task = Pin<Box<dyn Future<Output = PyResult<Py<PyAny>>> + Send>>;
+
+/// The future a coroutine has not started yet.
+#[pyclass(frozen)]
+struct Pending(Mutex<Option<Task>>);
+
+/// Aborts the spawned task when its coroutine is dropped unfinished
+/// (cancelled, or never awaited to the end).
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
-    if ok {
-        future.call_method1("set_result", (value,))?;
-    } else {
-        future.call_method1("set_exception", (value,))?;
-    }
-    Ok(())
 }
 
-/// Spawns `fut` on the runtime and returns an asyncio future of its result,
-/// bound to the running event loop (calling this outside a running loop raises
-/// `RuntimeError`, as `asyncio.get_running_loop()` does).
-pub(crate) fn awaitable<'py, F, T, E, C>(
+/// The coroutine PyO3 builds around a pending operation.
+#[pyfunction(name = "operation")]
+async fn drive(pending: Py<Pending>) -> PyResult<Py<PyAny>> {
+    let task = pending
+        .get()
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    match task {
+        Some(task) => task.await,
+        None => Err(error::invalid_argument(
+            "coroutine",
+            "this operation was already awaited",
+        )),
+    }
+}
+
+/// A Python coroutine of `fut`'s converted result. Nothing runs until it is
+/// awaited; then `fut` runs on the runtime (so the event loop stays free), and
+/// a coroutine dropped before the end aborts it.
+pub(crate) fn coroutine<'py, F, T, E>(
     py: Python<'py>,
     fut: F,
-    convert: C,
+    convert: Convert<T>,
 ) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: error::SdkError + Send + 'static,
-    C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
-    let future = event_loop.call_method0("create_future")?;
-    let resolver = wrap_pyfunction!(resolve, py)?;
-    let (event_loop_ref, future_ref, resolver_ref): (Py<PyAny>, Py<PyAny>, Py<PyCFunction>) = (
-        event_loop.unbind(),
-        future.clone().unbind(),
-        resolver.unbind(),
-    );
-    get(py)?.spawn(async move {
-        let result = fut.await;
-        // The interpreter may be shutting down by now; then nobody awaits.
-        Python::try_attach(|py| {
-            let (ok, value) = match result.map_err(|e| error::to_py(py, &e)) {
-                Ok(v) => match convert(py, v) {
-                    Ok(obj) => (true, obj),
-                    Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
-                },
-                Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
-            };
-            // Fails only when the loop is closed, in which case nobody awaits either.
-            let _ = event_loop_ref.bind(py).call_method1(
-                "call_soon_threadsafe",
-                (resolver_ref.bind(py), future_ref.bind(py), ok, value),
-            );
-        });
+    let task: Task = Box::pin(async move {
+        // Awaited outside a running event loop: `RuntimeError`, as asyncio's own.
+        let runtime = Python::attach(|py| {
+            py.import(intern!(py, "asyncio"))?
+                .call_method0(intern!(py, "get_running_loop"))?;
+            get(py)
+        })?;
+        let handle = runtime.spawn(fut);
+        let _abort = AbortOnDrop(handle.abort_handle());
+        let result = handle.await.map_err(|e| {
+            error::invalid_argument("runtime", format!("the operation did not finish: {e}"))
+        })?;
+        Python::attach(|py| {
+            let value = result.map_err(|e| error::to_py(py, &e))?;
+            convert(py, value).map(Bound::unbind)
+        })
     });
-    Ok(future)
+    let pending = Pending(Mutex::new(Some(task)));
+    wrap_pyfunction!(drive, py)?.call1((pending,))
 }
 
 /// Converts an operation's result into its Python value.
 pub(crate) type Convert<T> = for<'a> fn(Python<'a>, T) -> PyResult<Bound<'a, PyAny>>;
 
-/// Runs a client operation as an awaitable, or, for the `_sync` twin named
+/// Runs a client operation as a coroutine, or, for the `_sync` twin named
 /// `blocking`, to completion on the calling thread.
 pub(crate) fn run<'py, T, E>(
     py: Python<'py>,
@@ -171,7 +186,7 @@ where
     E: error::SdkError + Send + 'static,
 {
     match blocking {
-        None => awaitable(py, fut, convert),
+        None => coroutine(py, fut, convert),
         Some(what) => {
             let value = block_on(py, what, fut)?.map_err(|e| error::to_py(py, &e))?;
             convert(py, value)

@@ -191,7 +191,7 @@ impl PyFlagStore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(interval, max_backoff, stale_after)?;
         let spec = SourceSpec::File(path.to_owned());
-        runtime::awaitable(py, PyFlagStore::connect(spec, options), |py, store| {
+        runtime::coroutine(py, PyFlagStore::connect(spec, options), |py, store| {
             Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
         })
     }
@@ -228,7 +228,7 @@ impl PyFlagStore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(interval, max_backoff, stale_after)?;
         let spec = SourceSpec::http(url, token)?;
-        runtime::awaitable(py, PyFlagStore::connect(spec, options), |py, store| {
+        runtime::coroutine(py, PyFlagStore::connect(spec, options), |py, store| {
             Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
         })
     }
@@ -279,10 +279,10 @@ impl PyFlagStore {
         cached.get().evaluations_dict(py, &all)
     }
 
-    /// Fetches from the source once (awaitable): `{outcome, changed}`.
+    /// Fetches from the source once (a coroutine): `{outcome, changed}`.
     fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let store = self.inner.clone();
-        runtime::awaitable(py, async move { store.refresh().await }, |py, outcome| {
+        runtime::coroutine(py, async move { store.refresh().await }, |py, outcome| {
             outcome_dict(py, &outcome)
         })
     }

@@ -1,6 +1,6 @@
 //! The Stripe client (`StripeClient`) over `dezky_clients::stripe`.
 //! Conversion and error mapping only: every rule is in `dezky-clients`
-//! (docs/stripe-client.md). Each operation is an awaitable with a blocking
+//! (docs/stripe-client.md). Each operation is a coroutine with a blocking
 //! `_sync` twin; records are dicts with snake_case keys; amounts are ints in
 //! minor units.
 
@@ -135,7 +135,8 @@ fn invoices_any(py: Python<'_>, list: Vec<Invoice>) -> PyResult<Bound<'_, PyAny>
     Ok(out.into_any())
 }
 
-/// An amount in minor units as a decimal string in major units.
+/// An amount in minor units as a decimal string in major units. Raises `InvalidArgumentError`
+/// for currencies with special rules (ISK, HUF, TWD, UGX).
 #[pyfunction]
 pub(crate) fn format_minor_units(amount: i64, currency: &str) -> PyResult<String> {
     Money::from_minor(amount, Currency::new(currency).py()?)
@@ -143,7 +144,8 @@ pub(crate) fn format_minor_units(amount: i64, currency: &str) -> PyResult<String
         .py()
 }
 
-/// A decimal string in major units as an amount in minor units.
+/// A decimal string in major units as minor units; more decimals than the currency has raise
+/// `InvalidArgumentError`.
 #[pyfunction]
 pub(crate) fn parse_major_units(major: &str, currency: &str) -> PyResult<i64> {
     Ok(Money::from_major(major, Currency::new(currency).py()?)
@@ -151,7 +153,10 @@ pub(crate) fn parse_major_units(major: &str, currency: &str) -> PyResult<i64> {
         .amount)
 }
 
-/// A client of the Stripe API.
+/// A client of the Stripe API (v1). Create one per process and share it.
+///
+/// `base_url` defaults to `https://api.stripe.com`; `timeout` and `connect_timeout` are in
+/// seconds.
 #[pyclass(name = "StripeClient", module = "dezky._dezky", frozen)]
 pub(crate) struct PyStripeClient {
     inner: stripe::StripeClient,
@@ -193,7 +198,9 @@ client_methods! {
             })
         }
 
-        /// A client from `STRIPE_SECRET_KEY` and `STRIPE_API_URL`.
+        /// A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`,
+        /// `STRIPE_TIMEOUT_MS`, `STRIPE_CONNECT_TIMEOUT_MS`, `STRIPE_MAX_RETRIES`;
+        /// `ConfigError` without a key.
         #[staticmethod]
         fn from_env() -> PyResult<Self> {
             Ok(PyStripeClient {
@@ -209,6 +216,8 @@ client_methods! {
     }
 
     operations(c = self.inner.clone()) {
+        /// Creates the tenant's customer (idempotency key
+        /// `tenant:<tenant_id>:create-customer`).
         #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
         fn create_customer / create_customer_sync(
             tenant_id: String,
@@ -220,10 +229,12 @@ client_methods! {
             async move { c.create_customer(&new).await }
         }
 
+        /// The customer `id` (`deleted` is true if it was deleted).
         fn retrieve_customer / retrieve_customer_sync(id: String) => customer_any {
             async move { c.retrieve_customer(&id).await }
         }
 
+        /// The stored customer if it still exists, else a new one (idempotent per tenant).
         #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
         fn ensure_customer / ensure_customer_sync(
             stored_id: Option<String>,
@@ -236,6 +247,7 @@ client_methods! {
             async move { c.ensure_customer(stored_id.as_deref(), &new).await }
         }
 
+        /// Customers whose `metadata[key]` is `value` (Search API: lags behind writes).
         fn search_customers_by_metadata / search_customers_by_metadata_sync(
             key: String,
             value: String,
@@ -243,12 +255,14 @@ client_methods! {
             async move { c.search_customers_by_metadata(&key, &value).await }
         }
 
+        /// The tenant's customer by `metadata[tenant_id]` (the oldest), or `None`.
         fn find_customer_by_tenant / find_customer_by_tenant_sync(
             tenant_id: String,
         ) => maybe_customer_any {
             async move { c.find_customer_by_tenant(&tenant_id).await }
         }
 
+        /// Attaches a payment method to a customer.
         fn attach_payment_method / attach_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
@@ -256,6 +270,7 @@ client_methods! {
             async move { c.attach_payment_method(&customer_id, &payment_method_id).await }
         }
 
+        /// Makes a payment method the customer's default for invoices.
         fn set_default_payment_method / set_default_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
@@ -263,6 +278,8 @@ client_methods! {
             async move { c.set_default_payment_method(&customer_id, &payment_method_id).await }
         }
 
+        /// A SetupIntent for the card form; `request_id` names the form session (part of the
+        /// idempotency key).
         #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
         fn create_setup_intent / create_setup_intent_sync(
             customer_id: String,
@@ -274,10 +291,12 @@ client_methods! {
             }
         }
 
+        /// The customer's default card, or `None`.
         fn default_card / default_card_sync(customer_id: String) => maybe_card_any {
             async move { c.default_card(&customer_id).await }
         }
 
+        /// Every invoice of the customer, newest first (all pages).
         fn list_invoices / list_invoices_sync(customer_id: String) => invoices_any {
             async move { collect_all(c.invoices(&customer_id)).await }
         }

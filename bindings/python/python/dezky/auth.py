@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import _dezky
-from .flags import _guard
+from ._native import typed
 
 __all__ = [
     "Actor",
@@ -93,7 +93,7 @@ class TokenVerifier:
 
     __slots__ = ("_inner",)
 
-    @_guard
+    @typed
     def __init__(
         self,
         issuers: str | Sequence[str] | None = None,
@@ -124,7 +124,7 @@ class TokenVerifier:
         self._inner = _dezky.TokenVerifier.from_env()
         return self
 
-    @_guard
+    @typed
     async def verify_token(self, token: str) -> Actor:
         """Verifies ``token`` (the bare JWT, without ``Bearer ``) and returns its actor.
 
@@ -136,7 +136,7 @@ class TokenVerifier:
         """
         return Actor._from_native(await self._inner.verify_token(token))
 
-    @_guard
+    @typed
     def verify_token_sync(self, token: str) -> Actor:
         """Synchronous twin of :meth:`verify_token` (blocks while keys are fetched)."""
         return Actor._from_native(self._inner.verify_token_sync(token))
@@ -155,7 +155,7 @@ def _actor(actor: Actor | Record) -> tuple[object, object]:
 
     raise ArgumentTypeError(
         f"invalid argument `actor`: must be a dezky.Actor or a dict, got {type(actor).__name__}",
-        name="actor",
+        argument="actor",
     )
 
 

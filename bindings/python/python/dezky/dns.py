@@ -12,11 +12,10 @@ never ``missing``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal, TypedDict, cast
+from typing import Literal, TypedDict
 
 from . import _dezky
-from .flags import _guard, _guard_async
+from ._native import typed
 
 __all__ = [
     "CheckStatus",
@@ -108,124 +107,9 @@ class DomainReport(TypedDict):
     actions: list[str]
 
 
-@_guard
-def parse_zone_file(text: str, origin: str | None = None) -> list[ZoneRecord]:
-    """Parses a zone file (Stalwart's ``dnsZoneFile``). Raises ``ZoneParseError`` (``line``)."""
-    return cast("list[ZoneRecord]", _dezky.parse_zone_file(text, origin))
-
-
-@_guard
-def expected_records(domain: str, zone_file: str, ownership_token: str | None = None) -> ExpectedRecords:
-    """The records ``domain`` should publish: Stalwart's plus, with a token, the
-    ownership TXT at ``_dezky-challenge.<domain>.``; as checks, a zone snippet and a table."""
-    return cast(ExpectedRecords, _dezky.expected_records(domain, zone_file, ownership_token))
-
-
-def _triples(domains: Sequence[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
-    return [(d, z, t) for d, z, t in domains]
-
-
-@_guard_async
-async def verify_domains(
-    domains: Sequence[tuple[str, str, str | None]],
-    *,
-    nameservers: Sequence[str] | None = None,
-    port: int = 53,
-    timeout: float = 2.0,
-    attempts: int = 2,
-    authoritative: bool = False,
-    concurrency: int = 16,
-) -> list[DomainReport]:
-    """Verifies ``(domain, zone_file, ownership_token)`` triples, at most
-    ``concurrency`` at a time, on the module's runtime; the reports come back in
-    input order. Without ``nameservers``: 1.1.1.1 and 8.8.8.8. With
-    ``authoritative``, each domain is asked at its own zone's nameservers
-    (found through ``nameservers``), recursion off, no cache; a domain whose
-    nameservers cannot be found gets every check ``unknown``."""
-    reports = await _dezky.verify_domains(
-        _triples(domains),
-        list(nameservers) if nameservers is not None else None,
-        port,
-        timeout,
-        attempts,
-        authoritative,
-        concurrency,
-    )
-    return cast("list[DomainReport]", reports)
-
-
-@_guard
-def verify_domains_sync(
-    domains: Sequence[tuple[str, str, str | None]],
-    *,
-    nameservers: Sequence[str] | None = None,
-    port: int = 53,
-    timeout: float = 2.0,
-    attempts: int = 2,
-    authoritative: bool = False,
-    concurrency: int = 16,
-) -> list[DomainReport]:
-    """Synchronous twin of :func:`verify_domains`: blocks without the GIL."""
-    reports = _dezky.verify_domains_sync(
-        _triples(domains),
-        list(nameservers) if nameservers is not None else None,
-        port,
-        timeout,
-        attempts,
-        authoritative,
-        concurrency,
-    )
-    return cast("list[DomainReport]", reports)
-
-
-@_guard_async
-async def verify_domain(
-    domain: str,
-    zone_file: str,
-    ownership_token: str | None = None,
-    *,
-    nameservers: Sequence[str] | None = None,
-    port: int = 53,
-    timeout: float = 2.0,
-    attempts: int = 2,
-    authoritative: bool = False,
-) -> DomainReport:
-    """Verifies one domain (see :func:`verify_domains`). With ``authoritative``,
-    raises ``DnsResolverError`` when the zone's nameservers cannot be found."""
-    report = await _dezky.verify_domain(
-        domain,
-        zone_file,
-        ownership_token,
-        list(nameservers) if nameservers is not None else None,
-        port,
-        timeout,
-        attempts,
-        authoritative,
-    )
-    return cast(DomainReport, report)
-
-
-@_guard
-def verify_domain_sync(
-    domain: str,
-    zone_file: str,
-    ownership_token: str | None = None,
-    *,
-    nameservers: Sequence[str] | None = None,
-    port: int = 53,
-    timeout: float = 2.0,
-    attempts: int = 2,
-    authoritative: bool = False,
-) -> DomainReport:
-    """Synchronous twin of :func:`verify_domain`: blocks without the GIL."""
-    report = _dezky.verify_domain_sync(
-        domain,
-        zone_file,
-        ownership_token,
-        list(nameservers) if nameservers is not None else None,
-        port,
-        timeout,
-        attempts,
-        authoritative,
-    )
-    return cast(DomainReport, report)
+parse_zone_file = typed(_dezky.parse_zone_file)
+expected_records = typed(_dezky.expected_records)
+verify_domains = typed(_dezky.verify_domains)
+verify_domains_sync = typed(_dezky.verify_domains_sync)
+verify_domain = typed(_dezky.verify_domain)
+verify_domain_sync = typed(_dezky.verify_domain_sync)

@@ -6,14 +6,15 @@ history and audit events all happen in the Rust core (``dezky-flags``).
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import os
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any
 
 from . import _dezky
-from .errors import ArgumentTypeError, DezkyError
+from ._native import typed
+from .errors import ArgumentTypeError
 
 __all__ = [
     "FlagSet",
@@ -31,43 +32,6 @@ Context = Mapping[str, "str | None"]
 
 Subscription = _dezky.Subscription
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-def _guard(fn: _F) -> _F:
-    """Turns a ``TypeError`` from argument binding or native conversion (a
-    missing argument, an int where a str is expected) into ``ArgumentTypeError``,
-    which is both a ``TypeError`` and a ``DezkyError`` (``DEZKY_INVALID_ARGUMENT``)."""
-
-    @functools.wraps(fn)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TypeError as exc:
-            if isinstance(exc, DezkyError):
-                raise
-            raise ArgumentTypeError(str(exc)) from exc
-
-    return cast(_F, guarded)
-
-
-def _guard_async(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
-    """:func:`_guard` for coroutine functions: a ``TypeError`` from
-    argument binding or native conversion is raised as ``ArgumentTypeError``
-    when the coroutine runs."""
-
-    @functools.wraps(fn)
-    async def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        try:
-            return await fn(*args, **kwargs)
-        except TypeError as exc:
-            if isinstance(exc, DezkyError):
-                raise
-            raise ArgumentTypeError(str(exc)) from exc
-
-    return guarded
 
 def _native_set(value: object, name: str = "flags") -> _dezky.FlagSet:
     if not isinstance(value, FlagSet):
@@ -87,7 +51,7 @@ class FlagSet:
 
     __slots__ = ("_inner",)
 
-    @_guard
+    @typed
     def __init__(self, flags: Sequence[Mapping[str, Any]] | None = None) -> None:
         self._inner = _dezky.FlagSet() if flags is None else _dezky.FlagSet.from_flags(flags)
 
@@ -98,13 +62,13 @@ class FlagSet:
         return obj
 
     @classmethod
-    @_guard
+    @typed
     def from_json(cls, text: str) -> FlagSet:
         """Parses a JSON array of flag documents (the body of ``GET /flags``)."""
         return cls._wrap(_dezky.FlagSet.from_json(text))
 
     @classmethod
-    @_guard
+    @typed
     def from_flags(cls, flags: Sequence[Mapping[str, Any]]) -> FlagSet:
         """Builds a set from a list of flag documents (dicts in the control plane's JSON shape)."""
         return cls._wrap(_dezky.FlagSet.from_flags(flags))
@@ -117,7 +81,7 @@ class FlagSet:
         """The flag documents, in set order."""
         return self._inner.flags()
 
-    @_guard
+    @typed
     def get(self, key: str) -> dict[str, Any] | None:
         """The flag document with this key, or ``None``."""
         return self._inner.get(key)
@@ -140,7 +104,7 @@ class FlagSet:
     def __repr__(self) -> str:
         return f"FlagSet(<{len(self._inner)} flags>)"
 
-    @_guard
+    @typed
     def evaluate(self, key: str, ctx: Context | None = None, **kwargs: str | None) -> dict[str, Any]:
         """Evaluates one flag: ``{key, value, reason, bucket?, killed, variant}``.
 
@@ -150,12 +114,12 @@ class FlagSet:
         """
         return self._inner.evaluate(key, ctx, kwargs)
 
-    @_guard
+    @typed
     def evaluate_all(self, ctx: Context | None = None, **kwargs: str | None) -> dict[str, bool]:
         """Evaluates every flag for one context: ``{key: bool}`` in set order."""
         return self._inner.evaluate_all(ctx, kwargs)
 
-    @_guard
+    @typed
     def create(
         self, key: str, description: str, actor: str, *, at: datetime | None = None
     ) -> tuple[FlagSet, dict[str, Any]]:
@@ -163,7 +127,7 @@ class FlagSet:
         inner, event = self._inner.create(key, description, actor, at)
         return FlagSet._wrap(inner), event
 
-    @_guard
+    @typed
     def update(
         self, key: str, changes: Mapping[str, Any], actor: str, *, at: datetime | None = None
     ) -> tuple[FlagSet, dict[str, Any] | None]:
@@ -174,13 +138,13 @@ class FlagSet:
         inner, event = self._inner.update(key, changes, actor, at)
         return FlagSet._wrap(inner), event
 
-    @_guard
+    @typed
     def kill(self, key: str, actor: str, *, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]:
         """The kill switch: ``state = off``, ``pct = 0``, recorded in history."""
         inner, event = self._inner.kill(key, actor, at)
         return FlagSet._wrap(inner), event
 
-    @_guard
+    @typed
     def delete(self, key: str, actor: str, *, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]:
         """Removes a flag; the event records its last configuration."""
         inner, event = self._inner.delete(key, actor, at)
@@ -199,7 +163,7 @@ class FlagStore:
 
     __slots__ = ("__weakref__", "_inner")
 
-    @_guard
+    @typed
     def __init__(self, flags: FlagSet | None = None) -> None:
         self._inner = _dezky.FlagStore(None if flags is None else _native_set(flags))
 
@@ -210,7 +174,7 @@ class FlagStore:
         return obj
 
     @classmethod
-    @_guard
+    @typed
     def from_file(
         cls,
         path: str | os.PathLike[str],
@@ -226,7 +190,7 @@ class FlagStore:
         return cls._wrap(_dezky.FlagStore.from_file(os.fspath(path), interval, max_backoff, stale_after))
 
     @classmethod
-    @_guard_async
+    @typed
     async def connect_file(
         cls,
         path: str | os.PathLike[str],
@@ -239,7 +203,7 @@ class FlagStore:
         return cls._wrap(await _dezky.FlagStore.connect_file(os.fspath(path), interval, max_backoff, stale_after))
 
     @classmethod
-    @_guard
+    @typed
     def from_http(
         cls,
         url: str,
@@ -260,7 +224,7 @@ class FlagStore:
         return cls._wrap(_dezky.FlagStore.from_http(url, token, interval, max_backoff, stale_after))
 
     @classmethod
-    @_guard_async
+    @typed
     async def connect_http(
         cls,
         url: str,
@@ -277,23 +241,24 @@ class FlagStore:
         """The current snapshot."""
         return FlagSet._wrap(self._inner.flags())
 
-    @_guard
+    @typed
     def evaluate(self, key: str, ctx: Context | None = None, **kwargs: str | None) -> dict[str, Any]:
         """Evaluates one flag of the current snapshot (see :meth:`FlagSet.evaluate`)."""
         return self._inner.evaluate(key, ctx, kwargs)
 
-    @_guard
+    @typed
     def evaluate_all(self, ctx: Context | None = None, **kwargs: str | None) -> dict[str, bool]:
         """Evaluates every flag of the current snapshot: ``{key: bool}``."""
         return self._inner.evaluate_all(ctx, kwargs)
 
-    def refresh(self) -> Awaitable[dict[str, Any]]:
+    def refresh(self) -> asyncio.Task[dict[str, Any]]:
         """Fetches from the source once: ``{"outcome": "updated" | "unchanged", "changed": [...]}``.
 
-        On failure the current snapshot stays, the error shows in :meth:`status`,
-        and the awaitable raises it (``FlagSourceError``, ``MalformedJsonError``, ...).
+        The fetch starts now, as a task of the running event loop (``RuntimeError``
+        without one). On failure the current snapshot stays, the error shows in
+        :meth:`status`, and the task raises it (``FlagSourceError``, ``MalformedJsonError``, ...).
         """
-        return self._inner.refresh()
+        return asyncio.get_running_loop().create_task(self._inner.refresh())
 
     def refresh_sync(self) -> dict[str, Any]:
         """Synchronous twin of :meth:`refresh`, for scripts and notebooks."""
@@ -316,12 +281,12 @@ class FlagStore:
         """``{source, flag_count, age, stale, version, consecutive_failures, last_error, last_error_code}``."""
         return self._inner.status()
 
-    @_guard
+    @typed
     def replace(self, flags: FlagSet) -> list[str]:
         """Swaps in a new set now and notifies subscribers; returns the changed keys."""
         return self._inner.replace(_native_set(flags))
 
-    @_guard
+    @typed
     def on_change(self, callback: Callable[[list[str]], object]) -> Subscription:
         """Calls ``callback(changed_keys)`` after each swap that changes a flag.
 
@@ -335,20 +300,20 @@ class FlagStore:
         return repr(self._inner)
 
 
-@_guard
+@typed
 def bucket(subject: str, key: str) -> int:
     """The rollout bucket (0..99): ``u32_be(sha256(f"{subject}:{key}")[:4]) % 100``."""
     return _dezky.bucket(subject, key)
 
 
-@_guard
+@typed
 def preview_rollout(flag: Mapping[str, Any], contexts: Sequence[Context]) -> dict[str, Any]:
     """How many of ``contexts`` (and which positions) a proposed flag enables:
     ``{total, enabled_count, enabled}``."""
     return _dezky.preview_rollout(flag, contexts)
 
 
-@_guard
+@typed
 def openfeature_reason(reason: str) -> str:
     """The OpenFeature reason for a Dezky reason (``"in_rollout"`` → ``"SPLIT"``)."""
     return _dezky.openfeature_reason(reason)

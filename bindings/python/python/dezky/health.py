@@ -12,11 +12,10 @@ a timeout use ``warn`` (1.5 s) as theirs (``docs/health.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypedDict, cast
+from typing import Literal, TypedDict
 
 from . import _dezky
-from .flags import _guard, _guard_async
+from ._native import typed
 
 __all__ = ["ProbeResult", "ProbeStatus", "probe_all", "probe_all_sync"]
 
@@ -32,19 +31,5 @@ class ProbeResult(TypedDict):
     """Why it is down."""
 
 
-@_guard_async
-async def probe_all(
-    targets: Iterable[Mapping[str, Any]], *, ok: float | None = None, warn: float | None = None
-) -> list[ProbeResult]:
-    """Probes every target in parallel; results are in the order of ``targets``.
-    A malformed target raises ``InvalidArgumentError``; an unreachable one is a
-    ``down`` result."""
-    return cast("list[ProbeResult]", await _dezky.probe_all(list(targets), ok=ok, warn=warn))
-
-
-@_guard
-def probe_all_sync(
-    targets: Iterable[Mapping[str, Any]], *, ok: float | None = None, warn: float | None = None
-) -> list[ProbeResult]:
-    """:func:`probe_all`, blocking."""
-    return cast("list[ProbeResult]", _dezky.probe_all_sync(list(targets), ok=ok, warn=warn))
+probe_all = typed(_dezky.probe_all)
+probe_all_sync = typed(_dezky.probe_all_sync)

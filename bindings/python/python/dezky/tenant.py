@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _dezky
-from .flags import _guard
+from ._native import typed
 
 __all__ = ["flag_context"]
 
 
-@_guard
+@typed
 def flag_context(
     tenant: Mapping[str, Any], partner: Mapping[str, Any] | None = None, *, environment: str
 ) -> dict[str, str]:
