@@ -211,6 +211,35 @@ async def test_domains(jmap: Jmap, client: StalwartClient) -> None:
     assert jmap.calls()[1][1][1]["#ids"] == {"resultOf": "c0", "name": "x:Domain/query", "path": "/ids"}
 
 
+async def test_list_domains(jmap: Jmap, client: StalwartClient) -> None:
+    names = {"e": "mid.test", "d": "acme.test", "c": "zeta.test"}
+
+    def handler(name: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if name == "x:Domain/query":
+            tenant = args["filter"].get("memberTenantId")
+            return name, {"ids": ["e", "d", "c"] if tenant is None else ["e"] if tenant == "t1" else []}
+        if name == "x:Domain/get":
+            assert "dnsZoneFile" not in args["properties"]
+            return name, {"list": [domain(id, names[id]) for id in args["ids"]]}
+        return unknown(name, args)
+
+    jmap.handler = handler
+    listed = await client.list_domains()
+    assert [d["name"] for d in listed] == ["acme.test", "mid.test", "zeta.test"]
+    assert all(d["dns_zone_file"] is None and d["is_enabled"] for d in listed)
+    assert [d["id"] for d in await client.list_domains("t1")] == ["e"]
+    assert client.list_domains_sync(tenant_id="t9") == []
+    assert [c[0][1]["filter"] for c in jmap.calls() if c[0][0] == "x:Domain/query"] == [
+        {},
+        {"memberTenantId": "t1"},
+        {"memberTenantId": "t9"},
+    ]
+    with pytest.raises(dezky.InvalidArgumentError):
+        await client.list_domains("a/b")
+    with pytest.raises(dezky.ArgumentTypeError):
+        client.list_domains_sync(7)  # type: ignore[arg-type]
+
+
 async def test_wait_for_dkim(jmap: Jmap, client: StalwartClient) -> None:
     polls = {"n": 0, "appear_at": 2}
 
