@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::convert;
+use crate::convert::{self, data};
 use crate::error::IntoPyResult;
 use crate::options::{self, invalid};
 use crate::runtime::client_methods;
@@ -22,10 +22,6 @@ use crate::runtime::client_methods;
 /// A record (or a list or option of records) as dicts with the API's names.
 fn json_any<T: ToJson>(py: Python<'_>, record: T) -> PyResult<Bound<'_, PyAny>> {
     convert::to_py(py, &record.to_json())
-}
-
-fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
-    Ok(py.None().into_bound(py))
 }
 
 fn secret_any(py: Python<'_>, secret: Secret) -> PyResult<Bound<'_, PyAny>> {
@@ -144,13 +140,13 @@ client_methods! {
 
         /// Deletes the group with uuid `pk`.
         #[pyo3(signature = (pk))]
-        fn delete_group / delete_group_sync(pk: String) => none_any {
+        fn delete_group / delete_group_sync(pk: String) => data {
             async move { c.delete_group(&pk).await }
         }
 
         /// Adds user `user_pk` to group `group_pk`.
         #[pyo3(signature = (group_pk, user_pk))]
-        fn add_user_to_group / add_user_to_group_sync(group_pk: String, user_pk: i64) => none_any {
+        fn add_user_to_group / add_user_to_group_sync(group_pk: String, user_pk: i64) => data {
             async move { c.add_user_to_group(&group_pk, user_pk).await }
         }
 
@@ -159,7 +155,7 @@ client_methods! {
         fn remove_user_from_group / remove_user_from_group_sync(
             group_pk: String,
             user_pk: i64,
-        ) => none_any {
+        ) => data {
             async move { c.remove_user_from_group(&group_pk, user_pk).await }
         }
 
@@ -227,7 +223,7 @@ client_methods! {
 
         /// Sets a user's password; one the policy refuses is `UpstreamRejectedError`.
         #[pyo3(signature = (pk, password))]
-        fn set_password / set_password_sync(pk: i64, password: String) => none_any {
+        fn set_password / set_password_sync(pk: i64, password: String) => data {
             let password = Secret::new(password);
             async move { c.set_password(pk, &password).await }
         }
@@ -246,7 +242,7 @@ client_methods! {
 
         /// Deletes a user.
         #[pyo3(signature = (pk))]
-        fn delete_user / delete_user_sync(pk: i64) => none_any {
+        fn delete_user / delete_user_sync(pk: i64) => data {
             async move { c.delete_user(pk).await }
         }
 
@@ -359,7 +355,7 @@ client_methods! {
 
         /// Deletes the OAuth2 provider `pk`.
         #[pyo3(signature = (pk))]
-        fn delete_oauth2_provider / delete_oauth2_provider_sync(pk: i64) => none_any {
+        fn delete_oauth2_provider / delete_oauth2_provider_sync(pk: i64) => data {
             async move { c.delete_oauth2_provider(pk).await }
         }
 
@@ -396,7 +392,7 @@ client_methods! {
 
         /// Deletes the application with slug `slug`.
         #[pyo3(signature = (slug))]
-        fn delete_application / delete_application_sync(slug: String) => none_any {
+        fn delete_application / delete_application_sync(slug: String) => data {
             async move { c.delete_application(&slug).await }
         }
 
@@ -417,7 +413,7 @@ client_methods! {
 
         /// Deletes the policy binding `pk`.
         #[pyo3(signature = (pk))]
-        fn delete_binding / delete_binding_sync(pk: String) => none_any {
+        fn delete_binding / delete_binding_sync(pk: String) => data {
             async move { c.delete_binding(&pk).await }
         }
 
@@ -473,7 +469,7 @@ client_methods! {
 
         /// Deletes token `identifier`.
         #[pyo3(signature = (identifier))]
-        fn delete_token / delete_token_sync(identifier: String) => none_any {
+        fn delete_token / delete_token_sync(identifier: String) => data {
             async move { c.delete_token(&identifier).await }
         }
     }

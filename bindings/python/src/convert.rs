@@ -122,6 +122,42 @@ pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, 
     })
 }
 
+/// An operation's result as plain data: a record as the JSON value of its
+/// Python dict, and `()`, strings, options and lists of them.
+pub(crate) trait Data {
+    /// The value, shaped as the Python side reads it.
+    fn into_value(self) -> Value;
+}
+
+impl Data for () {
+    fn into_value(self) -> Value {
+        Value::Null
+    }
+}
+
+impl Data for String {
+    fn into_value(self) -> Value {
+        Value::String(self)
+    }
+}
+
+impl<T: Data> Data for Option<T> {
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, Data::into_value)
+    }
+}
+
+impl<T: Data> Data for Vec<T> {
+    fn into_value(self) -> Value {
+        Value::Array(self.into_iter().map(Data::into_value).collect())
+    }
+}
+
+/// The converter of every operation whose result is [`Data`].
+pub(crate) fn data<T: Data>(py: Python<'_>, value: T) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &value.into_value())
+}
+
 /// Keyword arguments and their control-plane field names.
 const KWARGS: [(&str, &str); 6] = [
     ("tenant_id", "tenantId"),

@@ -13,100 +13,72 @@ use dezky_clients::ocis::{
 };
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
+use serde_json::{Value, json};
 
+use crate::convert::{Data, data};
 use crate::error::{IntoPyResult, SdkError};
 use crate::options::{self, invalid};
 use crate::runtime::client_methods;
 
-fn quota_dict<'py>(py: Python<'py>, q: Quota) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("total", q.total)?;
-    d.set_item("used", q.used)?;
-    d.set_item("remaining", q.remaining)?;
-    d.set_item("deleted", q.deleted)?;
-    d.set_item("state", q.state.map(String::from))?;
-    Ok(d)
-}
-
-fn drive_dict<'py>(py: Python<'py>, drive: Drive) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    let trashed = drive.is_trashed();
-    let root = drive.root.unwrap_or_default();
-    d.set_item("id", drive.id)?;
-    d.set_item("drive_type", drive.drive_type.map(String::from))?;
-    d.set_item("name", drive.name)?;
-    d.set_item("description", drive.description)?;
-    d.set_item("drive_alias", drive.drive_alias)?;
-    d.set_item("last_modified_date_time", drive.last_modified_date_time)?;
-    d.set_item(
-        "owner_id",
-        drive.owner.and_then(|o| o.user).and_then(|u| u.id),
-    )?;
-    match drive.quota {
-        Some(q) => d.set_item("quota", quota_dict(py, q)?)?,
-        None => d.set_item("quota", py.None())?,
-    }
-    d.set_item("root_id", root.id)?;
-    d.set_item("web_dav_url", root.web_dav_url)?;
-    d.set_item("web_url", drive.web_url)?;
-    d.set_item("trashed", trashed)?;
-    Ok(d)
-}
-
-fn drive_any(py: Python<'_>, drive: Drive) -> PyResult<Bound<'_, PyAny>> {
-    Ok(drive_dict(py, drive)?.into_any())
-}
-
-fn drives_any(py: Python<'_>, drives: Vec<Drive>) -> PyResult<Bound<'_, PyAny>> {
-    let list = PyList::empty(py);
-    for drive in drives {
-        list.append(drive_dict(py, drive)?)?;
-    }
-    Ok(list.into_any())
-}
-
-fn quota_any(py: Python<'_>, quota: Option<Quota>) -> PyResult<Bound<'_, PyAny>> {
-    match quota {
-        Some(q) => Ok(quota_dict(py, q)?.into_any()),
-        None => Ok(py.None().into_bound(py)),
+impl Data for Quota {
+    fn into_value(self) -> Value {
+        json!({
+            "total": self.total,
+            "used": self.used,
+            "remaining": self.remaining,
+            "deleted": self.deleted,
+            "state": self.state.map(String::from),
+        })
     }
 }
 
-fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
-    Ok(py.None().into_bound(py))
+impl Data for Drive {
+    fn into_value(self) -> Value {
+        let trashed = self.is_trashed();
+        let root = self.root.unwrap_or_default();
+        json!({
+            "id": self.id,
+            "drive_type": self.drive_type.map(String::from),
+            "name": self.name,
+            "description": self.description,
+            "drive_alias": self.drive_alias,
+            "last_modified_date_time": self.last_modified_date_time,
+            "owner_id": self.owner.and_then(|o| o.user).and_then(|u| u.id),
+            "quota": self.quota.into_value(),
+            "root_id": root.id,
+            "web_dav_url": root.web_dav_url,
+            "web_url": self.web_url,
+            "trashed": trashed,
+        })
+    }
 }
 
-fn ensured_any(py: Python<'_>, s: EnsuredSpace) -> PyResult<Bound<'_, PyAny>> {
-    let d = PyDict::new(py);
-    d.set_item("drive", drive_dict(py, s.drive)?)?;
-    d.set_item("created", s.created)?;
-    d.set_item("restored", s.restored)?;
-    Ok(d.into_any())
+impl Data for EnsuredSpace {
+    fn into_value(self) -> Value {
+        json!({"drive": self.drive.into_value(), "created": self.created, "restored": self.restored})
+    }
 }
 
-fn removal_any(py: Python<'_>, r: SpaceRemoval) -> PyResult<Bound<'_, PyAny>> {
-    let d = PyDict::new(py);
-    d.set_item("already_gone", r.already_gone)?;
-    d.set_item("disabled", r.disabled)?;
-    d.set_item("purged", r.purged)?;
-    Ok(d.into_any())
+impl Data for SpaceRemoval {
+    fn into_value(self) -> Value {
+        json!({"already_gone": self.already_gone, "disabled": self.disabled, "purged": self.purged})
+    }
 }
 
-fn user_any(py: Python<'_>, u: User) -> PyResult<Bound<'_, PyAny>> {
-    let d = PyDict::new(py);
-    d.set_item("id", u.id)?;
-    d.set_item("display_name", u.display_name)?;
-    d.set_item(
-        "on_premises_sam_account_name",
-        u.on_premises_sam_account_name,
-    )?;
-    d.set_item("mail", u.mail)?;
-    d.set_item("given_name", u.given_name)?;
-    d.set_item("surname", u.surname)?;
-    d.set_item("user_type", u.user_type)?;
-    d.set_item("account_enabled", u.account_enabled)?;
-    Ok(d.into_any())
+impl Data for User {
+    fn into_value(self) -> Value {
+        json!({
+            "id": self.id,
+            "display_name": self.display_name,
+            "on_premises_sam_account_name": self.on_premises_sam_account_name,
+            "mail": self.mail,
+            "given_name": self.given_name,
+            "surname": self.surname,
+            "user_type": self.user_type,
+            "account_enabled": self.account_enabled,
+        })
+    }
 }
 
 /// A failed `remove_project_space`: the underlying error plus `step` and `disabled`.
@@ -226,7 +198,7 @@ client_methods! {
             name: String,
             description: Option<String>,
             quota_bytes: Option<i64>,
-        ) => drive_any {
+        ) => data {
             let options = NewProjectSpace {
                 description,
                 quota_bytes,
@@ -240,7 +212,7 @@ client_methods! {
             name: String,
             description: Option<String>,
             quota_bytes: Option<i64>,
-        ) => ensured_any {
+        ) => data {
             let options = NewProjectSpace {
                 description,
                 quota_bytes,
@@ -249,57 +221,57 @@ client_methods! {
         }
 
         /// One drive by id.
-        fn get_drive / get_drive_sync(id: String) => drive_any {
+        fn get_drive / get_drive_sync(id: String) => data {
             async move { c.get_drive(&id).await }
         }
 
         /// Every drive, optionally with a libregraph `$filter` (one `eq` on `driveType` or
         /// `id`; other operators are answered with 501).
         #[pyo3(signature = (filter = None))]
-        fn list_drives / list_drives_sync(filter: Option<String>) => drives_any {
+        fn list_drives / list_drives_sync(filter: Option<String>) => data {
             async move { c.list_drives(filter.as_deref()).await }
         }
 
         /// Every project space, disabled ones included.
-        fn list_project_spaces / list_project_spaces_sync() => drives_any {
+        fn list_project_spaces / list_project_spaces_sync() => data {
             async move { c.list_project_spaces().await }
         }
 
         /// Sets a space's quota in bytes.
-        fn set_space_quota / set_space_quota_sync(id: String, quota_bytes: i64) => drive_any {
+        fn set_space_quota / set_space_quota_sync(id: String, quota_bytes: i64) => data {
             async move { c.set_space_quota(&id, quota_bytes).await }
         }
 
         /// A space's quota; `None` for a disabled space (unknown, not zero).
-        fn space_quota / space_quota_sync(id: String) => quota_any {
+        fn space_quota / space_quota_sync(id: String) => data {
             async move { c.space_quota(&id).await }
         }
 
         /// Disables (soft-deletes) a space.
-        fn disable_space / disable_space_sync(id: String) => none_any {
+        fn disable_space / disable_space_sync(id: String) => data {
             async move { c.disable_space(&id).await }
         }
 
         /// Restores a disabled space.
-        fn restore_space / restore_space_sync(id: String) => drive_any {
+        fn restore_space / restore_space_sync(id: String) => data {
             async move { c.restore_space(&id).await }
         }
 
         /// Purges a disabled space; `InvalidArgumentError` (`field == "id"`) when it is still
         /// enabled.
-        fn purge_space / purge_space_sync(id: String) => none_any {
+        fn purge_space / purge_space_sync(id: String) => data {
             async move { c.purge_space(&id).await }
         }
 
         /// Disables, confirms and purges a project space. A failure's exception also has `step`
         /// (`lookup`, `disable`, `confirm_trashed`, `purge`) and `disabled`; calling again
         /// resumes there.
-        fn remove_project_space / remove_project_space_sync(id: String) => removal_any {
+        fn remove_project_space / remove_project_space_sync(id: String) => data {
             async move { c.remove_project_space(&id).await.map_err(Removal) }
         }
 
         /// One user by id or login name.
-        fn get_user / get_user_sync(id_or_name: String) => user_any {
+        fn get_user / get_user_sync(id_or_name: String) => data {
             async move { c.get_user(&id_or_name).await }
         }
 
@@ -311,7 +283,7 @@ client_methods! {
             on_premises_sam_account_name: String,
             mail: Option<String>,
             password: Option<String>,
-        ) => user_any {
+        ) => data {
             let user = NewUser {
                 display_name,
                 on_premises_sam_account_name,
@@ -322,7 +294,7 @@ client_methods! {
         }
 
         /// Deletes a user (admin only).
-        fn delete_user / delete_user_sync(id: String) => none_any {
+        fn delete_user / delete_user_sync(id: String) => data {
             async move { c.delete_user(&id).await }
         }
     }

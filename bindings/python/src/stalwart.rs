@@ -12,36 +12,40 @@ use dezky_clients::stalwart::{
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
-use crate::convert;
+use crate::convert::{Data, data};
 use crate::error::IntoPyResult;
 use crate::options::{self, invalid, seconds};
 use crate::runtime::client_methods;
 
-fn domain_value(d: Domain) -> Value {
-    json!({
-        "id": d.id,
-        "name": d.name,
-        "aliases": d.aliases,
-        "is_enabled": d.is_enabled,
-        "description": d.description,
-        "catch_all_address": d.catch_all_address,
-        "allow_relaying": d.allow_relaying,
-        "created_at": d.created_at,
-        "dns_zone_file": d.dns_zone_file,
-    })
+impl Data for Domain {
+    fn into_value(self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "aliases": self.aliases,
+            "is_enabled": self.is_enabled,
+            "description": self.description,
+            "catch_all_address": self.catch_all_address,
+            "allow_relaying": self.allow_relaying,
+            "created_at": self.created_at,
+            "dns_zone_file": self.dns_zone_file,
+        })
+    }
 }
 
-fn dkim_value(s: DkimSignature) -> Value {
-    json!({
-        "id": s.id,
-        "algorithm": s.algorithm,
-        "domain_id": s.domain_id,
-        "selector": s.selector,
-        "stage": s.stage,
-        "public_key": s.public_key,
-        "created_at": s.created_at,
-        "next_transition_at": s.next_transition_at,
-    })
+impl Data for DkimSignature {
+    fn into_value(self) -> Value {
+        json!({
+            "id": self.id,
+            "algorithm": self.algorithm,
+            "domain_id": self.domain_id,
+            "selector": self.selector,
+            "stage": self.stage,
+            "public_key": self.public_key,
+            "created_at": self.created_at,
+            "next_transition_at": self.next_transition_at,
+        })
+    }
 }
 
 fn permissions_value(p: Permissions) -> Value {
@@ -58,88 +62,42 @@ fn permissions_value(p: Permissions) -> Value {
     })
 }
 
-fn mailbox_value(m: Mailbox) -> Value {
-    let quota_bytes = m.quota_bytes();
-    let suspended = m.is_suspended();
-    let credentials: Vec<Value> = m
-        .credentials
-        .into_iter()
-        .map(|c| {
-            json!({
-                "kind": c.kind,
-                "credential_id": c.credential_id,
-                "expires_at": c.expires_at,
+impl Data for Mailbox {
+    fn into_value(self) -> Value {
+        let m = self;
+        let quota_bytes = m.quota_bytes();
+        let suspended = m.is_suspended();
+        let credentials: Vec<Value> = m
+            .credentials
+            .into_iter()
+            .map(|c| json!({"kind": c.kind, "credential_id": c.credential_id, "expires_at": c.expires_at}))
+            .collect();
+        let aliases: Vec<Value> = m
+            .aliases
+            .into_iter()
+            .map(|a| {
+                json!({"name": a.name, "domain_id": a.domain_id, "enabled": a.enabled,
+                       "description": a.description})
             })
+            .collect();
+        json!({
+            "id": m.id,
+            "name": m.name,
+            "domain_id": m.domain_id,
+            "email_address": m.email_address,
+            "description": m.description,
+            "quota_bytes": quota_bytes,
+            "quotas": m.quotas,
+            "suspended": suspended,
+            "permissions": permissions_value(m.permissions),
+            "credentials": credentials,
+            "aliases": aliases,
+            "member_group_ids": m.member_group_ids,
+            "locale": m.locale,
+            "created_at": m.created_at,
+            "used_disk_quota": m.used_disk_quota,
         })
-        .collect();
-    let aliases: Vec<Value> = m
-        .aliases
-        .into_iter()
-        .map(|a| {
-            json!({
-                "name": a.name,
-                "domain_id": a.domain_id,
-                "enabled": a.enabled,
-                "description": a.description,
-            })
-        })
-        .collect();
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "domain_id": m.domain_id,
-        "email_address": m.email_address,
-        "description": m.description,
-        "quota_bytes": quota_bytes,
-        "quotas": m.quotas,
-        "suspended": suspended,
-        "permissions": permissions_value(m.permissions),
-        "credentials": credentials,
-        "aliases": aliases,
-        "member_group_ids": m.member_group_ids,
-        "locale": m.locale,
-        "created_at": m.created_at,
-        "used_disk_quota": m.used_disk_quota,
-    })
-}
-
-fn value_any(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
-    convert::to_py(py, &value)
-}
-
-fn domain_any(py: Python<'_>, d: Domain) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, domain_value(d))
-}
-
-fn maybe_domain_any(py: Python<'_>, d: Option<Domain>) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, d.map_or(Value::Null, domain_value))
-}
-
-fn domain_list_any(py: Python<'_>, list: Vec<Domain>) -> PyResult<Bound<'_, PyAny>> {
-    value_any(
-        py,
-        Value::Array(list.into_iter().map(domain_value).collect()),
-    )
-}
-
-fn dkim_list_any(py: Python<'_>, list: Vec<DkimSignature>) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, Value::Array(list.into_iter().map(dkim_value).collect()))
-}
-
-fn mailbox_any(py: Python<'_>, m: Mailbox) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, mailbox_value(m))
-}
-
-fn maybe_mailbox_any(py: Python<'_>, m: Option<Mailbox>) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, m.map_or(Value::Null, mailbox_value))
-}
-
-fn string_any(py: Python<'_>, s: String) -> PyResult<Bound<'_, PyAny>> {
-    value_any(py, Value::String(s))
-}
-
-fn none_any(py: Python<'_>, (): ()) -> PyResult<Bound<'_, PyAny>> {
-    Ok(py.None().into_bound(py))
+    }
 }
 
 /// A client of Stalwart's JMAP management API. Create one per process and share it.
@@ -253,7 +211,7 @@ client_methods! {
             is_enabled: Option<bool>,
             catch_all_address: Option<String>,
             allow_relaying: Option<bool>,
-        ) => string_any {
+        ) => data {
             let domain = new_domain(
                 name,
                 description,
@@ -268,36 +226,36 @@ client_methods! {
         /// Every domain, or with `tenant_id` the domains of that Stalwart tenant
         /// (`memberTenantId`), sorted by name, without their zone files.
         #[pyo3(signature = (tenant_id = None))]
-        fn list_domains / list_domains_sync(tenant_id: Option<String>) => domain_list_any {
+        fn list_domains / list_domains_sync(tenant_id: Option<String>) => data {
             async move { c.list_domains(tenant_id.as_deref()).await }
         }
 
         /// The domain named `name`, or `None` (without its zone file).
-        fn find_domain / find_domain_sync(name: String) => maybe_domain_any {
+        fn find_domain / find_domain_sync(name: String) => data {
             async move { c.find_domain(&name).await }
         }
 
         /// The domain `id` with `dns_zone_file`, the records to publish.
-        fn get_domain / get_domain_sync(id: String) => domain_any {
+        fn get_domain / get_domain_sync(id: String) => data {
             async move { c.get_domain(&id).await }
         }
 
         /// The DKIM signatures of a domain (possibly none yet).
-        fn dkim_signatures / dkim_signatures_sync(domain_id: String) => dkim_list_any {
+        fn dkim_signatures / dkim_signatures_sync(domain_id: String) => data {
             async move { c.dkim_signatures(&domain_id).await }
         }
 
         /// Waits until the domain's DKIM signatures exist (generated by the server
         /// after the domain was created); `UpstreamTimeoutError` with
         /// `method == "WAIT"` after `timeout` seconds.
-        fn wait_for_dkim / wait_for_dkim_sync(domain_id: String, timeout: f64) => dkim_list_any {
+        fn wait_for_dkim / wait_for_dkim_sync(domain_id: String, timeout: f64) => data {
             let timeout = seconds("timeout", timeout)?;
             async move { c.wait_for_dkim(&domain_id, timeout).await }
         }
 
         /// Deletes a domain with its own DKIM signatures; `InUseError` (the linked
         /// objects in `linked`) while accounts, aliases or lists use it.
-        fn delete_domain / delete_domain_sync(id: String) => none_any {
+        fn delete_domain / delete_domain_sync(id: String) => data {
             async move { c.delete_domain(&id).await }
         }
 
@@ -313,45 +271,45 @@ client_methods! {
             quota_bytes: Option<u64>,
             description: Option<String>,
             locale: Option<String>,
-        ) => string_any {
+        ) => data {
             let mailbox = new_mailbox(domain_id, name, password, quota_bytes, description, locale);
             async move { c.create_mailbox(&mailbox).await }
         }
 
         /// Makes the server create the account's default address book now.
-        fn provision_address_book / provision_address_book_sync(account_id: String) => none_any {
+        fn provision_address_book / provision_address_book_sync(account_id: String) => data {
             async move { c.provision_address_book(&account_id).await }
         }
 
         /// The mailbox with the address `address`, or `None`.
-        fn find_mailbox / find_mailbox_sync(address: String) => maybe_mailbox_any {
+        fn find_mailbox / find_mailbox_sync(address: String) => data {
             async move { c.find_mailbox(&address).await }
         }
 
         /// The mailbox `id`.
-        fn get_mailbox / get_mailbox_sync(id: String) => mailbox_any {
+        fn get_mailbox / get_mailbox_sync(id: String) => data {
             async move { c.get_mailbox(&id).await }
         }
 
         /// Refuses every login (disables `authenticate`), keeping the password and
         /// the other permission rules; mail is still received.
-        fn suspend_mailbox / suspend_mailbox_sync(id: String) => none_any {
+        fn suspend_mailbox / suspend_mailbox_sync(id: String) => data {
             async move { c.suspend_mailbox(&id).await }
         }
 
         /// Allows logins again, keeping the other permission rules.
-        fn resume_mailbox / resume_mailbox_sync(id: String) => none_any {
+        fn resume_mailbox / resume_mailbox_sync(id: String) => data {
             async move { c.resume_mailbox(&id).await }
         }
 
         /// Sets a new password; app passwords and API keys stay.
-        fn reset_password / reset_password_sync(id: String, password: &str) => none_any {
+        fn reset_password / reset_password_sync(id: String, password: &str) => data {
             let password = Secret::new(password);
             async move { c.reset_password(&id, &password).await }
         }
 
         /// Deletes a mailbox; the server purges its data in the background.
-        fn delete_mailbox / delete_mailbox_sync(id: String) => none_any {
+        fn delete_mailbox / delete_mailbox_sync(id: String) => data {
             async move { c.delete_mailbox(&id).await }
         }
     }

@@ -10,129 +10,92 @@ use dezky_clients::stripe::{
     self, CardSummary, Currency, Customer, Invoice, Money, NewCustomer, PaymentMethod, SetupIntent,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use serde_json::{Value, json};
 
+use crate::convert::{Data, data};
 use crate::error::IntoPyResult;
 use crate::options::{self};
 use crate::runtime::client_methods;
 
-fn customer_dict(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item(
-        "default_payment_method_id",
-        c.default_payment_method_id().map(str::to_owned),
-    )?;
-    d.set_item("id", c.id)?;
-    d.set_item("deleted", c.deleted)?;
-    d.set_item("email", c.email)?;
-    d.set_item("name", c.name)?;
-    d.set_item("metadata", c.metadata)?;
-    d.set_item("currency", c.currency.map(String::from))?;
-    d.set_item("balance", c.balance)?;
-    d.set_item("delinquent", c.delinquent)?;
-    d.set_item("created", c.created)?;
-    d.set_item("livemode", c.livemode)?;
-    Ok(d)
-}
-
-fn customer_any(py: Python<'_>, c: Customer) -> PyResult<Bound<'_, PyAny>> {
-    Ok(customer_dict(py, c)?.into_any())
-}
-
-fn customers_any(py: Python<'_>, list: Vec<Customer>) -> PyResult<Bound<'_, PyAny>> {
-    let out = PyList::empty(py);
-    for c in list {
-        out.append(customer_dict(py, c)?)?;
-    }
-    Ok(out.into_any())
-}
-
-fn maybe_customer_any(py: Python<'_>, c: Option<Customer>) -> PyResult<Bound<'_, PyAny>> {
-    match c {
-        Some(c) => customer_any(py, c),
-        None => Ok(py.None().into_bound(py)),
+impl Data for Customer {
+    fn into_value(self) -> Value {
+        let c = self;
+        json!({
+            "default_payment_method_id": c.default_payment_method_id().map(str::to_owned),
+            "id": c.id,
+            "deleted": c.deleted,
+            "email": c.email,
+            "name": c.name,
+            "metadata": c.metadata,
+            "currency": c.currency.map(String::from),
+            "balance": c.balance,
+            "delinquent": c.delinquent,
+            "created": c.created,
+            "livemode": c.livemode,
+        })
     }
 }
 
-fn card_dict(py: Python<'_>, c: CardSummary) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("payment_method_id", c.payment_method_id)?;
-    d.set_item("brand", c.brand)?;
-    d.set_item("last4", c.last4)?;
-    d.set_item("exp_month", c.exp_month)?;
-    d.set_item("exp_year", c.exp_year)?;
-    Ok(d)
-}
-
-fn maybe_card_any(py: Python<'_>, c: Option<CardSummary>) -> PyResult<Bound<'_, PyAny>> {
-    match c {
-        Some(c) => Ok(card_dict(py, c)?.into_any()),
-        None => Ok(py.None().into_bound(py)),
+impl Data for CardSummary {
+    fn into_value(self) -> Value {
+        json!({
+            "payment_method_id": self.payment_method_id,
+            "brand": self.brand,
+            "last4": self.last4,
+            "exp_month": self.exp_month,
+            "exp_year": self.exp_year,
+        })
     }
 }
 
-fn payment_method_any(py: Python<'_>, m: PaymentMethod) -> PyResult<Bound<'_, PyAny>> {
-    let d = PyDict::new(py);
-    match CardSummary::from_payment_method(&m) {
-        Some(card) => d.set_item("card", card_dict(py, card)?)?,
-        None => d.set_item("card", py.None())?,
+impl Data for PaymentMethod {
+    fn into_value(self) -> Value {
+        json!({
+            "card": CardSummary::from_payment_method(&self).into_value(),
+            "customer_id": self.customer.as_ref().map(|c| c.id().to_owned()),
+            "id": self.id,
+            "type": self.kind,
+        })
     }
-    d.set_item(
-        "customer_id",
-        m.customer.as_ref().map(|c| c.id().to_owned()),
-    )?;
-    d.set_item("id", m.id)?;
-    d.set_item("type", m.kind)?;
-    Ok(d.into_any())
 }
 
-fn setup_intent_any(py: Python<'_>, s: SetupIntent) -> PyResult<Bound<'_, PyAny>> {
-    let d = PyDict::new(py);
-    d.set_item("id", &s.id)?;
-    d.set_item(
-        "client_secret",
-        s.client_secret.as_ref().map(|c| c.expose().to_owned()),
-    )?;
-    d.set_item("status", s.status.as_str())?;
-    d.set_item("usage", s.usage.as_deref())?;
-    d.set_item(
-        "customer_id",
-        s.customer.as_ref().map(|c| c.id().to_owned()),
-    )?;
-    d.set_item(
-        "payment_method_id",
-        s.payment_method.as_ref().map(|p| p.id().to_owned()),
-    )?;
-    Ok(d.into_any())
+impl Data for SetupIntent {
+    fn into_value(self) -> Value {
+        let s = self;
+        json!({
+            "id": s.id,
+            "client_secret": s.client_secret.as_ref().map(|c| c.expose().to_owned()),
+            "status": s.status.as_str(),
+            "usage": s.usage,
+            "customer_id": s.customer.as_ref().map(|c| c.id().to_owned()),
+            "payment_method_id": s.payment_method.as_ref().map(|p| p.id().to_owned()),
+        })
+    }
 }
 
-fn invoices_any(py: Python<'_>, list: Vec<Invoice>) -> PyResult<Bound<'_, PyAny>> {
-    let out = PyList::empty(py);
-    for i in list {
-        let d = PyDict::new(py);
-        d.set_item("total_major", i.total_money().to_major().ok())?;
-        d.set_item(
-            "customer_id",
-            i.customer.as_ref().map(|c| c.id().to_owned()),
-        )?;
-        d.set_item("id", i.id)?;
-        d.set_item("number", i.number)?;
-        d.set_item("status", i.status.map(|s| s.as_str().to_owned()))?;
-        d.set_item("currency", i.currency.as_str())?;
-        d.set_item("amount_due", i.amount_due)?;
-        d.set_item("amount_paid", i.amount_paid)?;
-        d.set_item("amount_remaining", i.amount_remaining)?;
-        d.set_item("total", i.total)?;
-        d.set_item("subtotal", i.subtotal)?;
-        d.set_item("hosted_invoice_url", i.hosted_invoice_url)?;
-        d.set_item("invoice_pdf", i.invoice_pdf)?;
-        d.set_item("period_start", i.period_start)?;
-        d.set_item("period_end", i.period_end)?;
-        d.set_item("created", i.created)?;
-        d.set_item("due_date", i.due_date)?;
-        out.append(d)?;
+impl Data for Invoice {
+    fn into_value(self) -> Value {
+        let i = self;
+        json!({
+            "total_major": i.total_money().to_major().ok(),
+            "customer_id": i.customer.as_ref().map(|c| c.id().to_owned()),
+            "id": i.id,
+            "number": i.number,
+            "status": i.status.map(|s| s.as_str().to_owned()),
+            "currency": i.currency.as_str(),
+            "amount_due": i.amount_due,
+            "amount_paid": i.amount_paid,
+            "amount_remaining": i.amount_remaining,
+            "total": i.total,
+            "subtotal": i.subtotal,
+            "hosted_invoice_url": i.hosted_invoice_url,
+            "invoice_pdf": i.invoice_pdf,
+            "period_start": i.period_start,
+            "period_end": i.period_end,
+            "created": i.created,
+            "due_date": i.due_date,
+        })
     }
-    Ok(out.into_any())
 }
 
 /// An amount in minor units as a decimal string in major units. Raises `InvalidArgumentError`
@@ -224,13 +187,13 @@ client_methods! {
             tenant_slug: Option<String>,
             name: Option<String>,
             email: Option<String>,
-        ) => customer_any {
+        ) => data {
             let new = new_customer(tenant_id, tenant_slug, name, email);
             async move { c.create_customer(&new).await }
         }
 
         /// The customer `id` (`deleted` is true if it was deleted).
-        fn retrieve_customer / retrieve_customer_sync(id: String) => customer_any {
+        fn retrieve_customer / retrieve_customer_sync(id: String) => data {
             async move { c.retrieve_customer(&id).await }
         }
 
@@ -242,7 +205,7 @@ client_methods! {
             tenant_slug: Option<String>,
             name: Option<String>,
             email: Option<String>,
-        ) => customer_any {
+        ) => data {
             let new = new_customer(tenant_id, tenant_slug, name, email);
             async move { c.ensure_customer(stored_id.as_deref(), &new).await }
         }
@@ -251,14 +214,14 @@ client_methods! {
         fn search_customers_by_metadata / search_customers_by_metadata_sync(
             key: String,
             value: String,
-        ) => customers_any {
+        ) => data {
             async move { c.search_customers_by_metadata(&key, &value).await }
         }
 
         /// The tenant's customer by `metadata[tenant_id]` (the oldest), or `None`.
         fn find_customer_by_tenant / find_customer_by_tenant_sync(
             tenant_id: String,
-        ) => maybe_customer_any {
+        ) => data {
             async move { c.find_customer_by_tenant(&tenant_id).await }
         }
 
@@ -266,7 +229,7 @@ client_methods! {
         fn attach_payment_method / attach_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
-        ) => payment_method_any {
+        ) => data {
             async move { c.attach_payment_method(&customer_id, &payment_method_id).await }
         }
 
@@ -274,7 +237,7 @@ client_methods! {
         fn set_default_payment_method / set_default_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
-        ) => customer_any {
+        ) => data {
             async move { c.set_default_payment_method(&customer_id, &payment_method_id).await }
         }
 
@@ -285,19 +248,19 @@ client_methods! {
             customer_id: String,
             request_id: String,
             tenant_id: Option<String>,
-        ) => setup_intent_any {
+        ) => data {
             async move {
                 c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref()).await
             }
         }
 
         /// The customer's default card, or `None`.
-        fn default_card / default_card_sync(customer_id: String) => maybe_card_any {
+        fn default_card / default_card_sync(customer_id: String) => data {
             async move { c.default_card(&customer_id).await }
         }
 
         /// Every invoice of the customer, newest first (all pages).
-        fn list_invoices / list_invoices_sync(customer_id: String) => invoices_any {
+        fn list_invoices / list_invoices_sync(customer_id: String) => data {
             async move { collect_all(c.invoices(&customer_id)).await }
         }
     }
