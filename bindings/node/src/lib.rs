@@ -36,6 +36,7 @@ pub use auth::{
 };
 pub use authentik::AuthentikClient;
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
+pub use error::{error_codes, error_examples};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use health::probe_all;
 pub use ocis::{OcisClient, validate_space_name};

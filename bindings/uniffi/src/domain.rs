@@ -59,11 +59,10 @@ fn document(json: &str, name: &str) -> Result<Map<String, Value>, DezkyError> {
             reason: "must be a JSON object".into(),
         }
         .into()),
-        Err(err) => Err(DezkyError::MalformedJson {
-            line: err.line() as u64,
-            column: err.column() as u64,
-            detail: format!("malformed JSON in `{name}`: {err}"),
-        }),
+        Err(err) => Err(DezkyError::malformed_json(
+            &err,
+            format!("malformed JSON in `{name}`: {err}"),
+        )),
     }
 }
 

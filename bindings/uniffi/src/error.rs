@@ -1,21 +1,66 @@
-//! The one error type of the UniFFI bindings.
+//! The one error type of the UniFFI bindings, converted generically from the
+//! error contract of the core crates ([`dezky_flags::contract`]).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use dezky_flags::contract::{Detail, ErrorContract};
+
+/// The value of one entry of [`DezkyError`]'s `details`: the core's
+/// [`Detail`], with maps as the FFI's (unordered) maps.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ErrorDetail {
+    /// A string.
+    Text {
+        /// The string.
+        value: String,
+    },
+    /// A whole number.
+    Integer {
+        /// The number.
+        value: i64,
+    },
+    /// A list of strings.
+    TextList {
+        /// The strings, in order.
+        values: Vec<String>,
+    },
+    /// Strings by name.
+    TextMap {
+        /// The strings, by name.
+        entries: HashMap<String, String>,
+    },
+    /// Lists of strings by name.
+    TextListMap {
+        /// The lists, by name.
+        entries: HashMap<String, Vec<String>>,
+    },
+}
+
+/// The details of an error by their contract names (`flag`, `field`, `line`,
+/// ...; snake_case, as `docs/errors.md` lists them). Absent details are left out.
+pub type ErrorDetails = HashMap<String, ErrorDetail>;
 
 /// Everything a call into the Dezky bindings can throw: one variant per stable
-/// code of [`dezky_flags::Error`], with that variant's fields, and the
-/// variants of [`dezky_core::Error`] that the domain rules return
-/// ([`Invalid`](DezkyError::Invalid), [`Forbidden`](DezkyError::Forbidden);
-/// any other core variant is [`Other`](DezkyError::Other) with its code).
+/// code of [`dezky_flags::Error`], the variants of [`dezky_core::Error`] that
+/// the domain rules return most ([`Invalid`](DezkyError::Invalid),
+/// [`Forbidden`](DezkyError::Forbidden)), and [`Other`](DezkyError::Other)
+/// with its code for the rest.
 ///
 /// Kotlin sees `DezkyException.<Variant>`, Swift `DezkyError.<variant>`, Python
 /// `DezkyError.<Variant>`. [`code`](DezkyError::code) is the same stable code in
 /// every language (`"DEZKY_INVALID_FLAG"`, ...), and the string form is the
-/// core's message. No field is called `message`: Kotlin's generated exceptions
-/// already define it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+/// core's message. Every variant carries `details`, every detail of the core
+/// error by its contract name; the typed fields repeat the ones each variant is
+/// known for. `detail` is the message (no field is called `message`: Kotlin's
+/// generated exceptions already define it).
+///
+/// Deprecated fields, kept for 0.1.x: `key` (now `flag`), `name` (now
+/// `argument`) and `source_name` (now `source`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum DezkyError {
     /// `DEZKY_MALFORMED_JSON`: not JSON, or not the expected shape at the top level.
-    #[error("{detail}")]
     MalformedJson {
         /// 1-based line of the error (0 when unknown).
         line: u64,
@@ -23,9 +68,10 @@ pub enum DezkyError {
         column: u64,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_INVALID_FLAG`: a flag document breaks a rule of the flag contract.
-    #[error("{detail}")]
     InvalidFlag {
         /// The flag's key, or its position (`#3`) when the key itself is unusable.
         flag: String,
@@ -35,17 +81,21 @@ pub enum DezkyError {
         reason: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_DUPLICATE_FLAG`: two flags in one set share a key.
-    #[error("{detail}")]
     DuplicateKey {
         /// The repeated key.
+        flag: String,
+        /// Deprecated: the same as `flag`.
         key: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_INVALID_CONTEXT`: an evaluation context or context list is unusable.
-    #[error("{detail}")]
     InvalidContext {
         /// The offending context field (`tenantId`, `[4].plan`).
         field: String,
@@ -53,62 +103,97 @@ pub enum DezkyError {
         reason: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_FLAG_NOT_FOUND`: an operation named a flag the set does not hold.
-    #[error("{detail}")]
     FlagNotFound {
         /// The key that was asked for.
+        flag: String,
+        /// Deprecated: the same as `flag`.
         key: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_INVALID_ARGUMENT`: an argument is out of its domain (an empty actor).
-    #[error("{detail}")]
     InvalidArgument {
         /// The argument's name.
+        argument: String,
+        /// Deprecated: the same as `argument`.
         name: String,
         /// What is wrong with it.
         reason: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_FLAG_SOURCE`: a flag source could not deliver a flag set.
-    #[error("{detail}")]
     Source {
-        /// Which source.
+        /// Which source (a file path, a URL without query string).
+        source: String,
+        /// Deprecated: the same as `source`.
         source_name: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
-    /// `DEZKY_INVALID_ARGUMENT` from the domain rules: a record or argument is
-    /// unusable (a record that is not a JSON object, a bad id, the wrong partner).
-    #[error("{detail}")]
+    /// `DEZKY_INVALID_ARGUMENT` for a field: a record or argument is unusable
+    /// (a record that is not a JSON object, a bad id, the wrong partner).
     Invalid {
+        /// The top-level argument the field is in (`tenant` for `tenant.id`).
+        argument: String,
         /// The offending field (`tenant.id`, `user.tenantIds`, `partner`, `environment`).
         field: String,
         /// What is wrong with it.
         reason: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
     /// `DEZKY_FORBIDDEN`: an authorization rule refuses.
-    #[error("{detail}")]
     Forbidden {
         /// Which rule refused, in words.
         reason: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
-    /// Any other code: one added to a core after these bindings were written,
-    /// or a `dezky_core::Error` variant without a variant of its own here.
-    #[error("{detail}")]
+    /// Any other code: one without a variant of its own here (the token and
+    /// DNS errors of `dezky-core`), or one added to a core later.
     Other {
         /// The core's stable code.
         error_code: String,
         /// The core's message.
         detail: String,
+        /// Every detail, by its contract name.
+        details: ErrorDetails,
     },
 }
+
+impl fmt::Display for DezkyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DezkyError::MalformedJson { detail, .. }
+            | DezkyError::InvalidFlag { detail, .. }
+            | DezkyError::DuplicateKey { detail, .. }
+            | DezkyError::InvalidContext { detail, .. }
+            | DezkyError::FlagNotFound { detail, .. }
+            | DezkyError::InvalidArgument { detail, .. }
+            | DezkyError::Source { detail, .. }
+            | DezkyError::Invalid { detail, .. }
+            | DezkyError::Forbidden { detail, .. }
+            | DezkyError::Other { detail, .. } => f.write_str(detail),
+        }
+    }
+}
+
+impl std::error::Error for DezkyError {}
 
 #[uniffi::export]
 impl DezkyError {
@@ -121,75 +206,197 @@ impl DezkyError {
             DezkyError::DuplicateKey { .. } => "DEZKY_DUPLICATE_FLAG".into(),
             DezkyError::InvalidContext { .. } => "DEZKY_INVALID_CONTEXT".into(),
             DezkyError::FlagNotFound { .. } => "DEZKY_FLAG_NOT_FOUND".into(),
-            DezkyError::InvalidArgument { .. } => "DEZKY_INVALID_ARGUMENT".into(),
+            DezkyError::InvalidArgument { .. } | DezkyError::Invalid { .. } => {
+                "DEZKY_INVALID_ARGUMENT".into()
+            }
             DezkyError::Source { .. } => "DEZKY_FLAG_SOURCE".into(),
-            DezkyError::Invalid { .. } => "DEZKY_INVALID_ARGUMENT".into(),
             DezkyError::Forbidden { .. } => "DEZKY_FORBIDDEN".into(),
             DezkyError::Other { error_code, .. } => error_code.clone(),
         }
     }
 }
 
+/// The core's details as the FFI's map, absent ones left out.
+fn details_map(details: &[(&'static str, Detail)]) -> ErrorDetails {
+    details
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = match value {
+                Detail::Absent => return None,
+                Detail::Text { value } => ErrorDetail::Text {
+                    value: value.clone(),
+                },
+                Detail::Integer { value } => ErrorDetail::Integer { value: *value },
+                Detail::TextList { values } => ErrorDetail::TextList {
+                    values: values.clone(),
+                },
+                Detail::TextMap { entries } => ErrorDetail::TextMap {
+                    entries: entries.clone().into_iter().collect(),
+                },
+                Detail::TextListMap { entries } => ErrorDetail::TextListMap {
+                    entries: entries.clone().into_iter().collect(),
+                },
+            };
+            Some(((*name).to_owned(), value))
+        })
+        .collect()
+}
+
+/// Converts any error of the contract: the variant is chosen by the code (and,
+/// for `DEZKY_INVALID_ARGUMENT`, by whether a field is named), its typed fields
+/// are read from the details by their contract names.
+fn from_contract(error: &impl ErrorContract) -> DezkyError {
+    let facts = error.details();
+    let find = |name: &str| {
+        facts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
+    };
+    let text = |name: &str| {
+        find(name)
+            .and_then(Detail::as_text)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let number = |name: &str| {
+        find(name)
+            .and_then(Detail::as_integer)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let detail = error.message();
+    let details = details_map(&facts);
+    match error.code() {
+        "DEZKY_MALFORMED_JSON" => DezkyError::MalformedJson {
+            line: number("line"),
+            column: number("column"),
+            detail,
+            details,
+        },
+        "DEZKY_INVALID_FLAG" => DezkyError::InvalidFlag {
+            flag: text("flag"),
+            field: text("field"),
+            reason: text("reason"),
+            detail,
+            details,
+        },
+        "DEZKY_DUPLICATE_FLAG" => DezkyError::DuplicateKey {
+            flag: text("flag"),
+            key: text("flag"),
+            detail,
+            details,
+        },
+        "DEZKY_INVALID_CONTEXT" => DezkyError::InvalidContext {
+            field: text("field"),
+            reason: text("reason"),
+            detail,
+            details,
+        },
+        "DEZKY_FLAG_NOT_FOUND" => DezkyError::FlagNotFound {
+            flag: text("flag"),
+            key: text("flag"),
+            detail,
+            details,
+        },
+        "DEZKY_INVALID_ARGUMENT" if find("field").is_some() => DezkyError::Invalid {
+            argument: text("argument"),
+            field: text("field"),
+            reason: text("reason"),
+            detail,
+            details,
+        },
+        "DEZKY_INVALID_ARGUMENT" => DezkyError::InvalidArgument {
+            argument: text("argument"),
+            name: text("argument"),
+            reason: text("reason"),
+            detail,
+            details,
+        },
+        "DEZKY_FLAG_SOURCE" => DezkyError::Source {
+            source: text("source"),
+            source_name: text("source"),
+            detail,
+            details,
+        },
+        "DEZKY_FORBIDDEN" => DezkyError::Forbidden {
+            reason: text("reason"),
+            detail,
+            details,
+        },
+        code => DezkyError::Other {
+            error_code: code.to_owned(),
+            detail,
+            details,
+        },
+    }
+}
+
 impl From<dezky_flags::Error> for DezkyError {
     fn from(err: dezky_flags::Error) -> Self {
-        use dezky_flags::Error as E;
-        let detail = err.to_string();
-        match err {
-            E::MalformedJson { line, column, .. } => DezkyError::MalformedJson {
-                line: line as u64,
-                column: column as u64,
-                detail,
-            },
-            E::InvalidFlag {
-                flag,
-                field,
-                reason,
-            } => DezkyError::InvalidFlag {
-                flag,
-                field,
-                reason,
-                detail,
-            },
-            E::DuplicateKey { key } => DezkyError::DuplicateKey { key, detail },
-            E::InvalidContext { field, reason } => DezkyError::InvalidContext {
-                field,
-                reason,
-                detail,
-            },
-            E::FlagNotFound { key } => DezkyError::FlagNotFound { key, detail },
-            E::InvalidArgument { name, reason } => DezkyError::InvalidArgument {
-                name,
-                reason,
-                detail,
-            },
-            E::Source { source_name, .. } => DezkyError::Source {
-                source_name,
-                detail,
-            },
-            other => DezkyError::Other {
-                error_code: other.code().into(),
-                detail,
-            },
-        }
+        from_contract(&err)
     }
 }
 
 impl From<dezky_core::Error> for DezkyError {
     fn from(err: dezky_core::Error) -> Self {
-        use dezky_core::Error as E;
-        let detail = err.to_string();
-        match err {
-            E::Invalid { field, reason } => DezkyError::Invalid {
-                field,
-                reason,
-                detail,
-            },
-            E::Forbidden { reason } => DezkyError::Forbidden { reason, detail },
-            other => DezkyError::Other {
-                error_code: other.code().into(),
-                detail,
-            },
+        from_contract(&err)
+    }
+}
+
+impl DezkyError {
+    /// `DEZKY_MALFORMED_JSON` for JSON the bindings parse themselves, with
+    /// `detail` as its message.
+    pub(crate) fn malformed_json(err: &serde_json::Error, detail: String) -> Self {
+        let (line, column) = (err.line() as u64, err.column() as u64);
+        let details = details_map(&[
+            ("line", Detail::from(line)),
+            ("column", Detail::from(column)),
+        ]);
+        DezkyError::MalformedJson {
+            line,
+            column,
+            detail,
+            details,
         }
+    }
+}
+
+/// Every stable code a call into these bindings can throw, each once.
+#[uniffi::export]
+pub fn error_codes() -> Vec<String> {
+    let mut codes: Vec<String> = Vec::new();
+    for code in dezky_flags::Error::CODES
+        .iter()
+        .chain(dezky_core::Error::CODES)
+    {
+        if !codes.iter().any(|known| known == code) {
+            codes.push((*code).to_owned());
+        }
+    }
+    codes
+}
+
+/// Throws the core's example error of `code` (made-up details, no I/O behind
+/// it), for testing code that handles these errors; returns normally for a
+/// code these bindings do not throw. Several examples share
+/// `DEZKY_INVALID_ARGUMENT`; `index` picks one (0 first), and an index past
+/// the last returns normally.
+#[uniffi::export]
+pub fn throw_error_example(code: String, index: u32) -> Result<(), DezkyError> {
+    let flags = dezky_flags::Error::examples()
+        .into_iter()
+        .map(DezkyError::from);
+    let core = dezky_core::Error::examples()
+        .into_iter()
+        .map(DezkyError::from);
+    match flags
+        .chain(core)
+        .filter(|error| error.code() == code)
+        .nth(index as usize)
+    {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 
@@ -197,23 +404,26 @@ impl From<dezky_core::Error> for DezkyError {
 mod tests {
     use super::*;
 
+    fn same_details(mapped: &DezkyError, core: &impl ErrorContract) {
+        let details = match mapped {
+            DezkyError::MalformedJson { details, .. }
+            | DezkyError::InvalidFlag { details, .. }
+            | DezkyError::DuplicateKey { details, .. }
+            | DezkyError::InvalidContext { details, .. }
+            | DezkyError::FlagNotFound { details, .. }
+            | DezkyError::InvalidArgument { details, .. }
+            | DezkyError::Source { details, .. }
+            | DezkyError::Invalid { details, .. }
+            | DezkyError::Forbidden { details, .. }
+            | DezkyError::Other { details, .. } => details,
+        };
+        assert_eq!(details, &details_map(&core.details()), "{}", core.code());
+    }
+
     #[test]
-    fn every_variant_keeps_the_core_code() {
-        let cases = [
-            dezky_flags::FlagSet::from_json("[").map(drop),
-            dezky_flags::FlagSet::from_json(r#"[{"key": "A", "state": "on"}]"#).map(drop),
-            dezky_flags::FlagSet::from_json(
-                r#"[{"key": "a", "state": "on"}, {"key": "a", "state": "on"}]"#,
-            )
-            .map(drop),
-            dezky_flags::EvaluationContext::from_json(r#"{"tenant": "x"}"#).map(drop),
-            dezky_flags::FlagSet::default().without_flag("a").map(drop),
-            dezky_flags::Change::now(" ").map(drop),
-        ];
-        for case in cases {
-            let Err(core) = case else {
-                panic!("expected an error");
-            };
+    fn every_flags_code_has_its_variant_and_keeps_code_message_and_details() {
+        let mut seen = Vec::new();
+        for core in dezky_flags::Error::examples() {
             let code = core.code();
             let mapped = DezkyError::from(core.clone());
             assert_eq!(mapped.code(), code);
@@ -222,33 +432,71 @@ mod tests {
                 !matches!(mapped, DezkyError::Other { .. }),
                 "{code} fell through"
             );
+            same_details(&mapped, &core);
+            seen.push(code);
+        }
+        for code in dezky_flags::Error::CODES {
+            assert!(seen.contains(code), "{code} not converted");
         }
     }
 
     #[test]
-    fn core_errors_keep_their_code_and_message() {
-        let cases = [
-            dezky_core::Error::Invalid {
-                field: "tenant.id".into(),
-                reason: "bad".into(),
-            },
-            dezky_core::Error::Forbidden {
-                reason: "no".into(),
-            },
-            dezky_core::Error::AuthConfig {
-                reason: "unset".into(),
-            },
-        ];
-        for core in cases {
+    fn every_core_code_keeps_code_message_and_details() {
+        for core in dezky_core::Error::examples() {
             let mapped = DezkyError::from(core.clone());
             assert_eq!(mapped.code(), core.code());
             assert_eq!(mapped.to_string(), core.to_string());
+            same_details(&mapped, &core);
         }
+        let codes = error_codes();
+        for code in dezky_flags::Error::CODES
+            .iter()
+            .chain(dezky_core::Error::CODES)
+        {
+            assert!(codes.iter().any(|c| c == code), "{code} not in error_codes");
+            assert!(
+                throw_error_example((*code).to_owned(), 0).is_err(),
+                "{code} has no example"
+            );
+        }
+    }
+
+    #[test]
+    fn typed_fields_and_deprecated_twins_agree() {
+        let mapped = DezkyError::from(dezky_flags::Error::FlagNotFound { key: "a".into() });
         assert!(matches!(
-            DezkyError::from(dezky_core::Error::AuthConfig {
-                reason: "unset".into()
-            }),
-            DezkyError::Other { .. }
+            mapped,
+            DezkyError::FlagNotFound { ref flag, ref key, .. } if flag == "a" && key == "a"
         ));
+        let mapped = DezkyError::from(dezky_core::Error::Invalid {
+            field: "tenant.id".into(),
+            reason: "bad".into(),
+        });
+        assert!(matches!(
+            mapped,
+            DezkyError::Invalid { ref argument, ref field, .. }
+                if argument == "tenant" && field == "tenant.id"
+        ));
+        let mapped = DezkyError::from(dezky_core::Error::AuthConfig {
+            reason: "unset".into(),
+        });
+        assert!(matches!(mapped, DezkyError::Other { ref details, .. }
+            if details.get("reason") == Some(&ErrorDetail::Text { value: "unset".into() })));
+    }
+
+    #[test]
+    fn bindings_own_malformed_json_has_position_details() {
+        let Err(err) = serde_json::from_str::<serde_json::Value>("{") else {
+            panic!("expected a JSON error");
+        };
+        let mapped = DezkyError::malformed_json(&err, "malformed JSON in `x`".into());
+        let DezkyError::MalformedJson { line, details, .. } = mapped else {
+            panic!("expected MalformedJson");
+        };
+        assert_eq!(line, 1);
+        assert_eq!(
+            details.get("line"),
+            Some(&ErrorDetail::Integer { value: 1 })
+        );
     }
 }

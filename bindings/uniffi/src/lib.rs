@@ -10,6 +10,10 @@
 //! the control plane's JSON text, and so do the control plane's records (user,
 //! tenant, partner documents). See README.md for generation and tests.
 
+// `DezkyError` crosses the FFI by value with every detail of the core's error;
+// a call returns at most one, so its size costs nothing measurable.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -24,7 +28,7 @@ pub use domain::{
     require_own_active_record, require_partner_staff, require_partner_tenant,
     require_platform_admin, require_tenant_admin, require_tenant_member,
 };
-pub use error::DezkyError;
+pub use error::{DezkyError, ErrorDetail, ErrorDetails, error_codes, throw_error_example};
 pub use ops::{
     FlagAuditEvent, FlagChange, RolloutPreview, create_flag, kill_switch, preview_rollout,
     update_flag,

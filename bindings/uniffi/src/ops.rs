@@ -104,12 +104,9 @@ pub fn update_flag(
 ) -> Result<Option<FlagChange>, DezkyError> {
     let change = Change::now(actor)?;
     let mut flag = Flag::from_json(&flag_json)?;
-    let update_value: Value =
-        serde_json::from_str(&update_json).map_err(|err| DezkyError::MalformedJson {
-            line: err.line() as u64,
-            column: err.column() as u64,
-            detail: format!("malformed JSON in the update: {err}"),
-        })?;
+    let update_value: Value = serde_json::from_str(&update_json).map_err(|err| {
+        DezkyError::malformed_json(&err, format!("malformed JSON in the update: {err}"))
+    })?;
     let update = dezky_flags::FlagUpdate::from_value(&flag.key, &update_value)?;
     Ok(flag
         .apply(update, &change)?
