@@ -2,6 +2,11 @@
 //! the 2025.10 component schemas. Fields the server may leave out are
 //! optional; values upstream may extend are open enums. Records serialize
 //! with the API's own field names (secrets left out), for the bindings.
+//! With the `napi` feature, the records the Node binding returns are also
+//! `#[napi(object)]` (camelCase JS names, TypeScript declarations).
+
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
 
 use std::collections::BTreeMap;
 
@@ -48,6 +53,17 @@ macro_rules! open_enum {
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "napi")]
+        impl napi::bindgen_prelude::ToNapiValue for $name {
+            unsafe fn to_napi_value(
+                env: napi::sys::napi_env,
+                value: Self,
+            ) -> napi::Result<napi::sys::napi_value> {
+                // SAFETY: napi's own conversion of a string, with the caller's `env`.
+                unsafe { <&str>::to_napi_value(env, value.as_str()) }
             }
         }
 
@@ -196,6 +212,10 @@ pub struct PartialGroup {
 
 /// `Group`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikGroup")
+)]
 pub struct Group {
     /// The uuid, used in paths and in `User.groups`.
     pub pk: String,
@@ -220,6 +240,10 @@ pub struct Group {
 
 /// `User`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikUser")
+)]
 pub struct User {
     /// The numeric pk, used in paths.
     pub pk: i64,
@@ -253,6 +277,7 @@ pub struct User {
     #[serde(default)]
     pub path: Option<String>,
     /// The account type.
+    #[cfg_attr(feature = "napi", napi(js_name = "type", ts_type = "string"))]
     #[serde(default, rename = "type")]
     pub user_type: Option<UserType>,
     /// Free-form attributes.
@@ -281,6 +306,10 @@ pub struct NewUser {
 
 /// `AuthenticatedSession`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikSession")
+)]
 pub struct AuthenticatedSession {
     /// The session's uuid, used to delete it.
     #[serde(default)]
@@ -317,6 +346,10 @@ pub struct SessionTermination {
 
 /// An authenticator (`Device`) from `/authenticators/admin/all/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikDevice")
+)]
 pub struct Device {
     /// The device id (unique per type only).
     pub pk: String,
@@ -324,6 +357,7 @@ pub struct Device {
     #[serde(default)]
     pub name: Option<String>,
     /// `<app_label>.<Model>`, e.g. `authentik_stages_authenticator_totp.TOTPDevice`.
+    #[cfg_attr(feature = "napi", napi(js_name = "type"))]
     #[serde(rename = "type")]
     pub device_type: String,
     /// Whether set-up was completed.
@@ -362,6 +396,10 @@ impl AuthenticatorSummary {
 
 /// `Flow` (only what provider creation needs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikFlow")
+)]
 pub struct Flow {
     /// The uuid, sent as `authorization_flow` / `invalidation_flow`.
     pub pk: String,
@@ -372,11 +410,16 @@ pub struct Flow {
     pub name: Option<String>,
     /// What the flow is for.
     #[serde(default)]
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub designation: Option<FlowDesignation>,
 }
 
 /// `CertificateKeyPair`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikKeyPair")
+)]
 pub struct CertificateKeyPair {
     /// The uuid, sent as `signing_key`.
     pub pk: String,
@@ -401,6 +444,10 @@ pub struct CertificateKeyPair {
 
 /// `ScopeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikScopeMapping")
+)]
 pub struct ScopeMapping {
     /// The uuid, sent in `property_mappings`.
     pub pk: String,
@@ -417,8 +464,13 @@ pub struct ScopeMapping {
 
 /// `RedirectURI` / `RedirectURIRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikRedirectUri")
+)]
 pub struct RedirectUri {
     /// How `url` is compared.
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub matching_mode: MatchingMode,
     /// The URL (or pattern).
     pub url: String,
@@ -519,6 +571,10 @@ pub struct NewOAuth2Provider {
 
 /// `Application`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikApplication")
+)]
 pub struct Application {
     /// The uuid (a policy binding's `target`).
     pub pk: String,
@@ -563,6 +619,10 @@ pub struct NewApplication {
 
 /// `PolicyBinding`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikBinding")
+)]
 pub struct PolicyBinding {
     /// The uuid.
     pub pk: String,
@@ -586,6 +646,10 @@ pub struct PolicyBinding {
 
 /// `Token` (the key is read with `view_key`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikToken")
+)]
 pub struct Token {
     /// The uuid.
     pub pk: String,
@@ -593,6 +657,7 @@ pub struct Token {
     pub identifier: String,
     /// What the token is for.
     #[serde(default)]
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub intent: Option<TokenIntent>,
     /// The owner's pk.
     #[serde(default)]

@@ -4,7 +4,11 @@
 //! and the enumerations are open: a value this SDK does not know is kept as
 //! `Other(text)` instead of failing the whole answer. Request bodies carry
 //! only fields of the libregraph schemas and skip absent ones, because OCIS
-//! refuses unknown fields.
+//! refuses unknown fields. With the `napi` feature, the records the Node
+//! binding returns are also `#[napi(object)]`.
+
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +59,17 @@ macro_rules! open_enum {
                     $name::Other(text) => text,
                     known => known.as_str().to_owned(),
                 }
+            }
+        }
+
+        #[cfg(feature = "napi")]
+        impl napi::bindgen_prelude::ToNapiValue for $name {
+            unsafe fn to_napi_value(
+                env: napi::sys::napi_env,
+                value: Self,
+            ) -> napi::Result<napi::sys::napi_value> {
+                // SAFETY: napi's own conversion of a string, with the caller's `env`.
+                unsafe { <&str>::to_napi_value(env, value.as_str()) }
             }
         }
 
@@ -130,6 +145,10 @@ open_enum! {
 /// no quota at all (see [`Drive::quota`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "OcisQuota")
+)]
 pub struct Quota {
     /// The allowed size (0: the server computes the state from `remaining`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,6 +164,7 @@ pub struct Quota {
     pub deleted: Option<i64>,
     /// How full the space is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub state: Option<QuotaState>,
 }
 
@@ -293,6 +313,10 @@ pub struct NewProjectSpace {
 /// A user (libregraph `user`), as read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "OcisUser")
+)]
 pub struct User {
     /// The user's id (a UUID).
     #[serde(default, skip_serializing_if = "Option::is_none")]

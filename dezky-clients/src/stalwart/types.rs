@@ -3,7 +3,12 @@
 //! Property names follow the server's registry schema (`x:Domain`,
 //! `x:UserAccount`, `x:Dkim1Signature`, ...). Sets travel as objects
 //! (`{"value": true}`) and lists as objects keyed by position (`{"0": ...}`);
-//! the helpers below turn them into `BTreeSet`s and `Vec`s.
+//! the helpers below turn them into `BTreeSet`s and `Vec`s. With the `napi`
+//! feature, the records the Node binding returns as they are are also
+//! `#[napi(object)]`.
+
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -163,6 +168,10 @@ impl NewDomain {
 /// A DKIM signature (`x:DkimSignature`) as read; the private key is never read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StalwartDkimSignature")
+)]
 pub struct DkimSignature {
     /// The object id.
     pub id: String,
@@ -283,6 +292,10 @@ fn with_disabled(list: &PermissionsList, disabled: bool) -> PermissionsList {
 /// secret (the server masks it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StalwartCredential")
+)]
 pub struct CredentialInfo {
     /// `Password`, `AppPassword` or `ApiKey`.
     #[serde(rename = "@type", default)]
@@ -298,6 +311,10 @@ pub struct CredentialInfo {
 /// An additional address of an account (`x:EmailAlias`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StalwartEmailAlias")
+)]
 pub struct EmailAlias {
     /// The local part.
     #[serde(default)]

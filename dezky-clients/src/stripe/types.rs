@@ -1,6 +1,10 @@
 //! The Stripe objects the control plane reads. Every field the API may leave
 //! out or set to `null` is an `Option`; enums whose set grows are open
-//! (`Other(String)` keeps an unknown value).
+//! (`Other(String)` keeps an unknown value). With the `napi` feature,
+//! [`CardSummary`] is also `#[napi(object)]` for the Node binding.
+
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -284,6 +288,10 @@ impl HasId for PaymentMethod {
 
 /// What the portal shows of a card: brand, last four digits and expiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StripeCard")
+)]
 pub struct CardSummary {
     /// The payment method's id.
     pub payment_method_id: String,
