@@ -145,6 +145,7 @@ def test_update_with_history(flags: dezky.FlagSet) -> None:
     assert doc is not None and doc["history"][0]["actor"] == "dev@dezky.example"
     same, none = updated.update("new_billing_engine", {"pct": 30}, "dev@dezky.example")
     assert none is None and same == updated
+    assert same is updated  # nothing changed: the very same set (as in Node)
     scoped, _ = flags.update("never", {"state": "targeted", "scope": {"plans": ["starter"]}}, "a@b.c")
     assert scoped.evaluate("never", plan="starter")["value"] is True
 

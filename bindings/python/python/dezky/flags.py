@@ -133,10 +133,11 @@ class FlagSet:
     ) -> tuple[FlagSet, dict[str, Any] | None]:
         """Applies a partial update (``description``, ``state``, ``pct``, ``scope``, ``level``).
 
-        The event is ``None`` (and nothing is recorded) when nothing changes.
+        When nothing changes, nothing is recorded: the set returned is this very
+        set and the event is ``None``.
         """
         inner, event = self._inner.update(key, changes, actor, at)
-        return FlagSet._wrap(inner), event
+        return (self if inner is self._inner else FlagSet._wrap(inner)), event
 
     @typed
     def kill(self, key: str, actor: str, *, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]:
