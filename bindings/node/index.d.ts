@@ -147,13 +147,12 @@ export declare class FlagSet {
    * with reason `flag_not_found` (not an error).
    */
   evaluate(key: string, context: EvaluationContext): Evaluation
-  /** Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path. */
-  evaluateAll(context: EvaluationContext): Record<string, boolean>
   /**
-   * `evaluateAll` as a bitset over the flags in key order (bit `i % 32` of
-   * word `i / 32` is flag `i`). The JS layer turns it into `{key: boolean}`
-   * with an object literal compiled once per set, which is much cheaper than
-   * setting the properties one by one through Node-API.
+   * Every flag evaluated for one context, as a bitset over the flags in key
+   * order (bit `i % 32` of word `i / 32` is flag `i`). `evaluateAll`, the hot
+   * path, is this plus the JS layer (`lib/index.cjs`), which turns the bits into
+   * `{key: boolean}` with an object literal compiled once per set: much cheaper
+   * than setting the properties one by one through Node-API.
    */
   evaluateAllBits(context: EvaluationContext): Uint32Array
   /** Evaluates every flag with its reason, in flag order. */
@@ -215,8 +214,6 @@ export declare class FlagStore {
   flags(): FlagSet
   /** Evaluates one flag of the current snapshot. */
   evaluate(key: string, context: EvaluationContext): Evaluation
-  /** Evaluates every flag of the current snapshot: `{key: boolean}`. */
-  evaluateAll(context: EvaluationContext): Record<string, boolean>
   /**
    * `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
    * current snapshot is still `known`; otherwise the current snapshot, which

@@ -42,10 +42,12 @@ class DezkyError extends Error {
   }
 }
 
-// The hot path. The native side evaluates into a bitset; the object
-// `{key: boolean}` is then built by an object literal compiled once per flag
-// set (keys are validated snake_case, embedded with JSON.stringify), so V8
-// creates it from a boilerplate instead of N separate Node-API property sets.
+// The hot path, `evaluateAll`, exists only here. The native side evaluates into
+// a bitset (`evaluateAllBits`); the object `{key: boolean}` is then built by an
+// object literal compiled once per flag set (keys are validated snake_case,
+// embedded with JSON.stringify), so V8 creates it from a boilerplate instead of
+// N separate Node-API property sets: 4-7x faster than setting them natively at
+// 100 and 1,000 flags (bench/evaluate_all.mjs).
 const builders = new WeakMap()
 
 function builderFor(set) {

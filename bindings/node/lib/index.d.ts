@@ -2,6 +2,24 @@
 // written by `napi build --dts` from the Rust docs) plus the hand-written layer.
 export * from '../index'
 
+import type { EvaluationContext } from '../index'
+
+// `evaluateAll` is written in JavaScript (lib/index.cjs) over the native
+// `evaluateAllBits`, so its declaration is added to the generated classes here.
+declare module '../index' {
+  interface FlagSet {
+    /**
+     * Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path.
+     * Throws `DEZKY_INVALID_CONTEXT` for an unknown field or a value that is not a string.
+     */
+    evaluateAll(context: EvaluationContext): Record<string, boolean>
+  }
+  interface FlagStore {
+    /** Evaluates every flag of the current snapshot: `{key: boolean}` in flag order. */
+    evaluateAll(context: EvaluationContext): Record<string, boolean>
+  }
+}
+
 /** The stable error codes, one per variant of the SDK crates' error types (built from the crates' own lists). */
 export declare const ErrorCode: {
   readonly INVALID_FLAG: 'DEZKY_INVALID_FLAG'

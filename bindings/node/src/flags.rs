@@ -3,9 +3,6 @@
 //! (`FlagSet::create_flag`, `update_flag`, `kill_flag`, `delete_flag`) lives in
 //! `dezky-flags`.
 
-use std::ffi::CString;
-use std::sync::Arc;
-
 use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate};
 use napi::Env;
 use napi::bindgen_prelude::{
@@ -23,16 +20,11 @@ use crate::types::{Evaluation, RolloutPreview};
 #[napi]
 pub struct FlagSet {
     pub(crate) inner: dezky_flags::FlagSet,
-    /// The keys as C strings, in flag order, made once so that `evaluateAll`
-    /// sets its properties without allocating a key per call.
-    keys: Arc<[CString]>,
 }
 
 impl FlagSet {
     pub(crate) fn new(inner: dezky_flags::FlagSet) -> Self {
-        // Valid keys are lowercase snake_case, so they never hold a NUL byte.
-        let keys = inner.keys().filter_map(|k| CString::new(k).ok()).collect();
-        FlagSet { inner, keys }
+        FlagSet { inner }
     }
 }
 
@@ -112,20 +104,11 @@ impl FlagSet {
         Ok(self.inner.evaluate(&key, &context).into())
     }
 
-    /// Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path.
-    #[napi(
-        ts_args_type = "context: EvaluationContext",
-        ts_return_type = "Record<string, boolean>"
-    )]
-    pub fn evaluate_all<'e>(&self, env: &'e Env, context: Unknown<'_>) -> napi::Result<Object<'e>> {
-        let context = convert::context(env, &context).js(env)?;
-        evaluations_object(env, &self.keys, &self.inner.evaluate_all(&context))
-    }
-
-    /// `evaluateAll` as a bitset over the flags in key order (bit `i % 32` of
-    /// word `i / 32` is flag `i`). The JS layer turns it into `{key: boolean}`
-    /// with an object literal compiled once per set, which is much cheaper than
-    /// setting the properties one by one through Node-API.
+    /// Every flag evaluated for one context, as a bitset over the flags in key
+    /// order (bit `i % 32` of word `i / 32` is flag `i`). `evaluateAll`, the hot
+    /// path, is this plus the JS layer (`lib/index.cjs`), which turns the bits into
+    /// `{key: boolean}` with an object literal compiled once per set: much cheaper
+    /// than setting the properties one by one through Node-API.
     #[napi(ts_args_type = "context: EvaluationContext")]
     pub fn evaluate_all_bits<'e>(
         &self,
@@ -280,19 +263,6 @@ pub(crate) fn bits<'e>(
         }
     }
     Uint32ArraySlice::copy_from(env, words)
-}
-
-/// Builds `{key: boolean}` directly (no JSON on the way).
-pub(crate) fn evaluations_object<'e>(
-    env: &'e Env,
-    keys: &[CString],
-    evaluations: &Evaluations,
-) -> napi::Result<Object<'e>> {
-    let mut object = Object::new(env)?;
-    for (key, (_, value)) in keys.iter().zip(evaluations.iter()) {
-        object.set_c_named_property(key, value)?;
-    }
-    Ok(object)
 }
 
 fn actor_change(env: &Env, actor: &Unknown<'_>) -> napi::Result<Change> {

@@ -11,7 +11,7 @@ use dezky_clients::Secret;
 use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{FileSource, RefreshOutcome, RefresherHandle, StoreOptions, Subscription};
 use napi::bindgen_prelude::{
-    ClassInstance, Either, Function, JsObjectValue, Object, PromiseRaw, Uint32ArraySlice, Unknown,
+    ClassInstance, Either, Function, PromiseRaw, Uint32ArraySlice, Unknown,
 };
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, ValueType};
@@ -277,21 +277,6 @@ impl FlagStore {
         let key = convert::string(&key, "key").js(&env)?;
         let context = convert::context(&env, &context).js(&env)?;
         Ok(self.inner.evaluate(&key, &context).into())
-    }
-
-    /// Evaluates every flag of the current snapshot: `{key: boolean}`.
-    #[napi(
-        ts_args_type = "context: EvaluationContext",
-        ts_return_type = "Record<string, boolean>"
-    )]
-    pub fn evaluate_all<'e>(&self, env: &'e Env, context: Unknown<'_>) -> napi::Result<Object<'e>> {
-        let context = convert::context(env, &context).js(env)?;
-        let evaluations = self.inner.evaluate_all(&context);
-        let mut object = Object::new(env)?;
-        for (key, value) in evaluations.iter() {
-            object.set_named_property(key, value)?;
-        }
-        Ok(object)
     }
 
     /// `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
