@@ -9,12 +9,297 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** `Application`. */
+export interface AuthentikApplication {
+  /** The uuid (a policy binding's `target`). */
+  pk: string
+  /** The name. */
+  name: string
+  /** The slug, used in paths and in the issuer URL. */
+  slug: string
+  /** The provider's pk. */
+  provider?: number
+  /** The launch URL. */
+  launchUrl?: string
+  /** The configured launch URL. */
+  metaLaunchUrl?: string
+  /** The description. */
+  metaDescription?: string
+  /** `all` or `any`. */
+  policyEngineMode?: string
+  /** The group label shown in the user's library. */
+  group?: string
+}
+
+/** `PolicyBinding`. */
+export interface AuthentikBinding {
+  /** The uuid. */
+  pk: string
+  /** The bound object's uuid (an application). */
+  target: string
+  /** The bound group's uuid. */
+  group?: string
+  /** The bound policy's uuid. */
+  policy?: string
+  /** The bound user's pk. */
+  user?: number
+  /** The evaluation order. */
+  order: number
+  /** Whether it is evaluated. */
+  enabled?: boolean
+}
+
+/** An authenticator (`Device`) from `/authenticators/admin/all/`. */
+export interface AuthentikDevice {
+  /** The device id (unique per type only). */
+  pk: string
+  /** The name the user gave it. */
+  name?: string
+  /** `<app_label>.<Model>`, e.g. `authentik_stages_authenticator_totp.TOTPDevice`. */
+  type: string
+  /** Whether set-up was completed. */
+  confirmed: boolean
+  /** The human name of the type. */
+  verboseName?: string
+  /** When it was last used (RFC 3339). */
+  lastUsed?: string
+}
+
+/** `Flow` (only what provider creation needs). */
+export interface AuthentikFlow {
+  /** The uuid, sent as `authorization_flow` / `invalidation_flow`. */
+  pk: string
+  /** The slug. */
+  slug: string
+  /** The name. */
+  name?: string
+  /** What the flow is for. */
+  designation?: string
+}
+
+/** `Group`. */
+export interface AuthentikGroup {
+  /** The uuid, used in paths and in `User.groups`. */
+  pk: string
+  /** The numeric id. */
+  numPk?: number
+  /** The unique name. */
+  name: string
+  /** Whether members are superusers. */
+  isSuperuser?: boolean
+  /** The parent group's uuid. */
+  parent?: string
+  /** Member pks (empty when listed with `include_users=false`). */
+  users: Array<number>
+  /** Free-form attributes (`tenant_slug`, `tenant_id` for tenant groups). */
+  attributes?: any
+}
+
+/** `CertificateKeyPair`. */
+export interface AuthentikKeyPair {
+  /** The uuid, sent as `signing_key`. */
+  pk: string
+  /** The name. */
+  name: string
+  /** The managed id (`goauthentik.io/crypto/jwt-managed` for the JWT key). */
+  managed?: string
+  /** Whether the private key is present. */
+  privateKeyAvailable?: boolean
+  /** `rsa`, `ec`, ... */
+  privateKeyType?: string
+  /** When the certificate expires (RFC 3339). */
+  certExpiry?: string
+  /** SHA-256 fingerprint of the certificate. */
+  fingerprintSha256?: string
+}
+
+/** `RedirectURI` / `RedirectURIRequest`. */
+export interface AuthentikRedirectUri {
+  /** How `url` is compared. */
+  matchingMode: string
+  /** The URL (or pattern). */
+  url: string
+}
+
+/** `ScopeMapping`. */
+export interface AuthentikScopeMapping {
+  /** The uuid, sent in `property_mappings`. */
+  pk: string
+  /** The managed id (`goauthentik.io/providers/oauth2/scope-openid`). */
+  managed?: string
+  /** The name. */
+  name?: string
+  /** The scope it answers to. */
+  scopeName?: string
+}
+
+/** `AuthenticatedSession`. */
+export interface AuthentikSession {
+  /** The session's uuid, used to delete it. */
+  uuid?: string
+  /** Whether it is the caller's own session. */
+  current?: boolean
+  /** The pk of the user the session belongs to. */
+  user: number
+  /** The last client IP address. */
+  lastIp?: string
+  /** The last user agent string. */
+  lastUserAgent?: string
+  /** When it was last used (RFC 3339). */
+  lastUsed?: string
+  /** When it expires (RFC 3339). */
+  expires?: string
+}
+
+/** `Token` (the key is read with `view_key`). */
+export interface AuthentikToken {
+  /** The uuid. */
+  pk: string
+  /** The identifier, used in paths. */
+  identifier: string
+  /** What the token is for. */
+  intent?: string
+  /** The owner's pk. */
+  user?: number
+  /** The description. */
+  description?: string
+  /** Expiry (RFC 3339), when it expires. */
+  expires?: string
+  /** Whether it expires. */
+  expiring?: boolean
+}
+
+/** `User`. */
+export interface AuthentikUser {
+  /** The numeric pk, used in paths. */
+  pk: number
+  /** The username (the email address for Dezky members). */
+  username: string
+  /** The display name. */
+  name?: string
+  /** Whether the account may log in. */
+  isActive?: boolean
+  /** Last log-in time (RFC 3339). */
+  lastLogin?: string
+  /** Whether the user is a superuser. */
+  isSuperuser?: boolean
+  /** Group uuids. */
+  groups: Array<string>
+  /** The email address. */
+  email?: string
+  /** The hashed id (the `sub` claim in the default mode). */
+  uid?: string
+  /** The user's uuid. */
+  uuid?: string
+  /** The directory path. */
+  path?: string
+  /** The account type. */
+  type?: string
+  /** Free-form attributes. */
+  attributes?: any
+}
+
+/**
+ * A space's quota, in bytes. All fields are optional: a trashed space has
+ * no quota at all (see [`Drive::quota`]).
+ */
+export interface OcisQuota {
+  /** The allowed size (0: the server computes the state from `remaining`). */
+  total?: number
+  /** Bytes in use. */
+  used?: number
+  /** Bytes left before the limit. */
+  remaining?: number
+  /** Bytes held by the recycle bin. */
+  deleted?: number
+  /** How full the space is. */
+  state?: string
+}
+
+/** A user (libregraph `user`), as read. */
+export interface OcisUser {
+  /** The user's id (a UUID). */
+  id?: string
+  /** The display name. */
+  displayName?: string
+  /** The login name (matches the OIDC username). */
+  onPremisesSamAccountName?: string
+  /** The mail address (hidden unless the server is set to show it). */
+  mail?: string
+  /** The given name. */
+  givenName?: string
+  /** The surname. */
+  surname?: string
+  /** `Member` or `Guest`. */
+  userType?: string
+  /** Whether the account is enabled. */
+  accountEnabled?: boolean
+}
+
+/**
+ * A credential of an account as read: its kind and metadata, never its
+ * secret (the server masks it).
+ */
+export interface StalwartCredential {
+  /** `Password`, `AppPassword` or `ApiKey`. */
+  kind: string
+  /** The server's id of the credential. */
+  credentialId?: string
+  /** When it expires. */
+  expiresAt?: string
+}
+
+/** A DKIM signature (`x:DkimSignature`) as read; the private key is never read. */
+export interface StalwartDkimSignature {
+  /** The object id. */
+  id: string
+  /** The variant: `Dkim1Ed25519Sha256`, `Dkim1RsaSha256`, `Dkim2...`. */
+  algorithm: string
+  /** The signed domain. */
+  domainId: string
+  /** The DNS selector (`<selector>._domainkey.<domain>`). */
+  selector: string
+  /** `active`, `pending`, `retiring` or `retired`. */
+  stage?: string
+  /** The public key (PEM). */
+  publicKey?: string
+  /** When the signature was created. */
+  createdAt?: string
+  /** When the rotation moves it to its next stage. */
+  nextTransitionAt?: string
+}
+
+/** An additional address of an account (`x:EmailAlias`). */
+export interface StalwartEmailAlias {
+  /** The local part. */
+  name: string
+  /** The alias's domain. */
+  domainId: string
+  /** Whether the alias receives mail (server default `true`). */
+  enabled?: boolean
+  /** A description. */
+  description?: string
+}
+
+/** What the portal shows of a card: brand, last four digits and expiry. */
+export interface StripeCard {
+  /** The payment method's id. */
+  paymentMethodId: string
+  /** The brand to show (`display_brand`, else `brand`). */
+  brand: string
+  /** The last four digits. */
+  last4: string
+  /** Expiry month, 1–12. */
+  expMonth: number
+  /** Expiry year. */
+  expYear: number
+}
+
 /** A client of the Authentik API v3. Create one per process and share it. */
 export declare class AuthentikClient {
   /**
-   * A client from `options` (`baseUrl`, `token`, and optionally
-   * `timeoutMs`, `connectTimeoutMs`, `maxRetries`, `pageSize`). Throws
-   * `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for unusable options.
+   * A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or
+   * `DEZKY_CONFIG` for unusable options.
    */
   constructor(options: AuthentikClientOptions)
   /**
@@ -25,80 +310,80 @@ export declare class AuthentikClient {
   /** The issuer of the application `slug` (`<host>/application/o/<slug>/`). */
   issuerFor(slug: string): string
   /** Every group (without member lists). */
-  listGroups(): Promise<AuthentikGroup[]>
+  listGroups(): Promise<Array<AuthentikGroup>>
   /** The group named exactly `name`, or `null`. An empty name is refused. */
-  findGroupByName(name: string): Promise<AuthentikGroup | null>
+  findGroupByName(name: string): Promise<AuthentikGroup | undefined | null>
   /** The tenant group `name`, created with `{tenant_slug, tenant_id}` attributes if absent. */
   ensureGroup(name: string, tenantSlug: string, tenantId: string): Promise<AuthentikGroup>
   /** The group with uuid `pk`. */
   getGroup(pk: string): Promise<AuthentikGroup>
   /** Deletes the group with uuid `pk`. */
-  deleteGroup(pk: string): Promise<void>
+  deleteGroup(pk: string): Promise<undefined>
   /** Adds user `userPk` to group `groupPk`. */
-  addUserToGroup(groupPk: string, userPk: number): Promise<void>
+  addUserToGroup(groupPk: string, userPk: number): Promise<undefined>
   /** Removes user `userPk` from group `groupPk`. */
-  removeUserFromGroup(groupPk: string, userPk: number): Promise<void>
+  removeUserFromGroup(groupPk: string, userPk: number): Promise<undefined>
   /** Creates a user whose username is its email; a taken one is `DEZKY_ALREADY_EXISTS`. */
   createUser(user: AuthentikNewUser): Promise<AuthentikUser>
   /** The user with pk `pk`. */
   getUser(pk: number): Promise<AuthentikUser>
   /** Users matching exact filters (`{username: ..., email: ...}`); an empty value is refused. */
-  listUsers(filters?: Record<string, string> | undefined | null): Promise<AuthentikUser[]>
+  listUsers(filters?: Record<string, string> | undefined | null): Promise<Array<AuthentikUser>>
   /** The user named exactly `username`, or `null`. */
-  findUserByUsername(username: string): Promise<AuthentikUser | null>
+  findUserByUsername(username: string): Promise<AuthentikUser | undefined | null>
   /** The users whose email is exactly `email` (not unique in Authentik). */
-  findUsersByEmail(email: string): Promise<AuthentikUser[]>
+  findUsersByEmail(email: string): Promise<Array<AuthentikUser>>
   /** Sets a user's password; one refused by the policy is `DEZKY_UPSTREAM_REJECTED`. */
-  setPassword(pk: number, password: string): Promise<void>
+  setPassword(pk: number, password: string): Promise<undefined>
   /** Deactivates a user (`isActive = false`). */
   suspendUser(pk: number): Promise<AuthentikUser>
   /** Reactivates a user. */
   resumeUser(pk: number): Promise<AuthentikUser>
   /** Deletes a user. */
-  deleteUser(pk: number): Promise<void>
+  deleteUser(pk: number): Promise<undefined>
   /** A one-time recovery link (it logs in as the user: treat it as a secret). */
   recoveryLink(pk: number): Promise<string>
   /** Every session of the user named exactly `username`. */
-  listUserSessions(username: string): Promise<AuthentikSession[]>
+  listUserSessions(username: string): Promise<Array<AuthentikSession>>
   /** Ends every session of user `userPk` named `username`; never another user's. */
   terminateUserSessions(username: string, userPk: number): Promise<AuthentikSessionTermination>
   /** The authenticators of user `userPk`. */
-  listAuthenticators(userPk: number): Promise<AuthentikDevice[]>
+  listAuthenticators(userPk: number): Promise<Array<AuthentikDevice>>
   /** The MFA status of user `userPk` (see docs/authentik-client.md for the counting rule). */
   countAuthenticators(userPk: number): Promise<AuthentikAuthenticatorSummary>
   /** The flow with `designation` and `slug`, or `null`. */
-  findFlow(designation: string, slug: string): Promise<AuthentikFlow | null>
+  findFlow(designation: string, slug: string): Promise<AuthentikFlow | undefined | null>
   /** Key pairs with a private key. */
-  listSigningKeys(): Promise<AuthentikKeyPair[]>
+  listSigningKeys(): Promise<Array<AuthentikKeyPair>>
   /**
    * The signing key: `preferredName` if given, else the managed JWT key, else
    * the self-signed certificate; `DEZKY_CONFIG` when there is none.
    */
   discoverSigningKey(preferredName?: string | undefined | null): Promise<AuthentikKeyPair>
   /** The scope mappings with these managed ids, in that order. */
-  scopeMappings(managed: string[]): Promise<AuthentikScopeMapping[]>
+  scopeMappings(managed: Array<string>): Promise<Array<AuthentikScopeMapping>>
   /** Creates an OAuth2 provider (signing key required, no encryption key). */
   createOauth2Provider(provider: AuthentikNewOAuth2Provider): Promise<AuthentikOAuth2Provider>
   /** The OAuth2 provider `pk`. */
   getOauth2Provider(pk: number): Promise<AuthentikOAuth2Provider>
   /** Every OAuth2 provider. */
-  listOauth2Providers(): Promise<AuthentikOAuth2Provider[]>
+  listOauth2Providers(): Promise<Array<AuthentikOAuth2Provider>>
   /** Deletes the OAuth2 provider `pk`. */
-  deleteOauth2Provider(pk: number): Promise<void>
+  deleteOauth2Provider(pk: number): Promise<undefined>
   /** Creates an application. */
   createApplication(application: AuthentikNewApplication): Promise<AuthentikApplication>
   /** The application with slug `slug`. */
   getApplication(slug: string): Promise<AuthentikApplication>
   /** Every application (`superuser_full_list=true`). */
-  listApplications(): Promise<AuthentikApplication[]>
+  listApplications(): Promise<Array<AuthentikApplication>>
   /** Deletes the application with slug `slug`. */
-  deleteApplication(slug: string): Promise<void>
+  deleteApplication(slug: string): Promise<undefined>
   /** The policy bindings of `target` (an application uuid). */
-  listBindings(target: string): Promise<AuthentikBinding[]>
+  listBindings(target: string): Promise<Array<AuthentikBinding>>
   /** Binds group `groupPk` to application `appPk` (idempotent). */
   bindGroupToApplication(appPk: string, groupPk: string): Promise<AuthentikBinding>
   /** Deletes the policy binding `pk`. */
-  deleteBinding(pk: string): Promise<void>
+  deleteBinding(pk: string): Promise<undefined>
   /**
    * Discovery + provider + application + group binding; deletes what it
    * created when a later step fails.
@@ -109,7 +394,7 @@ export declare class AuthentikClient {
   /** The key of token `identifier` (a secret: never log it). */
   viewTokenKey(identifier: string): Promise<string>
   /** Deletes token `identifier`. */
-  deleteToken(identifier: string): Promise<void>
+  deleteToken(identifier: string): Promise<undefined>
 }
 
 /** The handle `onChange` returns. */
@@ -256,9 +541,8 @@ export declare class FlagStore {
 /** A client of the OCIS libregraph API. Create one per process and share it. */
 export declare class OcisClient {
   /**
-   * A client from `options` (`baseUrl` and one of `accessToken` or
-   * `serviceLogin: { tokenUrl, clientId?, credentialsFile }`). Throws
-   * `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for unusable options.
+   * A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or
+   * `DEZKY_CONFIG` for unusable options.
    */
   constructor(options: OcisClientOptions)
   /**
@@ -267,6 +551,12 @@ export declare class OcisClient {
    * `OCIS_ACCESS_TOKEN`); throws `DEZKY_CONFIG` when they are missing.
    */
   static fromEnv(): OcisClient
+  /**
+   * Disables, confirms and purges a project space. On failure the error
+   * also carries `step` (`lookup`, `disable`, `confirm_trashed`, `purge`) and
+   * `disabled`; calling again resumes there.
+   */
+  removeProjectSpace(id: string): Promise<OcisSpaceRemoval>
   /** Creates a project space (not idempotent: prefer `ensureProjectSpace`). */
   createProjectSpace(name: string, options?: OcisNewProjectSpace | undefined | null): Promise<OcisDrive>
   /** The project space named `name`: found, restored from the trash, or created. */
@@ -277,34 +567,28 @@ export declare class OcisClient {
    * Every drive, optionally with a libregraph `$filter` (one `eq` on
    * `driveType` or `id`; others are a 501).
    */
-  listDrives(filter?: string | undefined | null): Promise<OcisDrive[]>
+  listDrives(filter?: string | undefined | null): Promise<Array<OcisDrive>>
   /** Every project space, disabled ones included. */
-  listProjectSpaces(): Promise<OcisDrive[]>
+  listProjectSpaces(): Promise<Array<OcisDrive>>
   /** Sets a space's quota in bytes. */
   setSpaceQuota(id: string, quotaBytes: number): Promise<OcisDrive>
   /** A space's quota; `null` for a disabled space (unknown, not zero). */
-  spaceQuota(id: string): Promise<OcisQuota | null>
+  spaceQuota(id: string): Promise<OcisQuota | undefined | null>
   /** Disables (soft-deletes) a space. */
-  disableSpace(id: string): Promise<void>
+  disableSpace(id: string): Promise<undefined>
   /** Restores a disabled space. */
   restoreSpace(id: string): Promise<OcisDrive>
   /**
    * Purges a disabled space; rejects with `DEZKY_INVALID_ARGUMENT` (field
    * `id`) when it is still enabled.
    */
-  purgeSpace(id: string): Promise<void>
-  /**
-   * Disables, confirms and purges a project space. On failure the error
-   * also carries `step` (`lookup`, `disable`, `confirm_trashed`, `purge`) and
-   * `disabled`; calling again resumes there.
-   */
-  removeProjectSpace(id: string): Promise<OcisSpaceRemoval>
+  purgeSpace(id: string): Promise<undefined>
   /** One user by id or login name. */
   getUser(idOrName: string): Promise<OcisUser>
   /** Creates a user (admin only; users normally appear on their first OIDC login). */
   createUser(user: OcisNewUser): Promise<OcisUser>
   /** Deletes a user (admin only). */
-  deleteUser(id: string): Promise<void>
+  deleteUser(id: string): Promise<undefined>
 }
 
 /**
@@ -314,9 +598,8 @@ export declare class OcisClient {
  */
 export declare class StalwartClient {
   /**
-   * A client from `options` (`baseUrl`, and `apiKey` or `username` with
-   * `password`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for
-   * unusable options.
+   * A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or
+   * `DEZKY_CONFIG` for unusable options.
    */
   constructor(options: StalwartClientOptions)
   /**
@@ -331,48 +614,53 @@ export declare class StalwartClient {
    */
   createDomain(domain: StalwartNewDomain): Promise<string>
   /** The domain named `name`, or `null`; without its zone file. */
-  findDomain(name: string): Promise<StalwartDomain | null>
+  findDomain(name: string): Promise<StalwartDomain | undefined | null>
+  /**
+   * Every domain, or with `tenantId` only those of that Stalwart tenant,
+   * sorted by name and without their zone files.
+   */
+  listDomains(tenantId?: string | undefined | null): Promise<Array<StalwartDomain>>
   /** The domain `id` with `dnsZoneFile`, the records to publish. */
   getDomain(id: string): Promise<StalwartDomain>
   /** The DKIM signatures of a domain (possibly none yet). */
-  dkimSignatures(domainId: string): Promise<StalwartDkimSignature[]>
+  dkimSignatures(domainId: string): Promise<Array<StalwartDkimSignature>>
   /**
    * Waits until the domain's DKIM signatures exist (the server generates
    * them after creating the domain); rejects with `DEZKY_TIMEOUT` (method
    * `WAIT`) after `timeoutMs`.
    */
-  waitForDkim(domainId: string, timeoutMs: number): Promise<StalwartDkimSignature[]>
+  waitForDkim(domainId: string, timeoutMs: number): Promise<Array<StalwartDkimSignature>>
   /**
    * Deletes a domain, with its own DKIM signatures; rejects with
    * `DEZKY_IN_USE` (the linked objects in `linked`) while accounts, aliases
    * or mailing lists use it.
    */
-  deleteDomain(id: string): Promise<void>
+  deleteDomain(id: string): Promise<undefined>
   /**
    * Creates a mailbox with its password and quota and provisions its
    * default address book; resolves to the account id.
    */
   createMailbox(mailbox: StalwartNewMailbox): Promise<string>
   /** Makes the server create the account's default address book now. */
-  provisionAddressBook(accountId: string): Promise<void>
+  provisionAddressBook(accountId: string): Promise<undefined>
   /** The mailbox with the address `address`, or `null`. */
-  findMailbox(address: string): Promise<StalwartMailbox | null>
+  findMailbox(address: string): Promise<StalwartMailbox | undefined | null>
   /** The mailbox `id`. */
   getMailbox(id: string): Promise<StalwartMailbox>
   /**
    * Refuses every login of the mailbox (disables `authenticate`), keeping
    * its password and other permission rules; mail is still received.
    */
-  suspendMailbox(id: string): Promise<void>
+  suspendMailbox(id: string): Promise<undefined>
   /** Allows logins again, keeping the other permission rules. */
-  resumeMailbox(id: string): Promise<void>
+  resumeMailbox(id: string): Promise<undefined>
   /**
    * Sets a new password (only the password credential changes; app
    * passwords and API keys stay).
    */
-  resetPassword(id: string, password: string): Promise<void>
+  resetPassword(id: string, password: string): Promise<undefined>
   /** Deletes a mailbox; the server purges its data in the background. */
-  deleteMailbox(id: string): Promise<void>
+  deleteMailbox(id: string): Promise<undefined>
 }
 
 /**
@@ -380,10 +668,7 @@ export declare class StalwartClient {
  * process and share it.
  */
 export declare class StripeClient {
-  /**
-   * A client from `options` (`secretKey`, optional `baseUrl`, timeouts,
-   * `maxRetries`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`.
-   */
+  /** A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`. */
   constructor(options: StripeClientOptions)
   /**
    * A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`
@@ -401,11 +686,11 @@ export declare class StripeClient {
   /** The customer `id` (`deleted: true` if it was deleted). */
   retrieveCustomer(id: string): Promise<StripeCustomer>
   /** The stored customer if it still exists, else a new one (idempotent per tenant). */
-  ensureCustomer(storedId: string | null | undefined, customer: StripeNewCustomer): Promise<StripeCustomer>
+  ensureCustomer(storedId: string | undefined | null, customer: StripeNewCustomer): Promise<StripeCustomer>
   /** Customers whose `metadata[key]` is `value` (Search API; lags behind writes). */
-  searchCustomersByMetadata(key: string, value: string): Promise<StripeCustomer[]>
+  searchCustomersByMetadata(key: string, value: string): Promise<Array<StripeCustomer>>
   /** The tenant's customer by `metadata[tenant_id]` (oldest first), or `null`. */
-  findCustomerByTenant(tenantId: string): Promise<StripeCustomer | null>
+  findCustomerByTenant(tenantId: string): Promise<StripeCustomer | undefined | null>
   /** Attaches a payment method to a customer. */
   attachPaymentMethod(customerId: string, paymentMethodId: string): Promise<StripePaymentMethod>
   /** Makes a payment method the customer's default for invoices. */
@@ -414,11 +699,11 @@ export declare class StripeClient {
    * A SetupIntent for the card form; `requestId` names the form session
    * (part of the idempotency key).
    */
-  createSetupIntent(customerId: string, requestId: string, tenantId?: string | null | undefined): Promise<StripeSetupIntent>
+  createSetupIntent(customerId: string, requestId: string, tenantId?: string | undefined | null): Promise<StripeSetupIntent>
   /** The customer's default card, or `null`. */
-  defaultCard(customerId: string): Promise<StripeCard | null>
+  defaultCard(customerId: string): Promise<StripeCard | undefined | null>
   /** Every invoice of the customer, newest first (all pages). */
-  listInvoices(customerId: string): Promise<StripeInvoice[]>
+  listInvoices(customerId: string): Promise<Array<StripeInvoice>>
 }
 
 /**
@@ -497,28 +782,6 @@ export interface AuthentikApiTokenOptions {
   expiring?: boolean
 }
 
-/** An application. */
-export interface AuthentikApplication {
-  /** The uuid (a binding's target). */
-  pk: string
-  /** The name. */
-  name: string
-  /** The slug. */
-  slug: string
-  /** The provider's pk. */
-  provider?: number
-  /** The launch URL. */
-  launchUrl?: string
-  /** The configured launch URL. */
-  metaLaunchUrl?: string
-  /** The description. */
-  metaDescription?: string
-  /** `all` or `any`. */
-  policyEngineMode?: string
-  /** The library group label. */
-  group?: string
-}
-
 /** The MFA status of a user. */
 export interface AuthentikAuthenticatorSummary {
   /** Confirmed second factors (recovery codes and endpoint devices excluded). */
@@ -535,24 +798,6 @@ export interface AuthentikAuthenticatorSummary {
   hasMfa: boolean
 }
 
-/** A policy binding. */
-export interface AuthentikBinding {
-  /** The uuid. */
-  pk: string
-  /** The bound object's uuid. */
-  target: string
-  /** The group's uuid. */
-  group?: string
-  /** The policy's uuid. */
-  policy?: string
-  /** The user's pk. */
-  user?: number
-  /** The evaluation order. */
-  order: number
-  /** Whether it is evaluated. */
-  enabled?: boolean
-}
-
 /** How to reach Authentik. */
 export interface AuthentikClientOptions {
   /** The server URL, with or without `/api/v3`. */
@@ -567,68 +812,6 @@ export interface AuthentikClientOptions {
   maxRetries?: number
   /** Page size of listings (default 100). */
   pageSize?: number
-}
-
-/** An authenticator device. */
-export interface AuthentikDevice {
-  /** The device id (unique per type). */
-  pk: string
-  /** Its name. */
-  name?: string
-  /** `<app_label>.<Model>`. */
-  type: string
-  /** Whether set-up was completed. */
-  confirmed: boolean
-  /** The type's human name. */
-  verboseName?: string
-  /** When it was last used. */
-  lastUsed?: string
-}
-
-/** A flow. */
-export interface AuthentikFlow {
-  /** The uuid. */
-  pk: string
-  /** The slug. */
-  slug: string
-  /** The name. */
-  name?: string
-  /** What it is for. */
-  designation?: string
-}
-
-/** A group. */
-export interface AuthentikGroup {
-  /** The uuid. */
-  pk: string
-  /** The numeric id. */
-  numPk?: number
-  /** The unique name. */
-  name: string
-  /** Whether members are superusers. */
-  isSuperuser?: boolean
-  /** The parent group's uuid. */
-  parent?: string
-  /** Member pks (empty unless members were asked for). */
-  users: Array<number>
-  /** Free-form attributes (`tenant_slug`, `tenant_id`). */
-  attributes?: any
-}
-
-/** A certificate key pair. */
-export interface AuthentikKeyPair {
-  /** The uuid. */
-  pk: string
-  /** The name. */
-  name: string
-  /** The managed id. */
-  managed?: string
-  /** Whether the private key is present. */
-  privateKeyAvailable?: boolean
-  /** `rsa`, `ec`, ... */
-  privateKeyType?: string
-  /** Certificate expiry (RFC 3339). */
-  certExpiry?: string
 }
 
 /** An application to create. */
@@ -686,7 +869,7 @@ export interface AuthentikNewUser {
   /** The account type. */
   type?: string
   /** Free-form attributes. */
-  attributes?: any
+  attributes?: Record<string, any>
 }
 
 /**
@@ -722,44 +905,6 @@ export interface AuthentikOAuth2Provider {
   subMode?: string
   /** The slug of its application. */
   assignedApplicationSlug?: string
-}
-
-/** A redirect URI. */
-export interface AuthentikRedirectUri {
-  /** `strict` or `regex`. */
-  matchingMode: string
-  /** The URL or pattern. */
-  url: string
-}
-
-/** A scope mapping. */
-export interface AuthentikScopeMapping {
-  /** The uuid. */
-  pk: string
-  /** The managed id. */
-  managed?: string
-  /** The name. */
-  name?: string
-  /** The scope it answers. */
-  scopeName?: string
-}
-
-/** A login session. */
-export interface AuthentikSession {
-  /** The session's uuid. */
-  uuid?: string
-  /** Whether it is the caller's own. */
-  current?: boolean
-  /** The owner's pk. */
-  user: number
-  /** The last IP address. */
-  lastIp?: string
-  /** The last user agent. */
-  lastUserAgent?: string
-  /** When it was last used (RFC 3339). */
-  lastUsed?: string
-  /** When it expires (RFC 3339). */
-  expires?: string
 }
 
 /** What `terminateUserSessions` did. */
@@ -814,54 +959,6 @@ export interface AuthentikSsoAppSpec {
   accessTokenValidity?: string
   /** Default `days=30`. */
   refreshTokenValidity?: string
-}
-
-/** A token (without its key). */
-export interface AuthentikToken {
-  /** The uuid. */
-  pk: string
-  /** The identifier. */
-  identifier: string
-  /** `api`, `app_password`, ... */
-  intent?: string
-  /** The owner's pk. */
-  user?: number
-  /** The description. */
-  description?: string
-  /** Expiry (RFC 3339). */
-  expires?: string
-  /** Whether it expires. */
-  expiring?: boolean
-}
-
-/** A user. */
-export interface AuthentikUser {
-  /** The numeric pk. */
-  pk: number
-  /** The username. */
-  username: string
-  /** The display name. */
-  name?: string
-  /** Whether the account may log in. */
-  isActive?: boolean
-  /** Last log-in (RFC 3339). */
-  lastLogin?: string
-  /** Whether the user is a superuser. */
-  isSuperuser?: boolean
-  /** Group uuids. */
-  groups: Array<string>
-  /** The email address. */
-  email?: string
-  /** The hashed id (`sub` in the default mode). */
-  uid?: string
-  /** The uuid. */
-  uuid?: string
-  /** The directory path. */
-  path?: string
-  /** `internal`, `external`, `service_account`, `internal_service_account`. */
-  type?: string
-  /** Free-form attributes. */
-  attributes?: any
 }
 
 /**
@@ -1125,7 +1222,7 @@ export interface OcisClientOptions {
   maxRetries?: number
 }
 
-/** A space (libregraph `drive`). */
+/** A space (libregraph `drive`), with its owner and root flattened. */
 export interface OcisDrive {
   /** `<storageId>$<spaceId>`. */
   id?: string
@@ -1183,20 +1280,6 @@ export interface OcisNewUser {
   password?: string
 }
 
-/** A space's quota, in bytes. */
-export interface OcisQuota {
-  /** The allowed size. */
-  total?: number
-  /** Bytes in use. */
-  used?: number
-  /** Bytes left. */
-  remaining?: number
-  /** Bytes in the recycle bin. */
-  deleted?: number
-  /** `normal`, `nearing`, `critical`, `exceeded` (or a value OCIS adds later). */
-  state?: string
-}
-
 /** The service login: access tokens minted from the refresh token kept in a file. */
 export interface OcisServiceLoginOptions {
   /** Authentik's token endpoint (`https://sso.example/application/o/token/`). */
@@ -1215,26 +1298,6 @@ export interface OcisSpaceRemoval {
   disabled: boolean
   /** This call purged it. */
   purged: boolean
-}
-
-/** A user (libregraph `user`). */
-export interface OcisUser {
-  /** The id (a UUID). */
-  id?: string
-  /** The display name. */
-  displayName?: string
-  /** The login name. */
-  onPremisesSamAccountName?: string
-  /** The mail address. */
-  mail?: string
-  /** The given name. */
-  givenName?: string
-  /** The surname. */
-  surname?: string
-  /** `Member` or `Guest`. */
-  userType?: string
-  /** Whether the account is enabled. */
-  accountEnabled?: boolean
 }
 
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
@@ -1273,7 +1336,7 @@ export declare function previewRollout(flag: FlagDocument | string, contexts: Ev
  * A malformed target list throws `DEZKY_INVALID_ARGUMENT`; an unreachable
  * target is a `down` result, never an exception.
  */
-export declare function probeAll(targets: ProbeTargetInput[], thresholds?: ProbeThresholds | null | undefined): Promise<ProbeResult[]>
+export declare function probeAll(targets: Array<ProbeTargetInput>, thresholds?: ProbeThresholds | undefined | null): Promise<Array<ProbeResult>>
 
 /** The outcome of one target. */
 export interface ProbeResult {
@@ -1454,36 +1517,6 @@ export interface StalwartClientOptions {
   maxRetries?: number
 }
 
-/** A credential of an account, without its secret. */
-export interface StalwartCredential {
-  /** `Password`, `AppPassword` or `ApiKey`. */
-  kind: string
-  /** The server's id of the credential. */
-  credentialId?: string
-  /** When it expires. */
-  expiresAt?: string
-}
-
-/** A DKIM signature of a domain (its private key is never read). */
-export interface StalwartDkimSignature {
-  /** The object id. */
-  id: string
-  /** `Dkim1Ed25519Sha256`, `Dkim1RsaSha256`, `Dkim2Ed25519Sha256` or `Dkim2RsaSha256`. */
-  algorithm: string
-  /** The domain's id. */
-  domainId: string
-  /** The selector (`<selector>._domainkey.<domain>`). */
-  selector: string
-  /** `active`, `pending`, `retiring` or `retired`. */
-  stage?: string
-  /** The public key (PEM). */
-  publicKey?: string
-  /** When it was created. */
-  createdAt?: string
-  /** When its rotation moves it to the next stage. */
-  nextTransitionAt?: string
-}
-
 /** A mail domain (`x:Domain`). */
 export interface StalwartDomain {
   /** The object id. */
@@ -1504,18 +1537,6 @@ export interface StalwartDomain {
   createdAt?: string
   /** The DNS records to publish as a zone file (`getDomain` only). */
   dnsZoneFile?: string
-}
-
-/** An additional address of an account. */
-export interface StalwartEmailAlias {
-  /** The local part. */
-  name: string
-  /** The alias's domain id. */
-  domainId: string
-  /** Whether it receives mail. */
-  enabled?: boolean
-  /** The description. */
-  description?: string
 }
 
 /** A mailbox (an `x:Account` of type `User`). */
@@ -1614,20 +1635,6 @@ export interface StoreStatus {
   lastErrorCode?: string
   /** Whether the background refresher is running. */
   refreshing: boolean
-}
-
-/** A card for display. */
-export interface StripeCard {
-  /** `pm_...`. */
-  paymentMethodId: string
-  /** `visa`, `mastercard`, ... */
-  brand: string
-  /** The last four digits. */
-  last4: string
-  /** Expiry month, 1–12. */
-  expMonth: number
-  /** Expiry year. */
-  expYear: number
 }
 
 /** How to reach Stripe. */
@@ -1853,7 +1860,7 @@ export declare function verifyDomain(input: DomainInput, resolver?: ResolverOpti
  * asked at its own zone's nameservers; a domain whose nameservers cannot be
  * found gets every check `unknown`, and the others are still verified.
  */
-export declare function verifyDomains(inputs: DomainInput[], resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<DomainReportInfo[]>
+export declare function verifyDomains(inputs: Array<DomainInput>, resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<Array<DomainReportInfo>>
 
 /**
  * Verifies `token` with a verifier built once from `AUTHENTIK_ISSUER` and

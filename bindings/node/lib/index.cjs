@@ -42,6 +42,16 @@ class DezkyError extends Error {
   }
 }
 
+// A wrong argument type is refused by napi's conversions; every native export
+// except the flag engine (which reads its own arguments, on the hot path) maps
+// those refusals to DezkyError DEZKY_INVALID_ARGUMENT naming the argument.
+const FLAG_ENGINE = new Set(['FlagSet', 'FlagStore', 'ChangeSubscription', 'bucket', 'previewRollout', 'killSwitch', 'openFeatureReason'])
+require('./arguments.cjs').wrapNative(
+  native,
+  Object.keys(native).filter((name) => !FLAG_ENGINE.has(name)),
+  (message, details) => new DezkyError(ErrorCode.INVALID_ARGUMENT, message, details),
+)
+
 // The hot path, `evaluateAll`, exists only here. The native side evaluates into
 // a bitset (`evaluateAllBits`); the object `{key: boolean}` is then built by an
 // object literal compiled once per flag set (keys are validated snake_case,

@@ -20,7 +20,7 @@ use dezky_core::auth::{self as core_auth, Surface, TokenClient, VerifierConfig};
 use dezky_core::authz::{self, UserRecord};
 use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
-use napi::bindgen_prelude::{Function, JsObjectValue, JsValue, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Function, JsObjectValue, JsValue, PromiseRaw, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Number, Value};
@@ -156,13 +156,13 @@ impl TokenVerifier {
     /// (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
     /// With the issuer's keys cached, the token is checked without leaving the
     /// calling thread.
-    #[napi(ts_args_type = "token: string", ts_return_type = "Promise<Actor>")]
+    #[napi]
     pub fn verify_token<'e>(
         &self,
         env: &'e Env,
-        token: Unknown<'_>,
+        token: String,
     ) -> napi::Result<PromiseRaw<'e, Actor>> {
-        verify(env, &self.inner, &token)
+        verify(env, &self.inner, token)
     }
 
     /// The configured (issuer, audience, surface) triples.
@@ -199,12 +199,8 @@ type VerifyFuture = Pin<Box<dyn Future<Output = Result<core_auth::Actor>> + Send
 fn verify<'e>(
     env: &'e Env,
     verifier: &Arc<core_auth::TokenVerifier>,
-    token: &Unknown<'_>,
+    token: String,
 ) -> napi::Result<PromiseRaw<'e, Actor>> {
-    let token = match string(token, "token") {
-        Ok(token) => token,
-        Err(e) => return PromiseRaw::reject(env, to_js(env, &e)),
-    };
     let verifier = Arc::clone(verifier);
     let mut future: VerifyFuture = Box::pin(async move { verifier.verify(&token).await });
     // With the keys cached, verification never waits: poll it once here and
@@ -230,8 +226,8 @@ static DEFAULT_VERIFIER: OnceLock<Arc<core_auth::TokenVerifier>> = OnceLock::new
 /// `AUTHENTIK_AUDIENCE` (`TokenVerifier.fromEnv()`, shared by every call), and
 /// resolves to its actor. Rejects like `TokenVerifier.verifyToken`, and with
 /// `DEZKY_AUTH_CONFIG` while the environment variables are missing or unusable.
-#[napi(ts_args_type = "token: string", ts_return_type = "Promise<Actor>")]
-pub fn verify_token<'e>(env: &'e Env, token: Unknown<'_>) -> napi::Result<PromiseRaw<'e, Actor>> {
+#[napi]
+pub fn verify_token<'e>(env: &'e Env, token: String) -> napi::Result<PromiseRaw<'e, Actor>> {
     let verifier = match DEFAULT_VERIFIER.get() {
         Some(v) => Arc::clone(v),
         None => match TokenVerifier::from_env(*env) {
@@ -239,62 +235,19 @@ pub fn verify_token<'e>(env: &'e Env, token: Unknown<'_>) -> napi::Result<Promis
             Err(e) => return PromiseRaw::reject(env, e),
         },
     };
-    verify(env, &verifier, &token)
+    verify(env, &verifier, token)
 }
 
+/// A JS string (a record's field, an ObjectId's hex), or an error naming `field`.
 fn string(value: &Unknown<'_>, field: &str) -> Result<String> {
-    match value.get_type() {
-        Ok(ValueType::String) => value
-            .coerce_to_string()
-            .and_then(|s| s.into_utf8())
-            .and_then(|s| s.into_owned())
-            .map_err(|e| invalid(field, e.reason)),
-        Ok(ValueType::Undefined) => Err(invalid(field, "is required")),
-        _ => Err(invalid(
-            field,
-            format!("must be a string, got {}", type_name(value)),
-        )),
-    }
-}
-
-fn type_name(value: &Unknown<'_>) -> &'static str {
-    match value.get_type() {
-        Ok(ValueType::Undefined) => "undefined",
-        Ok(ValueType::Null) => "null",
-        Ok(ValueType::Boolean) => "boolean",
-        Ok(ValueType::Number) => "number",
-        Ok(ValueType::String) => "string",
-        Ok(ValueType::Symbol) => "symbol",
-        Ok(ValueType::Object) if value.is_array().unwrap_or(false) => "array",
-        Ok(ValueType::Object) => "object",
-        Ok(ValueType::Function) => "function",
-        Ok(ValueType::BigInt) => "bigint",
-        _ => "an unsupported value",
-    }
+    String::from_unknown(*value).map_err(|_| invalid(field, "must be a string"))
 }
 
 // ---------------------------------------------------------------------------
 // Configuration
 
 fn config(value: &Unknown<'_>) -> Result<VerifierConfig> {
-    let options = match value.get_type() {
-        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => json(value, "options")?,
-        Ok(ValueType::Undefined) => {
-            return Err(invalid(
-                "options",
-                "is required (or use TokenVerifier.fromEnv())",
-            ));
-        }
-        _ => {
-            return Err(invalid(
-                "options",
-                format!("must be an object, got {}", type_name(value)),
-            ));
-        }
-    };
-    let Value::Object(options) = options else {
-        return Err(invalid("options", "must be an object"));
-    };
+    let options = record_json(value, "options")?;
     let mut issuers = None;
     let mut audiences = None;
     let mut clients = None;
@@ -388,16 +341,7 @@ fn client_list(value: &Value) -> Result<Option<Vec<TokenClient>>> {
             Some(Value::String(s)) => Ok(s.clone()),
             _ => Err(invalid(&format!("{field}.{name}"), "must be a string")),
         };
-        let surface = match text("surface")?.as_str() {
-            "portal" => Surface::Portal,
-            "operator" => Surface::Operator,
-            _ => {
-                return Err(invalid(
-                    &format!("{field}.surface"),
-                    "must be 'portal' or 'operator'",
-                ));
-            }
-        };
+        let surface = Surface::parse_field(&text("surface")?, &format!("{field}.surface"))?;
         clients.push(TokenClient::new(
             text("issuer")?,
             text("audience")?,
@@ -467,10 +411,7 @@ fn to_json(value: &Unknown<'_>, field: &str, depth: usize) -> Result<Value> {
             }
             Ok(Value::Object(out))
         }
-        _ => Err(invalid(
-            field,
-            format!("must be JSON-compatible, got {}", type_name(value)),
-        )),
+        _ => Err(invalid(field, "must be JSON-compatible")),
     }
 }
 
@@ -481,11 +422,7 @@ fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
             Value::Object(map) => Ok(map),
             _ => Err(invalid(name, "must be an object")),
         },
-        Ok(ValueType::Undefined) => Err(invalid(name, "is required")),
-        _ => Err(invalid(
-            name,
-            format!("must be an object, got {}", type_name(value)),
-        )),
+        _ => Err(invalid(name, "must be an object")),
     }
 }
 
@@ -500,9 +437,8 @@ fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
         Some(_) => return Err(invalid("actor.subject", "must be a string")),
     };
     let surface = match map.get("surface") {
-        Some(Value::String(s)) if s == "portal" => Surface::Portal,
-        Some(Value::String(s)) if s == "operator" => Surface::Operator,
         None | Some(Value::Null) => return Err(invalid("actor.surface", "is required")),
+        Some(Value::String(s)) => Surface::parse_field(s, "actor.surface")?,
         Some(_) => return Err(invalid("actor.surface", "must be 'portal' or 'operator'")),
     };
     Ok(core_auth::Actor {
@@ -519,8 +455,12 @@ fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
 
 // The control plane's records: converted to JSON here, read by the core.
 
-fn user(value: &Unknown<'_>, name: &str) -> Result<UserRecord> {
-    records::user(name, &record_json(value, name)?)
+fn user(value: &Unknown<'_>) -> Result<UserRecord> {
+    records::user("user", &record_json(value, "user")?)
+}
+
+fn target(value: &Unknown<'_>) -> Result<UserRecord> {
+    records::user("target", &record_json(value, "target")?)
 }
 
 pub(crate) fn tenant(value: &Unknown<'_>) -> Result<Tenant> {
@@ -535,153 +475,81 @@ pub(crate) fn partner(value: &Unknown<'_>) -> Result<Partner> {
 // Authorization rules. Each returns nothing when the rule allows and throws
 // `DEZKY_FORBIDDEN` when it refuses (`DEZKY_INVALID_ARGUMENT` for bad input).
 
-/// The user record must be the actor's own (`authentikSubjectId == subject`)
-/// and active. Every other rule starts with this check.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
-pub fn require_own_active_record(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| authz::require_own_active_record(&self::actor(&actor)?, &self::user(&user, "user")?))()
-        .js(&env)
+/// Declares rules of `dezky_core::authz` taking records read from JS objects:
+/// the doc lines (string literals, so that the TypeScript docs read them),
+/// then each argument's TypeScript type and its reader here.
+macro_rules! rules {
+    ($($($doc:literal)* fn $name:ident($($arg:ident: $ts:tt => $read:ident),*);)*) => {$(
+        $(#[doc = $doc])*
+        #[napi]
+        pub fn $name(
+            env: Env,
+            $(#[napi(ts_arg_type = $ts)] $arg: Unknown<'_>),*
+        ) -> napi::Result<()> {
+            (|| authz::$name($(&self::$read(&$arg)?),*))().js(&env)
+        }
+    )*};
 }
 
-/// Operator-only endpoints: an operator-app token **and** `platformAdmin`.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
-pub fn require_operator(env: Env, actor: Unknown<'_>, user: Unknown<'_>) -> napi::Result<()> {
-    (|| authz::require_operator(&self::actor(&actor)?, &self::user(&user, "user")?))().js(&env)
-}
+rules! {
+    " The user record must be the actor's own (`authentikSubjectId == subject`)"
+    " and active. Every other rule starts with this check."
+    fn require_own_active_record(actor: "ActorLike" => actor, user: "UserRecord" => user);
 
-/// Platform-admin endpoints: `platformAdmin`, from either surface.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord")]
-pub fn require_platform_admin(env: Env, actor: Unknown<'_>, user: Unknown<'_>) -> napi::Result<()> {
-    (|| authz::require_platform_admin(&self::actor(&actor)?, &self::user(&user, "user")?))()
-        .js(&env)
-}
+    " Operator-only endpoints: an operator-app token **and** `platformAdmin`."
+    fn require_operator(actor: "ActorLike" => actor, user: "UserRecord" => user);
 
-/// Reading a tenant: its id in `tenantIds`, or a platform admin.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord")]
-pub fn require_tenant_member(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    tenant: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_tenant_member(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::tenant(&tenant)?,
-        )
-    })()
-    .js(&env)
-}
+    " Platform-admin endpoints: `platformAdmin`, from either surface."
+    fn require_platform_admin(actor: "ActorLike" => actor, user: "UserRecord" => user);
 
-/// Administering a tenant: a member whose `tenantRoles` entry for it is
-/// `admin`, or a platform admin. The legacy global `role` grants nothing.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord")]
-pub fn require_tenant_admin(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    tenant: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_tenant_admin(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::tenant(&tenant)?,
-        )
-    })()
-    .js(&env)
-}
+    " Reading a tenant: its id in `tenantIds`, or a platform admin."
+    fn require_tenant_member(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        tenant: "TenantRecord" => tenant
+    );
 
-/// The partner surface: staff of `partner` (`partnerId`). Platform admins are
-/// not partner staff.
-#[napi(ts_args_type = "actor: ActorLike, user: UserRecord, partner: PartnerRecord")]
-pub fn require_partner_staff(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    partner: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_partner_staff(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::partner(&partner)?,
-        )
-    })()
-    .js(&env)
-}
+    " Administering a tenant: a member whose `tenantRoles` entry for it is"
+    " `admin`, or a platform admin. The legacy global `role` grants nothing."
+    fn require_tenant_admin(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        tenant: "TenantRecord" => tenant
+    );
 
-/// Staff of `partner` acting on `tenant`, which must be one of that partner's
-/// own tenants (`tenant.partnerId`).
-#[napi(
-    ts_args_type = "actor: ActorLike, user: UserRecord, partner: PartnerRecord, tenant: TenantRecord"
-)]
-pub fn require_partner_tenant(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    partner: Unknown<'_>,
-    tenant: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_partner_tenant(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::partner(&partner)?,
-            &self::tenant(&tenant)?,
-        )
-    })()
-    .js(&env)
-}
+    " The partner surface: staff of `partner` (`partnerId`). Platform admins are"
+    " not partner staff."
+    fn require_partner_staff(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        partner: "PartnerRecord" => partner
+    );
 
-/// Suspending `target`: a tenant admin of `tenant`, not oneself, `target` a
-/// member of `tenant`; only a platform admin may act on a platform admin.
-#[napi(
-    ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord"
-)]
-pub fn require_can_suspend(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    tenant: Unknown<'_>,
-    target: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_can_suspend(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::tenant(&tenant)?,
-            &self::user(&target, "target")?,
-        )
-    })()
-    .js(&env)
-}
+    " Staff of `partner` acting on `tenant`, which must be one of that partner's"
+    " own tenants (`tenant.partnerId`)."
+    fn require_partner_tenant(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        partner: "PartnerRecord" => partner,
+        tenant: "TenantRecord" => tenant
+    );
 
-/// Ending `target`'s sessions: the same rule as `requireCanSuspend`.
-#[napi(
-    ts_args_type = "actor: ActorLike, user: UserRecord, tenant: TenantRecord, target: UserRecord"
-)]
-pub fn require_can_force_logout(
-    env: Env,
-    actor: Unknown<'_>,
-    user: Unknown<'_>,
-    tenant: Unknown<'_>,
-    target: Unknown<'_>,
-) -> napi::Result<()> {
-    (|| {
-        authz::require_can_force_logout(
-            &self::actor(&actor)?,
-            &self::user(&user, "user")?,
-            &self::tenant(&tenant)?,
-            &self::user(&target, "target")?,
-        )
-    })()
-    .js(&env)
+    " Suspending `target`: a tenant admin of `tenant`, not oneself, `target` a"
+    " member of `tenant`; only a platform admin may act on a platform admin."
+    fn require_can_suspend(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        tenant: "TenantRecord" => tenant,
+        target: "UserRecord" => target
+    );
+
+    " Ending `target`'s sessions: the same rule as `requireCanSuspend`."
+    fn require_can_force_logout(
+        actor: "ActorLike" => actor,
+        user: "UserRecord" => user,
+        tenant: "TenantRecord" => tenant,
+        target: "UserRecord" => target
+    );
 }
 
 /// What the authorization rules read of an actor: `subject` and `surface`

@@ -171,9 +171,7 @@ pub struct ResolverOptions {
 }
 
 /// A domain to verify.
-// Declared for the TypeScript definitions only: read through `serde_json::Value`.
-#[allow(dead_code)]
-#[napi(object, object_to_js = false, object_from_js = false)]
+#[napi(object, object_to_js = false)]
 pub struct DomainInput {
     /// The mail domain.
     pub domain: String,
@@ -308,7 +306,6 @@ pub fn expected_records(
 enum DnsError {
     Core(dezky_core::Error),
     Clients(dezky_clients::Error),
-    Flags(dezky_flags::Error),
 }
 
 impl From<dezky_core::Error> for DnsError {
@@ -323,18 +320,11 @@ impl From<dezky_clients::Error> for DnsError {
     }
 }
 
-impl From<dezky_flags::Error> for DnsError {
-    fn from(e: dezky_flags::Error) -> Self {
-        DnsError::Flags(e)
-    }
-}
-
 impl DnsError {
     fn js(self, env: &Env) -> napi::Error {
         match self {
             DnsError::Core(e) => to_js(env, &e),
             DnsError::Clients(e) => to_js(env, &e),
-            DnsError::Flags(e) => to_js(env, &e),
         }
     }
 }
@@ -412,16 +402,9 @@ fn resolver_plan(env: &Env, value: Option<Unknown<'_>>) -> Result<Plan, dezky_fl
     Ok(plan)
 }
 
-fn domain_input(value: &Value, name: &str) -> Result<ExpectedRecords, DnsError> {
-    let field = |f: &str| value.get(f).and_then(Value::as_str);
-    let (Some(domain), Some(zone_file)) = (field("domain"), field("zoneFile")) else {
-        return Err(invalid_argument(name, "needs `domain` and `zoneFile` strings").into());
-    };
-    Ok(ExpectedRecords::new(
-        domain,
-        zone_file,
-        field("ownershipToken"),
-    )?)
+fn expected(input: &DomainInput) -> Result<ExpectedRecords, dezky_core::Error> {
+    let token = input.ownership_token.as_deref();
+    ExpectedRecords::new(&input.domain, &input.zone_file, token)
 }
 
 async fn run_one(plan: Plan, domain: ExpectedRecords) -> Result<DomainReport, DnsError> {
@@ -451,14 +434,13 @@ async fn run(
 /// only on bad input (`DEZKY_INVALID_ARGUMENT`, `DEZKY_ZONE_PARSE`) or a
 /// resolver that cannot be set up (`DEZKY_CONFIG`, `DEZKY_DNS_RESOLVER`);
 /// DNS failures are `unknown` checks in the report.
-#[napi(ts_return_type = "Promise<DomainReportInfo>")]
+#[napi]
 pub fn verify_domain<'e>(
     env: &'e Env,
-    #[napi(ts_arg_type = "DomainInput")] input: Unknown<'_>,
+    input: DomainInput,
     #[napi(ts_arg_type = "ResolverOptions | undefined | null")] resolver: Option<Unknown<'_>>,
 ) -> napi::Result<PromiseRaw<'e, DomainReportInfo>> {
-    let value = convert::json(env, &input, "input").js(env)?;
-    let expected = domain_input(&value, "input").map_err(|e| e.js(env))?;
+    let expected = expected(&input).js(env)?;
     let plan = resolver_plan(env, resolver).js(env)?;
     env.spawn_future_with_callback(
         async move { Ok(run_one(plan, expected).await) },
@@ -473,20 +455,18 @@ pub fn verify_domain<'e>(
 /// reports come back in input order. With `authoritative`, each domain is
 /// asked at its own zone's nameservers; a domain whose nameservers cannot be
 /// found gets every check `unknown`, and the others are still verified.
-#[napi(ts_return_type = "Promise<DomainReportInfo[]>")]
+#[napi]
 pub fn verify_domains<'e>(
     env: &'e Env,
-    #[napi(ts_arg_type = "DomainInput[]")] inputs: Unknown<'_>,
+    inputs: Vec<DomainInput>,
     #[napi(ts_arg_type = "ResolverOptions | undefined | null")] resolver: Option<Unknown<'_>>,
     concurrency: Option<u32>,
 ) -> napi::Result<PromiseRaw<'e, Vec<DomainReportInfo>>> {
-    let Value::Array(items) = convert::json(env, &inputs, "inputs").js(env)? else {
-        return Err(to_js(env, &invalid_argument("inputs", "must be an array")));
-    };
-    let mut expected = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        expected.push(domain_input(item, &format!("inputs[{i}]")).map_err(|e| e.js(env))?);
-    }
+    let expected = inputs
+        .iter()
+        .map(expected)
+        .collect::<Result<Vec<_>, _>>()
+        .js(env)?;
     let plan = resolver_plan(env, resolver).js(env)?;
     let concurrency = concurrency.unwrap_or(16).max(1) as usize;
     env.spawn_future_with_callback(

@@ -4,16 +4,14 @@
 
 use std::time::Duration;
 
-use dezky_clients::Error;
 use dezky_clients::health::{self, ProbeTarget, StatusRange, Thresholds};
 use napi::Env;
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert;
-use crate::error::IntoJs;
-use crate::options::{invalid, required, text, whole};
+use crate::error::to_js;
+use crate::options::{Result, invalid, whole, whole_opt};
 
 /// The outcome of one target.
 #[napi(object, object_from_js = false)]
@@ -46,8 +44,7 @@ impl From<health::ProbeResult> for ProbeResult {
 /// One target: `{ name, type: 'tcp', host, port }` or
 /// `{ name, type: 'http', url, expectedStatus? }` (a status or
 /// `{ min, max }`; default any 2xx), each with an optional `timeoutMs`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct ProbeTargetInput {
     /// The name shown.
     pub name: String,
@@ -57,27 +54,26 @@ pub struct ProbeTargetInput {
     /// TCP: host name or IP address.
     pub host: Option<String>,
     /// TCP: port.
-    pub port: Option<u16>,
+    pub port: Option<f64>,
     /// HTTP: the URL to GET.
     pub url: Option<String>,
     /// HTTP: the accepted status, or range.
     #[napi(ts_type = "number | { min: number, max: number }")]
     pub expected_status: Option<Value>,
     /// This target's timeout (default: `warnMs` of the thresholds, 1500).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
 }
 
 /// Where `ok` ends (`okMs`, default 500) and the default timeout (`warnMs`, default 1500).
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct ProbeThresholds {
     /// A success within this many ms is `ok`.
-    pub ok_ms: Option<u32>,
+    pub ok_ms: Option<f64>,
     /// A success within this is `warn`; also the default timeout.
-    pub warn_ms: Option<u32>,
+    pub warn_ms: Option<f64>,
 }
 
-fn status(value: &Value, path: &str) -> Result<u16, Error> {
+fn status(value: &Value, path: &str) -> Result<u16> {
     value
         .as_u64()
         .filter(|s| (100..=599).contains(s))
@@ -85,78 +81,61 @@ fn status(value: &Value, path: &str) -> Result<u16, Error> {
         .ok_or_else(|| invalid(path, "must be an HTTP status from 100 to 599"))
 }
 
-/// Reads targets (camelCase keys) into probe targets; shared with nothing else.
-fn targets(value: &Value) -> Result<Vec<ProbeTarget>, Error> {
-    let Value::Array(items) = value else {
-        return Err(invalid("targets", "must be an array"));
+fn target(index: usize, input: ProbeTargetInput) -> Result<ProbeTarget> {
+    let path = format!("targets[{index}]");
+    let required = |value: Option<String>, name: &str| {
+        value.ok_or_else(|| invalid(&format!("{path}.{name}"), "is required"))
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let path = format!("targets[{index}]");
-            let Value::Object(map) = item else {
-                return Err(invalid(&path, "must be an object"));
-            };
-            let name = required(map, "name", &path)?;
-            let kind = text(map, "type", &path)?.unwrap_or_default();
-            let mut target = match kind.as_str() {
-                "tcp" => {
-                    let host = required(map, "host", &path)?;
-                    let port = whole(map, "port", &path, 65535)?
-                        .ok_or_else(|| invalid(&format!("{path}.port"), "is required"))?;
-                    ProbeTarget::tcp(name, host, port as u16)
-                }
-                "http" => {
-                    let url = required(map, "url", &path)?;
-                    let mut target = ProbeTarget::http(name, url);
-                    let field = format!("{path}.expectedStatus");
-                    match map.get("expectedStatus") {
-                        None | Some(Value::Null) => {}
-                        Some(Value::Object(range)) => {
-                            let min = status(
-                                range.get("min").unwrap_or(&Value::Null),
-                                &format!("{field}.min"),
-                            )?;
-                            let max = status(
-                                range.get("max").unwrap_or(&Value::Null),
-                                &format!("{field}.max"),
-                            )?;
-                            if min > max {
-                                return Err(invalid(&field, "min must not exceed max"));
-                            }
-                            target = target.expect_status(StatusRange { min, max });
-                        }
-                        Some(other) => {
-                            target =
-                                target.expect_status(StatusRange::exact(status(other, &field)?));
-                        }
+    let mut target = match input.kind.as_str() {
+        "tcp" => {
+            let host = required(input.host, "host")?;
+            let port = input
+                .port
+                .ok_or_else(|| invalid(&format!("{path}.port"), "is required"));
+            let port = whole(port?, &format!("{path}.port"), 65535)?;
+            ProbeTarget::tcp(input.name, host, port as u16)
+        }
+        "http" => {
+            let target = ProbeTarget::http(input.name, required(input.url, "url")?);
+            let field = format!("{path}.expectedStatus");
+            match input.expected_status {
+                None | Some(Value::Null) => target,
+                Some(Value::Object(range)) => {
+                    let bound = |name: &str| {
+                        status(
+                            range.get(name).unwrap_or(&Value::Null),
+                            &format!("{field}.{name}"),
+                        )
+                    };
+                    let (min, max) = (bound("min")?, bound("max")?);
+                    if min > max {
+                        return Err(invalid(&field, "min must not exceed max"));
                     }
-                    target
+                    target.expect_status(StatusRange { min, max })
                 }
-                _ => return Err(invalid(&format!("{path}.type"), "must be 'tcp' or 'http'")),
-            };
-            if let Some(ms) = whole(map, "timeoutMs", &path, 600_000)?.filter(|ms| *ms > 0) {
-                target = target.with_timeout(Duration::from_millis(ms));
-            }
-            Ok(target)
-        })
-        .collect()
-}
-
-fn thresholds(value: &Value) -> Result<Thresholds, Error> {
-    let mut thresholds = Thresholds::default();
-    match value {
-        Value::Null => {}
-        Value::Object(map) => {
-            if let Some(ms) = whole(map, "okMs", "thresholds", 600_000)? {
-                thresholds.ok = Duration::from_millis(ms);
-            }
-            if let Some(ms) = whole(map, "warnMs", "thresholds", 600_000)?.filter(|ms| *ms > 0) {
-                thresholds.warn = Duration::from_millis(ms);
+                Some(other) => target.expect_status(StatusRange::exact(status(&other, &field)?)),
             }
         }
-        _ => return Err(invalid("thresholds", "must be an object")),
+        _ => return Err(invalid(&format!("{path}.type"), "must be 'tcp' or 'http'")),
+    };
+    let timeout = whole_opt(input.timeout_ms, &format!("{path}.timeoutMs"), 600_000)?;
+    if let Some(ms) = timeout.filter(|ms| *ms > 0) {
+        target = target.with_timeout(Duration::from_millis(ms));
+    }
+    Ok(target)
+}
+
+fn thresholds(input: Option<ProbeThresholds>) -> Result<Thresholds> {
+    let mut thresholds = Thresholds::default();
+    if let Some(input) = input {
+        if let Some(ms) = whole_opt(input.ok_ms, "thresholds.okMs", 600_000)? {
+            thresholds.ok = Duration::from_millis(ms);
+        }
+        if let Some(ms) =
+            whole_opt(input.warn_ms, "thresholds.warnMs", 600_000)?.filter(|ms| *ms > 0)
+        {
+            thresholds.warn = Duration::from_millis(ms);
+        }
     }
     Ok(thresholds)
 }
@@ -164,26 +143,22 @@ fn thresholds(value: &Value) -> Result<Thresholds, Error> {
 /// Probes every target in parallel; the results are in the order of `targets`.
 /// A malformed target list throws `DEZKY_INVALID_ARGUMENT`; an unreachable
 /// target is a `down` result, never an exception.
-#[napi(
-    ts_args_type = "targets: ProbeTargetInput[], thresholds?: ProbeThresholds | null | undefined",
-    ts_return_type = "Promise<ProbeResult[]>"
-)]
+#[napi]
 pub fn probe_all<'e>(
     env: &'e Env,
-    targets_arg: Unknown<'_>,
-    thresholds_arg: Option<Unknown<'_>>,
+    targets: Vec<ProbeTargetInput>,
+    thresholds: Option<ProbeThresholds>,
 ) -> napi::Result<PromiseRaw<'e, Vec<ProbeResult>>> {
-    let parsed = (|| -> napi::Result<(Vec<ProbeTarget>, Thresholds)> {
-        let list = convert::json(env, &targets_arg, "targets").js(env)?;
-        let limits = match thresholds_arg.as_ref().filter(|t| !convert::is_missing(t)) {
-            Some(t) => convert::json(env, t, "thresholds").js(env)?,
-            None => Value::Null,
-        };
-        Ok((targets(&list).js(env)?, thresholds(&limits).js(env)?))
+    let parsed = (|| -> Result<_> {
+        let list = targets.into_iter().enumerate().map(|(i, t)| target(i, t));
+        Ok((
+            list.collect::<Result<Vec<_>>>()?,
+            self::thresholds(thresholds)?,
+        ))
     })();
     let (list, limits) = match parsed {
         Ok(parsed) => parsed,
-        Err(e) => return PromiseRaw::reject(env, e),
+        Err(e) => return PromiseRaw::reject(env, to_js(env, &e)),
     };
     env.spawn_future_with_callback(
         async move { Ok(health::probe_all_with(&list, limits).await) },

@@ -1,12 +1,15 @@
 //! Node.js binding of the Dezky SDK (npm package `@dezky/sdk`).
 //!
-//! Conversion and error mapping only: every rule of flag evaluation lives in
-//! `dezky-flags`. Inputs arrive as JS values and are read through
-//! `serde_json::Value` so that the core's errors name the offending field;
-//! every error reaches JavaScript with the core's stable `code` (see `error.rs`).
+//! Conversion and error mapping only: every rule lives in the core crates.
+//! Arguments are typed in the `#[napi]` signatures (napi refuses a wrong type,
+//! and `lib/arguments.cjs` turns that into `DEZKY_INVALID_ARGUMENT` naming the
+//! argument); the flag engine and the control plane's records are read
+//! through `serde_json::Value` so that the core names the offending field.
+//! Every error reaches JavaScript with the core's stable `code` (`error.rs`).
 //!
 //! The TypeScript definitions (`index.d.ts`) are generated from the `///` docs
-//! here by `napi build --dts`.
+//! and types here and from the records of `dezky-clients` (its `napi` feature)
+//! by `napi build --dts`.
 
 // napi-rs' `#[napi]` macros expand to `unsafe` FFI glue (module registration,
 // `napi_value` conversions). The crate itself writes no unsafe code; the

@@ -1,6 +1,8 @@
 //! The OCIS libregraph client (`OcisClient`) over `dezky_clients::ocis`, with
-//! the refresh-token service login and a credential file. Conversion and
-//! error mapping only: every rule is in `dezky-clients` (docs/ocis-client.md).
+//! the refresh-token service login and a credential file. Conversion only:
+//! every rule is in `dezky-clients` (docs/ocis-client.md). Arguments are
+//! typed (napi refuses a wrong type; `lib/arguments.cjs` names it); users and
+//! quotas are the client's own records, `#[napi(object)]` there.
 //!
 //! Byte counts cross as numbers (exact up to 2^53 bytes, 8 PiB).
 
@@ -8,46 +10,21 @@ use std::sync::Arc;
 
 use dezky_clients::Secret;
 use dezky_clients::http::Auth;
-use dezky_clients::ocis::{self, Drive, NewProjectSpace, NewUser, Quota, RemovalError, User};
+use dezky_clients::ocis::{
+    self, Drive, EnsuredSpace, NewProjectSpace, NewUser, Quota as OcisQuota, RemovalError,
+    SpaceRemoval, User as OcisUser,
+};
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
 use napi::Env;
-use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw};
 use napi_derive::napi;
-use serde_json::Value;
 
-use crate::convert;
-use crate::error::{IntoJs, SdkError, invalid_argument, to_js};
-use crate::options::{self, Result, invalid, required, text};
-use crate::task::call;
+use crate::error::{IntoJs, SdkError, to_js};
+use crate::options::{
+    MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods, whole,
+};
 
-/// A space's quota, in bytes.
-#[napi(object, object_from_js = false)]
-pub struct OcisQuota {
-    /// The allowed size.
-    pub total: Option<f64>,
-    /// Bytes in use.
-    pub used: Option<f64>,
-    /// Bytes left.
-    pub remaining: Option<f64>,
-    /// Bytes in the recycle bin.
-    pub deleted: Option<f64>,
-    /// `normal`, `nearing`, `critical`, `exceeded` (or a value OCIS adds later).
-    pub state: Option<String>,
-}
-
-impl From<Quota> for OcisQuota {
-    fn from(q: Quota) -> Self {
-        OcisQuota {
-            total: q.total.map(|v| v as f64),
-            used: q.used.map(|v| v as f64),
-            remaining: q.remaining.map(|v| v as f64),
-            deleted: q.deleted.map(|v| v as f64),
-            state: q.state.map(String::from),
-        }
-    }
-}
-
-/// A space (libregraph `drive`).
+/// A space (libregraph `drive`), with its owner and root flattened.
 #[napi(object, object_from_js = false)]
 pub struct OcisDrive {
     /// `<storageId>$<spaceId>`.
@@ -88,47 +65,11 @@ impl From<Drive> for OcisDrive {
             drive_alias: d.drive_alias,
             last_modified_date_time: d.last_modified_date_time,
             owner_id: d.owner.and_then(|o| o.user).and_then(|u| u.id),
-            quota: d.quota.map(OcisQuota::from),
+            quota: d.quota,
             root_id: root.id,
             web_dav_url: root.web_dav_url,
             web_url: d.web_url,
             trashed,
-        }
-    }
-}
-
-/// A user (libregraph `user`).
-#[napi(object, object_from_js = false)]
-pub struct OcisUser {
-    /// The id (a UUID).
-    pub id: Option<String>,
-    /// The display name.
-    pub display_name: Option<String>,
-    /// The login name.
-    pub on_premises_sam_account_name: Option<String>,
-    /// The mail address.
-    pub mail: Option<String>,
-    /// The given name.
-    pub given_name: Option<String>,
-    /// The surname.
-    pub surname: Option<String>,
-    /// `Member` or `Guest`.
-    pub user_type: Option<String>,
-    /// Whether the account is enabled.
-    pub account_enabled: Option<bool>,
-}
-
-impl From<User> for OcisUser {
-    fn from(u: User) -> Self {
-        OcisUser {
-            id: u.id,
-            display_name: u.display_name,
-            on_premises_sam_account_name: u.on_premises_sam_account_name,
-            mail: u.mail,
-            given_name: u.given_name,
-            surname: u.surname,
-            user_type: u.user_type,
-            account_enabled: u.account_enabled,
         }
     }
 }
@@ -144,6 +85,16 @@ pub struct OcisEnsuredSpace {
     pub restored: bool,
 }
 
+impl From<EnsuredSpace> for OcisEnsuredSpace {
+    fn from(s: EnsuredSpace) -> Self {
+        OcisEnsuredSpace {
+            drive: s.drive.into(),
+            created: s.created,
+            restored: s.restored,
+        }
+    }
+}
+
 /// The outcome of `removeProjectSpace`.
 #[napi(object, object_from_js = false)]
 pub struct OcisSpaceRemoval {
@@ -155,9 +106,18 @@ pub struct OcisSpaceRemoval {
     pub purged: bool,
 }
 
+impl From<SpaceRemoval> for OcisSpaceRemoval {
+    fn from(r: SpaceRemoval) -> Self {
+        OcisSpaceRemoval {
+            already_gone: r.already_gone,
+            disabled: r.disabled,
+            purged: r.purged,
+        }
+    }
+}
+
 /// The service login: access tokens minted from the refresh token kept in a file.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct OcisServiceLoginOptions {
     /// Authentik's token endpoint (`https://sso.example/application/o/token/`).
     pub token_url: String,
@@ -168,8 +128,7 @@ pub struct OcisServiceLoginOptions {
 }
 
 /// How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct OcisClientOptions {
     /// The OCIS URL, with or without `/graph`.
     pub base_url: String,
@@ -178,16 +137,15 @@ pub struct OcisClientOptions {
     /// The refresh-token service login.
     pub service_login: Option<OcisServiceLoginOptions>,
     /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<u32>,
+    pub connect_timeout_ms: Option<f64>,
     /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
 }
 
 /// What a new project space gets besides its name.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct OcisNewProjectSpace {
     /// The description.
     pub description: Option<String>,
@@ -196,8 +154,7 @@ pub struct OcisNewProjectSpace {
 }
 
 /// A user to create.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct OcisNewUser {
     /// The display name.
     pub display_name: String,
@@ -209,61 +166,21 @@ pub struct OcisNewUser {
     pub password: Option<String>,
 }
 
-fn bytes(value: Option<f64>, field: &str) -> Result<Option<i64>> {
-    match value {
-        None => Ok(None),
-        Some(v)
-            if v.is_finite()
-                && v.fract() == 0.0
-                && (0.0..=9_007_199_254_740_991.0).contains(&v) =>
-        {
-            Ok(Some(v as i64))
-        }
-        Some(_) => Err(invalid(
-            field,
-            "must be a whole number of bytes from 0 to 2^53-1",
-        )),
-    }
+/// A byte count: a whole number up to 2^53-1.
+fn bytes(value: f64, field: &str) -> Result<i64> {
+    whole(value, field, MAX_SAFE_INTEGER).map(|n| n as i64)
 }
 
-/// Builds the client from the options object (read as JSON, so that a wrong
-/// type is a `DEZKY_INVALID_ARGUMENT` naming the field).
-fn build(options: &Value) -> Result<ocis::OcisClient> {
-    let Value::Object(map) = options else {
-        return Err(invalid("options", "must be an object"));
+/// What a new project space gets besides its name.
+fn space(options: Option<OcisNewProjectSpace>) -> Result<NewProjectSpace> {
+    let Some(o) = options else {
+        return Ok(NewProjectSpace::default());
     };
-    let config = options::http_config(map, "options", None)?;
-    let token = text(map, "accessToken", "options")?;
-    let login = match map.get("serviceLogin") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(login)) => Some(login),
-        Some(_) => return Err(invalid("options.serviceLogin", "must be an object")),
-    };
-    let auth = match (token, login) {
-        (Some(token), None) => Auth::Bearer(Secret::new(token)),
-        (None, Some(login)) => {
-            let path = "options.serviceLogin";
-            let token_url = text(login, "tokenUrl", path)?
-                .ok_or_else(|| invalid("options.serviceLogin.tokenUrl", "is required"))?;
-            let file = text(login, "credentialsFile", path)?
-                .ok_or_else(|| invalid("options.serviceLogin.credentialsFile", "is required"))?;
-            let client_id =
-                text(login, "clientId", path)?.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned());
-            Auth::Tokens(Arc::new(RefreshTokenSource::new(
-                &token_url,
-                client_id,
-                Arc::new(FileCredentialStore::new(file)),
-                Some(config.clone()),
-            )?))
-        }
-        _ => {
-            return Err(invalid(
-                "options",
-                "give exactly one of accessToken and serviceLogin",
-            ));
-        }
-    };
-    ocis::OcisClient::new(config, auth)
+    let quota_bytes = o.quota_bytes.map(|q| bytes(q, "options.quotaBytes"));
+    Ok(NewProjectSpace {
+        description: o.description,
+        quota_bytes: quota_bytes.transpose()?,
+    })
 }
 
 /// A failed `removeProjectSpace`: the underlying error, plus `step` and `disabled`.
@@ -288,16 +205,11 @@ impl SdkError for Removal {
     }
 }
 
-fn string_arg(env: &Env, value: &Unknown<'_>, name: &str) -> napi::Result<String> {
-    convert::string(value, name).js(env)
-}
-
 /// Checks a space name with OCIS's rule (trimmed, non-empty, at most 255 bytes,
 /// none of `/ \ . : ? * " > < |`) and returns it trimmed; throws
 /// `DEZKY_INVALID_ARGUMENT` (field `name`) otherwise.
-#[napi(ts_args_type = "name: string")]
-pub fn validate_space_name(env: Env, name: Unknown<'_>) -> napi::Result<String> {
-    let name = string_arg(&env, &name, "name")?;
+#[napi]
+pub fn validate_space_name(env: Env, name: String) -> napi::Result<String> {
     ocis::validate_space_name(&name).map(str::to_owned).js(&env)
 }
 
@@ -307,23 +219,42 @@ pub struct OcisClient {
     inner: ocis::OcisClient,
 }
 
-fn reject<'e, T: napi::bindgen_prelude::ToNapiValue + 'static>(
-    env: &'e Env,
-    error: napi::Error,
-) -> napi::Result<PromiseRaw<'e, T>> {
-    PromiseRaw::reject(env, error)
-}
-
 #[napi]
 impl OcisClient {
-    /// A client from `options` (`baseUrl` and one of `accessToken` or
-    /// `serviceLogin: { tokenUrl, clientId?, credentialsFile }`). Throws
-    /// `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for unusable options.
-    #[napi(constructor, ts_args_type = "options: OcisClientOptions")]
-    pub fn new(env: Env, options: Unknown<'_>) -> napi::Result<Self> {
-        let value = convert::json(&env, &options, "options").js(&env)?;
-        let inner = build(&value).js(&env)?;
-        Ok(OcisClient { inner })
+    /// A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or
+    /// `DEZKY_CONFIG` for unusable options.
+    #[napi(constructor)]
+    pub fn new(env: Env, options: OcisClientOptions) -> napi::Result<Self> {
+        let o = options;
+        let inner = (|| -> Result<_> {
+            let config = http_config(
+                &o.base_url,
+                o.timeout_ms,
+                o.connect_timeout_ms,
+                o.max_retries,
+            )?;
+            let auth = match (o.access_token, o.service_login) {
+                (Some(token), None) => Auth::Bearer(Secret::new(token)),
+                (None, Some(login)) => Auth::Tokens(Arc::new(RefreshTokenSource::new(
+                    &login.token_url,
+                    login
+                        .client_id
+                        .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
+                    Arc::new(FileCredentialStore::new(login.credentials_file)),
+                    Some(config.clone()),
+                )?)),
+                _ => {
+                    return Err(invalid(
+                        "options",
+                        "give exactly one of accessToken and serviceLogin",
+                    ));
+                }
+            };
+            ocis::OcisClient::new(config, auth)
+        })();
+        Ok(OcisClient {
+            inner: inner.js(&env)?,
+        })
     }
 
     /// A client from `OCIS_API_URL` and the service login variables
@@ -335,367 +266,76 @@ impl OcisClient {
         Ok(OcisClient { inner })
     }
 
-    /// Creates a project space (not idempotent: prefer `ensureProjectSpace`).
-    #[napi(
-        ts_args_type = "name: string, options?: OcisNewProjectSpace | undefined | null",
-        ts_return_type = "Promise<OcisDrive>"
-    )]
-    pub fn create_project_space<'e>(
-        &self,
-        env: &'e Env,
-        name: Unknown<'_>,
-        options: Option<Unknown<'_>>,
-    ) -> napi::Result<PromiseRaw<'e, OcisDrive>> {
-        let (name, options) = match space_args(env, &name, options.as_ref()) {
-            Ok(args) => args,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.create_project_space(&name, &options).await },
-            OcisDrive::from
-        )
-    }
-
-    /// The project space named `name`: found, restored from the trash, or created.
-    #[napi(
-        ts_args_type = "name: string, options?: OcisNewProjectSpace | undefined | null",
-        ts_return_type = "Promise<OcisEnsuredSpace>"
-    )]
-    pub fn ensure_project_space<'e>(
-        &self,
-        env: &'e Env,
-        name: Unknown<'_>,
-        options: Option<Unknown<'_>>,
-    ) -> napi::Result<PromiseRaw<'e, OcisEnsuredSpace>> {
-        let (name, options) = match space_args(env, &name, options.as_ref()) {
-            Ok(args) => args,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.ensure_project_space(&name, &options).await },
-            |s: ocis::EnsuredSpace| OcisEnsuredSpace {
-                drive: OcisDrive::from(s.drive),
-                created: s.created,
-                restored: s.restored,
-            }
-        )
-    }
-
-    /// One drive by id.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<OcisDrive>")]
-    pub fn get_drive<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, OcisDrive>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.get_drive(&id).await },
-            OcisDrive::from
-        )
-    }
-
-    /// Every drive, optionally with a libregraph `$filter` (one `eq` on
-    /// `driveType` or `id`; others are a 501).
-    #[napi(
-        ts_args_type = "filter?: string | undefined | null",
-        ts_return_type = "Promise<OcisDrive[]>"
-    )]
-    pub fn list_drives<'e>(
-        &self,
-        env: &'e Env,
-        filter: Option<Unknown<'_>>,
-    ) -> napi::Result<PromiseRaw<'e, Vec<OcisDrive>>> {
-        let filter = match filter.filter(|f| !convert::is_missing(f)) {
-            None => None,
-            Some(f) => match string_arg(env, &f, "filter") {
-                Ok(f) => Some(f),
-                Err(e) => return reject(env, e),
-            },
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.list_drives(filter.as_deref()).await },
-            |drives: Vec<Drive>| drives.into_iter().map(OcisDrive::from).collect::<Vec<_>>()
-        )
-    }
-
-    /// Every project space, disabled ones included.
-    #[napi(ts_return_type = "Promise<OcisDrive[]>")]
-    pub fn list_project_spaces<'e>(
-        &self,
-        env: &'e Env,
-    ) -> napi::Result<PromiseRaw<'e, Vec<OcisDrive>>> {
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.list_project_spaces().await },
-            |drives: Vec<Drive>| drives.into_iter().map(OcisDrive::from).collect::<Vec<_>>()
-        )
-    }
-
-    /// Sets a space's quota in bytes.
-    #[napi(
-        ts_args_type = "id: string, quotaBytes: number",
-        ts_return_type = "Promise<OcisDrive>"
-    )]
-    pub fn set_space_quota<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-        quota_bytes: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, OcisDrive>> {
-        let args = string_arg(env, &id, "id").and_then(|id| {
-            let quota = match convert::json(env, &quota_bytes, "quotaBytes").js(env)? {
-                Value::Number(n) => n.as_f64(),
-                _ => None,
-            };
-            let quota = bytes(quota, "quotaBytes")
-                .and_then(|q| q.ok_or_else(|| invalid("quotaBytes", "must be a number")))
-                .js(env)?;
-            Ok((id, quota))
-        });
-        let (id, quota) = match args {
-            Ok(args) => args,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.set_space_quota(&id, quota).await },
-            OcisDrive::from
-        )
-    }
-
-    /// A space's quota; `null` for a disabled space (unknown, not zero).
-    #[napi(
-        ts_args_type = "id: string",
-        ts_return_type = "Promise<OcisQuota | null>"
-    )]
-    pub fn space_quota<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Option<OcisQuota>>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.space_quota(&id).await },
-            |q: Option<Quota>| q.map(OcisQuota::from)
-        )
-    }
-
-    /// Disables (soft-deletes) a space.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn disable_space<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.disable_space(&id).await },
-            |()| ()
-        )
-    }
-
-    /// Restores a disabled space.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<OcisDrive>")]
-    pub fn restore_space<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, OcisDrive>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.restore_space(&id).await },
-            OcisDrive::from
-        )
-    }
-
-    /// Purges a disabled space; rejects with `DEZKY_INVALID_ARGUMENT` (field
-    /// `id`) when it is still enabled.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn purge_space<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.purge_space(&id).await },
-            |()| ()
-        )
-    }
-
     /// Disables, confirms and purges a project space. On failure the error
     /// also carries `step` (`lookup`, `disable`, `confirm_trashed`, `purge`) and
     /// `disabled`; calling again resumes there.
-    #[napi(
-        ts_args_type = "id: string",
-        ts_return_type = "Promise<OcisSpaceRemoval>"
-    )]
+    #[napi]
     pub fn remove_project_space<'e>(
         &self,
         env: &'e Env,
-        id: Unknown<'_>,
+        id: String,
     ) -> napi::Result<PromiseRaw<'e, OcisSpaceRemoval>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
         let client = self.inner.clone();
         env.spawn_future_with_callback(
             async move { Ok(client.remove_project_space(&id).await) },
-            |env: &Env, r| match r {
-                Ok(r) => Ok(OcisSpaceRemoval {
-                    already_gone: r.already_gone,
-                    disabled: r.disabled,
-                    purged: r.purged,
-                }),
-                Err(e) => Err(to_js(env, &Removal(e))),
+            |env: &Env, r| {
+                r.map(OcisSpaceRemoval::from)
+                    .map_err(|e| to_js(env, &Removal(e)))
             },
         )
     }
-
-    /// One user by id or login name.
-    #[napi(
-        ts_args_type = "idOrName: string",
-        ts_return_type = "Promise<OcisUser>"
-    )]
-    pub fn get_user<'e>(
-        &self,
-        env: &'e Env,
-        id_or_name: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, OcisUser>> {
-        let id = match string_arg(env, &id_or_name, "idOrName") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.get_user(&id).await },
-            OcisUser::from
-        )
-    }
-
-    /// Creates a user (admin only; users normally appear on their first OIDC login).
-    #[napi(
-        ts_args_type = "user: OcisNewUser",
-        ts_return_type = "Promise<OcisUser>"
-    )]
-    pub fn create_user<'e>(
-        &self,
-        env: &'e Env,
-        user: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, OcisUser>> {
-        let user = match convert::json(env, &user, "user")
-            .js(env)
-            .and_then(|v| new_user(&v).js(env))
-        {
-            Ok(user) => user,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.create_user(&user).await },
-            OcisUser::from
-        )
-    }
-
-    /// Deletes a user (admin only).
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn delete_user<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = match string_arg(env, &id, "id") {
-            Ok(id) => id,
-            Err(e) => return reject(env, e),
-        };
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.delete_user(&id).await },
-            |()| ()
-        )
-    }
 }
 
-fn space_args(
-    env: &Env,
-    name: &Unknown<'_>,
-    options: Option<&Unknown<'_>>,
-) -> napi::Result<(String, NewProjectSpace)> {
-    let name = string_arg(env, name, "name")?;
-    let options = match options.filter(|o| !convert::is_missing(o)) {
-        None => NewProjectSpace::default(),
-        Some(o) => {
-            let map = match convert::json(env, o, "options").js(env)? {
-                Value::Null => return Ok((name, NewProjectSpace::default())),
-                Value::Object(map) => map,
-                _ => {
-                    return Err(to_js(
-                        env,
-                        &invalid_argument("options", "must be an object"),
-                    ));
-                }
-            };
-            let quota = match map.get("quotaBytes") {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) => n.as_f64(),
-                Some(_) => Some(f64::NAN),
-            };
-            NewProjectSpace {
-                description: text(&map, "description", "options").js(env)?,
-                quota_bytes: bytes(quota, "options.quotaBytes").js(env)?,
-            }
-        }
-    };
-    Ok((name, options))
-}
+promise_methods!(OcisClient(ocis::OcisClient) {
+    " Creates a project space (not idempotent: prefer `ensureProjectSpace`)."
+    fn create_project_space(name: String, options: Option<OcisNewProjectSpace>) -> OcisDrive
+        { let new = space(options)?; } |c| c.create_project_space(&name, &new).await;
 
-fn new_user(value: &Value) -> Result<NewUser> {
-    let Value::Object(map) = value else {
-        return Err(invalid("user", "must be an object"));
-    };
-    let required = |name: &str| required(map, name, "user");
-    Ok(NewUser {
-        display_name: required("displayName")?,
-        on_premises_sam_account_name: required("onPremisesSamAccountName")?,
-        mail: text(map, "mail", "user")?,
-        password: text(map, "password", "user")?.map(Secret::new),
-    })
-}
+    " The project space named `name`: found, restored from the trash, or created."
+    fn ensure_project_space(name: String, options: Option<OcisNewProjectSpace>) -> OcisEnsuredSpace
+        { let new = space(options)?; } |c| c.ensure_project_space(&name, &new).await;
+
+    " One drive by id."
+    fn get_drive(id: String) -> OcisDrive |c| c.get_drive(&id).await;
+
+    " Every drive, optionally with a libregraph `$filter` (one `eq` on"
+    " `driveType` or `id`; others are a 501)."
+    fn list_drives(filter: Option<String>) -> Vec<OcisDrive>
+        |c| c.list_drives(filter.as_deref()).await.map(list);
+
+    " Every project space, disabled ones included."
+    fn list_project_spaces() -> Vec<OcisDrive> |c| c.list_project_spaces().await.map(list);
+
+    " Sets a space's quota in bytes."
+    fn set_space_quota(id: String, quota_bytes: f64) -> OcisDrive
+        { let quota = bytes(quota_bytes, "quotaBytes")?; } |c| c.set_space_quota(&id, quota).await;
+
+    " A space's quota; `null` for a disabled space (unknown, not zero)."
+    fn space_quota(id: String) -> Option<OcisQuota> |c| c.space_quota(&id).await;
+
+    " Disables (soft-deletes) a space."
+    fn disable_space(id: String) -> () |c| c.disable_space(&id).await;
+
+    " Restores a disabled space."
+    fn restore_space(id: String) -> OcisDrive |c| c.restore_space(&id).await;
+
+    " Purges a disabled space; rejects with `DEZKY_INVALID_ARGUMENT` (field"
+    " `id`) when it is still enabled."
+    fn purge_space(id: String) -> () |c| c.purge_space(&id).await;
+
+    " One user by id or login name."
+    fn get_user(id_or_name: String) -> OcisUser |c| c.get_user(&id_or_name).await;
+
+    " Creates a user (admin only; users normally appear on their first OIDC login)."
+    fn create_user(user: OcisNewUser) -> OcisUser {
+        let user = NewUser {
+            display_name: user.display_name,
+            on_premises_sam_account_name: user.on_premises_sam_account_name,
+            mail: user.mail,
+            password: user.password.map(Secret::new),
+        };
+    } |c| c.create_user(&user).await;
+
+    " Deletes a user (admin only)."
+    fn delete_user(id: String) -> () |c| c.delete_user(&id).await;
+});

@@ -1,17 +1,16 @@
-//! Reading option objects (client options, new records) that arrive as JSON,
-//! so that a wrong type is a `DEZKY_INVALID_ARGUMENT` naming the field by its
-//! path (`options.timeoutMs`, `customer.email`).
+//! What the clients share: the HTTP settings of their options (`baseUrl`,
+//! `timeoutMs`, `connectTimeoutMs`, `maxRetries`), whole numbers (they arrive
+//! as JS numbers; napi checks only the type), and promise-returning methods.
 
 use std::time::Duration;
 
 use dezky_clients::Error;
 use dezky_clients::http::{ClientOptions, HttpConfig};
-use serde_json::{Map, Value};
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The largest integer a JS number holds exactly.
-pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
 /// `DEZKY_INVALID_ARGUMENT` naming `field`.
 pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Error {
@@ -21,108 +20,100 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// `path.name`, or `name` at the top level.
-pub(crate) fn field_name(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
+/// `value` as a whole number from 0 to `max`, or an error naming `field`.
+pub(crate) fn whole(value: f64, field: &str, max: u64) -> Result<u64> {
+    if value.fract() == 0.0 && value >= 0.0 && value <= max.min(MAX_SAFE_INTEGER) as f64 {
+        Ok(value as u64)
     } else {
-        format!("{path}.{name}")
+        Err(invalid(
+            field,
+            format!("must be a whole number from 0 to {max}"),
+        ))
     }
 }
 
-/// The object `value`, or an error naming it.
-pub(crate) fn object<'a>(value: &'a Value, name: &str) -> Result<&'a Map<String, Value>> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(name, "must be an object"))
+/// [`whole`] for an optional value.
+pub(crate) fn whole_opt(value: Option<f64>, field: &str, max: u64) -> Result<Option<u64>> {
+    value.map(|v| whole(v, field, max)).transpose()
 }
 
-/// An optional string member (`null` counts as absent).
-pub(crate) fn text(map: &Map<String, Value>, name: &str, path: &str) -> Result<Option<String>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(&field_name(path, name), "must be a string")),
-    }
+/// A record id (an Authentik pk, a byte count): a whole number up to 2^53-1.
+pub(crate) fn id(value: f64, field: &str) -> Result<i64> {
+    whole(value, field, MAX_SAFE_INTEGER).map(|n| n as i64)
 }
 
-/// A required string member.
-pub(crate) fn required(map: &Map<String, Value>, name: &str, path: &str) -> Result<String> {
-    text(map, name, path)?.ok_or_else(|| invalid(&field_name(path, name), "is required"))
-}
-
-/// An optional boolean member.
-pub(crate) fn flag(map: &Map<String, Value>, name: &str, path: &str) -> Result<Option<bool>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid(&field_name(path, name), "must be a boolean")),
-    }
-}
-
-/// A whole number from 0 to `max`, exact as JS numbers are up to 2^53.
-pub(crate) fn whole_number(value: &Value, field: &str, max: u64) -> Result<u64> {
-    let number = match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(f))
-                .map(|f| f as u64)
-        }),
-        _ => None,
-    };
-    number
-        .filter(|n| *n <= max)
-        .ok_or_else(|| invalid(field, format!("must be a whole number from 0 to {max}")))
-}
-
-/// An optional whole-number member from 0 to `max`.
-pub(crate) fn whole(
-    map: &Map<String, Value>,
-    name: &str,
-    path: &str,
-    max: u64,
-) -> Result<Option<u64>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => whole_number(value, &field_name(path, name), max).map(Some),
-    }
-}
-
-/// The HTTP configuration of a client from its options object: `baseUrl`
-/// (required unless `default_base_url` is given), `timeoutMs`,
-/// `connectTimeoutMs` and `maxRetries`. The client decides the bounds.
+/// The HTTP configuration of a client from the options every client shares;
+/// errors name the option (`options.timeoutMs`). The client decides the bounds.
 pub(crate) fn http_config(
-    map: &Map<String, Value>,
-    path: &str,
-    default_base_url: Option<&str>,
+    base_url: &str,
+    timeout_ms: Option<f64>,
+    connect_timeout_ms: Option<f64>,
+    max_retries: Option<f64>,
 ) -> Result<HttpConfig> {
-    let base_url = match (text(map, "baseUrl", path)?, default_base_url) {
-        (Some(url), _) => url,
-        (None, Some(default)) => default.to_owned(),
-        (None, None) => return Err(invalid(&field_name(path, "baseUrl"), "is required")),
-    };
-    let millis = |name: &str| -> Result<Option<Duration>> {
-        Ok(whole(map, name, path, u64::from(u32::MAX))?.map(Duration::from_millis))
-    };
-    let rename = |e: Error| match e {
-        Error::InvalidInput { field, reason } => {
-            let js = match field.as_str() {
-                "timeout" => "timeoutMs",
-                "connect_timeout" => "connectTimeoutMs",
-                "max_retries" => "maxRetries",
-                other => other,
-            };
-            invalid(&field_name(path, js), reason)
-        }
-        other => other,
+    let max = u64::from(u32::MAX);
+    let millis = |v: Option<f64>, name: &str| -> Result<Option<Duration>> {
+        Ok(whole_opt(v, &format!("options.{name}"), max)?.map(Duration::from_millis))
     };
     let options = ClientOptions {
-        timeout: millis("timeoutMs")?,
-        connect_timeout: millis("connectTimeoutMs")?,
-        max_retries: whole(map, "maxRetries", path, u64::from(u32::MAX))?
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        timeout: millis(timeout_ms, "timeoutMs")?,
+        connect_timeout: millis(connect_timeout_ms, "connectTimeoutMs")?,
+        max_retries: whole_opt(max_retries, "options.maxRetries", max)?.map(|n| n as u32),
     };
-    HttpConfig::new(&base_url)?
+    HttpConfig::new(base_url)?
         .with_options(options)
-        .map_err(rename)
+        .map_err(|e| match e {
+            Error::InvalidInput { field, reason } => {
+                let js = match field.as_str() {
+                    "timeout" => "timeoutMs",
+                    "connect_timeout" => "connectTimeoutMs",
+                    "max_retries" => "maxRetries",
+                    other => other,
+                };
+                invalid(&format!("options.{js}"), reason)
+            }
+            other => other,
+        })
 }
+
+/// Converts every item of a list.
+pub(crate) fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}
+
+/// Declares promise-returning methods of a client class whose `inner` is the
+/// `dezky_clients` client (`$client`). Each has its doc lines (string
+/// literals, so that the TypeScript docs read them as written), typed
+/// arguments, checks (an error rejects the promise), then `call` through
+/// [`crate::task::call!`], with `c` a clone of the client:
+///
+/// ```ignore
+/// " The user with pk `pk`."
+/// fn get_user(pk: f64) -> AuthentikUser { let pk = id(pk, "pk")?; } |c| c.get_user(pk).await;
+/// ```
+macro_rules! promise_methods {
+    ($class:ident($client:ty) { $(
+        $($doc:literal)*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty
+            $({ $($check:stmt;)* })? |$c:ident| $call:expr;
+    )* }) => {
+        #[napi]
+        impl $class { $(
+            $(#[doc = $doc])*
+            #[napi]
+            pub fn $name<'e>(
+                &self,
+                env: &'e napi::Env,
+                $($arg: $ty),*
+            ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'e, $ret>> {
+                #[allow(clippy::redundant_closure_call)] // when there are no checks
+                let call = (move || -> $crate::options::Result<_> {
+                    $($($check;)*)?
+                    Ok(move |$c: $client| async move { $call })
+                })();
+                let call = $crate::error::IntoJs::js(call, env);
+                $crate::task::call!(env, self.inner, call, |c, call| call(c), <$ret>::from)
+            }
+        )* }
+    };
+}
+pub(crate) use promise_methods;

@@ -1,6 +1,8 @@
 //! The Stalwart v0.16 management client (`StalwartClient`) over
-//! `dezky_clients::stalwart`. Conversion and error mapping only: every rule is
-//! in `dezky-clients` (docs/stalwart-client.md).
+//! `dezky_clients::stalwart`. Conversion only: every rule is in
+//! `dezky-clients` (docs/stalwart-client.md). Arguments are typed (napi
+//! refuses a wrong type; `lib/arguments.cjs` names it); DKIM signatures,
+//! credentials and aliases are the client's own records, `#[napi(object)]` there.
 //!
 //! Byte counts cross as numbers (exact up to 2^53 bytes, 8 PiB).
 
@@ -10,18 +12,16 @@ use std::time::Duration;
 use dezky_clients::Secret;
 use dezky_clients::http::Auth;
 use dezky_clients::stalwart::{
-    self, CredentialInfo, DkimSignature, Domain, EmailAlias, Mailbox, NewDomain, NewMailbox,
-    Permissions,
+    self, CredentialInfo as StalwartCredential, DkimSignature as StalwartDkimSignature, Domain,
+    EmailAlias as StalwartEmailAlias, Mailbox, NewDomain, NewMailbox, Permissions,
 };
 use napi::Env;
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
-use serde_json::{Map, Value};
 
-use crate::convert;
 use crate::error::IntoJs;
-use crate::options::{self, Result, flag, invalid, object, required, text, whole};
-use crate::task::call as run;
+use crate::options::{
+    MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods, whole, whole_opt,
+};
 
 /// A mail domain (`x:Domain`).
 #[napi(object, object_from_js = false)]
@@ -62,42 +62,6 @@ impl From<Domain> for StalwartDomain {
     }
 }
 
-/// A DKIM signature of a domain (its private key is never read).
-#[napi(object, object_from_js = false)]
-pub struct StalwartDkimSignature {
-    /// The object id.
-    pub id: String,
-    /// `Dkim1Ed25519Sha256`, `Dkim1RsaSha256`, `Dkim2Ed25519Sha256` or `Dkim2RsaSha256`.
-    pub algorithm: String,
-    /// The domain's id.
-    pub domain_id: String,
-    /// The selector (`<selector>._domainkey.<domain>`).
-    pub selector: String,
-    /// `active`, `pending`, `retiring` or `retired`.
-    pub stage: Option<String>,
-    /// The public key (PEM).
-    pub public_key: Option<String>,
-    /// When it was created.
-    pub created_at: Option<String>,
-    /// When its rotation moves it to the next stage.
-    pub next_transition_at: Option<String>,
-}
-
-impl From<DkimSignature> for StalwartDkimSignature {
-    fn from(s: DkimSignature) -> Self {
-        StalwartDkimSignature {
-            id: s.id,
-            algorithm: s.algorithm,
-            domain_id: s.domain_id,
-            selector: s.selector,
-            stage: s.stage,
-            public_key: s.public_key,
-            created_at: s.created_at,
-            next_transition_at: s.next_transition_at,
-        }
-    }
-}
-
 /// An account's own permission rules.
 #[napi(object, object_from_js = false)]
 pub struct StalwartPermissions {
@@ -122,51 +86,6 @@ impl From<Permissions> for StalwartPermissions {
             kind: kind.to_owned(),
             enabled_permissions: list.enabled_permissions.into_iter().collect(),
             disabled_permissions: list.disabled_permissions.into_iter().collect(),
-        }
-    }
-}
-
-/// A credential of an account, without its secret.
-#[napi(object, object_from_js = false)]
-pub struct StalwartCredential {
-    /// `Password`, `AppPassword` or `ApiKey`.
-    pub kind: String,
-    /// The server's id of the credential.
-    pub credential_id: Option<String>,
-    /// When it expires.
-    pub expires_at: Option<String>,
-}
-
-impl From<CredentialInfo> for StalwartCredential {
-    fn from(c: CredentialInfo) -> Self {
-        StalwartCredential {
-            kind: c.kind,
-            credential_id: c.credential_id,
-            expires_at: c.expires_at,
-        }
-    }
-}
-
-/// An additional address of an account.
-#[napi(object, object_from_js = false)]
-pub struct StalwartEmailAlias {
-    /// The local part.
-    pub name: String,
-    /// The alias's domain id.
-    pub domain_id: String,
-    /// Whether it receives mail.
-    pub enabled: Option<bool>,
-    /// The description.
-    pub description: Option<String>,
-}
-
-impl From<EmailAlias> for StalwartEmailAlias {
-    fn from(a: EmailAlias) -> Self {
-        StalwartEmailAlias {
-            name: a.name,
-            domain_id: a.domain_id,
-            enabled: a.enabled,
-            description: a.description,
         }
     }
 }
@@ -218,8 +137,8 @@ impl From<Mailbox> for StalwartMailbox {
             description: m.description,
             quotas: m.quotas.into_iter().map(|(k, v)| (k, v as f64)).collect(),
             permissions: m.permissions.into(),
-            credentials: m.credentials.into_iter().map(Into::into).collect(),
-            aliases: m.aliases.into_iter().map(Into::into).collect(),
+            credentials: m.credentials,
+            aliases: m.aliases,
             member_group_ids: m.member_group_ids.into_iter().collect(),
             locale: m.locale,
             created_at: m.created_at,
@@ -229,8 +148,7 @@ impl From<Mailbox> for StalwartMailbox {
 }
 
 /// How to reach Stalwart. Give `apiKey`, or `username` and `password`.
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
-#[napi(object, object_to_js = false, object_from_js = false)]
+#[napi(object, object_to_js = false)]
 pub struct StalwartClientOptions {
     /// The server's URL, normally the internal listener (`http://stalwart:8080`).
     pub base_url: String,
@@ -241,16 +159,15 @@ pub struct StalwartClientOptions {
     /// Its password.
     pub password: Option<String>,
     /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<u32>,
+    pub connect_timeout_ms: Option<f64>,
     /// Retries of read-only requests (default 2, at most 10).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
 }
 
 /// A domain to create.
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
-#[napi(object, object_to_js = false, object_from_js = false)]
+#[napi(object, object_to_js = false)]
 pub struct StalwartNewDomain {
     /// The domain name.
     pub name: String,
@@ -266,9 +183,21 @@ pub struct StalwartNewDomain {
     pub allow_relaying: Option<bool>,
 }
 
+impl From<StalwartNewDomain> for NewDomain {
+    fn from(d: StalwartNewDomain) -> Self {
+        NewDomain {
+            name: d.name,
+            description: d.description,
+            aliases: d.aliases.unwrap_or_default().into_iter().collect(),
+            is_enabled: d.is_enabled,
+            catch_all_address: d.catch_all_address,
+            allow_relaying: d.allow_relaying,
+        }
+    }
+}
+
 /// A mailbox to create.
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
-#[napi(object, object_to_js = false, object_from_js = false)]
+#[napi(object, object_to_js = false)]
 pub struct StalwartNewMailbox {
     /// The domain's id.
     pub domain_id: String,
@@ -284,69 +213,11 @@ pub struct StalwartNewMailbox {
     pub locale: Option<String>,
 }
 
-fn millis(value: &Value) -> Result<Duration> {
-    let mut map = Map::new();
-    map.insert("timeoutMs".into(), value.clone());
-    whole(&map, "timeoutMs", "", u64::from(u32::MAX))?
-        .map(Duration::from_millis)
-        .ok_or_else(|| invalid("timeoutMs", "is required"))
-}
-
-fn build(options: &Value) -> Result<stalwart::StalwartClient> {
-    let map = object(options, "options")?;
-    let config = options::http_config(map, "options", None)?;
-    let auth = match (
-        text(map, "apiKey", "options")?,
-        text(map, "username", "options")?,
-        text(map, "password", "options")?,
-    ) {
-        (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
-        (None, Some(username), Some(password)) => Auth::Basic {
-            username,
-            password: Secret::new(password),
-        },
-        _ => {
-            return Err(invalid("options", "give apiKey, or username and password"));
-        }
-    };
-    stalwart::StalwartClient::new(config, auth)
-}
-
-fn new_domain(value: &Value) -> Result<NewDomain> {
-    let map = object(value, "domain")?;
-    let aliases = match map.get("aliases") {
-        None | Some(Value::Null) => Default::default(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| invalid(&format!("domain.aliases[{i}]"), "must be a string"))
-            })
-            .collect::<Result<_>>()?,
-        Some(_) => return Err(invalid("domain.aliases", "must be an array of strings")),
-    };
-    Ok(NewDomain {
-        name: required(map, "name", "domain")?,
-        description: text(map, "description", "domain")?,
-        aliases,
-        is_enabled: flag(map, "isEnabled", "domain")?,
-        catch_all_address: text(map, "catchAllAddress", "domain")?,
-        allow_relaying: flag(map, "allowRelaying", "domain")?,
-    })
-}
-
-fn new_mailbox(value: &Value) -> Result<NewMailbox> {
-    let map = object(value, "mailbox")?;
-    let mut mailbox = NewMailbox::new(
-        required(map, "domainId", "mailbox")?,
-        required(map, "name", "mailbox")?,
-        Secret::new(required(map, "password", "mailbox")?),
-    );
-    mailbox.quota_bytes = whole(map, "quotaBytes", "mailbox", 9_007_199_254_740_991)?;
-    mailbox.description = text(map, "description", "mailbox")?;
-    mailbox.locale = text(map, "locale", "mailbox")?;
+fn new_mailbox(m: StalwartNewMailbox) -> Result<NewMailbox> {
+    let mut mailbox = NewMailbox::new(m.domain_id, m.name, Secret::new(m.password));
+    mailbox.quota_bytes = whole_opt(m.quota_bytes, "mailbox.quotaBytes", MAX_SAFE_INTEGER)?;
+    mailbox.description = m.description;
+    mailbox.locale = m.locale;
     Ok(mailbox)
 }
 
@@ -358,39 +229,33 @@ pub struct StalwartClient {
     inner: stalwart::StalwartClient,
 }
 
-/// Reads a string argument, or returns a rejected promise.
-macro_rules! arg {
-    ($env:expr, $value:expr, $name:expr) => {
-        match convert::string(&$value, $name).js($env) {
-            Ok(value) => value,
-            Err(e) => return PromiseRaw::reject($env, e),
-        }
-    };
-}
-
-/// Reads an object argument with `$read`, or returns a rejected promise.
-macro_rules! record {
-    ($env:expr, $value:expr, $name:expr, $read:expr) => {
-        match convert::json($env, &$value, $name)
-            .js($env)
-            .and_then(|v| ($read)(&v).js($env))
-        {
-            Ok(value) => value,
-            Err(e) => return PromiseRaw::reject($env, e),
-        }
-    };
-}
-
 #[napi]
 impl StalwartClient {
-    /// A client from `options` (`baseUrl`, and `apiKey` or `username` with
-    /// `password`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG` for
-    /// unusable options.
-    #[napi(constructor, ts_args_type = "options: StalwartClientOptions")]
-    pub fn new(env: Env, options: Unknown<'_>) -> napi::Result<Self> {
-        let value = convert::json(&env, &options, "options").js(&env)?;
-        let inner = build(&value).js(&env)?;
-        Ok(StalwartClient { inner })
+    /// A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or
+    /// `DEZKY_CONFIG` for unusable options.
+    #[napi(constructor)]
+    pub fn new(env: Env, options: StalwartClientOptions) -> napi::Result<Self> {
+        let o = options;
+        let inner = (|| -> Result<_> {
+            let config = http_config(
+                &o.base_url,
+                o.timeout_ms,
+                o.connect_timeout_ms,
+                o.max_retries,
+            )?;
+            let auth = match (o.api_key, o.username, o.password) {
+                (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
+                (None, Some(username), Some(password)) => Auth::Basic {
+                    username,
+                    password: Secret::new(password),
+                },
+                _ => return Err(invalid("options", "give apiKey, or username and password")),
+            };
+            stalwart::StalwartClient::new(config, auth)
+        })();
+        Ok(StalwartClient {
+            inner: inner.js(&env)?,
+        })
     }
 
     /// A client from `STALWART_API_URL` and `STALWART_API_KEY` (or
@@ -401,267 +266,69 @@ impl StalwartClient {
         let inner = stalwart::StalwartClient::from_env().js(&env)?;
         Ok(StalwartClient { inner })
     }
-
-    /// Creates a domain; resolves to its id. A taken name rejects with
-    /// `DEZKY_ALREADY_EXISTS` (the existing domain in `linked`).
-    #[napi(
-        ts_args_type = "domain: StalwartNewDomain",
-        ts_return_type = "Promise<string>"
-    )]
-    pub fn create_domain<'e>(
-        &self,
-        env: &'e Env,
-        domain: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let domain = record!(env, domain, "domain", new_domain);
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.create_domain(&domain).await },
-            |id| id
-        )
-    }
-
-    /// The domain named `name`, or `null`; without its zone file.
-    #[napi(
-        ts_args_type = "name: string",
-        ts_return_type = "Promise<StalwartDomain | null>"
-    )]
-    pub fn find_domain<'e>(
-        &self,
-        env: &'e Env,
-        name: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Option<StalwartDomain>>> {
-        let name = arg!(env, name, "name");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.find_domain(&name).await },
-            |d: Option<Domain>| d.map(StalwartDomain::from)
-        )
-    }
-
-    /// The domain `id` with `dnsZoneFile`, the records to publish.
-    #[napi(
-        ts_args_type = "id: string",
-        ts_return_type = "Promise<StalwartDomain>"
-    )]
-    pub fn get_domain<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StalwartDomain>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.get_domain(&id).await },
-            StalwartDomain::from
-        )
-    }
-
-    /// The DKIM signatures of a domain (possibly none yet).
-    #[napi(
-        ts_args_type = "domainId: string",
-        ts_return_type = "Promise<StalwartDkimSignature[]>"
-    )]
-    pub fn dkim_signatures<'e>(
-        &self,
-        env: &'e Env,
-        domain_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Vec<StalwartDkimSignature>>> {
-        let domain_id = arg!(env, domain_id, "domainId");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.dkim_signatures(&domain_id).await },
-            |list: Vec<DkimSignature>| list.into_iter().map(Into::into).collect::<Vec<_>>()
-        )
-    }
-
-    /// Waits until the domain's DKIM signatures exist (the server generates
-    /// them after creating the domain); rejects with `DEZKY_TIMEOUT` (method
-    /// `WAIT`) after `timeoutMs`.
-    #[napi(
-        ts_args_type = "domainId: string, timeoutMs: number",
-        ts_return_type = "Promise<StalwartDkimSignature[]>"
-    )]
-    pub fn wait_for_dkim<'e>(
-        &self,
-        env: &'e Env,
-        domain_id: Unknown<'_>,
-        timeout_ms: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Vec<StalwartDkimSignature>>> {
-        let domain_id = arg!(env, domain_id, "domainId");
-        let timeout = record!(env, timeout_ms, "timeoutMs", millis);
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.wait_for_dkim(&domain_id, timeout).await },
-            |list: Vec<DkimSignature>| list.into_iter().map(Into::into).collect::<Vec<_>>()
-        )
-    }
-
-    /// Deletes a domain, with its own DKIM signatures; rejects with
-    /// `DEZKY_IN_USE` (the linked objects in `linked`) while accounts, aliases
-    /// or mailing lists use it.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn delete_domain<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.delete_domain(&id).await },
-            |()| ()
-        )
-    }
-
-    /// Creates a mailbox with its password and quota and provisions its
-    /// default address book; resolves to the account id.
-    #[napi(
-        ts_args_type = "mailbox: StalwartNewMailbox",
-        ts_return_type = "Promise<string>"
-    )]
-    pub fn create_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        mailbox: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let mailbox = record!(env, mailbox, "mailbox", new_mailbox);
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.create_mailbox(&mailbox).await },
-            |id| id
-        )
-    }
-
-    /// Makes the server create the account's default address book now.
-    #[napi(ts_args_type = "accountId: string", ts_return_type = "Promise<void>")]
-    pub fn provision_address_book<'e>(
-        &self,
-        env: &'e Env,
-        account_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let account_id = arg!(env, account_id, "accountId");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.provision_address_book(&account_id).await },
-            |()| ()
-        )
-    }
-
-    /// The mailbox with the address `address`, or `null`.
-    #[napi(
-        ts_args_type = "address: string",
-        ts_return_type = "Promise<StalwartMailbox | null>"
-    )]
-    pub fn find_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        address: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Option<StalwartMailbox>>> {
-        let address = arg!(env, address, "address");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.find_mailbox(&address).await },
-            |m: Option<Mailbox>| m.map(StalwartMailbox::from)
-        )
-    }
-
-    /// The mailbox `id`.
-    #[napi(
-        ts_args_type = "id: string",
-        ts_return_type = "Promise<StalwartMailbox>"
-    )]
-    pub fn get_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StalwartMailbox>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.get_mailbox(&id).await },
-            StalwartMailbox::from
-        )
-    }
-
-    /// Refuses every login of the mailbox (disables `authenticate`), keeping
-    /// its password and other permission rules; mail is still received.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn suspend_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.suspend_mailbox(&id).await },
-            |()| ()
-        )
-    }
-
-    /// Allows logins again, keeping the other permission rules.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn resume_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.resume_mailbox(&id).await },
-            |()| ()
-        )
-    }
-
-    /// Sets a new password (only the password credential changes; app
-    /// passwords and API keys stay).
-    #[napi(
-        ts_args_type = "id: string, password: string",
-        ts_return_type = "Promise<void>"
-    )]
-    pub fn reset_password<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-        password: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = arg!(env, id, "id");
-        let password = Secret::new(arg!(env, password, "password"));
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.reset_password(&id, &password).await },
-            |()| ()
-        )
-    }
-
-    /// Deletes a mailbox; the server purges its data in the background.
-    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<void>")]
-    pub fn delete_mailbox<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, ()>> {
-        let id = arg!(env, id, "id");
-        run!(
-            env,
-            self.inner,
-            |c| async move { c.delete_mailbox(&id).await },
-            |()| ()
-        )
-    }
 }
+
+promise_methods!(StalwartClient(stalwart::StalwartClient) {
+    " Creates a domain; resolves to its id. A taken name rejects with"
+    " `DEZKY_ALREADY_EXISTS` (the existing domain in `linked`)."
+    fn create_domain(domain: StalwartNewDomain) -> String |c| c.create_domain(&domain.into()).await;
+
+    " The domain named `name`, or `null`; without its zone file."
+    fn find_domain(name: String) -> Option<StalwartDomain>
+        |c| c.find_domain(&name).await.map(|d| d.map(Into::into));
+
+    " Every domain, or with `tenantId` only those of that Stalwart tenant,"
+    " sorted by name and without their zone files."
+    fn list_domains(tenant_id: Option<String>) -> Vec<StalwartDomain>
+        |c| c.list_domains(tenant_id.as_deref()).await.map(list);
+
+    " The domain `id` with `dnsZoneFile`, the records to publish."
+    fn get_domain(id: String) -> StalwartDomain |c| c.get_domain(&id).await;
+
+    " The DKIM signatures of a domain (possibly none yet)."
+    fn dkim_signatures(domain_id: String) -> Vec<StalwartDkimSignature>
+        |c| c.dkim_signatures(&domain_id).await;
+
+    " Waits until the domain's DKIM signatures exist (the server generates"
+    " them after creating the domain); rejects with `DEZKY_TIMEOUT` (method"
+    " `WAIT`) after `timeoutMs`."
+    fn wait_for_dkim(domain_id: String, timeout_ms: f64) -> Vec<StalwartDkimSignature>
+        { let timeout = Duration::from_millis(whole(timeout_ms, "timeoutMs", u32::MAX.into())?); }
+        |c| c.wait_for_dkim(&domain_id, timeout).await;
+
+    " Deletes a domain, with its own DKIM signatures; rejects with"
+    " `DEZKY_IN_USE` (the linked objects in `linked`) while accounts, aliases"
+    " or mailing lists use it."
+    fn delete_domain(id: String) -> () |c| c.delete_domain(&id).await;
+
+    " Creates a mailbox with its password and quota and provisions its"
+    " default address book; resolves to the account id."
+    fn create_mailbox(mailbox: StalwartNewMailbox) -> String
+        { let mailbox = new_mailbox(mailbox)?; } |c| c.create_mailbox(&mailbox).await;
+
+    " Makes the server create the account's default address book now."
+    fn provision_address_book(account_id: String) -> ()
+        |c| c.provision_address_book(&account_id).await;
+
+    " The mailbox with the address `address`, or `null`."
+    fn find_mailbox(address: String) -> Option<StalwartMailbox>
+        |c| c.find_mailbox(&address).await.map(|m| m.map(Into::into));
+
+    " The mailbox `id`."
+    fn get_mailbox(id: String) -> StalwartMailbox |c| c.get_mailbox(&id).await;
+
+    " Refuses every login of the mailbox (disables `authenticate`), keeping"
+    " its password and other permission rules; mail is still received."
+    fn suspend_mailbox(id: String) -> () |c| c.suspend_mailbox(&id).await;
+
+    " Allows logins again, keeping the other permission rules."
+    fn resume_mailbox(id: String) -> () |c| c.resume_mailbox(&id).await;
+
+    " Sets a new password (only the password credential changes; app"
+    " passwords and API keys stay)."
+    fn reset_password(id: String, password: String) -> ()
+        |c| c.reset_password(&id, &Secret::new(password)).await;
+
+    " Deletes a mailbox; the server purges its data in the background."
+    fn delete_mailbox(id: String) -> () |c| c.delete_mailbox(&id).await;
+});

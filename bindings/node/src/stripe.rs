@@ -1,24 +1,22 @@
 //! The Stripe client (`StripeClient`) over `dezky_clients::stripe`.
-//! Conversion and error mapping only: every rule is in `dezky-clients`
-//! (docs/stripe-client.md). Amounts cross as numbers in minor units (exact up
-//! to 2^53); Unix times as numbers of seconds.
+//! Conversion only: every rule is in `dezky-clients` (docs/stripe-client.md).
+//! Arguments are typed (napi refuses a wrong type; `lib/arguments.cjs` names
+//! it). Amounts cross as numbers in minor units (exact up to 2^53); Unix times
+//! as numbers of seconds.
 
 use std::collections::HashMap;
 
 use dezky_clients::Secret;
 use dezky_clients::http::collect_all;
 use dezky_clients::stripe::{
-    self, CardSummary, Customer, Invoice, Money, NewCustomer, PaymentMethod, SetupIntent,
+    self, CardSummary as StripeCard, CardSummary, Customer, Invoice, Money, NewCustomer,
+    PaymentMethod, SetupIntent,
 };
 use napi::Env;
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi_derive::napi;
-use serde_json::Value;
 
-use crate::convert;
 use crate::error::IntoJs;
-use crate::options::{self, Result, invalid, required, text};
-use crate::task::call;
+use crate::options::{MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods};
 
 /// A Stripe customer.
 #[napi(object, object_from_js = false)]
@@ -65,33 +63,6 @@ impl From<Customer> for StripeCustomer {
     }
 }
 
-/// A card for display.
-#[napi(object, object_from_js = false)]
-pub struct StripeCard {
-    /// `pm_...`.
-    pub payment_method_id: String,
-    /// `visa`, `mastercard`, ...
-    pub brand: String,
-    /// The last four digits.
-    pub last4: String,
-    /// Expiry month, 1–12.
-    pub exp_month: u32,
-    /// Expiry year.
-    pub exp_year: i32,
-}
-
-impl From<CardSummary> for StripeCard {
-    fn from(c: CardSummary) -> Self {
-        StripeCard {
-            payment_method_id: c.payment_method_id,
-            brand: c.brand,
-            last4: c.last4,
-            exp_month: c.exp_month,
-            exp_year: c.exp_year,
-        }
-    }
-}
-
 /// A payment method.
 #[napi(object, object_from_js = false)]
 pub struct StripePaymentMethod {
@@ -109,7 +80,7 @@ pub struct StripePaymentMethod {
 impl From<PaymentMethod> for StripePaymentMethod {
     fn from(m: PaymentMethod) -> Self {
         StripePaymentMethod {
-            card: CardSummary::from_payment_method(&m).map(StripeCard::from),
+            card: CardSummary::from_payment_method(&m),
             customer_id: m.customer.as_ref().map(|c| c.id().to_owned()),
             id: m.id,
             kind: m.kind,
@@ -212,24 +183,22 @@ impl From<Invoice> for StripeInvoice {
 }
 
 /// How to reach Stripe.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct StripeClientOptions {
     /// The secret key (`sk_...` or `rk_...`).
     pub secret_key: String,
     /// The API URL (default `https://api.stripe.com`).
     pub base_url: Option<String>,
     /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<u32>,
+    pub connect_timeout_ms: Option<f64>,
     /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
 }
 
 /// The tenant a customer is created for.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+#[napi(object, object_to_js = false)]
 pub struct StripeNewCustomer {
     /// The control plane's tenant id (metadata and idempotency key).
     pub tenant_id: String,
@@ -241,59 +210,15 @@ pub struct StripeNewCustomer {
     pub email: Option<String>,
 }
 
-fn build(options: &Value) -> Result<stripe::StripeClient> {
-    let Value::Object(map) = options else {
-        return Err(invalid("options", "must be an object"));
-    };
-    let key = required(map, "secretKey", "options")?;
-    let config = options::http_config(map, "options", Some(stripe::DEFAULT_API_URL))?;
-    stripe::StripeClient::new(config, Secret::new(key))
-}
-
-fn new_customer(value: &Value) -> Result<NewCustomer> {
-    let Value::Object(map) = value else {
-        return Err(invalid("customer", "must be an object"));
-    };
-    Ok(NewCustomer {
-        tenant_id: required(map, "tenantId", "customer")?,
-        tenant_slug: text(map, "tenantSlug", "customer")?,
-        name: text(map, "name", "customer")?,
-        email: text(map, "email", "customer")?,
-    })
-}
-
-fn string_arg(env: &Env, value: &Unknown<'_>, name: &str) -> napi::Result<String> {
-    convert::string(value, name).js(env)
-}
-
-fn optional_string(
-    env: &Env,
-    value: Option<&Unknown<'_>>,
-    name: &str,
-) -> napi::Result<Option<String>> {
-    match value {
-        Some(v)
-            if !convert::is_missing(v) && !matches!(v.get_type(), Ok(napi::ValueType::Null)) =>
-        {
-            string_arg(env, v, name).map(Some)
+impl From<StripeNewCustomer> for NewCustomer {
+    fn from(c: StripeNewCustomer) -> Self {
+        NewCustomer {
+            tenant_id: c.tenant_id,
+            tenant_slug: c.tenant_slug,
+            name: c.name,
+            email: c.email,
         }
-        _ => Ok(None),
     }
-}
-
-macro_rules! args {
-    ($env:expr, $body:block) => {
-        match (|| -> napi::Result<_> { $body })() {
-            Ok(args) => args,
-            Err(e) => return PromiseRaw::reject($env, e),
-        }
-    };
-    ($env:expr, $result:expr) => {
-        match $result {
-            Ok(args) => args,
-            Err(e) => return PromiseRaw::reject($env, e),
-        }
-    };
 }
 
 /// A client of the Stripe API (v1, pinned `Stripe-Version`). Create one per
@@ -305,13 +230,16 @@ pub struct StripeClient {
 
 #[napi]
 impl StripeClient {
-    /// A client from `options` (`secretKey`, optional `baseUrl`, timeouts,
-    /// `maxRetries`). Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`.
-    #[napi(constructor, ts_args_type = "options: StripeClientOptions")]
-    pub fn new(env: Env, options: Unknown<'_>) -> napi::Result<Self> {
-        let value = convert::json(&env, &options, "options").js(&env)?;
-        let inner = build(&value).js(&env)?;
-        Ok(StripeClient { inner })
+    /// A client from `options`. Throws `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`.
+    #[napi(constructor)]
+    pub fn new(env: Env, options: StripeClientOptions) -> napi::Result<Self> {
+        let o = options;
+        let base_url = o.base_url.as_deref().unwrap_or(stripe::DEFAULT_API_URL);
+        let config = http_config(base_url, o.timeout_ms, o.connect_timeout_ms, o.max_retries);
+        let inner = config.and_then(|c| stripe::StripeClient::new(c, Secret::new(o.secret_key)));
+        Ok(StripeClient {
+            inner: inner.js(&env)?,
+        })
     }
 
     /// A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`
@@ -328,277 +256,76 @@ impl StripeClient {
     pub fn api_version(&self) -> &'static str {
         stripe::API_VERSION
     }
-
-    /// Creates the tenant's customer under the idempotency key
-    /// `tenant:<tenantId>:create-customer`.
-    #[napi(
-        ts_args_type = "customer: StripeNewCustomer",
-        ts_return_type = "Promise<StripeCustomer>"
-    )]
-    pub fn create_customer<'e>(
-        &self,
-        env: &'e Env,
-        customer: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StripeCustomer>> {
-        let new = args!(env, {
-            let value = convert::json(env, &customer, "customer").js(env)?;
-            new_customer(&value).js(env)
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.create_customer(&new).await },
-            StripeCustomer::from
-        )
-    }
-
-    /// The customer `id` (`deleted: true` if it was deleted).
-    #[napi(
-        ts_args_type = "id: string",
-        ts_return_type = "Promise<StripeCustomer>"
-    )]
-    pub fn retrieve_customer<'e>(
-        &self,
-        env: &'e Env,
-        id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StripeCustomer>> {
-        let id = args!(env, string_arg(env, &id, "id"));
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.retrieve_customer(&id).await },
-            StripeCustomer::from
-        )
-    }
-
-    /// The stored customer if it still exists, else a new one (idempotent per tenant).
-    #[napi(
-        ts_args_type = "storedId: string | null | undefined, customer: StripeNewCustomer",
-        ts_return_type = "Promise<StripeCustomer>"
-    )]
-    pub fn ensure_customer<'e>(
-        &self,
-        env: &'e Env,
-        stored_id: Option<Unknown<'_>>,
-        customer: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StripeCustomer>> {
-        let (stored, new) = args!(env, {
-            let stored = optional_string(env, stored_id.as_ref(), "storedId")?;
-            let value = convert::json(env, &customer, "customer").js(env)?;
-            Ok((stored, new_customer(&value).js(env)?))
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.ensure_customer(stored.as_deref(), &new).await },
-            StripeCustomer::from
-        )
-    }
-
-    /// Customers whose `metadata[key]` is `value` (Search API; lags behind writes).
-    #[napi(
-        ts_args_type = "key: string, value: string",
-        ts_return_type = "Promise<StripeCustomer[]>"
-    )]
-    pub fn search_customers_by_metadata<'e>(
-        &self,
-        env: &'e Env,
-        key: Unknown<'_>,
-        value: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Vec<StripeCustomer>>> {
-        let (key, value) = args!(env, {
-            Ok((
-                string_arg(env, &key, "key")?,
-                string_arg(env, &value, "value")?,
-            ))
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.search_customers_by_metadata(&key, &value).await },
-            |list: Vec<Customer>| list
-                .into_iter()
-                .map(StripeCustomer::from)
-                .collect::<Vec<_>>()
-        )
-    }
-
-    /// The tenant's customer by `metadata[tenant_id]` (oldest first), or `null`.
-    #[napi(
-        ts_args_type = "tenantId: string",
-        ts_return_type = "Promise<StripeCustomer | null>"
-    )]
-    pub fn find_customer_by_tenant<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Option<StripeCustomer>>> {
-        let tenant = args!(env, string_arg(env, &tenant_id, "tenantId"));
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.find_customer_by_tenant(&tenant).await },
-            |found: Option<Customer>| found.map(StripeCustomer::from)
-        )
-    }
-
-    /// Attaches a payment method to a customer.
-    #[napi(
-        ts_args_type = "customerId: string, paymentMethodId: string",
-        ts_return_type = "Promise<StripePaymentMethod>"
-    )]
-    pub fn attach_payment_method<'e>(
-        &self,
-        env: &'e Env,
-        customer_id: Unknown<'_>,
-        payment_method_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StripePaymentMethod>> {
-        let (customer, method) = args!(env, {
-            Ok((
-                string_arg(env, &customer_id, "customerId")?,
-                string_arg(env, &payment_method_id, "paymentMethodId")?,
-            ))
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.attach_payment_method(&customer, &method).await },
-            StripePaymentMethod::from
-        )
-    }
-
-    /// Makes a payment method the customer's default for invoices.
-    #[napi(
-        ts_args_type = "customerId: string, paymentMethodId: string",
-        ts_return_type = "Promise<StripeCustomer>"
-    )]
-    pub fn set_default_payment_method<'e>(
-        &self,
-        env: &'e Env,
-        customer_id: Unknown<'_>,
-        payment_method_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, StripeCustomer>> {
-        let (customer, method) = args!(env, {
-            Ok((
-                string_arg(env, &customer_id, "customerId")?,
-                string_arg(env, &payment_method_id, "paymentMethodId")?,
-            ))
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.set_default_payment_method(&customer, &method).await },
-            StripeCustomer::from
-        )
-    }
-
-    /// A SetupIntent for the card form; `requestId` names the form session
-    /// (part of the idempotency key).
-    #[napi(
-        ts_args_type = "customerId: string, requestId: string, tenantId?: string | null | undefined",
-        ts_return_type = "Promise<StripeSetupIntent>"
-    )]
-    pub fn create_setup_intent<'e>(
-        &self,
-        env: &'e Env,
-        customer_id: Unknown<'_>,
-        request_id: Unknown<'_>,
-        tenant_id: Option<Unknown<'_>>,
-    ) -> napi::Result<PromiseRaw<'e, StripeSetupIntent>> {
-        let (customer, request, tenant) = args!(env, {
-            Ok((
-                string_arg(env, &customer_id, "customerId")?,
-                string_arg(env, &request_id, "requestId")?,
-                optional_string(env, tenant_id.as_ref(), "tenantId")?,
-            ))
-        });
-        call!(
-            env,
-            self.inner,
-            |c| async move {
-                c.create_setup_intent(&customer, &request, tenant.as_deref())
-                    .await
-            },
-            StripeSetupIntent::from
-        )
-    }
-
-    /// The customer's default card, or `null`.
-    #[napi(
-        ts_args_type = "customerId: string",
-        ts_return_type = "Promise<StripeCard | null>"
-    )]
-    pub fn default_card<'e>(
-        &self,
-        env: &'e Env,
-        customer_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Option<StripeCard>>> {
-        let customer = args!(env, string_arg(env, &customer_id, "customerId"));
-        call!(
-            env,
-            self.inner,
-            |c| async move { c.default_card(&customer).await },
-            |card: Option<CardSummary>| card.map(StripeCard::from)
-        )
-    }
-
-    /// Every invoice of the customer, newest first (all pages).
-    #[napi(
-        ts_args_type = "customerId: string",
-        ts_return_type = "Promise<StripeInvoice[]>"
-    )]
-    pub fn list_invoices<'e>(
-        &self,
-        env: &'e Env,
-        customer_id: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'e, Vec<StripeInvoice>>> {
-        let customer = args!(env, string_arg(env, &customer_id, "customerId"));
-        call!(
-            env,
-            self.inner,
-            |c| async move { collect_all(c.invoices(&customer)).await },
-            |list: Vec<Invoice>| list
-                .into_iter()
-                .map(StripeInvoice::from)
-                .collect::<Vec<_>>()
-        )
-    }
 }
+
+promise_methods!(StripeClient(stripe::StripeClient) {
+    " Creates the tenant's customer under the idempotency key"
+    " `tenant:<tenantId>:create-customer`."
+    fn create_customer(customer: StripeNewCustomer) -> StripeCustomer
+        |c| c.create_customer(&customer.into()).await;
+
+    " The customer `id` (`deleted: true` if it was deleted)."
+    fn retrieve_customer(id: String) -> StripeCustomer |c| c.retrieve_customer(&id).await;
+
+    " The stored customer if it still exists, else a new one (idempotent per tenant)."
+    fn ensure_customer(stored_id: Option<String>, customer: StripeNewCustomer) -> StripeCustomer
+        |c| c.ensure_customer(stored_id.as_deref(), &customer.into()).await;
+
+    " Customers whose `metadata[key]` is `value` (Search API; lags behind writes)."
+    fn search_customers_by_metadata(key: String, value: String) -> Vec<StripeCustomer>
+        |c| c.search_customers_by_metadata(&key, &value).await.map(list);
+
+    " The tenant's customer by `metadata[tenant_id]` (oldest first), or `null`."
+    fn find_customer_by_tenant(tenant_id: String) -> Option<StripeCustomer>
+        |c| c.find_customer_by_tenant(&tenant_id).await.map(|c| c.map(Into::into));
+
+    " Attaches a payment method to a customer."
+    fn attach_payment_method(customer_id: String, payment_method_id: String) -> StripePaymentMethod
+        |c| c.attach_payment_method(&customer_id, &payment_method_id).await;
+
+    " Makes a payment method the customer's default for invoices."
+    fn set_default_payment_method(customer_id: String, payment_method_id: String) -> StripeCustomer
+        |c| c.set_default_payment_method(&customer_id, &payment_method_id).await;
+
+    " A SetupIntent for the card form; `requestId` names the form session"
+    " (part of the idempotency key)."
+    fn create_setup_intent(
+        customer_id: String,
+        request_id: String,
+        tenant_id: Option<String>,
+    ) -> StripeSetupIntent
+        |c| c.create_setup_intent(&customer_id, &request_id, tenant_id.as_deref()).await;
+
+    " The customer's default card, or `null`."
+    fn default_card(customer_id: String) -> Option<StripeCard>
+        |c| c.default_card(&customer_id).await;
+
+    " Every invoice of the customer, newest first (all pages)."
+    fn list_invoices(customer_id: String) -> Vec<StripeInvoice>
+        |c| collect_all(c.invoices(&customer_id)).await.map(list);
+});
 
 /// An amount in minor units as a decimal string in major units
 /// (`formatMinorUnits(1000, 'eur') === '10.00'`, `(500, 'jpy') === '500'`).
-#[napi(ts_args_type = "amount: number, currency: string")]
-pub fn format_minor_units(
-    env: Env,
-    amount: Unknown<'_>,
-    currency: Unknown<'_>,
-) -> napi::Result<String> {
-    let amount = convert::json(&env, &amount, "amount").js(&env)?;
-    let currency = string_arg(&env, &currency, "currency")?;
+#[napi]
+pub fn format_minor_units(env: Env, amount: f64, currency: String) -> napi::Result<String> {
     let result = (|| -> Result<String> {
-        let amount = amount
-            .as_i64()
-            .filter(|v| v.unsigned_abs() <= 9_007_199_254_740_991)
-            .ok_or_else(|| {
-                invalid(
-                    "amount",
-                    "must be a whole number of minor units (at most 2^53-1)",
-                )
-            })?;
-        Money::from_minor(amount, stripe::Currency::new(&currency)?).to_major()
+        if amount.fract() != 0.0 || amount.abs() > MAX_SAFE_INTEGER as f64 {
+            let reason = "must be a whole number of minor units (at most 2^53-1)";
+            return Err(invalid("amount", reason));
+        }
+        Money::from_minor(amount as i64, stripe::Currency::new(&currency)?).to_major()
     })();
     result.js(&env)
 }
 
 /// A decimal string in major units as minor units
 /// (`parseMajorUnits('10.5', 'eur') === 1050`); more decimals than the currency has are refused.
-#[napi(ts_args_type = "major: string, currency: string")]
-pub fn parse_major_units(env: Env, major: Unknown<'_>, currency: Unknown<'_>) -> napi::Result<f64> {
-    let major = string_arg(&env, &major, "major")?;
-    let currency = string_arg(&env, &currency, "currency")?;
+#[napi]
+pub fn parse_major_units(env: Env, major: String, currency: String) -> napi::Result<f64> {
     let result = (|| -> Result<f64> {
         let money = Money::from_major(&major, stripe::Currency::new(&currency)?)?;
-        if money.amount.unsigned_abs() > 9_007_199_254_740_991 {
+        if money.amount.unsigned_abs() > MAX_SAFE_INTEGER {
             return Err(invalid("major", "is beyond 2^53-1 minor units"));
         }
         Ok(money.amount as f64)

@@ -8,20 +8,13 @@
 
 use dezky_core::Error;
 use dezky_core::tenant::Partner;
-use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::bindgen_prelude::Unknown;
 use napi::{Env, ValueType};
 use napi_derive::napi;
 
 use crate::error::IntoJs;
 
 type Result<T> = std::result::Result<T, Error>;
-
-fn invalid(field: &str, reason: impl Into<String>) -> Error {
-    Error::Invalid {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
 
 /// A tenant record as the control plane stores it. Other fields (`name`,
 /// `createdAt`, ...) are ignored, so whole documents can be passed.
@@ -60,46 +53,11 @@ pub struct PartnerRecord {
     pub slug: String,
 }
 
-/// The JS type name used in messages.
-fn type_name(value: &Unknown<'_>) -> &'static str {
-    match value.get_type() {
-        Ok(ValueType::Undefined) => "undefined",
-        Ok(ValueType::Null) => "null",
-        Ok(ValueType::Boolean) => "boolean",
-        Ok(ValueType::Number) => "number",
-        Ok(ValueType::String) => "string",
-        Ok(ValueType::Object) if value.is_array().unwrap_or(false) => "array",
-        Ok(ValueType::Object) => "object",
-        Ok(ValueType::Function) => "function",
-        Ok(ValueType::BigInt) => "bigint",
-        _ => "an unsupported value",
-    }
-}
-
-fn utf8(value: &Unknown<'_>, field: &str) -> Result<String> {
-    value
-        .coerce_to_string()
-        .and_then(|s| s.into_utf8())
-        .and_then(|s| s.into_owned())
-        .map_err(|e| invalid(field, e.reason))
-}
-
 fn partner(value: &Unknown<'_>) -> Result<Option<Partner>> {
     if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
         return Ok(None);
     }
     crate::auth::partner(value).map(Some)
-}
-
-fn environment(value: &Unknown<'_>) -> Result<String> {
-    match value.get_type() {
-        Ok(ValueType::String) => utf8(value, "environment"),
-        Ok(ValueType::Undefined) => Err(invalid("environment", "is required")),
-        _ => Err(invalid(
-            "environment",
-            format!("must be a string, got {}", type_name(value)),
-        )),
-    }
 }
 
 /// The evaluation context of a tenant in an environment, from the control
@@ -108,20 +66,16 @@ fn environment(value: &Unknown<'_>) -> Result<String> {
 /// names), or `null` for a tenant without one: evaluating on the wrong partner
 /// would silently enable the wrong flags. Throws `DEZKY_INVALID_ARGUMENT` with
 /// `argument` and `field` (`tenant.id`, `tenant.slug`, `partner`, `environment`, ...).
-#[napi(
-    ts_args_type = "tenant: TenantRecord, partner: PartnerRecord | null, environment: string",
-    ts_return_type = "EvaluationContext"
-)]
+#[napi(ts_return_type = "EvaluationContext")]
 pub fn flag_context<'e>(
     env: &'e Env,
-    tenant: Unknown<'_>,
-    partner: Unknown<'_>,
-    environment: Unknown<'_>,
+    #[napi(ts_arg_type = "TenantRecord")] tenant: Unknown<'_>,
+    #[napi(ts_arg_type = "PartnerRecord | null")] partner: Unknown<'_>,
+    environment: String,
 ) -> napi::Result<Unknown<'e>> {
     let context = (|| {
         let tenant = crate::auth::tenant(&tenant)?;
         let partner = self::partner(&partner)?;
-        let environment = self::environment(&environment)?;
         dezky_core::tenant::flag_context(&tenant, partner.as_ref(), &environment)
     })()
     .js(env)?;

@@ -127,6 +127,33 @@ test('fromEnv needs the URL and a credential', async () => {
   }
 })
 
+test("listDomains: every domain or one tenant's, sorted by name, without zone files", async () => {
+  const names = { c: 'acme.test', m: 'mid.test', z: 'zeta.test' }
+  server.handler = (name, args) => {
+    switch (name) {
+      case 'x:Domain/query': {
+        const tenant = args.filter.memberTenantId
+        return [name, { ids: tenant === undefined ? ['z', 'c', 'm'] : tenant === 't1' ? ['m'] : [] }]
+      }
+      case 'x:Domain/get':
+        assert.ok(!(args.properties ?? []).includes('dnsZoneFile'))
+        return [name, { list: args.ids.map((id) => domain(id, names[id])) }]
+      default:
+        return ['error', { type: 'unknownMethod' }]
+    }
+  }
+  assert.deepEqual((await client.listDomains()).map((d) => d.name), ['acme.test', 'mid.test', 'zeta.test'])
+  const [own, ...others] = await client.listDomains('t1')
+  assert.equal(own.id, 'm')
+  assert.deepEqual(others, [])
+  assert.deepEqual(await client.listDomains('t9'), [])
+  assert.deepEqual(server.calls()[2][0][1].filter, { memberTenantId: 't1' })
+  assert.equal(server.calls().length, 5, 'no /get without ids')
+  await assertCode(() => client.listDomains('a/b'), 'DEZKY_INVALID_ARGUMENT')
+  await assertCode(() => client.listDomains(7), 'DEZKY_INVALID_ARGUMENT', { argument: 'tenantId' })
+  assert.equal(server.calls().length, 5)
+})
+
 test('domains: create, find, read with the zone file', async () => {
   server.handler = (name, args) => {
     switch (name) {
