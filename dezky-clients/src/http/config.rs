@@ -45,32 +45,16 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before retry number `retry` (0-based): exponential, capped,
-    /// with full jitter so that many clients do not retry in step.
+    /// The wait before retry number `retry` (0-based): exponential, capped, with
+    /// full jitter (a uniform draw between zero and the capped step) so that many
+    /// clients do not retry in step.
     pub fn backoff(&self, retry: u32) -> Duration {
         let exponential = self
             .base_delay
             .saturating_mul(1u32.checked_shl(retry).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        exponential.mul_f64(jitter_fraction())
+        exponential.mul_f64(fastrand::f64())
     }
-}
-
-/// A number in [0.5, 1.0), different on each call.
-fn jitter_fraction() -> f64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    // splitmix64 over a shared counter: cheap, and never the same twice in a row.
-    let mut z = STATE
-        .fetch_add(0x9e37_79b9_7f4a_7c15 ^ u64::from(nanos), Ordering::Relaxed)
-        .wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    0.5 + (z >> 11) as f64 / (1u64 << 53) as f64 / 2.0
 }
 
 /// The base URL, timeouts and retry policy of one upstream.
@@ -266,11 +250,29 @@ mod tests {
         for retry in 0..40 {
             let wait = policy.backoff(retry);
             let cap = Duration::from_millis(100 * (1u64 << retry.min(20))).min(policy.max_delay);
-            assert!(
-                wait >= cap / 2 && wait <= cap,
-                "retry {retry}: {wait:?} vs {cap:?}"
-            );
+            assert!(wait <= cap, "retry {retry}: {wait:?} vs {cap:?}");
         }
+    }
+
+    #[test]
+    fn backoff_is_full_jitter() {
+        // Uniform over [0, step]: over many draws some waits fall in the lower half
+        // of the step, some in the upper half, and the draws are not all alike.
+        let policy = RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(1000),
+            max_delay: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(1),
+        };
+        let step = policy.max_delay;
+        let waits: Vec<Duration> = (0..400).map(|_| policy.backoff(3)).collect();
+        assert!(waits.iter().all(|w| *w <= step));
+        assert!(waits.iter().any(|w| *w < step / 4), "{waits:?}");
+        assert!(waits.iter().any(|w| *w > step * 3 / 4), "{waits:?}");
+        let mut distinct = waits.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert!(distinct.len() > 300, "{} distinct waits", distinct.len());
     }
 
     #[test]

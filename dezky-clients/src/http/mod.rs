@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{
     AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
 };
@@ -343,39 +344,37 @@ fn is_idempotent(method: &Method) -> bool {
     )
 }
 
+/// What [`segment`] encodes: everything but RFC 3986's `pchar` (unreserved
+/// characters, sub-delimiters, `:` and `@`), so `/`, `?`, `#`, `%`, spaces,
+/// controls and every non-ASCII byte.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
 /// Percent-encodes one path segment (`/`, `?`, `#`, `%`, spaces and controls),
-/// so that data such as a username can never change the path.
+/// so that data such as a username can never change the path; `.` and `..`
+/// are encoded too, since they would name the current or parent segment.
 pub fn segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => out.push(byte as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
+    match value {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => utf8_percent_encode(value, SEGMENT).to_string(),
     }
-    if out == "." || out == ".." {
-        return out.replace('.', "%2E");
-    }
-    out
 }
 
 /// A request being built. Nothing is sent until [`RequestBuilder::send`].
@@ -750,6 +749,32 @@ mod tests {
         assert_eq!(segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
         assert_eq!(segment(".."), "%2E%2E");
         assert_eq!(segment("storage$space"), "storage$space");
+        assert_eq!(segment("."), "%2E");
+        assert_eq!(segment("..."), "...");
+        assert_eq!(segment(""), "");
+    }
+
+    #[test]
+    fn segment_keeps_exactly_the_path_characters() {
+        // RFC 3986 `pchar`: unreserved, sub-delims, ':' and '@' stay as they are.
+        let kept: Vec<u8> = (b'A'..=b'Z')
+            .chain(b'a'..=b'z')
+            .chain(b'0'..=b'9')
+            .chain(*b"-._~!$&'()*+,;=:@")
+            .collect();
+        for byte in 0u8..0x80 {
+            // After a prefix: alone, `.` would name the current segment (tested above).
+            let text = format!("a{}", char::from(byte));
+            let expected = if kept.contains(&byte) {
+                text.clone()
+            } else {
+                format!("a%{byte:02X}")
+            };
+            assert_eq!(segment(&text), expected, "byte {byte:#04x}");
+        }
+        // Non-ASCII text is encoded byte by byte, as UTF-8.
+        assert_eq!(segment("Zoë/ü"), "Zo%C3%AB%2F%C3%BC");
+        assert_eq!(segment("a\u{0}b\nc"), "a%00b%0Ac");
     }
 
     #[test]
