@@ -22,6 +22,7 @@ mod error;
 pub mod flags;
 pub mod health;
 pub mod http;
+mod macros;
 pub mod ocis;
 pub mod oidc;
 pub mod resolver;

@@ -14,67 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::Secret;
-
-/// Declares a string enum that keeps values it does not know in `Other`.
-macro_rules! open_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this client does not know (a newer server).
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as the API spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $text,)*
-                    $name::Other(other) => other,
-                }
-            }
-
-            /// Reads the API spelling; unknown values become `Other`.
-            pub fn parse(text: &str) -> Self {
-                match text {
-                    $($text => $name::$variant,)*
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        #[cfg(feature = "napi")]
-        impl napi::bindgen_prelude::ToNapiValue for $name {
-            unsafe fn to_napi_value(
-                env: napi::sys::napi_env,
-                value: Self,
-            ) -> napi::Result<napi::sys::napi_value> {
-                // SAFETY: napi's own conversion of a string, with the caller's `env`.
-                unsafe { <&str>::to_napi_value(env, value.as_str()) }
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Ok($name::parse(&text))
-            }
-        }
-    };
-}
+use crate::macros::open_enum;
 
 open_enum! {
     /// `UserTypeEnum`.

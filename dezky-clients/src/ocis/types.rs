@@ -12,88 +12,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::macros::open_enum;
 use crate::secret::Secret;
-
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)* }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(from = "String", into = "String")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this SDK does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $text,)*
-                    $name::Other(text) => text,
-                }
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(text: String) -> Self {
-                match text.as_str() {
-                    $($text => $name::$variant,)*
-                    _ => $name::Other(text),
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(text: &str) -> Self {
-                $name::from(text.to_owned())
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                match value {
-                    $name::Other(text) => text,
-                    known => known.as_str().to_owned(),
-                }
-            }
-        }
-
-        #[cfg(feature = "napi")]
-        impl napi::bindgen_prelude::ToNapiValue for $name {
-            unsafe fn to_napi_value(
-                env: napi::sys::napi_env,
-                value: Self,
-            ) -> napi::Result<napi::sys::napi_value> {
-                // SAFETY: napi's own conversion of a string, with the caller's `env`.
-                unsafe { <&str>::to_napi_value(env, value.as_str()) }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 open_enum! {
     /// What kind of space a drive is.
     DriveType {
         /// A user's home space.
-        Personal => "personal",
+        Personal = "personal",
         /// A project space (one per tenant in Dezky).
-        Project => "project",
+        Project = "project",
         /// The virtual drive of shares with the user.
-        Virtual => "virtual",
+        Virtual = "virtual",
         /// A share mounted as a drive.
-        Share => "share",
+        Share = "share",
         /// A mount point of a share.
-        Mountpoint => "mountpoint",
+        Mountpoint = "mountpoint",
     }
 }
 
@@ -102,13 +36,13 @@ open_enum! {
     /// `critical` up to 99 %, `exceeded` above.
     QuotaState {
         /// Up to 75 % used.
-        Normal => "normal",
+        Normal = "normal",
         /// Up to 90 % used.
-        Nearing => "nearing",
+        Nearing = "nearing",
         /// Up to 99 % used.
-        Critical => "critical",
+        Critical = "critical",
         /// Above 99 % used.
-        Exceeded => "exceeded",
+        Exceeded = "exceeded",
     }
 }
 
@@ -117,27 +51,27 @@ open_enum! {
     /// this code, decides how an error is classified.
     ErrorCode {
         /// `accessDenied` (403 by default).
-        AccessDenied => "accessDenied",
+        AccessDenied = "accessDenied",
         /// `invalidRequest` (400).
-        InvalidRequest => "invalidRequest",
+        InvalidRequest = "invalidRequest",
         /// `itemNotFound` (404).
-        ItemNotFound => "itemNotFound",
+        ItemNotFound = "itemNotFound",
         /// `nameAlreadyExists` (409).
-        NameAlreadyExists => "nameAlreadyExists",
+        NameAlreadyExists = "nameAlreadyExists",
         /// `notAllowed` (405 by default, often sent with 401, 403 or 400).
-        NotAllowed => "notAllowed",
+        NotAllowed = "notAllowed",
         /// `notSupported` (501, e.g. an unsupported `$filter`).
-        NotSupported => "notSupported",
+        NotSupported = "notSupported",
         /// `preconditionFailed` (412).
-        PreconditionFailed => "preconditionFailed",
+        PreconditionFailed = "preconditionFailed",
         /// `itemIsLocked` (423).
-        ItemIsLocked => "itemIsLocked",
+        ItemIsLocked = "itemIsLocked",
         /// `generalException` (500).
-        GeneralException => "generalException",
+        GeneralException = "generalException",
         /// `unauthenticated`.
-        Unauthenticated => "unauthenticated",
+        Unauthenticated = "unauthenticated",
         /// `quotaLimitReached`.
-        QuotaLimitReached => "quotaLimitReached",
+        QuotaLimitReached = "quotaLimitReached",
     }
 }
 
