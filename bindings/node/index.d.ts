@@ -736,7 +736,7 @@ export declare class TokenVerifier {
    */
   verifyToken(token: string): Promise<Actor>
   /** The configured (issuer, audience, surface) triples. */
-  clients(): TokenClientOptions[]
+  clients(): Array<TokenClientOptions>
 }
 
 /**
@@ -1778,7 +1778,10 @@ export interface TenantRecord {
   partnerId?: string | { toHexString(): string } | null
 }
 
-/** One accepted OAuth client, configured explicitly. */
+/**
+ * One accepted OAuth client, configured explicitly (read through
+ * `serde_json::Value`, so that unknown options are refused).
+ */
 export interface TokenClientOptions {
   /** The issuer, exactly as Authentik names it (trailing slash included). */
   issuer: string

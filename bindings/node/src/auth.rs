@@ -75,9 +75,9 @@ impl From<core_auth::Actor> for Actor {
     }
 }
 
-/// One accepted OAuth client, configured explicitly.
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions; read through `serde_json::Value`
+/// One accepted OAuth client, configured explicitly (read through
+/// `serde_json::Value`, so that unknown options are refused).
+#[napi(object, object_from_js = false)]
 pub struct TokenClientOptions {
     /// The issuer, exactly as Authentik names it (trailing slash included).
     pub issuer: String,
@@ -166,22 +166,16 @@ impl TokenVerifier {
     }
 
     /// The configured (issuer, audience, surface) triples.
-    #[napi(ts_return_type = "TokenClientOptions[]")]
-    pub fn clients<'e>(&self, env: &'e Env) -> napi::Result<Unknown<'e>> {
-        let clients: Vec<Value> = self
-            .inner
-            .config()
-            .clients
-            .iter()
-            .map(|c| {
-                serde_json::json!({
-                    "issuer": c.issuer,
-                    "audience": c.audience,
-                    "surface": c.surface.as_str(),
-                })
+    #[napi]
+    pub fn clients(&self) -> Vec<TokenClientOptions> {
+        let clients = self.inner.config().clients.iter();
+        clients
+            .map(|c| TokenClientOptions {
+                issuer: c.issuer.clone(),
+                audience: c.audience.clone(),
+                surface: c.surface.to_string(),
             })
-            .collect();
-        env.to_js_value(&clients)
+            .collect()
     }
 }
 
