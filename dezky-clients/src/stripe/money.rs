@@ -21,22 +21,45 @@ pub const THREE_DECIMAL: &[&str] = &["bhd", "jod", "kwd", "omr", "tnd"];
 /// conversion to or from major units is refused rather than guessed.
 pub const SPECIAL_CASES: &[&str] = &["isk", "huf", "twd", "ugx"];
 
-/// A lowercase ISO 4217 currency code, as Stripe writes it (`eur`, `jpy`).
+/// A lowercase ISO 4217 currency code, as Stripe writes it (`eur`, `jpy`): only codes of the
+/// current ISO 4217 list (the `iso_currency` crate's table) that name a currency, so no
+/// superseded code (`hrk`), fund code (`clf`) or code without minor unit (`xau`, `xxx`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency(String);
 
 impl Currency {
-    /// Parses a three-letter code in any case; anything else is refused.
+    /// Parses a current ISO 4217 currency code in any case; anything else is refused.
     pub fn new(code: &str) -> Result<Self> {
         let code = code.trim();
-        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(Currency(code.to_ascii_lowercase()))
-        } else {
-            Err(Error::invalid(
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::invalid(
                 "currency",
                 format!("{code:?} is not a three-letter ISO 4217 code"),
-            ))
+            ));
+        }
+        let upper = code.to_ascii_uppercase();
+        let refused = |why: String| Err(Error::invalid("currency", format!("{upper} {why}")));
+        match iso_currency::Currency::from_code(&upper) {
+            None => refused("is not an ISO 4217 currency".into()),
+            Some(iso) => {
+                if let Some(successor) = iso.is_superseded() {
+                    refused(format!(
+                        "is no longer current (replaced by {})",
+                        successor.code()
+                    ))
+                } else if iso.is_fund() {
+                    refused(
+                        "is an ISO 4217 fund code, not a currency amounts are charged in".into(),
+                    )
+                } else if iso.is_special() || iso.exponent().is_none() {
+                    refused(
+                        "has no minor unit (a precious metal, drawing right or test code)".into(),
+                    )
+                } else {
+                    Ok(Currency(code.to_ascii_lowercase()))
+                }
+            }
         }
     }
 
@@ -45,8 +68,10 @@ impl Currency {
         &self.0
     }
 
-    /// How many decimals a Stripe amount in this currency carries: 0, 2 or 3;
-    /// `None` for the special cases whose rules are not modelled.
+    /// How many decimals a Stripe amount in this currency carries: 0, 2 or 3. `None` where
+    /// Stripe documents special rules (`SPECIAL_CASES`), and where Stripe lists no rule and
+    /// ISO 4217 gives a minor unit other than two decimals (IQD, LYD: three in ISO): such
+    /// amounts are not converted by guess.
     pub fn exponent(&self) -> Option<u32> {
         let code = self.0.as_str();
         if SPECIAL_CASES.contains(&code) {
@@ -56,7 +81,8 @@ impl Currency {
         } else if THREE_DECIMAL.contains(&code) {
             Some(3)
         } else {
-            Some(2)
+            let iso = iso_currency::Currency::from_code(&code.to_ascii_uppercase())?;
+            iso.exponent().filter(|e| *e == 2).map(u32::from)
         }
     }
 
@@ -65,7 +91,8 @@ impl Currency {
             Error::invalid(
                 "currency",
                 format!(
-                    "{} has special amount rules at Stripe; convert its minor-unit amounts explicitly",
+                    "{} has amount rules not modelled here (Stripe's special cases, or an ISO \
+                     minor unit Stripe documents no rule for); convert its minor-unit amounts explicitly",
                     self.0.to_ascii_uppercase()
                 ),
             )
@@ -236,6 +263,22 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_code_is_a_current_currency() {
+        for code in ZERO_DECIMAL
+            .iter()
+            .chain(THREE_DECIMAL)
+            .chain(SPECIAL_CASES)
+        {
+            assert!(Currency::new(code).is_ok(), "{code}");
+        }
+        for code in [
+            "eur", "usd", "chf", "gbp", "sek", "nok", "dkk", "pln", "czk", "ron",
+        ] {
+            assert_eq!(cur(code).exponent(), Some(2), "{code}");
+        }
+    }
+
+    #[test]
     fn special_cases_are_not_guessed() {
         for code in SPECIAL_CASES {
             let money = Money::from_minor(100, cur(code));
@@ -263,6 +306,22 @@ mod tests {
             "-92233720368547758.08"
         );
         assert!(Currency::new("eu").is_err());
+        // Well-formed, but no current ISO 4217 currency.
+        for code in [
+            "xyz", "abc", "hrk", "dem", "clf", "usn", "xau", "xdr", "xts", "xxx",
+        ] {
+            let refused = Currency::new(code);
+            assert!(
+                matches!(&refused, Err(Error::InvalidInput { field, .. }) if field == "currency"),
+                "{code}: {refused:?}"
+            );
+        }
+        assert!(serde_json::from_str::<Currency>("\"xyz\"").is_err());
+        // ISO gives three decimals, Stripe no rule: not formatted by guess.
+        for code in ["iqd", "lyd"] {
+            assert_eq!(cur(code).exponent(), None, "{code}");
+            assert!(Money::from_minor(1000, cur(code)).to_major().is_err());
+        }
         assert!(Currency::new("e1r").is_err());
         assert!(serde_json::from_str::<Currency>("\"euro\"").is_err());
         assert_eq!(
