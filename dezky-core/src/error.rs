@@ -81,6 +81,24 @@ pub enum Error {
         /// What happened.
         reason: String,
     },
+    /// A tenant lifecycle action that its current status does not allow
+    /// (resuming an active tenant, suspending a deleted one).
+    #[error("cannot {action} a tenant that is {from_status}")]
+    IllegalTransition {
+        /// The tenant's status.
+        from_status: String,
+        /// The refused action (`suspend`, `resume`, `delete`, `activate`, `deprovision`).
+        action: String,
+    },
+    /// A tenant document changed since it was read: the write was not made.
+    /// Read it again and retry (another worker's write won).
+    #[error("tenant {tenant} changed since it was read (expected version {})", expected_version.map_or("none".to_owned(), |v| v.to_string()))]
+    VersionConflict {
+        /// The tenant's ObjectId.
+        tenant: String,
+        /// The version (`__v`) the write expected; `None` for a document without one.
+        expected_version: Option<u64>,
+    },
     /// The actor may not do this.
     #[error("forbidden: {reason}")]
     Forbidden {
@@ -103,6 +121,8 @@ impl Error {
         "DEZKY_TOKEN_UNKNOWN_KEY",
         "DEZKY_AUTH_CONFIG",
         "DEZKY_AUTH_KEYS_UNAVAILABLE",
+        "DEZKY_ILLEGAL_TRANSITION",
+        "DEZKY_VERSION_CONFLICT",
         "DEZKY_FORBIDDEN",
     ];
 
@@ -120,6 +140,8 @@ impl Error {
             Error::TokenUnknownKey { .. } => "DEZKY_TOKEN_UNKNOWN_KEY",
             Error::AuthConfig { .. } => "DEZKY_AUTH_CONFIG",
             Error::KeysUnavailable { .. } => "DEZKY_AUTH_KEYS_UNAVAILABLE",
+            Error::IllegalTransition { .. } => "DEZKY_ILLEGAL_TRANSITION",
+            Error::VersionConflict { .. } => "DEZKY_VERSION_CONFLICT",
             Error::Forbidden { .. } => "DEZKY_FORBIDDEN",
         }
     }
@@ -154,6 +176,23 @@ impl ErrorContract for Error {
             Error::KeysUnavailable { issuer, reason } => {
                 vec![("issuer", issuer.into()), ("reason", reason.into())]
             }
+            Error::IllegalTransition {
+                from_status,
+                action,
+            } => vec![
+                ("from_status", from_status.into()),
+                ("action", action.into()),
+            ],
+            Error::VersionConflict {
+                tenant,
+                expected_version,
+            } => vec![
+                ("tenant", tenant.into()),
+                (
+                    "expected_version",
+                    expected_version.map(|v| v.into()).unwrap_or(Detail::Absent),
+                ),
+            ],
         }
     }
 
@@ -191,6 +230,14 @@ impl ErrorContract for Error {
             Error::KeysUnavailable {
                 issuer: issuer(),
                 reason: reason(),
+            },
+            Error::IllegalTransition {
+                from_status: "deleted".into(),
+                action: "resume".into(),
+            },
+            Error::VersionConflict {
+                tenant: "6650f1c2a9b4e3d2c1b0a998".into(),
+                expected_version: Some(3),
             },
             Error::Forbidden { reason: reason() },
         ]

@@ -3,10 +3,12 @@
 //! For now: the tenant and partner records as the control plane stores them,
 //! and the flag evaluation context built from them (partner included).
 
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod dns;
 mod error;
+pub mod lifecycle;
 pub mod records;
 pub mod tenant;
 

@@ -211,6 +211,19 @@ pub const DETAIL_NAMES: &[(&str, &str)] = &[
     ("issuer", "the token issuer concerned"),
     ("audience", "the token's audience, quoted and shortened"),
     ("kid", "the token's key id, quoted and shortened"),
+    (
+        "from_status",
+        "the tenant's lifecycle status when an action was refused",
+    ),
+    (
+        "action",
+        "the tenant lifecycle action refused (`suspend`, `resume`, ...)",
+    ),
+    ("tenant", "the tenant's ObjectId"),
+    (
+        "expected_version",
+        "the document version (`__v`) a write expected (absent: the document had none)",
+    ),
 ];
 
 /// The top-level argument of a field path: `tenant` for `tenant.slug`, `user` for
