@@ -10,6 +10,7 @@ pub mod slug;
 pub use machine::{LifecycleAction, Transition, denied_event, ready_to_activate, transition};
 pub use patch::{TenantPatch, VERSION_KEY};
 pub use record::{
-    Handles, PartnerDocument, PartnerStatus, Step, StepState, TenantDocument, TenantStatus,
+    Handles, PartnerDocument, PartnerStatus, Step, StepState, SuspensionEntry, TenantDocument,
+    TenantStatus,
 };
 pub use slug::TenantSlug;

@@ -132,6 +132,17 @@ impl TenantPatch {
     }
 }
 
+impl TenantDocument {
+    /// The document after `patch`, as the control plane would store it (its
+    /// version incremented); [`Error::VersionConflict`] when `patch` was made
+    /// from another version.
+    pub fn apply(&self, patch: &TenantPatch) -> Result<TenantDocument> {
+        let mut document = self.to_document();
+        patch.apply(&mut document)?;
+        TenantDocument::from_document("tenant", &document)
+    }
+}
+
 /// Writes (or removes) a dotted path, creating embedded objects on the way.
 fn write_path(document: &mut Map<String, Value>, path: &str, value: Option<Value>) {
     match path.split_once('.') {

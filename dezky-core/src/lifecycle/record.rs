@@ -156,35 +156,74 @@ pub struct Handles {
     /// `stripeCustomerId`: the customer's id (`cus_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_customer_id: Option<String>,
+    /// `onboardingMailId`: the id of the onboarding mail sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding_mail_id: Option<String>,
 }
 
 impl Handles {
     /// The document keys of the handles, with the step each belongs to.
-    pub const FIELDS: [(Step, &'static str); 4] = [
-        (Step::Authentik, "authentikGroupId"),
-        (Step::Stalwart, "stalwartDomain"),
-        (Step::Ocis, "ocisSpaceId"),
-        (Step::Stripe, "stripeCustomerId"),
+    pub const FIELDS: [(Step, &'static str); 5] = [
+        (Step::Authentik, Handles::field(Step::Authentik)),
+        (Step::Stalwart, Handles::field(Step::Stalwart)),
+        (Step::Ocis, Handles::field(Step::Ocis)),
+        (Step::Stripe, Handles::field(Step::Stripe)),
+        (Step::Onboarding, Handles::field(Step::Onboarding)),
     ];
 
-    /// The handle recorded for `step` (the onboarding mail has none).
+    /// The handle recorded for `step`.
     pub fn get(&self, step: Step) -> Option<&str> {
+        self.slot(step).as_deref()
+    }
+
+    /// Records (or, with `None`, forgets) `step`'s handle.
+    pub fn put(&mut self, step: Step, handle: Option<String>) {
+        *self.slot_mut(step) = handle;
+    }
+
+    fn slot(&self, step: Step) -> &Option<String> {
         match step {
-            Step::Authentik => self.authentik_group_id.as_deref(),
-            Step::Stalwart => self.stalwart_domain.as_deref(),
-            Step::Ocis => self.ocis_space_id.as_deref(),
-            Step::Stripe => self.stripe_customer_id.as_deref(),
-            Step::Onboarding => None,
+            Step::Authentik => &self.authentik_group_id,
+            Step::Stalwart => &self.stalwart_domain,
+            Step::Ocis => &self.ocis_space_id,
+            Step::Stripe => &self.stripe_customer_id,
+            Step::Onboarding => &self.onboarding_mail_id,
+        }
+    }
+
+    fn slot_mut(&mut self, step: Step) -> &mut Option<String> {
+        match step {
+            Step::Authentik => &mut self.authentik_group_id,
+            Step::Stalwart => &mut self.stalwart_domain,
+            Step::Ocis => &mut self.ocis_space_id,
+            Step::Stripe => &mut self.stripe_customer_id,
+            Step::Onboarding => &mut self.onboarding_mail_id,
         }
     }
 
     /// The document key that holds `step`'s handle.
-    pub fn field(step: Step) -> Option<&'static str> {
-        Handles::FIELDS
-            .iter()
-            .find(|(s, _)| *s == step)
-            .map(|(_, f)| *f)
+    pub const fn field(step: Step) -> &'static str {
+        match step {
+            Step::Authentik => "authentikGroupId",
+            Step::Stalwart => "stalwartDomain",
+            Step::Ocis => "ocisSpaceId",
+            Step::Stripe => "stripeCustomerId",
+            Step::Onboarding => "onboardingMailId",
+        }
     }
+}
+
+/// What suspending a tenant did to one step's resource (`suspension.<step>`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SuspensionEntry {
+    /// `ok`: suspended upstream; `error`: the last suspend or resume failed.
+    pub state: StepState,
+    /// What the port returned to restore the state before.
+    #[serde(default)]
+    pub saved: Value,
+    /// The last failure's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// A tenant document (the `tenants` collection), every field the SDK knows.
@@ -212,6 +251,9 @@ pub struct TenantDocument {
     pub provisioning_status: BTreeMap<Step, StepState>,
     /// `provisioningErrors`: the last failure message of each failed step.
     pub provisioning_errors: BTreeMap<Step, String>,
+    /// `suspension`: per step, what suspending changed upstream and what
+    /// resuming must restore.
+    pub suspension: BTreeMap<Step, SuspensionEntry>,
     /// `billingInfo`, as stored.
     pub billing_info: Option<Value>,
     /// `__v`, the document version the control plane's writes are guarded by.
@@ -221,7 +263,7 @@ pub struct TenantDocument {
 }
 
 /// The keys [`TenantDocument`] reads; everything else goes to `extra`.
-const TENANT_KEYS: [&str; 17] = [
+const TENANT_KEYS: [&str; 19] = [
     "_id",
     "id",
     "slug",
@@ -235,8 +277,10 @@ const TENANT_KEYS: [&str; 17] = [
     "stalwartDomain",
     "ocisSpaceId",
     "stripeCustomerId",
+    "onboardingMailId",
     "provisioningStatus",
     "provisioningErrors",
+    "suspension",
     "billingInfo",
     "__v",
 ];
@@ -398,11 +442,12 @@ impl TenantDocument {
             seats,
             partner_id: r.optional_id("partnerId")?,
             domains: r.strings("domains")?,
-            handles: Handles {
-                authentik_group_id: r.optional_text("authentikGroupId")?,
-                stalwart_domain: r.optional_text("stalwartDomain")?,
-                ocis_space_id: r.optional_text("ocisSpaceId")?,
-                stripe_customer_id: r.optional_text("stripeCustomerId")?,
+            handles: {
+                let mut handles = Handles::default();
+                for (step, field) in Handles::FIELDS {
+                    handles.put(step, r.optional_text(field)?);
+                }
+                handles
             },
             provisioning_status: r.by_step("provisioningStatus", |v| match v {
                 Value::String(s) => s.parse(),
@@ -411,6 +456,9 @@ impl TenantDocument {
             provisioning_errors: r.by_step("provisioningErrors", |v| match v {
                 Value::String(s) => Ok(s.clone()),
                 _ => Err("must be a string".into()),
+            })?,
+            suspension: r.by_step("suspension", |v| {
+                serde_json::from_value(v.clone()).map_err(|e| e.to_string())
             })?,
             billing_info: r.get("billingInfo").cloned(),
             version: r.unsigned("__v")?,
@@ -464,6 +512,20 @@ impl TenantDocument {
                     self.provisioning_errors
                         .iter()
                         .map(|(s, m)| (s.as_str().into(), m.clone().into()))
+                        .collect(),
+                ),
+            );
+        }
+        if !self.suspension.is_empty() {
+            doc.insert(
+                "suspension".into(),
+                Value::Object(
+                    self.suspension
+                        .iter()
+                        .map(|(s, e)| {
+                            let entry = serde_json::to_value(e).unwrap_or(Value::Null);
+                            (s.as_str().into(), entry)
+                        })
                         .collect(),
                 ),
             );
