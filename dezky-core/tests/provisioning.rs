@@ -1,6 +1,9 @@
 //! Provisioning on the in-memory upstreams: states, drift, faults, races,
 //! suspension and deprovisioning.
 
+// In a test a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
