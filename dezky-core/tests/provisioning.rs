@@ -13,9 +13,11 @@ use dezky_core::lifecycle::{
 };
 use dezky_core::provisioning::memory::{MemoryUpstream, Op, Stored};
 use dezky_core::provisioning::{
-    Drift, FailureKind, PortError, Provisioner, ReconcileOptions, Removal,
+    BulkEvent, BulkOptions, Drift, FailureKind, PortError, Provisioner, ReconcileOptions, Removal,
+    UpstreamLimits,
 };
 use dezky_flags::Change;
+use futures_util::StreamExt;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -487,4 +489,141 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+fn numbered_tenant(i: usize) -> TenantDocument {
+    let Value::Object(map) = json!({
+        "_id": format!("6650f1c2a9b4e3d2c1{i:06x}"), "slug": format!("tenant-{i}"),
+        "name": format!("Tenant {i}"), "status": "pending", "plan": "business",
+        "domains": [format!("t{i}.test")], "billingInfo": {"email": format!("b{i}@t.test")},
+    }) else {
+        unreachable!()
+    };
+    TenantDocument::from_document("tenant", &map).unwrap()
+}
+
+fn limited_world(max_in_flight: usize, latency: Duration) -> World {
+    let upstreams: Vec<MemoryUpstream> = MemoryUpstream::all()
+        .into_iter()
+        .map(|u| u.with_latency(latency))
+        .collect();
+    let provisioner = upstreams
+        .iter()
+        .fold(Provisioner::new(), |p, u| p.with_port(Arc::new(u.clone())))
+        .with_upstream_limits(UpstreamLimits {
+            max_in_flight,
+            ..UpstreamLimits::default()
+        });
+    World {
+        upstreams,
+        provisioner,
+    }
+}
+
+#[tokio::test]
+async fn bulk_reconcile_reports_every_tenant_and_a_summary() {
+    let world = limited_world(3, Duration::from_millis(2));
+    let mut input: Vec<Result<TenantDocument, Error>> =
+        (0..40).map(|i| Ok(numbered_tenant(i))).collect();
+    input.insert(
+        7,
+        Err(Error::Invalid {
+            field: "tenant.status".into(),
+            reason: "bad".into(),
+        }),
+    );
+    let by = change();
+    let events: Vec<BulkEvent> = world
+        .provisioner
+        .reconcile_all(
+            futures_util::stream::iter(input),
+            BulkOptions {
+                concurrency: 12,
+                dry_run: false,
+            },
+            &by,
+        )
+        .collect()
+        .await;
+    assert_eq!(events.len(), 42);
+    let Some(BulkEvent::Done { summary }) = events.last() else {
+        panic!("no summary last")
+    };
+    assert_eq!(
+        (
+            summary.tenants,
+            summary.settled,
+            summary.refused,
+            summary.activated
+        ),
+        (41, 40, 1, 40)
+    );
+    assert!(events.iter().any(|e| matches!(e, BulkEvent::Refused { index: 7, code, .. } if code == "DEZKY_INVALID_ARGUMENT")));
+    for u in &world.upstreams {
+        assert_eq!(u.resources().len(), 40);
+        assert!(u.peak_in_flight() <= 3, "peak {}", u.peak_in_flight());
+    }
+    // The concurrency was used: more than one call at a time reached an upstream.
+    assert!(world.upstreams.iter().any(|u| u.peak_in_flight() > 1));
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_upstream_and_the_call_is_retried() {
+    let world = limited_world(4, Duration::ZERO);
+    world.upstream(Step::Ocis).fail_next(
+        Op::Create,
+        PortError {
+            retry_after_ms: Some(40),
+            ..PortError::new(FailureKind::RateLimited, "DEZKY_RATE_LIMITED", "429")
+        },
+    );
+    let started = std::time::Instant::now();
+    let (tenant, r) = world.reconcile(&new_tenant()).await;
+    assert!(started.elapsed() >= Duration::from_millis(40));
+    assert!(r.settled(), "{:?}", r.steps);
+    assert_eq!(world.upstream(Step::Ocis).calls(Op::Create), 2);
+    assert_eq!(world.upstream(Step::Ocis).owned_by(TENANT_ID).len(), 1);
+    assert_eq!(tenant.status, TenantStatus::Active);
+
+    // A wait longer than allowed is not sat out: the step fails with it.
+    world
+        .upstream(Step::Ocis)
+        .delete(tenant.handles.ocis_space_id.as_deref().unwrap());
+    world.upstream(Step::Ocis).fail_next(
+        Op::Create,
+        PortError {
+            retry_after_ms: Some(120_000),
+            ..PortError::new(FailureKind::RateLimited, "DEZKY_RATE_LIMITED", "429")
+        },
+    );
+    let (_, r) = world.reconcile(&tenant).await;
+    let ocis = r.steps.iter().find(|s| s.step == Step::Ocis).unwrap();
+    assert_eq!(
+        (ocis.state, ocis.retry_after_ms),
+        (StepState::Error, Some(120_000))
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_bulk_stream_stops_the_run() {
+    let world = limited_world(2, Duration::from_millis(5));
+    let by = change();
+    let input = futures_util::stream::iter((0..200).map(|i| Ok(numbered_tenant(i))));
+    let first: Vec<BulkEvent> = world
+        .provisioner
+        .reconcile_all(
+            input,
+            BulkOptions {
+                concurrency: 4,
+                dry_run: false,
+            },
+            &by,
+        )
+        .take(3)
+        .collect()
+        .await;
+    assert_eq!(first.len(), 3);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let made = world.upstream(Step::Authentik).resources().len();
+    assert!(made < 20, "{made} groups made after the stream was dropped");
 }

@@ -143,6 +143,21 @@ impl TenantDocument {
     }
 }
 
+/// A patch crosses to other languages as what the control plane sends:
+/// `{tenantId, expectedVersion, filter, update}` (`update` is `null` for an
+/// empty patch: there is nothing to send).
+impl serde::Serialize for TenantPatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("TenantPatch", 4)?;
+        out.serialize_field("tenantId", &self.tenant_id)?;
+        out.serialize_field("expectedVersion", &self.expected_version)?;
+        out.serialize_field("filter", &self.filter())?;
+        out.serialize_field("update", &(!self.is_empty()).then(|| self.update()))?;
+        out.end()
+    }
+}
+
 /// Writes (or removes) a dotted path, creating embedded objects on the way.
 fn write_path(document: &mut Map<String, Value>, path: &str, value: Option<Value>) {
     match path.split_once('.') {

@@ -57,6 +57,17 @@ struct State {
     /// Faults that strike after the operation took effect (a lost reply).
     lost_replies: VecDeque<(Op, PortError)>,
     calls: BTreeMap<Op, u64>,
+    in_flight: usize,
+    peak_in_flight: usize,
+}
+
+/// Counts a call in flight until dropped.
+struct InFlight<'a>(&'a MemoryUpstream);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.lock().in_flight -= 1;
+    }
 }
 
 /// An in-memory upstream for one step.
@@ -167,10 +178,23 @@ impl MemoryUpstream {
         }
     }
 
-    async fn wait(&self) {
+    /// The most calls that were in flight at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.lock().peak_in_flight
+    }
+
+    /// Marks a call in flight and waits the configured latency.
+    async fn wait(&self) -> InFlight<'_> {
+        {
+            let mut state = self.lock();
+            state.in_flight += 1;
+            state.peak_in_flight = state.peak_in_flight.max(state.in_flight);
+        }
+        let guard = InFlight(self);
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }
+        guard
     }
 
     fn name_for(&self, tenant: &TenantRef) -> Option<String> {
@@ -224,7 +248,7 @@ impl UpstreamPort for MemoryUpstream {
 
     fn get<'a>(&'a self, handle: &'a str) -> PortFuture<'a, Option<Resource>> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Get)?;
             Ok(self
                 .lock()
@@ -236,7 +260,7 @@ impl UpstreamPort for MemoryUpstream {
 
     fn find<'a>(&'a self, tenant: &'a TenantRef) -> PortFuture<'a, Option<Resource>> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Find)?;
             let state = self.lock();
             let name = self.name_for(tenant);
@@ -260,7 +284,7 @@ impl UpstreamPort for MemoryUpstream {
 
     fn create<'a>(&'a self, tenant: &'a TenantRef) -> PortFuture<'a, Resource> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Create)?;
             let mut state = self.lock();
             let name = match self.step {
@@ -305,7 +329,7 @@ impl UpstreamPort for MemoryUpstream {
 
     fn suspend<'a>(&'a self, _tenant: &'a TenantRef, handle: &'a str) -> PortFuture<'a, Value> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Suspend)?;
             let mut state = self.lock();
             let Some(r) = state.resources.get_mut(handle) else {
@@ -326,7 +350,7 @@ impl UpstreamPort for MemoryUpstream {
         saved: &'a Value,
     ) -> PortFuture<'a, ()> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Resume)?;
             let mut state = self.lock();
             let Some(r) = state.resources.get_mut(handle) else {
@@ -342,7 +366,7 @@ impl UpstreamPort for MemoryUpstream {
 
     fn remove<'a>(&'a self, _tenant: &'a TenantRef, handle: &'a str) -> PortFuture<'a, ()> {
         Box::pin(async move {
-            self.wait().await;
+            let _in_flight = self.wait().await;
             self.enter(Op::Remove)?;
             let mut state = self.lock();
             if let Some(r) = state.resources.get(handle)

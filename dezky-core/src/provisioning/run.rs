@@ -121,7 +121,6 @@ pub struct Reconciliation {
     /// Whether the tenant became active.
     pub activated: bool,
     /// The write to make; empty when the document already says it all.
-    #[serde(skip)]
     pub patch: TenantPatch,
     /// The audit events to record.
     pub events: Vec<AuditEvent>,
@@ -148,7 +147,6 @@ pub struct LifecycleReport {
     /// One report per step whose resource the action changes.
     pub steps: Vec<StepReport>,
     /// The write to make.
-    #[serde(skip)]
     pub patch: TenantPatch,
     /// The audit events to record.
     pub events: Vec<AuditEvent>,
@@ -208,7 +206,6 @@ pub struct Deprovisioning {
     /// removed, absent or foreign (`deprovisionedAt` is then set).
     pub complete: bool,
     /// The write to make.
-    #[serde(skip)]
     pub patch: TenantPatch,
     /// The audit events to record.
     pub events: Vec<AuditEvent>,
@@ -295,6 +292,18 @@ impl Provisioner {
     /// A provisioner with no ports: every step is `skipped`.
     pub fn new() -> Self {
         Provisioner::default()
+    }
+
+    /// Every port replaced by `f(port)`.
+    pub(super) fn map_ports(
+        mut self,
+        f: impl Fn(Arc<dyn UpstreamPort>) -> Arc<dyn UpstreamPort>,
+    ) -> Self {
+        self.ports = std::mem::take(&mut self.ports)
+            .into_iter()
+            .map(|(step, port)| (step, f(port)))
+            .collect();
+        self
     }
 
     /// Adds (or replaces) the port of its step.
