@@ -38,6 +38,7 @@ fn tenant(id: &str, slug: &str, partner: Option<&str>) -> Tenant {
         slug: slug.into(),
         plan: "business".into(),
         partner_id: partner.map(Into::into),
+        status: None,
     }
 }
 
@@ -49,10 +50,12 @@ fn the_rules_table() {
     let nordic = Partner {
         id: NORDIC.into(),
         slug: "nordic-it".into(),
+        status: None,
     };
     let other_partner = Partner {
         id: OTHER_PARTNER.into(),
         slug: "other".into(),
+        status: None,
     };
 
     let admin = user("u-admin", json!({"platformAdmin": true}));
@@ -436,4 +439,88 @@ fn self_protection_also_matches_by_subject() {
     let actor = actor(&me.authentik_subject_id, Surface::Portal);
     let err = authorize(&actor, &me, Action::SuspendMember(&acme, &twin)).err();
     assert!(err.is_some_and(|e| e.to_string().contains("yourself")));
+}
+
+#[test]
+fn a_suspended_or_deleted_tenant_refuses_its_members_but_not_operators() {
+    use dezky::core::lifecycle::TenantStatus;
+    let member = user("u-member", json!({"tenantIds": [ACME]}));
+    let tadmin = user(
+        "u-tadmin",
+        json!({"tenantIds": [ACME], "tenantRoles": {ACME: "admin"}}),
+    );
+    let admin = user("u-admin", json!({"platformAdmin": true}));
+    for status in [TenantStatus::Suspended, TenantStatus::Deleted] {
+        let acme = Tenant {
+            status: Some(status),
+            ..tenant(ACME, "acme", None)
+        };
+        for (who, action) in [
+            (&member, Action::TenantMember(&acme)),
+            (&tadmin, Action::TenantAdmin(&acme)),
+        ] {
+            match authorize(
+                &actor(&who.authentik_subject_id, Surface::Portal),
+                who,
+                action,
+            ) {
+                Err(dezky::core::Error::TenantInactive {
+                    slug, from_status, ..
+                }) => {
+                    assert_eq!(slug, "acme");
+                    assert_eq!(from_status, status.as_str());
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+        // Not a member at all stays a plain refusal; a platform admin passes.
+        let stranger = user("u-stranger", json!({}));
+        assert_eq!(
+            authorize(
+                &actor("sub-u-stranger", Surface::Portal),
+                &stranger,
+                Action::TenantMember(&acme)
+            )
+            .map_err(|e| e.code()),
+            Err("DEZKY_FORBIDDEN")
+        );
+        assert!(
+            authorize(
+                &actor("sub-u-admin", Surface::Operator),
+                &admin,
+                Action::TenantAdmin(&acme)
+            )
+            .is_ok()
+        );
+    }
+    let active = Tenant {
+        status: Some(TenantStatus::Active),
+        ..tenant(ACME, "acme", None)
+    };
+    assert!(
+        authorize(
+            &actor("sub-u-member", Surface::Portal),
+            &member,
+            Action::TenantMember(&active)
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_terminated_partners_staff_lose_partner_access() {
+    use dezky::core::lifecycle::PartnerStatus;
+    let staff = user("u-staff", json!({"partnerId": NORDIC}));
+    let mut nordic = Partner {
+        id: NORDIC.into(),
+        slug: "nordic-it".into(),
+        status: Some(PartnerStatus::Active),
+    };
+    let who = actor("sub-u-staff", Surface::Portal);
+    assert!(authorize(&who, &staff, Action::PartnerStaff(&nordic)).is_ok());
+    nordic.status = Some(PartnerStatus::Terminated);
+    match authorize(&who, &staff, Action::PartnerStaff(&nordic)) {
+        Err(dezky::core::Error::Forbidden { reason }) => assert!(reason.contains("terminated")),
+        other => panic!("{other:?}"),
+    }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::{Actor, Surface};
 use crate::error::{Error, Result};
+use crate::lifecycle::{PartnerStatus, TenantStatus};
 use crate::tenant::{Partner, Tenant};
 
 /// A user's role in one tenant (`User.tenantRoles`).
@@ -242,13 +243,32 @@ pub fn require_operator(actor: &Actor, user: &UserRecord) -> Result<()> {
     Ok(())
 }
 
-/// A member of `tenant` (its id in `tenantIds`), or a platform admin.
+/// A member of `tenant` (its id in `tenantIds`), or a platform admin. A
+/// suspended or deleted tenant's members are refused with
+/// [`Error::TenantInactive`]; platform admins (and so operators) still pass.
 pub fn require_tenant_member(actor: &Actor, user: &UserRecord, tenant: &Tenant) -> Result<()> {
     require_own_active_record(actor, user)?;
-    if user.platform_admin || is_member(user, tenant) {
+    if user.platform_admin {
         return Ok(());
     }
+    if is_member(user, tenant) {
+        return require_in_use(tenant);
+    }
     Err(forbidden(format!("not a member of tenant {}", tenant.slug)))
+}
+
+/// Refuses a suspended or deleted tenant.
+fn require_in_use(tenant: &Tenant) -> Result<()> {
+    match tenant.status {
+        Some(status @ (TenantStatus::Suspended | TenantStatus::Deleted)) => {
+            Err(Error::TenantInactive {
+                tenant: tenant.id.clone(),
+                slug: tenant.slug.clone(),
+                from_status: status.as_str().into(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A member of `tenant` whose `tenantRoles` entry for it is `admin`, or a platform admin.
@@ -263,14 +283,18 @@ pub fn require_tenant_admin(actor: &Actor, user: &UserRecord, tenant: &Tenant) -
     if user.tenant_roles.get(&tenant.id) != Some(&TenantRole::Admin) {
         return Err(forbidden(format!("not an admin of tenant {}", tenant.slug)));
     }
-    Ok(())
+    require_in_use(tenant)
 }
 
 /// Staff of `partner` (`partnerId` in the database). Platform admins are not partner staff.
+/// The staff of a terminated partner have lost partner access.
 pub fn require_partner_staff(actor: &Actor, user: &UserRecord, partner: &Partner) -> Result<()> {
     require_own_active_record(actor, user)?;
     if partner.id.is_empty() || user.partner_id.as_deref() != Some(partner.id.as_str()) {
         return Err(forbidden(format!("not staff of partner {}", partner.slug)));
+    }
+    if partner.status == Some(PartnerStatus::Terminated) {
+        return Err(forbidden(format!("partner {} is terminated", partner.slug)));
     }
     Ok(())
 }

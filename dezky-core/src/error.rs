@@ -99,6 +99,17 @@ pub enum Error {
         /// The version (`__v`) the write expected; `None` for a document without one.
         expected_version: Option<u64>,
     },
+    /// The tenant is suspended or deleted: its members are refused until an
+    /// operator resumes it (operators and platform admins still pass).
+    #[error("tenant {slug} is {from_status}")]
+    TenantInactive {
+        /// The tenant's ObjectId.
+        tenant: String,
+        /// The tenant's slug.
+        slug: String,
+        /// Its status (`suspended` or `deleted`).
+        from_status: String,
+    },
     /// The actor may not do this.
     #[error("forbidden: {reason}")]
     Forbidden {
@@ -123,6 +134,7 @@ impl Error {
         "DEZKY_AUTH_KEYS_UNAVAILABLE",
         "DEZKY_ILLEGAL_TRANSITION",
         "DEZKY_VERSION_CONFLICT",
+        "DEZKY_TENANT_INACTIVE",
         "DEZKY_FORBIDDEN",
     ];
 
@@ -142,6 +154,7 @@ impl Error {
             Error::KeysUnavailable { .. } => "DEZKY_AUTH_KEYS_UNAVAILABLE",
             Error::IllegalTransition { .. } => "DEZKY_ILLEGAL_TRANSITION",
             Error::VersionConflict { .. } => "DEZKY_VERSION_CONFLICT",
+            Error::TenantInactive { .. } => "DEZKY_TENANT_INACTIVE",
             Error::Forbidden { .. } => "DEZKY_FORBIDDEN",
         }
     }
@@ -182,6 +195,15 @@ impl ErrorContract for Error {
             } => vec![
                 ("from_status", from_status.into()),
                 ("action", action.into()),
+            ],
+            Error::TenantInactive {
+                tenant,
+                slug,
+                from_status,
+            } => vec![
+                ("tenant", tenant.into()),
+                ("slug", slug.into()),
+                ("from_status", from_status.into()),
             ],
             Error::VersionConflict {
                 tenant,
@@ -238,6 +260,11 @@ impl ErrorContract for Error {
             Error::VersionConflict {
                 tenant: "6650f1c2a9b4e3d2c1b0a998".into(),
                 expected_version: Some(3),
+            },
+            Error::TenantInactive {
+                tenant: "6650f1c2a9b4e3d2c1b0a998".into(),
+                slug: "acme".into(),
+                from_status: "suspended".into(),
             },
             Error::Forbidden { reason: reason() },
         ]

@@ -30,10 +30,10 @@ pub const USER_FIELDS: [&str; 11] = [
 ];
 
 /// The fields of a tenant document that [`tenant`] reads.
-pub const TENANT_FIELDS: [&str; 5] = ["_id", "id", "slug", "plan", "partnerId"];
+pub const TENANT_FIELDS: [&str; 6] = ["_id", "id", "slug", "plan", "partnerId", "status"];
 
 /// The fields of a partner document that [`partner`] reads.
-pub const PARTNER_FIELDS: [&str; 3] = ["_id", "id", "slug"];
+pub const PARTNER_FIELDS: [&str; 4] = ["_id", "id", "slug", "status"];
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::Invalid {
@@ -129,7 +129,23 @@ pub fn tenant(name: &str, document: &Map<String, Value>) -> Result<Tenant> {
         slug: text(document, "slug", name)?,
         plan: text(document, "plan", name)?,
         partner_id: optional_id(document, "partnerId", &format!("{name}.partnerId"))?,
+        status: status(document, name)?,
     })
+}
+
+/// An optional `status`, one of the enum's names; anything else is refused.
+fn status<T: std::str::FromStr<Err = String>>(
+    document: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<T>> {
+    match get(document, "status") {
+        None => Ok(None),
+        Some(Value::String(s)) => s
+            .parse()
+            .map(Some)
+            .map_err(|reason: String| invalid(format!("{name}.status"), reason)),
+        Some(_) => Err(invalid(format!("{name}.status"), "must be a string")),
+    }
 }
 
 /// A partner document (the `partners` collection).
@@ -137,6 +153,7 @@ pub fn partner(name: &str, document: &Map<String, Value>) -> Result<Partner> {
     Ok(Partner {
         id: record_id(document, name)?,
         slug: text(document, "slug", name)?,
+        status: status(document, name)?,
     })
 }
 
@@ -205,6 +222,29 @@ mod tests {
         assert_eq!(bad.map(field_of).as_deref(), Some("tenant.slug"));
         let bad = tenant("tenant", &doc(json!({"_id": ID, "partnerId": true}))).err();
         assert_eq!(bad.map(field_of).as_deref(), Some("tenant.partnerId"));
+    }
+
+    #[test]
+    fn statuses_are_read_and_unknown_ones_refused() {
+        use crate::lifecycle::{PartnerStatus, TenantStatus};
+        let t = tenant("tenant", &doc(json!({"_id": ID, "status": "suspended"})));
+        assert_eq!(
+            t.map(|t| t.status).ok(),
+            Some(Some(TenantStatus::Suspended))
+        );
+        let t = tenant("tenant", &doc(json!({"_id": ID})));
+        assert_eq!(t.map(|t| t.status).ok(), Some(None));
+        for bad in [json!("archived"), json!(3)] {
+            let e = tenant("tenant", &doc(json!({"_id": ID, "status": bad}))).err();
+            assert_eq!(e.map(field_of).as_deref(), Some("tenant.status"));
+        }
+        let p = partner("partner", &doc(json!({"_id": ID, "status": "terminated"})));
+        assert_eq!(
+            p.map(|p| p.status).ok(),
+            Some(Some(PartnerStatus::Terminated))
+        );
+        let e = partner("partner", &doc(json!({"_id": ID, "status": "gone"}))).err();
+        assert_eq!(e.map(field_of).as_deref(), Some("partner.status"));
     }
 
     #[test]

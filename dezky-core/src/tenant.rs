@@ -4,6 +4,7 @@ use dezky_flags::EvaluationContext;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::lifecycle::{PartnerStatus, TenantStatus};
 
 /// The fields of a tenant record that the SDK uses (the control plane's `tenants` collection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,10 @@ pub struct Tenant {
     /// The id of the reselling partner, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<String>,
+    /// The lifecycle status; `None` when not given (read as in use).
+    /// Members of a suspended or deleted tenant are refused by [`crate::authz`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TenantStatus>,
 }
 
 /// The fields of a partner record that the SDK uses.
@@ -30,6 +35,10 @@ pub struct Partner {
     pub id: String,
     /// The partner's slug.
     pub slug: String,
+    /// The partner's status; `None` when not given (read as active). The
+    /// staff of a terminated partner are refused by [`crate::authz`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PartnerStatus>,
 }
 
 /// Whether `id` is a MongoDB ObjectId in its usual form: 24 lowercase hex characters.
@@ -123,6 +132,7 @@ mod tests {
             slug: "acme".into(),
             plan: "business".into(),
             partner_id: partner_id.map(Into::into),
+            status: None,
         }
     }
 
@@ -130,6 +140,7 @@ mod tests {
         Partner {
             id: "6650f1c2a9b4e3d2c1b0aaaa".into(),
             slug: "nordic-it".into(),
+            status: None,
         }
     }
 

@@ -220,6 +220,7 @@ pub const DETAIL_NAMES: &[(&str, &str)] = &[
         "the tenant lifecycle action refused (`suspend`, `resume`, ...)",
     ),
     ("tenant", "the tenant's ObjectId"),
+    ("slug", "the tenant's slug"),
     (
         "expected_version",
         "the document version (`__v`) a write expected (absent: the document had none)",
