@@ -52,6 +52,8 @@ struct State {
     resources: BTreeMap<String, Stored>,
     /// Stripe idempotency keys -> the customer they made.
     idempotency: BTreeMap<String, String>,
+    /// Mail domains -> the zone file Stalwart would give for them.
+    zone_files: BTreeMap<String, String>,
     next: u64,
     faults: VecDeque<(Op, PortError)>,
     /// Faults that strike after the operation took effect (a lost reply).
@@ -176,6 +178,13 @@ impl MemoryUpstream {
             })),
             None => Ok(()),
         }
+    }
+
+    /// The records a mail domain made here asks its owner to publish, in the
+    /// form of Stalwart's `dnsZoneFile`: MX, SPF, an Ed25519 DKIM key made
+    /// for the domain, DMARC. Read it with [`crate::dns::ExpectedRecords::new`].
+    pub fn zone_file(&self, domain: &str) -> Option<String> {
+        self.lock().zone_files.get(domain).cloned()
     }
 
     /// The most calls that were in flight at once.
@@ -321,6 +330,9 @@ impl UpstreamPort for MemoryUpstream {
                 let key = crate::lifecycle::TenantSlug::stripe_customer_idempotency_key(&tenant.id);
                 state.idempotency.insert(key, handle.clone());
             }
+            if self.step == Step::Stalwart {
+                state.zone_files.insert(handle.clone(), zone_file(&handle)?);
+            }
             drop(state);
             self.lost_reply(Op::Create)?;
             Ok(Self::resource(&handle, &stored))
@@ -383,6 +395,33 @@ impl UpstreamPort for MemoryUpstream {
             self.lost_reply(Op::Remove)
         })
     }
+}
+
+/// The host the MX records of in-memory domains point at.
+pub const MAIL_HOST: &str = "mail.dezky.local";
+
+/// A zone file as Stalwart writes one for a new domain, with a fresh
+/// Ed25519 DKIM key (RFC 8463: `p=` is the raw public key).
+fn zone_file(domain: &str) -> Result<String, PortError> {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+    use base64::Engine;
+    let fail = || {
+        PortError::new(
+            FailureKind::Unavailable,
+            "DEZKY_UPSTREAM",
+            "DKIM key generation failed",
+        )
+    };
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| fail())?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| fail())?;
+    let public = base64::engine::general_purpose::STANDARD.encode(pair.public_key().as_ref());
+    Ok(format!(
+        "{domain}. IN MX 10 {MAIL_HOST}.\n\
+         {domain}. IN TXT \"v=spf1 mx ra=postmaster -all\"\n\
+         202612e._domainkey.{domain}. IN TXT \"v=DKIM1; k=ed25519; h=sha256; p={public}\"\n\
+         _dmarc.{domain}. IN TXT \"v=DMARC1; p=reject; rua=mailto:postmaster@{domain}; ruf=mailto:postmaster@{domain}\"\n"
+    ))
 }
 
 fn not_found(handle: &str) -> PortError {
