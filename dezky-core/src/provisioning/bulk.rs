@@ -238,9 +238,9 @@ impl Provisioner {
         tenants: S,
         options: BulkOptions,
         change: &'a Change,
-    ) -> impl Stream<Item = BulkEvent> + 'a
+    ) -> impl Stream<Item = BulkEvent> + Send + 'a
     where
-        S: Stream<Item = Result<TenantDocument, Error>> + 'a,
+        S: Stream<Item = Result<TenantDocument, Error>> + Send + 'a,
     {
         let reconcile = ReconcileOptions {
             dry_run: options.dry_run,
