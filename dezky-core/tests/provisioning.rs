@@ -627,3 +627,87 @@ async fn dropping_the_bulk_stream_stops_the_run() {
     let made = world.upstream(Step::Authentik).resources().len();
     assert!(made < 20, "{made} groups made after the stream was dropped");
 }
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_upstream_call() {
+    let world = World::new();
+    let mut bad_slug = new_tenant();
+    bad_slug.slug = "acme.io".into();
+    let mut bad_id = new_tenant();
+    bad_id.id = "tenant-1".into();
+    for (tenant, field) in [(bad_slug, "tenant.slug"), (bad_id, "tenant.id")] {
+        match world
+            .provisioner
+            .reconcile(&tenant, ReconcileOptions::default(), &change())
+            .await
+        {
+            Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{other:?}"),
+        }
+    }
+    for u in &world.upstreams {
+        assert_eq!(
+            u.calls(Op::Get) + u.calls(Op::Find) + u.calls(Op::Create),
+            0
+        );
+    }
+    for (id, slug, name, plan, field) in [
+        (
+            "6650f1c2a9b4e3d2c1b0a998",
+            "dezky-platform-admins",
+            "X",
+            "business",
+            "tenant.slug",
+        ),
+        (
+            "6650f1c2a9b4e3d2c1b0a998",
+            "Acme",
+            "X",
+            "business",
+            "tenant.slug",
+        ),
+        ("not-an-id", "acme", "X", "business", "tenant.id"),
+        (
+            "6650f1c2a9b4e3d2c1b0a998",
+            "acme",
+            " ",
+            "business",
+            "tenant.name",
+        ),
+        (
+            "6650f1c2a9b4e3d2c1b0a998",
+            "acme",
+            "Acme",
+            "",
+            "tenant.plan",
+        ),
+    ] {
+        match TenantDocument::new_pending(id, slug, name, plan) {
+            Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn provision_is_for_new_tenants_only() {
+    let world = World::new();
+    let tenant = TenantDocument::new_pending(TENANT_ID, "acme", "Acme Co", "business").unwrap();
+    let run = world
+        .provisioner
+        .provision(&tenant, &change())
+        .await
+        .unwrap();
+    assert_eq!(run.events[0].action, "tenant.provision");
+    // No domain and no contact: mail and onboarding are skipped, the rest made.
+    let active = tenant.apply(&run.patch).unwrap();
+    assert_eq!(active.status, TenantStatus::Active);
+    assert_eq!(
+        active.provisioning_status[&Step::Stalwart],
+        StepState::Skipped
+    );
+    assert!(matches!(
+        world.provisioner.provision(&active, &change()).await,
+        Err(Error::IllegalTransition { .. })
+    ));
+}

@@ -466,6 +466,56 @@ impl TenantDocument {
         })
     }
 
+    /// A new tenant's document, as `POST /tenants` stores it before
+    /// provisioning: `pending`, version 0, no handles. The slug must pass the
+    /// rules for a new tenant ([`super::TenantSlug::parse`]); `id` must be an
+    /// ObjectId (it becomes every upstream resource's marker).
+    pub fn new_pending(id: &str, slug: &str, name: &str, plan: &str) -> Result<Self> {
+        let slug = super::TenantSlug::parse("tenant.slug", slug)?;
+        if !crate::tenant::is_object_id(id) {
+            return Err(invalid(
+                "tenant.id",
+                "must be a MongoDB ObjectId (24 lowercase hex characters)",
+            ));
+        }
+        if name.trim().is_empty() {
+            return Err(invalid("tenant.name", "must not be empty"));
+        }
+        if plan.trim().is_empty() {
+            return Err(invalid("tenant.plan", "must not be empty"));
+        }
+        Ok(TenantDocument {
+            id: id.to_owned(),
+            slug: slug.as_str().to_owned(),
+            name: name.to_owned(),
+            status: TenantStatus::Pending,
+            plan: plan.to_owned(),
+            seats: None,
+            partner_id: None,
+            domains: Vec::new(),
+            handles: Handles::default(),
+            provisioning_status: BTreeMap::new(),
+            provisioning_errors: BTreeMap::new(),
+            suspension: BTreeMap::new(),
+            billing_info: None,
+            version: Some(0),
+            extra: Map::new(),
+        })
+    }
+
+    /// Checks what every upstream operation relies on: the id is an ObjectId
+    /// (the marker) and the slug has the form upstream names need. Nothing is
+    /// sent upstream for a tenant that fails this.
+    pub fn check_for_upstreams(&self) -> Result<()> {
+        if !crate::tenant::is_object_id(&self.id) {
+            return Err(invalid(
+                "tenant.id",
+                "must be a MongoDB ObjectId (24 lowercase hex characters)",
+            ));
+        }
+        super::TenantSlug::existing("tenant.slug", &self.slug).map(|_| ())
+    }
+
     /// Parses a tenant document from JSON text.
     pub fn from_json(text: &str) -> Result<Self> {
         match serde_json::from_str(text) {

@@ -28,8 +28,24 @@ pub const RESERVED_PREFIXES: [&str; 2] = ["dezky-", "authentik"];
 pub struct TenantSlug(String);
 
 impl TenantSlug {
-    /// Checks `slug` against the rules; the error names `field`.
+    /// Checks `slug` against the rules for a new tenant; the error names `field`.
     pub fn parse(field: &str, slug: &str) -> Result<Self> {
+        let slug = TenantSlug::existing(field, slug)?;
+        if RESERVED.contains(&slug.as_str())
+            || RESERVED_PREFIXES.iter().any(|p| slug.0.starts_with(p))
+        {
+            return Err(Error::Invalid {
+                field: field.into(),
+                reason: "is reserved for the platform".into(),
+            });
+        }
+        Ok(slug)
+    }
+
+    /// Checks an existing tenant's slug: the form rules, which every upstream
+    /// name depends on, without the reserved names (the seeded `dezky`
+    /// tenant keeps its slug).
+    pub fn existing(field: &str, slug: &str) -> Result<Self> {
         let refuse = |reason: &str| {
             Err(Error::Invalid {
                 field: field.into(),
@@ -53,9 +69,6 @@ impl TenantSlug {
         }
         if slug.contains("--") {
             return refuse("must not contain `--`");
-        }
-        if RESERVED.contains(&slug) || RESERVED_PREFIXES.iter().any(|p| slug.starts_with(p)) {
-            return refuse("is reserved for the platform");
         }
         Ok(TenantSlug(slug.to_owned()))
     }
@@ -130,6 +143,13 @@ mod tests {
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn existing_tenants_keep_reserved_slugs_but_not_bad_forms() {
+        assert!(TenantSlug::existing("slug", "dezky").is_ok());
+        assert!(TenantSlug::parse("slug", "dezky").is_err());
+        assert!(TenantSlug::existing("slug", "acme.io").is_err());
     }
 
     #[test]

@@ -326,6 +326,29 @@ impl Provisioner {
             .filter(|_| !self.disabled.contains(&step))
     }
 
+    /// Provisions a new (`pending`) tenant: a reconcile whose audit event is
+    /// `tenant.provision`. Any other status is refused
+    /// (`DEZKY_ILLEGAL_TRANSITION`, action `provision`): use `reconcile`.
+    pub async fn provision(
+        &self,
+        tenant: &TenantDocument,
+        change: &Change,
+    ) -> Result<Reconciliation> {
+        if tenant.status != TenantStatus::Pending {
+            return Err(Error::IllegalTransition {
+                from_status: tenant.status.as_str().into(),
+                action: "provision".into(),
+            });
+        }
+        let mut run = self
+            .reconcile(tenant, ReconcileOptions::default(), change)
+            .await?;
+        if let Some(first) = run.events.first_mut() {
+            first.action = "tenant.provision".into();
+        }
+        Ok(run)
+    }
+
     /// Reconciles `tenant`: each step's recorded handle is checked, a lost
     /// resource found by name and marker or made again, a missing one
     /// created. A pending tenant whose steps all settle becomes active.
@@ -343,6 +366,7 @@ impl Provisioner {
                 action: "reconcile".into(),
             });
         }
+        tenant.check_for_upstreams()?;
         let _busy = self.busy.lock(&tenant.id).await;
         let target = TenantRef::from(tenant);
         let steps = join_all(
@@ -581,6 +605,7 @@ impl Provisioner {
         change: &Change,
     ) -> Result<LifecycleReport> {
         let t = transition(tenant, action, change)?;
+        tenant.check_for_upstreams()?;
         let _busy = self.busy.lock(&tenant.id).await;
         let target = TenantRef::from(tenant);
         let steps: Vec<Step> = self
@@ -630,6 +655,7 @@ impl Provisioner {
                 action: LifecycleAction::Deprovision.as_str().into(),
             });
         }
+        tenant.check_for_upstreams()?;
         let _busy = self.busy.lock(&tenant.id).await;
         let target = TenantRef::from(tenant);
         let mut patch = TenantPatch::new(tenant);
