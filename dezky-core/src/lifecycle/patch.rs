@@ -158,6 +158,75 @@ impl serde::Serialize for TenantPatch {
     }
 }
 
+/// Reads a patch back from its serialized form (what a binding handed out),
+/// so it can be applied in memory with [`TenantPatch::apply`]. Errors name
+/// the field (`patch.update.$set`).
+impl<'de> serde::Deserialize<'de> for TenantPatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        TenantPatch::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TenantPatch {
+    /// The patch from its serialized form `{tenantId, expectedVersion, filter, update}`.
+    pub fn from_value(value: &Value) -> Result<TenantPatch> {
+        let invalid = |field: &str, reason: &str| Error::Invalid {
+            field: format!("patch.{field}"),
+            reason: reason.into(),
+        };
+        let tenant_id = value
+            .get("tenantId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("tenantId", "must be a string"))?
+            .to_owned();
+        let expected_version = match value.get("expectedVersion") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or_else(|| invalid("expectedVersion", "must be a whole number"))?,
+            ),
+        };
+        let mut writes = BTreeMap::new();
+        match value.get("update") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(update)) => {
+                for (op, fields) in update {
+                    let fields = fields
+                        .as_object()
+                        .ok_or_else(|| invalid(&format!("update.{op}"), "must be an object"))?;
+                    match op.as_str() {
+                        "$set" => {
+                            for (k, v) in fields {
+                                writes.insert(k.clone(), Some(v.clone()));
+                            }
+                        }
+                        "$unset" => {
+                            for k in fields.keys() {
+                                writes.insert(k.clone(), None);
+                            }
+                        }
+                        "$inc"
+                            if fields.len() == 1 && fields.get(VERSION_KEY) == Some(&json!(1)) => {}
+                        _ => {
+                            return Err(invalid(
+                                &format!("update.{op}"),
+                                "only $set, $unset and the version's $inc are allowed",
+                            ));
+                        }
+                    }
+                }
+            }
+            Some(_) => return Err(invalid("update", "must be an object or null")),
+        }
+        Ok(TenantPatch {
+            tenant_id,
+            expected_version,
+            writes,
+        })
+    }
+}
+
 /// Writes (or removes) a dotted path, creating embedded objects on the way.
 fn write_path(document: &mut Map<String, Value>, path: &str, value: Option<Value>) {
     match path.split_once('.') {
@@ -253,6 +322,27 @@ mod tests {
         assert_eq!(doc, before);
         assert_eq!(doc["status"], "active");
         assert_eq!(doc["__v"], 2);
+    }
+
+    #[test]
+    fn the_serialized_form_reads_back() {
+        let (t, _) = tenant(Some(2));
+        let mut patch = TenantPatch::new(&t);
+        patch
+            .set("status", "active")
+            .unset("provisioningErrors.ocis");
+        let value = serde_json::to_value(&patch).unwrap();
+        assert_eq!(value["expectedVersion"], 2);
+        assert_eq!(serde_json::from_value::<TenantPatch>(value).unwrap(), patch);
+        let empty = TenantPatch::new(&t);
+        let value = serde_json::to_value(&empty).unwrap();
+        assert_eq!(value["update"], Value::Null);
+        assert_eq!(TenantPatch::from_value(&value).unwrap(), empty);
+        let bad = json!({"tenantId": "x", "update": {"$rename": {"a": "b"}}});
+        match TenantPatch::from_value(&bad) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "patch.update.$rename"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

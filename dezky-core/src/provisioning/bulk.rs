@@ -139,7 +139,8 @@ pub(super) fn limited(
 }
 
 /// Options of [`Provisioner::reconcile_all`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct BulkOptions {
     /// Tenants reconciled at once (at least 1).
     pub concurrency: usize,

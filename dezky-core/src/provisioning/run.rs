@@ -212,7 +212,8 @@ pub struct Deprovisioning {
 }
 
 /// Options of [`Provisioner::reconcile`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReconcileOptions {
     /// Report the drift without creating, adopting or writing anything.
     pub dry_run: bool,
