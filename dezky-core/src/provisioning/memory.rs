@@ -8,7 +8,7 @@
 //! and a Stalwart domain with mailboxes cannot be removed. Faults can be
 //! queued per operation, and every call is counted.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -50,6 +50,9 @@ pub struct Stored {
 #[derive(Debug, Default)]
 struct State {
     resources: BTreeMap<String, Stored>,
+    /// Name -> handles, and marker -> handles: the lookups an upstream indexes.
+    by_name: BTreeMap<String, BTreeSet<String>>,
+    by_owner: BTreeMap<String, BTreeSet<String>>,
     /// Stripe idempotency keys -> the customer they made.
     idempotency: BTreeMap<String, String>,
     /// Mail domains -> the zone file Stalwart would give for them.
@@ -61,6 +64,50 @@ struct State {
     calls: BTreeMap<Op, u64>,
     in_flight: usize,
     peak_in_flight: usize,
+}
+
+impl State {
+    fn store(&mut self, handle: &str, stored: Stored) {
+        self.unstore(handle);
+        self.by_name
+            .entry(stored.name.clone())
+            .or_default()
+            .insert(handle.to_owned());
+        if let Some(owner) = &stored.owner {
+            self.by_owner
+                .entry(owner.clone())
+                .or_default()
+                .insert(handle.to_owned());
+        }
+        self.resources.insert(handle.to_owned(), stored);
+    }
+
+    fn unstore(&mut self, handle: &str) -> Option<Stored> {
+        let old = self.resources.remove(handle)?;
+        let drop_from = |index: &mut BTreeMap<String, BTreeSet<String>>, key: &str| {
+            if let Some(set) = index.get_mut(key) {
+                set.remove(handle);
+                if set.is_empty() {
+                    index.remove(key);
+                }
+            }
+        };
+        drop_from(&mut self.by_name, &old.name);
+        if let Some(owner) = &old.owner {
+            drop_from(&mut self.by_owner, owner);
+        }
+        Some(old)
+    }
+
+    fn first<'a>(
+        &'a self,
+        handles: Option<&'a BTreeSet<String>>,
+    ) -> impl Iterator<Item = (&'a String, &'a Stored)> {
+        handles
+            .into_iter()
+            .flatten()
+            .filter_map(|h| self.resources.get(h).map(|r| (h, r)))
+    }
 }
 
 /// Counts a call in flight until dropped.
@@ -153,12 +200,12 @@ impl MemoryUpstream {
 
     /// Adds a resource as someone outside the SDK would (for drift and conflicts).
     pub fn insert(&self, handle: &str, stored: Stored) {
-        self.lock().resources.insert(handle.to_owned(), stored);
+        self.lock().store(handle, stored);
     }
 
     /// Removes a resource out of band (drift).
     pub fn delete(&self, handle: &str) -> Option<Stored> {
-        self.lock().resources.remove(handle)
+        self.lock().unstore(handle)
     }
 
     /// Sets how many mailboxes use a domain.
@@ -276,17 +323,13 @@ impl UpstreamPort for MemoryUpstream {
             // By name first (what the upstream indexes), the tenant's own
             // before a stranger's; then by marker.
             let mut named: Vec<(&String, &Stored)> = state
-                .resources
-                .iter()
-                .filter(|(_, r)| name.as_deref() == Some(r.name.as_str()))
+                .first(name.as_deref().and_then(|n| state.by_name.get(n)))
                 .collect();
             named.sort_by_key(|(_, r)| r.owner.as_deref() != Some(tenant.id.as_str()));
-            let found = named.into_iter().next().or_else(|| {
-                state
-                    .resources
-                    .iter()
-                    .find(|(_, r)| r.owner.as_deref() == Some(tenant.id.as_str()))
-            });
+            let found = named
+                .into_iter()
+                .next()
+                .or_else(|| state.first(state.by_owner.get(&tenant.id)).next());
             Ok(found.map(|(h, r)| Self::resource(h, r)))
         })
     }
@@ -310,7 +353,7 @@ impl UpstreamPort for MemoryUpstream {
                 }
             }
             if matches!(self.step, Step::Authentik | Step::Stalwart)
-                && state.resources.values().any(|r| r.name == name)
+                && state.by_name.contains_key(&name)
             {
                 return Err(PortError::new(
                     FailureKind::Rejected,
@@ -325,7 +368,7 @@ impl UpstreamPort for MemoryUpstream {
                 suspended: false,
                 in_use: 0,
             };
-            state.resources.insert(handle.clone(), stored.clone());
+            state.store(&handle, stored.clone());
             if self.step == Step::Stripe {
                 let key = crate::lifecycle::TenantSlug::stripe_customer_idempotency_key(&tenant.id);
                 state.idempotency.insert(key, handle.clone());
@@ -390,7 +433,7 @@ impl UpstreamPort for MemoryUpstream {
                     format!("{} mailboxes still use {:?}", r.in_use, r.name),
                 ));
             }
-            state.resources.remove(handle);
+            state.unstore(handle);
             drop(state);
             self.lost_reply(Op::Remove)
         })
