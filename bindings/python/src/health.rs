@@ -155,7 +155,12 @@ fn results_any(py: Python<'_>, results: Vec<ProbeResult>) -> PyResult<Bound<'_, 
 /// Probes every target in parallel; results are in the order of `targets`. A malformed target
 /// raises `InvalidArgumentError`; an unreachable one is a `down` result.
 #[pyfunction]
-#[pyo3(signature = (targets, *, ok = None, warn = None))]
+#[pyo3(signature = (
+    targets: "Iterable[Mapping[str, Any]]",
+    *,
+    ok = None,
+    warn = None,
+) -> "Coroutine[Any, Any, list[_health.ProbeResult]]")]
 pub(crate) fn probe_all<'py>(
     py: Python<'py>,
     targets: &Bound<'py, PyAny>,
@@ -172,7 +177,7 @@ pub(crate) fn probe_all<'py>(
 
 /// :func:`probe_all`, blocking.
 #[pyfunction]
-#[pyo3(signature = (targets, *, ok = None, warn = None))]
+#[pyo3(signature = (targets: "Iterable[Mapping[str, Any]]", *, ok = None, warn = None) -> "list[_health.ProbeResult]")]
 pub(crate) fn probe_all_sync<'py>(
     py: Python<'py>,
     targets: &Bound<'py, PyAny>,
