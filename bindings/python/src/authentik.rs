@@ -168,7 +168,7 @@ client_methods! {
             groups = None,
             is_active = true,
             path = None,
-            type: "str | None" = None,
+            r#type = None,
             attributes: "Mapping[str, Any] | None" = None,
         ) -> "_authentik.User")]
         #[allow(clippy::too_many_arguments)]

@@ -121,3 +121,20 @@ fn main() -> ExitCode {
     eprintln!("run `{COMMAND}` and commit the result");
     ExitCode::FAILURE
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_files_are_what_the_definitions_generate() {
+        let root = root();
+        for (path, text) in outputs(&root) {
+            let current = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            assert!(
+                current == text,
+                "{path} differs from what the Rust definitions generate: run `{COMMAND}`"
+            );
+        }
+    }
+}

@@ -135,7 +135,7 @@ fn signature(attrs: &[Attribute]) -> Option<(Vec<Param>, Option<String>)> {
                     params.push(Param::Marker(p.as_char().to_string()));
                     continue;
                 }
-                other => other.to_string(),
+                other => python_ident(&other.to_string()),
             };
             let mut annotation = None;
             let mut default = None;
@@ -162,6 +162,11 @@ fn signature(attrs: &[Attribute]) -> Option<(Vec<Param>, Option<String>)> {
         return Some((params, returns));
     }
     None
+}
+
+/// A Rust identifier as Python spells it (`r#type` is `type`).
+fn python_ident(rust: &str) -> String {
+    rust.trim_start_matches("r#").to_owned()
 }
 
 fn unquote(literal: &str) -> String {
@@ -208,7 +213,7 @@ fn stub(function: &ItemFn, kind: Kind, class: &str, coroutine: bool, name: &str)
         .inputs
         .iter()
         .filter_map(|arg| match arg {
-            FnArg::Typed(t) => Some((t.pat.to_token_stream().to_string(), &*t.ty)),
+            FnArg::Typed(t) => Some((python_ident(&t.pat.to_token_stream().to_string()), &*t.ty)),
             FnArg::Receiver(_) => None,
         })
         .filter(|(_, ty)| !ty.to_token_stream().to_string().starts_with("Python"))
