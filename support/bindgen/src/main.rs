@@ -90,6 +90,10 @@ fn outputs(root: &Path) -> Vec<(&'static str, String)> {
             "bindings/python/python/dezky/_authentik_records.py",
             python_records::render_authentik(),
         ),
+        (
+            "bindings/python/python/dezky/_health_records.py",
+            python_records::render_health(),
+        ),
     ]
 }
 

@@ -54,6 +54,9 @@ impl Records {
         if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
             return self.python_name(reference);
         }
+        if let Some(values) = string_values(schema) {
+            return format!("Literal[{}]", values.join(", "));
+        }
         if let Some(any) = obj
             .get("anyOf")
             .or_else(|| obj.get("oneOf"))
@@ -73,18 +76,7 @@ impl Records {
             .iter()
             .filter(|k| **k != "null")
             .map(|kind| match *kind {
-                "string" => match obj.get("enum").and_then(Value::as_array) {
-                    Some(values) => format!(
-                        "Literal[{}]",
-                        values
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(|v| format!("\"{v}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None => "str".to_owned(),
-                },
+                "string" => "str".to_owned(),
                 "integer" => "int".to_owned(),
                 "number" => "float".to_owned(),
                 "boolean" => "bool".to_owned(),
@@ -122,6 +114,13 @@ impl Records {
             let def = definitions
                 .get(rust)
                 .unwrap_or_else(|| panic!("no schema for {rust}"));
+            if let Some(values) = string_values(def) {
+                let _ = write!(body, "\n{python} = Literal[{}]\n", values.join(", "));
+                if let Some(doc) = def.get("description").and_then(Value::as_str) {
+                    docstring(&mut body, "", &rst(doc));
+                }
+                continue;
+            }
             let _ = write!(body, "\n\nclass {python}(TypedDict):\n");
             if let Some(doc) = def.get("description").and_then(Value::as_str) {
                 docstring(&mut body, "    ", &rst(doc));
@@ -157,6 +156,20 @@ impl Records {
         out.push_str(&body);
         out
     }
+}
+
+/// The values of a string enum (`enum`, or `oneOf` of `const`s when its variants are
+/// documented), quoted.
+fn string_values(schema: &Value) -> Option<Vec<String>> {
+    let quote = |v: &Value| v.as_str().map(|v| format!("\"{v}\""));
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values.iter().map(quote).collect();
+    }
+    let variants = schema.get("oneOf").and_then(Value::as_array)?;
+    variants
+        .iter()
+        .map(|v| v.get("const").and_then(quote))
+        .collect()
 }
 
 /// A doc comment (Markdown) as reStructuredText: code spans doubled, intra-doc
@@ -203,5 +216,18 @@ pub(crate) fn render_authentik() -> String {
             "The records the Authentik client returns, as TypedDicts: each the serde form of the \
              ``dezky_clients::authentik`` type of the same meaning, documented by its doc \
              comments. :mod:`dezky.authentik` re-exports them.",
+        )
+}
+
+/// `dezky/_health_records.py`.
+pub(crate) fn render_health() -> String {
+    use dezky_clients::health::{ProbeResult, ProbeStatus};
+    Records::new()
+        .add::<ProbeStatus>("ProbeStatus")
+        .add::<ProbeResult>("ProbeResult")
+        .render(
+            "The results of the health probes, as TypedDicts: the serde form of \
+             ``dezky_clients::health::ProbeResult``, documented by its doc comments. \
+             :mod:`dezky.health` re-exports them.",
         )
 }
