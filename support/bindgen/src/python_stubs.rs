@@ -382,14 +382,9 @@ fn class_stub(file: &syn::File, rust: &str) -> (String, String) {
                 let block: syn::ItemImpl = syn::parse2(plain)
                     .unwrap_or_else(|e| panic!("{rust}: cannot read client_methods!: {e}"));
                 methods(&block.items, &name, &mut out);
-                if let Some(TokenTree::Group(ops)) = tokens
-                    .iter()
-                    .skip(3)
-                    .filter(
-                        |t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace),
-                    )
-                    .last()
-                {
+                if let Some(TokenTree::Group(ops)) = tokens.iter().skip(3).rfind(
+                    |t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace),
+                ) {
                     operations(ops.stream(), &name, &mut out);
                 }
             }
