@@ -41,6 +41,11 @@ if [ "${DEZKY_PY_CLIPPY:-0}" = "1" ]; then
     (cd "$ROOT" && cargo clippy -p dezky-python --all-targets -- -D warnings)
 fi
 
+step "generated files (cargo run -p dezky-bindgen -- --check)"
+# errors.py and the record TypedDicts are written from the Rust definitions;
+# this fails when the committed ones differ (run it without --check to rewrite).
+(cd "$ROOT" && cargo run -q -p dezky-bindgen -- --check)
+
 step "build the wheel (release)"
 DIST="$(mktemp -d)"
 trap 'rm -rf "$DIST"' EXIT
@@ -49,7 +54,7 @@ WHEEL="$(ls "$DIST"/dezky-*.whl)"
 python - "$WHEEL" <<'PY'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-need = {"dezky/__init__.py", "dezky/_dezky.pyi", "dezky/py.typed", "dezky/errors.py", "dezky/openfeature.py", "dezky/tenant.py", "dezky/auth.py"}
+need = {"dezky/__init__.py", "dezky/_dezky.pyi", "dezky/py.typed", "dezky/errors.py", "dezky/_error_base.py", "dezky/_authentik_records.py", "dezky/openfeature.py", "dezky/tenant.py", "dezky/auth.py"}
 missing = need - names
 assert not missing, f"wheel lacks {sorted(missing)}"
 assert any(n.startswith("dezky/_dezky") and n.endswith(".so") for n in names), "wheel lacks the native module"

@@ -142,6 +142,7 @@ impl Default for Thresholds {
 
 /// A probe's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeStatus {
     /// Up and fast.
@@ -165,6 +166,7 @@ impl ProbeStatus {
 
 /// The outcome of one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProbeResult {
     /// The target's name.
     pub name: String,

@@ -141,10 +141,10 @@ fn actor_dict<'py>(py: Python<'py>, actor: Actor) -> PyResult<Bound<'py, PyAny>>
 impl PyTokenVerifier {
     #[new]
     #[pyo3(signature = (
-        issuers = None,
-        audiences = None,
+        issuers: "str | Sequence[str] | None" = None,
+        audiences: "str | Sequence[str] | None" = None,
         *,
-        clients = None,
+        clients: "Sequence[Mapping[str, str]] | None" = None,
         leeway_seconds = None,
         key_ttl_seconds = None,
         min_refresh_interval_seconds = None,
@@ -209,6 +209,7 @@ impl PyTokenVerifier {
     }
 
     /// Verifies `token`; a coroutine of the actor dict.
+    #[pyo3(signature = (token: "object") -> "Coroutine[Any, Any, dict[str, Any]]")]
     fn verify_token<'py>(
         &self,
         py: Python<'py>,
@@ -220,6 +221,7 @@ impl PyTokenVerifier {
     }
 
     /// Synchronous twin of `verify_token`.
+    #[pyo3(signature = (token: "object") -> "dict[str, Any]")]
     fn verify_token_sync<'py>(
         &self,
         py: Python<'py>,
@@ -235,6 +237,7 @@ impl PyTokenVerifier {
     }
 
     /// The configured clients as `{issuer, audience, surface}` dicts.
+    #[pyo3(signature = () -> "list[dict[str, str]]")]
     fn clients<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for c in &self.inner.config().clients {
@@ -298,7 +301,15 @@ fn required<'a, 'py>(
 /// `can_suspend`, `can_force_logout`, `own_active_record`): returns `None`,
 /// or raises `ForbiddenError`.
 #[pyfunction]
-#[pyo3(signature = (rule, subject, surface, user, tenant = None, partner = None, target = None))]
+#[pyo3(signature = (
+    rule,
+    subject: "object",
+    surface: "object",
+    user: "object",
+    tenant: "object" = None,
+    partner: "object" = None,
+    target: "object" = None,
+))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn authorize(
     rule: &str,

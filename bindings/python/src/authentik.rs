@@ -111,19 +111,20 @@ client_methods! {
 
     operations(c = self.inner.clone()) {
         /// Every group (without member lists).
+        #[pyo3(signature = () -> "list[_authentik.Group]")]
         fn list_groups / list_groups_sync() => json_any {
             async move { collect_all(c.list_groups()).await }
         }
 
         /// The group named exactly `name`, or `None`; an empty name is refused.
-        #[pyo3(signature = (name))]
+        #[pyo3(signature = (name) -> "_authentik.Group | None")]
         fn find_group_by_name / find_group_by_name_sync(name: String) => json_any {
             async move { c.find_group_by_name(&name).await }
         }
 
         /// The tenant group `name`, created with `{tenant_slug, tenant_id}` attributes if
         /// absent (safe against a concurrent create).
-        #[pyo3(signature = (name, tenant_slug, tenant_id))]
+        #[pyo3(signature = (name, tenant_slug, tenant_id) -> "_authentik.Group")]
         fn ensure_group / ensure_group_sync(
             name: String,
             tenant_slug: String,
@@ -133,25 +134,25 @@ client_methods! {
         }
 
         /// The group with uuid `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "_authentik.Group")]
         fn get_group / get_group_sync(pk: String) => json_any {
             async move { c.get_group(&pk).await }
         }
 
         /// Deletes the group with uuid `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "None")]
         fn delete_group / delete_group_sync(pk: String) => data {
             async move { c.delete_group(&pk).await }
         }
 
         /// Adds user `user_pk` to group `group_pk`.
-        #[pyo3(signature = (group_pk, user_pk))]
+        #[pyo3(signature = (group_pk, user_pk) -> "None")]
         fn add_user_to_group / add_user_to_group_sync(group_pk: String, user_pk: i64) => data {
             async move { c.add_user_to_group(&group_pk, user_pk).await }
         }
 
         /// Removes user `user_pk` from group `group_pk`.
-        #[pyo3(signature = (group_pk, user_pk))]
+        #[pyo3(signature = (group_pk, user_pk) -> "None")]
         fn remove_user_from_group / remove_user_from_group_sync(
             group_pk: String,
             user_pk: i64,
@@ -160,7 +161,16 @@ client_methods! {
         }
 
         /// Creates a user whose username is `email`; a taken one is `AlreadyExistsError`.
-        #[pyo3(signature = (email, name, *, groups = None, is_active = true, path = None, r#type = None, attributes = None))]
+        #[pyo3(signature = (
+            email,
+            name,
+            *,
+            groups = None,
+            is_active = true,
+            path = None,
+            r#type = None,
+            attributes: "Mapping[str, Any] | None" = None,
+        ) -> "_authentik.User")]
         #[allow(clippy::too_many_arguments)]
         fn create_user / create_user_sync(
             email: String,
@@ -186,14 +196,14 @@ client_methods! {
         }
 
         /// The user with pk `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "_authentik.User")]
         fn get_user / get_user_sync(pk: i64) => json_any {
             async move { c.get_user(pk).await }
         }
 
         /// Users matching exact filters (`{"username": ..., "email": ...}`); an empty value is
         /// refused.
-        #[pyo3(signature = (filters = None))]
+        #[pyo3(signature = (filters: "Mapping[str, Any] | None" = None) -> "list[_authentik.User]")]
         fn list_users / list_users_sync(filters: Option<Bound<'py, PyDict>>) => json_any {
             let filters = filters.map_or_else(|| Ok(Vec::new()), |d| string_pairs("filters", &d))?;
             async move {
@@ -210,56 +220,56 @@ client_methods! {
         }
 
         /// The user named exactly `username`, or `None`.
-        #[pyo3(signature = (username))]
+        #[pyo3(signature = (username) -> "_authentik.User | None")]
         fn find_user_by_username / find_user_by_username_sync(username: String) => json_any {
             async move { c.find_user_by_username(&username).await }
         }
 
         /// The users whose email is exactly `email` (not unique in Authentik).
-        #[pyo3(signature = (email))]
+        #[pyo3(signature = (email) -> "list[_authentik.User]")]
         fn find_users_by_email / find_users_by_email_sync(email: String) => json_any {
             async move { c.find_users_by_email(&email).await }
         }
 
         /// Sets a user's password; one the policy refuses is `UpstreamRejectedError`.
-        #[pyo3(signature = (pk, password))]
+        #[pyo3(signature = (pk, password) -> "None")]
         fn set_password / set_password_sync(pk: i64, password: String) => data {
             let password = Secret::new(password);
             async move { c.set_password(pk, &password).await }
         }
 
         /// Deactivates a user (`is_active = False`).
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "_authentik.User")]
         fn suspend_user / suspend_user_sync(pk: i64) => json_any {
             async move { c.suspend_user(pk).await }
         }
 
         /// Reactivates a user.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "_authentik.User")]
         fn resume_user / resume_user_sync(pk: i64) => json_any {
             async move { c.resume_user(pk).await }
         }
 
         /// Deletes a user.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "None")]
         fn delete_user / delete_user_sync(pk: i64) => data {
             async move { c.delete_user(pk).await }
         }
 
         /// A one-time recovery link; it logs in as the user, so treat it as a secret.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "str")]
         fn recovery_link / recovery_link_sync(pk: i64) => secret_any {
             async move { c.recovery_link(pk).await }
         }
 
         /// Every session of the user named exactly `username`.
-        #[pyo3(signature = (username))]
+        #[pyo3(signature = (username) -> "list[_authentik.Session]")]
         fn list_user_sessions / list_user_sessions_sync(username: String) => json_any {
             async move { c.list_user_sessions(&username).await }
         }
 
         /// Ends every session of user `user_pk` named `username`; never another user's.
-        #[pyo3(signature = (username, user_pk))]
+        #[pyo3(signature = (username, user_pk) -> "_authentik.SessionTermination")]
         fn terminate_user_sessions / terminate_user_sessions_sync(
             username: String,
             user_pk: i64,
@@ -268,32 +278,33 @@ client_methods! {
         }
 
         /// The authenticators of user `user_pk`.
-        #[pyo3(signature = (user_pk))]
+        #[pyo3(signature = (user_pk) -> "list[_authentik.Device]")]
         fn list_authenticators / list_authenticators_sync(user_pk: i64) => json_any {
             async move { c.list_authenticators(user_pk).await }
         }
 
         /// The MFA status of user `user_pk` (recovery codes reported apart, endpoint devices
         /// excluded).
-        #[pyo3(signature = (user_pk))]
+        #[pyo3(signature = (user_pk) -> "_authentik.AuthenticatorSummary")]
         fn count_authenticators / count_authenticators_sync(user_pk: i64) => summary_any {
             async move { c.count_authenticators(user_pk).await }
         }
 
         /// The flow with `designation` and `slug`, or `None`.
-        #[pyo3(signature = (designation, slug))]
+        #[pyo3(signature = (designation, slug) -> "_authentik.Flow | None")]
         fn find_flow / find_flow_sync(designation: String, slug: String) => json_any {
             async move { c.find_flow(&FlowDesignation::parse(&designation), &slug).await }
         }
 
         /// Key pairs with a private key.
+        #[pyo3(signature = () -> "list[_authentik.KeyPair]")]
         fn list_signing_keys / list_signing_keys_sync() => json_any {
             async move { c.list_signing_keys().await }
         }
 
         /// The signing key: `preferred_name` if given, else the managed JWT key, else the
         /// self-signed certificate; `ConfigError` when there is none.
-        #[pyo3(signature = (preferred_name = None))]
+        #[pyo3(signature = (preferred_name = None) -> "_authentik.KeyPair")]
         fn discover_signing_key / discover_signing_key_sync(
             preferred_name: Option<String>,
         ) => json_any {
@@ -301,7 +312,7 @@ client_methods! {
         }
 
         /// The scope mappings with these managed ids, in that order.
-        #[pyo3(signature = (managed))]
+        #[pyo3(signature = (managed) -> "list[_authentik.ScopeMapping]")]
         fn scope_mappings / scope_mappings_sync(managed: Vec<String>) => json_any {
             async move {
                 c.scope_mappings(&managed.iter().map(String::as_str).collect::<Vec<_>>()).await
@@ -310,7 +321,20 @@ client_methods! {
 
         /// Creates an OAuth2 provider with the signing key, no encryption key and explicit
         /// token lifetimes.
-        #[pyo3(signature = (name, authorization_flow, invalidation_flow, redirect_uris, signing_key, *, property_mappings = None, client_type = None, sub_mode = None, access_code_validity = None, access_token_validity = None, refresh_token_validity = None))]
+        #[pyo3(signature = (
+            name,
+            authorization_flow,
+            invalidation_flow,
+            redirect_uris,
+            signing_key,
+            *,
+            property_mappings = None,
+            client_type = None,
+            sub_mode = None,
+            access_code_validity = None,
+            access_token_validity = None,
+            refresh_token_validity = None,
+        ) -> "_authentik.OAuth2Provider")]
         #[allow(clippy::too_many_arguments)]
         fn create_oauth2_provider / create_oauth2_provider_sync(
             name: String,
@@ -343,24 +367,32 @@ client_methods! {
         }
 
         /// The OAuth2 provider `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "_authentik.OAuth2Provider")]
         fn get_oauth2_provider / get_oauth2_provider_sync(pk: i64) => json_any {
             async move { c.get_oauth2_provider(pk).await }
         }
 
         /// Every OAuth2 provider.
+        #[pyo3(signature = () -> "list[_authentik.OAuth2Provider]")]
         fn list_oauth2_providers / list_oauth2_providers_sync() => json_any {
             async move { collect_all(c.list_oauth2_providers()).await }
         }
 
         /// Deletes the OAuth2 provider `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "None")]
         fn delete_oauth2_provider / delete_oauth2_provider_sync(pk: i64) => data {
             async move { c.delete_oauth2_provider(pk).await }
         }
 
         /// Creates an application.
-        #[pyo3(signature = (name, slug, *, provider = None, meta_launch_url = None, meta_description = None))]
+        #[pyo3(signature = (
+            name,
+            slug,
+            *,
+            provider = None,
+            meta_launch_url = None,
+            meta_description = None,
+        ) -> "_authentik.Application")]
         fn create_application / create_application_sync(
             name: String,
             slug: String,
@@ -380,30 +412,31 @@ client_methods! {
 
         /// The application with slug `slug` (read directly, without the policy filter of the
         /// listing).
-        #[pyo3(signature = (slug))]
+        #[pyo3(signature = (slug) -> "_authentik.Application")]
         fn get_application / get_application_sync(slug: String) => json_any {
             async move { c.get_application(&slug).await }
         }
 
         /// Every application (`superuser_full_list=true`).
+        #[pyo3(signature = () -> "list[_authentik.Application]")]
         fn list_applications / list_applications_sync() => json_any {
             async move { collect_all(c.list_applications()).await }
         }
 
         /// Deletes the application with slug `slug`.
-        #[pyo3(signature = (slug))]
+        #[pyo3(signature = (slug) -> "None")]
         fn delete_application / delete_application_sync(slug: String) => data {
             async move { c.delete_application(&slug).await }
         }
 
         /// The policy bindings of `target` (an application uuid).
-        #[pyo3(signature = (target))]
+        #[pyo3(signature = (target) -> "list[_authentik.Binding]")]
         fn list_bindings / list_bindings_sync(target: String) => json_any {
             async move { c.list_bindings(&target).await }
         }
 
         /// Binds group `group_pk` to application `app_pk` (idempotent).
-        #[pyo3(signature = (app_pk, group_pk))]
+        #[pyo3(signature = (app_pk, group_pk) -> "_authentik.Binding")]
         fn bind_group_to_application / bind_group_to_application_sync(
             app_pk: String,
             group_pk: String,
@@ -412,14 +445,27 @@ client_methods! {
         }
 
         /// Deletes the policy binding `pk`.
-        #[pyo3(signature = (pk))]
+        #[pyo3(signature = (pk) -> "None")]
         fn delete_binding / delete_binding_sync(pk: String) => data {
             async move { c.delete_binding(&pk).await }
         }
 
         /// Discovery, OAuth2 provider, application and group binding; deletes what it created
         /// when a later step fails. `client_secret` is returned once: never log it.
-        #[pyo3(signature = (name, slug, redirect_uris, *, group_pk = None, launch_url = None, client_type = None, authorization_flow_slug = None, invalidation_flow_slug = None, signing_key_name = None, access_token_validity = None, refresh_token_validity = None))]
+        #[pyo3(signature = (
+            name,
+            slug,
+            redirect_uris,
+            *,
+            group_pk = None,
+            launch_url = None,
+            client_type = None,
+            authorization_flow_slug = None,
+            invalidation_flow_slug = None,
+            signing_key_name = None,
+            access_token_validity = None,
+            refresh_token_validity = None,
+        ) -> "_authentik.SsoApp")]
         #[allow(clippy::too_many_arguments)]
         fn create_sso_app / create_sso_app_sync(
             name: String,
@@ -449,7 +495,7 @@ client_methods! {
         }
 
         /// Creates an API token (`intent = api`) for user `user_pk`.
-        #[pyo3(signature = (identifier, user_pk, *, description = None, expiring = false))]
+        #[pyo3(signature = (identifier, user_pk, *, description = None, expiring = false) -> "_authentik.Token")]
         fn create_api_token / create_api_token_sync(
             identifier: String,
             user_pk: i64,
@@ -462,13 +508,13 @@ client_methods! {
         }
 
         /// The key of token `identifier` (a secret: never log it).
-        #[pyo3(signature = (identifier))]
+        #[pyo3(signature = (identifier) -> "str")]
         fn view_token_key / view_token_key_sync(identifier: String) => secret_any {
             async move { c.view_token_key(&identifier).await }
         }
 
         /// Deletes token `identifier`.
-        #[pyo3(signature = (identifier))]
+        #[pyo3(signature = (identifier) -> "None")]
         fn delete_token / delete_token_sync(identifier: String) => data {
             async move { c.delete_token(&identifier).await }
         }

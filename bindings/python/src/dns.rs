@@ -90,7 +90,7 @@ fn report_json(r: &DomainReport) -> Value {
 
 /// Parses a zone file (Stalwart's `dnsZoneFile`). Raises `ZoneParseError` (`line`).
 #[pyfunction]
-#[pyo3(signature = (text, origin = None))]
+#[pyo3(signature = (text, origin = None) -> "list[_dns.ZoneRecord]")]
 pub(crate) fn parse_zone_file<'py>(
     py: Python<'py>,
     text: &str,
@@ -115,7 +115,7 @@ pub(crate) fn parse_zone_file<'py>(
 /// The records `domain` should publish: Stalwart's plus, with a token, the ownership TXT at
 /// `_dezky-challenge.<domain>.`; as checks, a zone snippet and a table.
 #[pyfunction]
-#[pyo3(signature = (domain, zone_file, ownership_token = None))]
+#[pyo3(signature = (domain, zone_file, ownership_token = None) -> "_dns.ExpectedRecords")]
 pub(crate) fn expected_records<'py>(
     py: Python<'py>,
     domain: &str,
@@ -200,7 +200,16 @@ fn reports_py<'py>(py: Python<'py>, reports: &[DomainReport]) -> PyResult<Bound<
 /// Verifies one domain (see :func:`verify_domains`). With `authoritative`, raises
 /// `DnsResolverError` when the zone's nameservers cannot be found.
 #[pyfunction]
-#[pyo3(signature = (domain, zone_file, ownership_token = None, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false))]
+#[pyo3(signature = (
+    domain,
+    zone_file,
+    ownership_token = None,
+    nameservers = None,
+    port = 53,
+    timeout = 2.0,
+    attempts = 2,
+    authoritative = false,
+) -> "Coroutine[Any, Any, _dns.DomainReport]")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_domain<'py>(
     py: Python<'py>,
@@ -224,7 +233,16 @@ pub(crate) fn verify_domain<'py>(
 
 /// Synchronous twin of :func:`verify_domain`: blocks without the GIL.
 #[pyfunction]
-#[pyo3(signature = (domain, zone_file, ownership_token = None, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false))]
+#[pyo3(signature = (
+    domain,
+    zone_file,
+    ownership_token = None,
+    nameservers = None,
+    port = 53,
+    timeout = 2.0,
+    attempts = 2,
+    authoritative = false,
+) -> "_dns.DomainReport")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_domain_sync<'py>(
     py: Python<'py>,
@@ -250,7 +268,15 @@ pub(crate) fn verify_domain_sync<'py>(
 /// through `nameservers`), recursion off, no cache; a domain whose nameservers cannot be found
 /// gets every check `unknown`.
 #[pyfunction]
-#[pyo3(signature = (domains, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false, concurrency = 16))]
+#[pyo3(signature = (
+    domains: "Sequence[tuple[str, str, str | None]]",
+    nameservers = None,
+    port = 53,
+    timeout = 2.0,
+    attempts = 2,
+    authoritative = false,
+    concurrency = 16,
+) -> "Coroutine[Any, Any, list[_dns.DomainReport]]")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_domains<'py>(
     py: Python<'py>,
@@ -273,7 +299,15 @@ pub(crate) fn verify_domains<'py>(
 
 /// Synchronous twin of :func:`verify_domains`: blocks without the GIL.
 #[pyfunction]
-#[pyo3(signature = (domains, nameservers = None, port = 53, timeout = 2.0, attempts = 2, authoritative = false, concurrency = 16))]
+#[pyo3(signature = (
+    domains: "Sequence[tuple[str, str, str | None]]",
+    nameservers = None,
+    port = 53,
+    timeout = 2.0,
+    attempts = 2,
+    authoritative = false,
+    concurrency = 16,
+) -> "list[_dns.DomainReport]")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_domains_sync<'py>(
     py: Python<'py>,

@@ -134,6 +134,7 @@ fn error_codes() -> Vec<&'static str> {
 /// One exception of every code, with made-up details and no I/O behind them:
 /// for testing code that handles the SDK's errors.
 #[pyfunction]
+#[pyo3(signature = () -> "list[_errors.DezkyError]")]
 fn _error_examples(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
     let mut out = Vec::new();
     for error in dezky_flags::Error::examples() {

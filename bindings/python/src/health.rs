@@ -7,10 +7,12 @@
 use std::time::Duration;
 
 use dezky_clients::Error;
+use dezky_clients::authentik::ToJson;
 use dezky_clients::health::{self, ProbeResult, ProbeTarget, StatusRange, Thresholds};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 
+use crate::convert;
 use crate::error;
 use crate::runtime;
 
@@ -138,24 +140,21 @@ fn parse(
     Ok((parsed, thresholds))
 }
 
+/// The results as dicts: their serde form, whose TypedDict `dezky._health_records` is generated
+/// from (support/bindgen).
 fn results_any(py: Python<'_>, results: Vec<ProbeResult>) -> PyResult<Bound<'_, PyAny>> {
-    let out = PyList::empty(py);
-    for r in results {
-        let d = PyDict::new(py);
-        d.set_item("name", r.name)?;
-        d.set_item("status", r.status.as_str())?;
-        d.set_item("latency_ms", r.latency_ms)?;
-        d.set_item("http_status", r.http_status)?;
-        d.set_item("error", r.error)?;
-        out.append(d)?;
-    }
-    Ok(out.into_any())
+    convert::to_py(py, &results.to_json())
 }
 
 /// Probes every target in parallel; results are in the order of `targets`. A malformed target
 /// raises `InvalidArgumentError`; an unreachable one is a `down` result.
 #[pyfunction]
-#[pyo3(signature = (targets, *, ok = None, warn = None))]
+#[pyo3(signature = (
+    targets: "Iterable[Mapping[str, Any]]",
+    *,
+    ok = None,
+    warn = None,
+) -> "Coroutine[Any, Any, list[_health.ProbeResult]]")]
 pub(crate) fn probe_all<'py>(
     py: Python<'py>,
     targets: &Bound<'py, PyAny>,
@@ -172,7 +171,7 @@ pub(crate) fn probe_all<'py>(
 
 /// :func:`probe_all`, blocking.
 #[pyfunction]
-#[pyo3(signature = (targets, *, ok = None, warn = None))]
+#[pyo3(signature = (targets: "Iterable[Mapping[str, Any]]", *, ok = None, warn = None) -> "list[_health.ProbeResult]")]
 pub(crate) fn probe_all_sync<'py>(
     py: Python<'py>,
     targets: &Bound<'py, PyAny>,

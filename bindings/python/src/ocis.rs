@@ -193,7 +193,7 @@ client_methods! {
 
     operations(c = self.inner.clone()) {
         /// Creates a project space. Not idempotent: prefer :meth:`ensure_project_space`.
-        #[pyo3(signature = (name, description = None, quota_bytes = None))]
+        #[pyo3(signature = (name, description = None, quota_bytes = None) -> "_ocis.Drive")]
         fn create_project_space / create_project_space_sync(
             name: String,
             description: Option<String>,
@@ -207,7 +207,7 @@ client_methods! {
         }
 
         /// The project space named `name`: found, restored from the trash, or created.
-        #[pyo3(signature = (name, description = None, quota_bytes = None))]
+        #[pyo3(signature = (name, description = None, quota_bytes = None) -> "_ocis.EnsuredSpace")]
         fn ensure_project_space / ensure_project_space_sync(
             name: String,
             description: Option<String>,
@@ -221,44 +221,51 @@ client_methods! {
         }
 
         /// One drive by id.
+        #[pyo3(signature = (id) -> "_ocis.Drive")]
         fn get_drive / get_drive_sync(id: String) => data {
             async move { c.get_drive(&id).await }
         }
 
         /// Every drive, optionally with a libregraph `$filter` (one `eq` on `driveType` or
         /// `id`; other operators are answered with 501).
-        #[pyo3(signature = (filter = None))]
+        #[pyo3(signature = (filter = None) -> "list[_ocis.Drive]")]
         fn list_drives / list_drives_sync(filter: Option<String>) => data {
             async move { c.list_drives(filter.as_deref()).await }
         }
 
         /// Every project space, disabled ones included.
+        #[pyo3(signature = () -> "list[_ocis.Drive]")]
         fn list_project_spaces / list_project_spaces_sync() => data {
             async move { c.list_project_spaces().await }
         }
 
         /// Sets a space's quota in bytes.
+        #[pyo3(signature = (id, quota_bytes) -> "_ocis.Drive")]
         fn set_space_quota / set_space_quota_sync(id: String, quota_bytes: i64) => data {
             async move { c.set_space_quota(&id, quota_bytes).await }
         }
 
         /// A space's quota; `None` for a disabled space (unknown, not zero).
+        #[pyo3(signature = (id) -> "_ocis.Quota | None")]
         fn space_quota / space_quota_sync(id: String) => data {
             async move { c.space_quota(&id).await }
         }
 
         /// Disables (soft-deletes) a space.
+        #[pyo3(signature = (id) -> "None")]
         fn disable_space / disable_space_sync(id: String) => data {
             async move { c.disable_space(&id).await }
         }
 
         /// Restores a disabled space.
+        #[pyo3(signature = (id) -> "_ocis.Drive")]
         fn restore_space / restore_space_sync(id: String) => data {
             async move { c.restore_space(&id).await }
         }
 
         /// Purges a disabled space; `InvalidArgumentError` (`field == "id"`) when it is still
         /// enabled.
+        #[pyo3(signature = (id) -> "None")]
         fn purge_space / purge_space_sync(id: String) => data {
             async move { c.purge_space(&id).await }
         }
@@ -266,18 +273,20 @@ client_methods! {
         /// Disables, confirms and purges a project space. A failure's exception also has `step`
         /// (`lookup`, `disable`, `confirm_trashed`, `purge`) and `disabled`; calling again
         /// resumes there.
+        #[pyo3(signature = (id) -> "_ocis.SpaceRemoval")]
         fn remove_project_space / remove_project_space_sync(id: String) => data {
             async move { c.remove_project_space(&id).await.map_err(Removal) }
         }
 
         /// One user by id or login name.
+        #[pyo3(signature = (id_or_name) -> "_ocis.User")]
         fn get_user / get_user_sync(id_or_name: String) => data {
             async move { c.get_user(&id_or_name).await }
         }
 
         /// Creates a user (admin only). Users normally appear in OCIS on their first OIDC
         /// login; create one only to share a space before that.
-        #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None))]
+        #[pyo3(signature = (display_name, on_premises_sam_account_name, mail = None, password = None) -> "_ocis.User")]
         fn create_user / create_user_sync(
             display_name: String,
             on_premises_sam_account_name: String,
@@ -294,6 +303,7 @@ client_methods! {
         }
 
         /// Deletes a user (admin only).
+        #[pyo3(signature = (id) -> "None")]
         fn delete_user / delete_user_sync(id: String) => data {
             async move { c.delete_user(&id).await }
         }

@@ -181,7 +181,7 @@ client_methods! {
     operations(c = self.inner.clone()) {
         /// Creates the tenant's customer (idempotency key
         /// `tenant:<tenant_id>:create-customer`).
-        #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None))]
+        #[pyo3(signature = (tenant_id, *, tenant_slug = None, name = None, email = None) -> "_stripe.Customer")]
         fn create_customer / create_customer_sync(
             tenant_id: String,
             tenant_slug: Option<String>,
@@ -193,12 +193,20 @@ client_methods! {
         }
 
         /// The customer `id` (`deleted` is true if it was deleted).
+        #[pyo3(signature = (id) -> "_stripe.Customer")]
         fn retrieve_customer / retrieve_customer_sync(id: String) => data {
             async move { c.retrieve_customer(&id).await }
         }
 
         /// The stored customer if it still exists, else a new one (idempotent per tenant).
-        #[pyo3(signature = (stored_id, tenant_id, *, tenant_slug = None, name = None, email = None))]
+        #[pyo3(signature = (
+            stored_id,
+            tenant_id,
+            *,
+            tenant_slug = None,
+            name = None,
+            email = None,
+        ) -> "_stripe.Customer")]
         fn ensure_customer / ensure_customer_sync(
             stored_id: Option<String>,
             tenant_id: String,
@@ -211,6 +219,7 @@ client_methods! {
         }
 
         /// Customers whose `metadata[key]` is `value` (Search API: lags behind writes).
+        #[pyo3(signature = (key, value) -> "list[_stripe.Customer]")]
         fn search_customers_by_metadata / search_customers_by_metadata_sync(
             key: String,
             value: String,
@@ -219,6 +228,7 @@ client_methods! {
         }
 
         /// The tenant's customer by `metadata[tenant_id]` (the oldest), or `None`.
+        #[pyo3(signature = (tenant_id) -> "_stripe.Customer | None")]
         fn find_customer_by_tenant / find_customer_by_tenant_sync(
             tenant_id: String,
         ) => data {
@@ -226,6 +236,7 @@ client_methods! {
         }
 
         /// Attaches a payment method to a customer.
+        #[pyo3(signature = (customer_id, payment_method_id) -> "_stripe.PaymentMethod")]
         fn attach_payment_method / attach_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
@@ -234,6 +245,7 @@ client_methods! {
         }
 
         /// Makes a payment method the customer's default for invoices.
+        #[pyo3(signature = (customer_id, payment_method_id) -> "_stripe.Customer")]
         fn set_default_payment_method / set_default_payment_method_sync(
             customer_id: String,
             payment_method_id: String,
@@ -243,7 +255,7 @@ client_methods! {
 
         /// A SetupIntent for the card form; `request_id` names the form session (part of the
         /// idempotency key).
-        #[pyo3(signature = (customer_id, request_id, tenant_id = None))]
+        #[pyo3(signature = (customer_id, request_id, tenant_id = None) -> "_stripe.SetupIntent")]
         fn create_setup_intent / create_setup_intent_sync(
             customer_id: String,
             request_id: String,
@@ -255,11 +267,13 @@ client_methods! {
         }
 
         /// The customer's default card, or `None`.
+        #[pyo3(signature = (customer_id) -> "_stripe.Card | None")]
         fn default_card / default_card_sync(customer_id: String) => data {
             async move { c.default_card(&customer_id).await }
         }
 
         /// Every invoice of the customer, newest first (all pages).
+        #[pyo3(signature = (customer_id) -> "list[_stripe.Invoice]")]
         fn list_invoices / list_invoices_sync(customer_id: String) => data {
             async move { collect_all(c.invoices(&customer_id)).await }
         }

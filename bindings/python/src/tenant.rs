@@ -18,7 +18,7 @@ use crate::error::{self, IntoPyResult};
 /// The evaluation context (`{tenantId, tenantSlug, plan, partnerSlug,
 /// environment}`) of a tenant, given with its partner record when it has one.
 #[pyfunction]
-#[pyo3(signature = (tenant, partner, environment))]
+#[pyo3(signature = (tenant: "Mapping[str, Any]", partner: "Mapping[str, Any] | None", environment) -> "dict[str, str]")]
 pub(crate) fn flag_context<'py>(
     py: Python<'py>,
     tenant: &Bound<'py, PyAny>,

@@ -152,6 +152,7 @@ pub struct PartialGroup {
 
 /// `Group`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikGroup")
@@ -175,11 +176,16 @@ pub struct Group {
     pub users: Vec<i64>,
     /// Free-form attributes (`tenant_slug`, `tenant_id` for tenant groups).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
     pub attributes: Option<Value>,
 }
 
 /// `User`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikUser")
@@ -219,9 +225,14 @@ pub struct User {
     /// The account type.
     #[cfg_attr(feature = "napi", napi(js_name = "type", ts_type = "string"))]
     #[serde(default, rename = "type")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub user_type: Option<UserType>,
     /// Free-form attributes.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
     pub attributes: Option<Value>,
 }
 
@@ -246,6 +257,7 @@ pub struct NewUser {
 
 /// `AuthenticatedSession`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikSession")
@@ -275,6 +287,7 @@ pub struct AuthenticatedSession {
 
 /// What [`super::AuthentikClient::terminate_user_sessions`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SessionTermination {
     /// Uuids of the sessions deleted.
     pub terminated: Vec<String>,
@@ -286,6 +299,7 @@ pub struct SessionTermination {
 
 /// An authenticator (`Device`) from `/authenticators/admin/all/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikDevice")
@@ -313,6 +327,7 @@ pub struct Device {
 
 /// The MFA status of a user, from [`super::AuthentikClient::count_authenticators`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuthenticatorSummary {
     /// Confirmed second factors (TOTP, WebAuthn, Duo, SMS, email), without
     /// recovery codes and endpoint devices.
@@ -336,6 +351,7 @@ impl AuthenticatorSummary {
 
 /// `Flow` (only what provider creation needs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikFlow")
@@ -351,11 +367,13 @@ pub struct Flow {
     /// What the flow is for.
     #[serde(default)]
     #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub designation: Option<FlowDesignation>,
 }
 
 /// `CertificateKeyPair`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikKeyPair")
@@ -384,6 +402,7 @@ pub struct CertificateKeyPair {
 
 /// `ScopeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikScopeMapping")
@@ -404,6 +423,7 @@ pub struct ScopeMapping {
 
 /// `RedirectURI` / `RedirectURIRequest`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikRedirectUri")
@@ -411,6 +431,7 @@ pub struct ScopeMapping {
 pub struct RedirectUri {
     /// How `url` is compared.
     #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub matching_mode: MatchingMode,
     /// The URL (or pattern).
     pub url: String,
@@ -432,6 +453,7 @@ fn secret_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secre
 
 /// `OAuth2Provider`. The client secret is held as a [`Secret`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OAuth2Provider {
     /// The numeric pk, used in paths and as `Application.provider`.
     pub pk: i64,
@@ -448,12 +470,14 @@ pub struct OAuth2Provider {
     pub property_mappings: Vec<String>,
     /// `confidential` or `public`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub client_type: Option<ClientType>,
     /// The client id (the token audience).
     #[serde(default)]
     pub client_id: Option<String>,
     /// The client secret (never serialized).
     #[serde(default, deserialize_with = "secret_opt", skip_serializing)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub client_secret: Option<Secret>,
     /// Access-code lifetime (`minutes=1`).
     #[serde(default)]
@@ -475,6 +499,7 @@ pub struct OAuth2Provider {
     pub redirect_uris: Vec<RedirectUri>,
     /// What the `sub` claim holds.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub sub_mode: Option<SubMode>,
     /// The slug of the application using it.
     #[serde(default)]
@@ -511,6 +536,7 @@ pub struct NewOAuth2Provider {
 
 /// `Application`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikApplication")
@@ -559,6 +585,7 @@ pub struct NewApplication {
 
 /// `PolicyBinding`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikBinding")
@@ -586,6 +613,7 @@ pub struct PolicyBinding {
 
 /// `Token` (the key is read with `view_key`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "napi",
     napi_derive::napi(object, object_from_js = false, js_name = "AuthentikToken")
@@ -598,6 +626,7 @@ pub struct Token {
     /// What the token is for.
     #[serde(default)]
     #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub intent: Option<TokenIntent>,
     /// The owner's pk.
     #[serde(default)]

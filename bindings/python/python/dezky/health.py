@@ -12,24 +12,11 @@ a timeout use ``warn`` (1.5 s) as theirs (``docs/health.md``).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
-
 from . import _dezky
+from ._health_records import ProbeResult, ProbeStatus
 from ._native import typed
 
 __all__ = ["ProbeResult", "ProbeStatus", "probe_all", "probe_all_sync"]
-
-ProbeStatus = Literal["ok", "warn", "down"]
-
-
-class ProbeResult(TypedDict):
-    name: str
-    status: ProbeStatus
-    latency_ms: int
-    http_status: int | None
-    error: str | None
-    """Why it is down."""
-
 
 probe_all = typed(_dezky.probe_all)
 probe_all_sync = typed(_dezky.probe_all_sync)

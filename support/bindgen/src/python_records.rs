@@ -1,0 +1,233 @@
+//! The TypedDicts of the records the Python binding returns as dicts.
+//!
+//! A record crosses into Python as its serde form (`ToJson`), so its JSON
+//! Schema for serialization (`schemars::JsonSchema`, derived behind
+//! `dezky-clients`'s `schema` feature) is the dict's shape: each property a
+//! key, its doc comment the key's docstring. Only the Python class names are
+//! chosen here.
+
+use std::fmt::Write as _;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde_json::Value;
+
+use crate::docstring;
+
+/// The records of one module: Rust schema name → Python class name, in the
+/// order they are written.
+struct Records {
+    generator: SchemaGenerator,
+    names: Vec<(String, &'static str)>,
+}
+
+impl Records {
+    fn new() -> Self {
+        Records {
+            generator: SchemaSettings::draft2020_12()
+                .for_serialize()
+                .into_generator(),
+            names: Vec::new(),
+        }
+    }
+
+    fn add<T: JsonSchema>(mut self, python: &'static str) -> Self {
+        self.generator.subschema_for::<T>();
+        self.names.push((T::schema_name().into_owned(), python));
+        self
+    }
+
+    fn python_name(&self, reference: &str) -> String {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        self.names
+            .iter()
+            .find(|(rust, _)| rust == name)
+            .map(|(_, python)| (*python).to_owned())
+            .unwrap_or_else(|| panic!("{name} is returned but has no Python name"))
+    }
+
+    /// The Python type of a schema.
+    fn py_type(&self, schema: &Value) -> String {
+        let Some(obj) = schema.as_object() else {
+            return "Any".to_owned();
+        };
+        if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
+            return self.python_name(reference);
+        }
+        if let Some(values) = string_values(schema) {
+            return format!("Literal[{}]", values.join(", "));
+        }
+        if let Some(any) = obj
+            .get("anyOf")
+            .or_else(|| obj.get("oneOf"))
+            .and_then(Value::as_array)
+        {
+            let mut types: Vec<String> = any.iter().map(|s| self.py_type(s)).collect();
+            types.sort_by_key(|t| t == "None");
+            types.dedup();
+            return types.join(" | ");
+        }
+        let kinds: Vec<&str> = match obj.get("type") {
+            Some(Value::String(kind)) => vec![kind.as_str()],
+            Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
+            _ => return "Any".to_owned(),
+        };
+        let mut types: Vec<String> = kinds
+            .iter()
+            .filter(|k| **k != "null")
+            .map(|kind| match *kind {
+                "string" => "str".to_owned(),
+                "integer" => "int".to_owned(),
+                "number" => "float".to_owned(),
+                "boolean" => "bool".to_owned(),
+                "array" => format!(
+                    "list[{}]",
+                    obj.get("items")
+                        .map_or_else(|| "Any".to_owned(), |s| self.py_type(s))
+                ),
+                "object" => match obj.get("additionalProperties") {
+                    Some(Value::Object(values)) => {
+                        format!(
+                            "dict[str, {}]",
+                            self.py_type(&Value::Object(values.clone()))
+                        )
+                    }
+                    _ => "dict[str, Any]".to_owned(),
+                },
+                other => panic!("no Python type for JSON Schema type {other}"),
+            })
+            .collect();
+        if kinds.contains(&"null") {
+            types.push("None".to_owned());
+        }
+        types.join(" | ")
+    }
+
+    /// The module's text: a TypedDict per record.
+    fn render(&self, module_doc: &str) -> String {
+        let mut out = super::python_header();
+        docstring(&mut out, "", module_doc);
+        out.push_str("\nfrom __future__ import annotations\n\n");
+        let mut body = String::new();
+        let definitions = self.generator.definitions();
+        for (rust, python) in &self.names {
+            let def = definitions
+                .get(rust)
+                .unwrap_or_else(|| panic!("no schema for {rust}"));
+            if let Some(values) = string_values(def) {
+                let _ = write!(body, "\n{python} = Literal[{}]\n", values.join(", "));
+                if let Some(doc) = def.get("description").and_then(Value::as_str) {
+                    docstring(&mut body, "", &rst(doc));
+                }
+                continue;
+            }
+            let _ = write!(body, "\n\nclass {python}(TypedDict):\n");
+            if let Some(doc) = def.get("description").and_then(Value::as_str) {
+                docstring(&mut body, "    ", &rst(doc));
+                body.push('\n');
+            }
+            let properties = def
+                .get("properties")
+                .and_then(Value::as_object)
+                .unwrap_or_else(|| panic!("{rust} is not a record"));
+            for (name, schema) in properties {
+                let _ = writeln!(body, "    {name}: {}", self.py_type(schema));
+                if let Some(doc) = schema.get("description").and_then(Value::as_str) {
+                    docstring(&mut body, "    ", &rst(doc));
+                }
+            }
+        }
+        let mut imports = vec!["TypedDict"];
+        if body.contains("Any") {
+            imports.insert(0, "Any");
+        }
+        if body.contains("Literal[") {
+            imports.insert(imports.len() - 1, "Literal");
+        }
+        let _ = writeln!(out, "from typing import {}", imports.join(", "));
+        let names: Vec<&str> = self.names.iter().map(|(_, p)| *p).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        out.push_str("\n__all__ = [\n");
+        for name in sorted {
+            let _ = writeln!(out, "    \"{name}\",");
+        }
+        out.push_str("]\n");
+        out.push_str(&body);
+        out
+    }
+}
+
+/// The values of a string enum (`enum`, or `oneOf` of `const`s when its variants are
+/// documented), quoted.
+fn string_values(schema: &Value) -> Option<Vec<String>> {
+    let quote = |v: &Value| v.as_str().map(|v| format!("\"{v}\""));
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values.iter().map(quote).collect();
+    }
+    let variants = schema.get("oneOf").and_then(Value::as_array)?;
+    variants
+        .iter()
+        .map(|v| v.get("const").and_then(quote))
+        .collect()
+}
+
+/// A doc comment (Markdown) as reStructuredText: code spans doubled, intra-doc
+/// links as their target's path.
+fn rst(doc: &str) -> String {
+    let mut text = doc.replace("[`", "`").replace("`]", "`");
+    for prefix in ["super::", "crate::"] {
+        text = text.replace(prefix, "");
+    }
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "``{}``", part.replace("::", "."));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// `dezky/_authentik_records.py`.
+pub(crate) fn render_authentik() -> String {
+    use dezky_clients::authentik::{
+        Application, AuthenticatedSession, AuthenticatorSummary, CertificateKeyPair, Device, Flow,
+        Group, OAuth2Provider, PolicyBinding, RedirectUri, ScopeMapping, SessionTermination, Token,
+        User,
+    };
+    Records::new()
+        .add::<Group>("Group")
+        .add::<User>("User")
+        .add::<AuthenticatedSession>("Session")
+        .add::<SessionTermination>("SessionTermination")
+        .add::<Device>("Device")
+        .add::<AuthenticatorSummary>("AuthenticatorSummary")
+        .add::<Flow>("Flow")
+        .add::<CertificateKeyPair>("KeyPair")
+        .add::<ScopeMapping>("ScopeMapping")
+        .add::<RedirectUri>("RedirectUri")
+        .add::<OAuth2Provider>("OAuth2Provider")
+        .add::<Application>("Application")
+        .add::<PolicyBinding>("Binding")
+        .add::<Token>("Token")
+        .render(
+            "The records the Authentik client returns, as TypedDicts: each the serde form of the \
+             ``dezky_clients::authentik`` type of the same meaning, documented by its doc \
+             comments. :mod:`dezky.authentik` re-exports them.",
+        )
+}
+
+/// `dezky/_health_records.py`.
+pub(crate) fn render_health() -> String {
+    use dezky_clients::health::{ProbeResult, ProbeStatus};
+    Records::new()
+        .add::<ProbeStatus>("ProbeStatus")
+        .add::<ProbeResult>("ProbeResult")
+        .render(
+            "The results of the health probes, as TypedDicts: the serde form of \
+             ``dezky_clients::health::ProbeResult``, documented by its doc comments. \
+             :mod:`dezky.health` re-exports them.",
+        )
+}
