@@ -367,6 +367,29 @@ const CLASSES: &[Class] = &[
          and ``reason``.",
     ),
     class(
+        "IllegalTransitionError",
+        "DEZKY_ILLEGAL_TRANSITION",
+        &["DezkyError", "ValueError"],
+        "A tenant lifecycle action its status does not allow (resuming an active tenant). Has \
+         ``from_status`` and ``action``.",
+    ),
+    class(
+        "VersionConflictError",
+        "DEZKY_VERSION_CONFLICT",
+        &["DezkyError"],
+        "The tenant document changed since it was read; the write was not made. Read it again \
+         and retry. Has ``tenant`` and ``expected_version`` (``None`` for a document without a \
+         version).",
+    )
+    .optional(&["expected_version"]),
+    class(
+        "TenantInactiveError",
+        "DEZKY_TENANT_INACTIVE",
+        &["DezkyError", "PermissionError"],
+        "The tenant is suspended or deleted: its members are refused (answer 403). Has \
+         ``tenant``, ``slug`` and ``from_status``.",
+    ),
+    class(
         "ForbiddenError",
         "DEZKY_FORBIDDEN",
         &["DezkyError", "PermissionError"],

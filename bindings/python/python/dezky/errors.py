@@ -56,6 +56,9 @@ __all__ = [
     "TokenUnknownKeyError",
     "AuthConfigError",
     "KeysUnavailableError",
+    "IllegalTransitionError",
+    "VersionConflictError",
+    "TenantInactiveError",
     "ForbiddenError",
     "error_class",
 ]
@@ -356,6 +359,34 @@ class KeysUnavailableError(DezkyError, ConnectionError):
     reason: str
 
 
+class IllegalTransitionError(DezkyError, ValueError):
+    """A tenant lifecycle action its status does not allow (resuming an active tenant). Has
+    ``from_status`` and ``action``."""
+
+    default_code = "DEZKY_ILLEGAL_TRANSITION"
+    from_status: str
+    action: str
+
+
+class VersionConflictError(DezkyError):
+    """The tenant document changed since it was read; the write was not made. Read it again and
+    retry. Has ``tenant`` and ``expected_version`` (``None`` for a document without a version)."""
+
+    default_code = "DEZKY_VERSION_CONFLICT"
+    tenant: str
+    expected_version: int | None
+
+
+class TenantInactiveError(DezkyError, PermissionError):
+    """The tenant is suspended or deleted: its members are refused (answer 403). Has ``tenant``,
+    ``slug`` and ``from_status``."""
+
+    default_code = "DEZKY_TENANT_INACTIVE"
+    tenant: str
+    slug: str
+    from_status: str
+
+
 class ForbiddenError(DezkyError, PermissionError):
     """An authorization rule refused (answer 403). Has ``reason``."""
 
@@ -382,6 +413,9 @@ _BY_CODE: dict[str, type[DezkyError]] = {
     "DEZKY_TOKEN_UNKNOWN_KEY": TokenUnknownKeyError,
     "DEZKY_AUTH_CONFIG": AuthConfigError,
     "DEZKY_AUTH_KEYS_UNAVAILABLE": KeysUnavailableError,
+    "DEZKY_ILLEGAL_TRANSITION": IllegalTransitionError,
+    "DEZKY_VERSION_CONFLICT": VersionConflictError,
+    "DEZKY_TENANT_INACTIVE": TenantInactiveError,
     "DEZKY_FORBIDDEN": ForbiddenError,
     "DEZKY_CONFIG": ConfigError,
     "DEZKY_TRANSPORT": TransportError,
