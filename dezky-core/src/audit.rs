@@ -12,6 +12,7 @@ use dezky_flags::{Change, FlagAuditEvent};
 /// How an audited action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Outcome {
     /// The action was carried out.
     Success,
@@ -35,6 +36,7 @@ impl Outcome {
 /// One entry of the platform audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEvent {
     /// What was done, `<object>.<verb>`: `tenant.suspend`, `flag.kill_switch`, ...
     pub action: String,

@@ -288,7 +288,7 @@ async fn suspend_and_resume_restore_exactly_what_was_there() {
 
     let s = world.provisioner.suspend(&tenant, &change()).await.unwrap();
     assert_eq!(
-        (s.from, s.to),
+        (s.from_status, s.to_status),
         (TenantStatus::Active, TenantStatus::Suspended)
     );
     assert_eq!(

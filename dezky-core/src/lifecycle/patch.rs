@@ -158,6 +158,36 @@ impl serde::Serialize for TenantPatch {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for TenantPatch {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TenantPatch".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "A write to one tenant document: `updateOne(filter, update)`.",
+            "properties": {
+                "tenantId": {"type": "string", "description": "The tenant's ObjectId."},
+                "expectedVersion": {
+                    "type": ["integer", "null"],
+                    "description": "The version (`__v`) the document must be at."
+                },
+                "filter": {
+                    "type": "object",
+                    "description": "The MongoDB filter: the tenant at the expected version."
+                },
+                "update": {
+                    "type": ["object", "null"],
+                    "description": "`$set`, `$unset` and `$inc` of the version; null when there is nothing to write."
+                }
+            },
+            "required": ["tenantId", "expectedVersion", "filter", "update"]
+        })
+    }
+}
+
 /// Reads a patch back from its serialized form (what a binding handed out),
 /// so it can be applied in memory with [`TenantPatch::apply`]. Errors name
 /// the field (`patch.update.$set`).

@@ -68,6 +68,17 @@ macro_rules! wire_enum {
             }
         }
 
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string", "enum": [$($wire),+]})
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
@@ -143,6 +154,7 @@ impl StepState {
 /// The upstream resources a tenant owns, as recorded on its document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Handles {
     /// `authentikGroupId`: the group's uuid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,6 +227,7 @@ impl Handles {
 
 /// What suspending a tenant did to one step's resource (`suspension.<step>`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuspensionEntry {
     /// `ok`: suspended upstream; `error`: the last suspend or resume failed.
     pub state: StepState,

@@ -160,6 +160,7 @@ impl Default for BulkOptions {
 /// One item of a bulk run's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum BulkEvent {
     /// A tenant was reconciled: apply its patch, record its events.
     Reconciled {
@@ -185,6 +186,7 @@ pub enum BulkEvent {
 /// The totals of a bulk run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BulkSummary {
     /// Tenants read from the input.
     pub tenants: u64,

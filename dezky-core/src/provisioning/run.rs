@@ -24,6 +24,7 @@ use crate::lifecycle::{
 /// What reconciling found for one step's resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Drift {
     /// The recorded resource exists and carries the tenant's marker.
     InSync,
@@ -46,6 +47,7 @@ pub enum Drift {
 /// One step's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StepReport {
     /// The step.
     pub step: Step,
@@ -106,6 +108,7 @@ impl StepReport {
 /// The result of reconciling (or provisioning) one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reconciliation {
     /// The tenant's ObjectId.
     pub tenant_id: String,
@@ -136,14 +139,16 @@ impl Reconciliation {
 /// The result of suspending or resuming a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LifecycleReport {
     /// The action.
     #[serde(serialize_with = "action_name")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub action: LifecycleAction,
-    /// The status before and after.
-    pub from: TenantStatus,
+    /// The status before.
+    pub from_status: TenantStatus,
     /// The status after.
-    pub to: TenantStatus,
+    pub to_status: TenantStatus,
     /// One report per step whose resource the action changes.
     pub steps: Vec<StepReport>,
     /// The write to make.
@@ -162,6 +167,7 @@ fn action_name<S: serde::Serializer>(
 /// What deprovisioning did to one step's resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Removal {
     /// It carried the tenant's marker and was removed.
     Removed,
@@ -183,6 +189,7 @@ pub enum Removal {
 /// One step's deprovisioning result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RemovalReport {
     /// The step.
     pub step: Step,
@@ -199,6 +206,7 @@ pub struct RemovalReport {
 /// The result of deprovisioning a deleted tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Deprovisioning {
     /// One report per step, in the order they are removed.
     pub steps: Vec<RemovalReport>,
@@ -632,8 +640,8 @@ impl Provisioner {
         }
         Ok(LifecycleReport {
             action,
-            from: t.from,
-            to: t.to,
+            from_status: t.from,
+            to_status: t.to,
             steps: reports,
             patch,
             events: vec![event],

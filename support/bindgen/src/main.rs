@@ -94,6 +94,10 @@ fn outputs(root: &Path) -> Vec<(&'static str, String)> {
             "bindings/python/python/dezky/_health_records.py",
             python_records::render_health(),
         ),
+        (
+            "bindings/python/python/dezky/_provisioning_records.py",
+            python_records::render_provisioning(),
+        ),
     ]
 }
 

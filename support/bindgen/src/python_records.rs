@@ -231,3 +231,33 @@ pub(crate) fn render_health() -> String {
              :mod:`dezky.health` re-exports them.",
         )
 }
+
+/// `dezky/_provisioning_records.py`.
+pub(crate) fn render_provisioning() -> String {
+    use dezky_core::audit::{AuditEvent, Outcome};
+    use dezky_core::lifecycle::{Step, StepState, TenantPatch, TenantStatus};
+    use dezky_core::provisioning::{
+        BulkSummary, Deprovisioning, Drift, LifecycleReport, Reconciliation, Removal,
+        RemovalReport, StepReport,
+    };
+    Records::new()
+        .add::<TenantStatus>("TenantStatus")
+        .add::<Step>("Step")
+        .add::<StepState>("StepState")
+        .add::<Drift>("Drift")
+        .add::<Outcome>("Outcome")
+        .add::<AuditEvent>("AuditEvent")
+        .add::<TenantPatch>("TenantPatch")
+        .add::<StepReport>("StepReport")
+        .add::<Reconciliation>("Reconciliation")
+        .add::<LifecycleReport>("LifecycleReport")
+        .add::<Removal>("Removal")
+        .add::<RemovalReport>("RemovalReport")
+        .add::<Deprovisioning>("Deprovisioning")
+        .add::<BulkSummary>("BulkSummary")
+        .render(
+            "The reports of tenant provisioning and lifecycle operations, as TypedDicts: the \
+             serde form of the ``dezky_core::provisioning`` and ``dezky_core::lifecycle`` types, \
+             documented by their doc comments. :mod:`dezky.provisioning` re-exports them.",
+        )
+}
