@@ -208,8 +208,10 @@ impl AuthentikGroups {
         for pk in &deactivate {
             if let Err(error) = self.client.suspend_user(*pk).await {
                 // Undo what was done, so that a retry finds the members as
-                // they were and saves them all (best effort).
-                for pk in &done {
+                // they were and saves them all (best effort). The failed
+                // one is included: its change may have been made with the
+                // answer lost, and it was active before.
+                for pk in done.iter().chain([pk]) {
                     let _ = self.client.resume_user(*pk).await;
                 }
                 return Err(error);

@@ -412,3 +412,37 @@ async fn faults_at_the_step_are_recorded_and_a_later_reconcile_converges() {
     assert_eq!(tenant.status, TenantStatus::Active);
     assert_eq!(env.upstream.named("acme").len(), 1);
 }
+
+#[tokio::test]
+async fn a_suspension_whose_answer_is_lost_is_undone_and_retried_by_reconcile() {
+    let env = Env::new().await;
+    let p = env.provisioner();
+    let (tenant, _) = reconcile(&p, &new_tenant()).await;
+    let group = tenant.handles.authentik_group_id.clone().unwrap();
+    env.upstream.add_user(1, true, &[&group]);
+    env.upstream.add_user(2, true, &[&group]);
+    // The first deactivation is made, but its answer comes too late.
+    env.upstream.faults.push("user", Fault::Timeout);
+    let s = p
+        .suspend(&tenant, &provisioning_support::change())
+        .await
+        .unwrap();
+    assert_eq!(s.steps[0].code.as_deref(), Some("DEZKY_TIMEOUT"));
+    let suspended = tenant.apply(&s.patch).unwrap();
+    assert_eq!(
+        suspended.suspension[&Step::Authentik].state,
+        StepState::Error
+    );
+    assert!(env.upstream.active(1) && env.upstream.active(2), "undone");
+
+    let (after, r) = reconcile(&p, &suspended).await;
+    assert_eq!(r.suspension[0].state, StepState::Ok);
+    assert_eq!(
+        after.suspension[&Step::Authentik].saved["deactivated"],
+        json!([1, 2])
+    );
+    assert!(!env.upstream.active(1) && !env.upstream.active(2));
+    resume(&p, &after).await;
+    assert!(env.upstream.active(1) && env.upstream.active(2));
+    env.check().await;
+}
