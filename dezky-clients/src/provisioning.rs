@@ -595,7 +595,8 @@ impl UpstreamPort for OcisSpaces {
 /// within Stripe's 24 hours returns the first customer. Lost handles are
 /// found through the Search API, which is eventually consistent: the
 /// recorded handle and the idempotency key are what prevent a second
-/// customer, search only recovers older ones. A deleted customer is gone.
+/// customer, search only recovers older ones. A deleted customer is gone;
+/// while the key still answers with it, `create` fails rather than record it.
 #[derive(Debug, Clone)]
 pub struct StripeCustomers {
     client: StripeClient,
@@ -646,6 +647,20 @@ impl UpstreamPort for StripeCustomers {
             };
             let key = TenantSlug::stripe_customer_idempotency_key(&tenant.id);
             let customer = port(self.client.create_customer_with_key(&new, &key).await)?;
+            // Within 24 hours Stripe answers the key with the first customer
+            // even when that one was deleted since: never record a deleted one.
+            let current = port(self.client.retrieve_customer(&customer.id).await)?;
+            if current.deleted {
+                return Err(PortError::new(
+                    FailureKind::Rejected,
+                    UpstreamKind::Rejected.code(),
+                    format!(
+                        "stripe: the tenant's customer {} was deleted, and the idempotency key \
+                         {key} still answers with it (for up to 24 hours after it was made)",
+                        customer.id
+                    ),
+                ));
+            }
             Ok(Self::resource(&customer))
         })
     }

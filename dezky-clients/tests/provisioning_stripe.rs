@@ -371,3 +371,39 @@ async fn faults_at_the_step_are_recorded_and_a_later_reconcile_converges() {
     assert_eq!(tenant.status, TenantStatus::Active);
     assert_eq!(env.upstream.of(TENANT_ID).len(), 1);
 }
+
+#[tokio::test]
+async fn a_customer_deleted_while_the_key_still_answers_is_not_recorded() {
+    let env = Env::new().await;
+    let p = env.provisioner();
+    let (tenant, _) = reconcile(&p, &new_tenant()).await;
+    let id = tenant.handles.stripe_customer_id.clone().unwrap();
+    env.upstream.lock().deleted.insert(id.clone());
+    let (after, r) = reconcile(&p, &tenant).await;
+    let s = report(&r, Step::Stripe);
+    assert_eq!(
+        (s.state, s.drift, s.code.as_deref()),
+        (
+            StepState::Error,
+            Drift::Failed,
+            Some("DEZKY_UPSTREAM_REJECTED")
+        )
+    );
+    assert!(s.message.as_deref().unwrap().contains(&id), "{s:?}");
+    // The recorded handle stays until a reconcile makes a new one.
+    assert_eq!(
+        after.handles.stripe_customer_id.as_deref(),
+        Some(id.as_str())
+    );
+
+    // Once the key has expired, a new customer is made.
+    env.upstream.lock().keys.clear();
+    let (repaired, r) = reconcile(&p, &after).await;
+    assert_eq!(report(&r, Step::Stripe).drift, Drift::Repaired);
+    assert_ne!(
+        repaired.handles.stripe_customer_id.as_deref(),
+        Some(id.as_str())
+    );
+    assert_eq!(env.upstream.of(TENANT_ID).len(), 1);
+    env.check().await;
+}
