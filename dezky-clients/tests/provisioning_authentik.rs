@@ -49,6 +49,9 @@ struct State {
     groups: BTreeMap<String, Value>,
     users: BTreeMap<i64, Value>,
     next: u64,
+    /// A racing create by another process: the group (marked for this
+    /// tenant id) is made just before the next create arrives.
+    race: Option<String>,
     violations: Vec<String>,
 }
 
@@ -151,6 +154,10 @@ impl Authentik {
             ("POST", ["core", "groups"]) => {
                 let body: Value = serde_json::from_slice(&request.body).expect("JSON");
                 let name = body["name"].as_str().expect("name");
+                let race = self.lock().race.take();
+                if let Some(owner) = race {
+                    self.add_group(name, Some(&owner));
+                }
                 if !self.named(name).is_empty() {
                     return (
                         "create",
@@ -444,5 +451,46 @@ async fn a_suspension_whose_answer_is_lost_is_undone_and_retried_by_reconcile() 
     assert!(!env.upstream.active(1) && !env.upstream.active(2));
     resume(&p, &after).await;
     assert!(env.upstream.active(1) && env.upstream.active(2));
+    env.check().await;
+}
+
+#[tokio::test]
+async fn a_create_that_loses_a_race_returns_the_winner_only_when_it_is_the_tenants() {
+    // Another worker made the tenant's group between the find and the create.
+    let env = Env::new().await;
+    env.upstream.lock().race = Some(TENANT_ID.into());
+    let p = env.provisioner();
+    let (tenant, r) = reconcile(&p, &new_tenant()).await;
+    let s = report(&r, Step::Authentik);
+    assert_eq!((s.state, s.drift), (StepState::Ok, Drift::Created), "{s:?}");
+    let groups = env.upstream.named("acme");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        tenant.handles.authentik_group_id.as_deref(),
+        groups[0]["pk"].as_str()
+    );
+
+    // Another tenant's group took the name meanwhile: not recorded.
+    let env = Env::new().await;
+    env.upstream.lock().race = Some(OTHER_TENANT.into());
+    let p = env.provisioner();
+    let (tenant, r) = reconcile(&p, &new_tenant()).await;
+    let s = report(&r, Step::Authentik);
+    assert_eq!(
+        (s.state, s.drift, s.code.as_deref()),
+        (
+            StepState::Error,
+            Drift::Failed,
+            Some("DEZKY_ALREADY_EXISTS")
+        )
+    );
+    assert!(
+        s.message.as_deref().unwrap().contains(OTHER_TENANT),
+        "{s:?}"
+    );
+    assert_eq!(tenant.handles.authentik_group_id, None);
+    // The next reconcile sees it as the conflict it is.
+    let (_, r) = reconcile(&p, &tenant).await;
+    assert_eq!(report(&r, Step::Authentik).drift, Drift::Conflict);
     env.check().await;
 }
