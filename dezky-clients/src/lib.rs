@@ -15,7 +15,9 @@
 //!   [`service_login::RefreshTokenSource`] for its service login;
 //! - [`stripe::StripeClient`]: Stripe customers per tenant, SetupIntents,
 //!   the default card and payment method, invoices, [`stripe::Money`];
-//! - [`health::probe_all`]: parallel TCP and HTTP health probes.
+//! - [`health::probe_all`]: parallel TCP and HTTP health probes;
+//! - [`provisioning`]: the provisioning ports of `dezky-core` over these
+//!   clients, and a provisioner from the environment.
 
 pub mod authentik;
 mod error;
@@ -25,6 +27,7 @@ pub mod http;
 mod macros;
 pub mod ocis;
 pub mod oidc;
+pub mod provisioning;
 pub mod resolver;
 mod secret;
 pub mod service_login;

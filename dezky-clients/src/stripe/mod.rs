@@ -381,6 +381,20 @@ impl StripeClient {
     /// `tenant:<tenant_id>:create-customer`: calling it again for the same
     /// tenant within 24 hours returns the same customer instead of a second.
     pub async fn create_customer(&self, new: &NewCustomer) -> Result<Customer> {
+        self.create_customer_with_key(new, &create_customer_key(new.tenant_id.trim()))
+            .await
+    }
+
+    /// [`StripeClient::create_customer`] under the idempotency key
+    /// `idempotency_key` instead of `tenant:<tenant_id>:create-customer` (the
+    /// provisioning adapter uses the control plane's key, so that its creates
+    /// and the control plane's are one). A second call with the same key
+    /// within 24 hours returns the first customer.
+    pub async fn create_customer_with_key(
+        &self,
+        new: &NewCustomer,
+        idempotency_key: &str,
+    ) -> Result<Customer> {
         let tenant_id = new.tenant_id.trim();
         if tenant_id.is_empty() {
             return Err(Error::invalid("tenant_id", "must not be empty"));
@@ -397,8 +411,25 @@ impl StripeClient {
             email: new.email.as_deref(),
             metadata,
         };
-        self.post("/v1/customers", &params, &create_customer_key(tenant_id))
-            .await
+        self.post("/v1/customers", &params, idempotency_key).await
+    }
+
+    /// Deletes the customer `id` (Stripe cancels its subscriptions at once).
+    /// A customer that no longer exists, or was deleted before, is not an
+    /// error: the result is the same.
+    pub async fn delete_customer(&self, id: &str) -> Result<()> {
+        check_id("customer_id", id, "cus_")?;
+        let result = self
+            .http
+            .delete(&format!("/v1/customers/{}", segment(id)))
+            .header("Stripe-Version", API_VERSION)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The customer `id`. A deleted customer is returned with `deleted: true`.
