@@ -1,5 +1,7 @@
-//! Reading the arguments napi cannot type (evaluation contexts, on the hot
-//! path, and flag sets given in one of three forms), and the one generic
+//! What napi's typed parameters and derived records do not cover: the
+//! evaluation context (read by name on the hot path; unknown fields are
+//! `DEZKY_INVALID_CONTEXT`), options objects whose unknown options are refused,
+//! the three forms of a flag set or flag document, and the one generic
 //! conversion of core records that napi cannot derive (`u64`/`usize` fields):
 //! through serde, with their TypeScript form declared on the core record.
 
