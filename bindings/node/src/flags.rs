@@ -5,15 +5,13 @@
 
 use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate, Reason, RolloutPreview};
 use napi::Env;
-use napi::bindgen_prelude::{
-    JavaScriptClassExt, JsObjectValue, Null, Object, This, Uint32ArraySlice, Unknown,
-};
+use napi::bindgen_prelude::{Either, Object, This, Uint32ArraySlice, Unknown};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::convert::{self, FlagSetArg, Serde};
 use crate::error::{IntoJs, invalid_argument};
-use crate::types::Evaluation;
+use crate::types::{Evaluation, FlagChange};
 
 /// A validated, compiled, immutable set of flags. Build it with
 /// `FlagSet.fromJson` or `FlagSet.fromFlags`; changes return a new set.
@@ -128,10 +126,10 @@ impl FlagSet {
     /// it in history (even when the flag was already off: the action itself is audited).
     /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key, `DEZKY_INVALID_ARGUMENT` for a blank actor.
     #[napi(ts_return_type = "FlagChange")]
-    pub fn kill<'e>(&self, env: &'e Env, key: String, actor: String) -> napi::Result<Object<'e>> {
+    pub fn kill(&self, env: &Env, key: String, actor: String) -> napi::Result<FlagChange<'static>> {
         let change = Change::now(actor).js(env)?;
         let (flags, audit) = self.inner.kill_flag(&key, &change).js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`) to flag `key`.
@@ -143,20 +141,20 @@ impl FlagSet {
     )]
     pub fn update<'e>(
         &self,
-        this: This<'_, Object<'_>>,
-        env: &'e Env,
+        this: This<'e>,
+        env: &Env,
         key: String,
         update: Option<Value>,
         actor: String,
-    ) -> napi::Result<Object<'e>> {
+    ) -> napi::Result<FlagChange<'e>> {
         let update = update
             .ok_or_else(|| invalid_argument("update", "is required"))
             .js(env)?;
         let change = Change::now(actor).js(env)?;
         let update = FlagUpdate::from_value(&key, &update).js(env)?;
         let (flags, audit) = self.inner.update_flag(&key, update, &change).js(env)?;
-        let same = flags.same_snapshot(&self.inner).then_some(&this.object);
-        flag_change(env, same, flags, &key, audit)
+        let same = flags.same_snapshot(&self.inner).then_some(this.object);
+        Ok(flag_change(same, flags, &key, audit))
     }
 
     /// Creates flag `key` in state `off`, with its creation in history.
@@ -165,29 +163,34 @@ impl FlagSet {
         ts_args_type = "key: string, description: string, actor: string",
         ts_return_type = "FlagChange"
     )]
-    pub fn create<'e>(
+    pub fn create(
         &self,
-        env: &'e Env,
+        env: &Env,
         key: String,
         description: Option<String>,
         actor: String,
-    ) -> napi::Result<Object<'e>> {
+    ) -> napi::Result<FlagChange<'static>> {
         let change = Change::now(actor).js(env)?;
         let description = description.unwrap_or_default();
         let (flags, audit) = self
             .inner
             .create_flag(&key, &description, &change)
             .js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// Deletes flag `key`; `flag` is `null` and the audit event records the deletion.
     /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key.
     #[napi(ts_return_type = "FlagChange")]
-    pub fn delete<'e>(&self, env: &'e Env, key: String, actor: String) -> napi::Result<Object<'e>> {
+    pub fn delete(
+        &self,
+        env: &Env,
+        key: String,
+        actor: String,
+    ) -> napi::Result<FlagChange<'static>> {
         let change = Change::now(actor).js(env)?;
         let (flags, audit) = self.inner.delete_flag(&key, &change).js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// `delete` under its former name.
@@ -195,7 +198,12 @@ impl FlagSet {
     /// @deprecated Use `delete`, the name every binding and the Rust crate share;
     /// `remove` stays for the 0.1.x releases only.
     #[napi(ts_return_type = "FlagChange")]
-    pub fn remove<'e>(&self, env: &'e Env, key: String, actor: String) -> napi::Result<Object<'e>> {
+    pub fn remove(
+        &self,
+        env: &Env,
+        key: String,
+        actor: String,
+    ) -> napi::Result<FlagChange<'static>> {
         self.delete(env, key, actor)
     }
 }
@@ -219,30 +227,23 @@ pub(crate) fn bits<'e>(
     Uint32ArraySlice::copy_from(env, words)
 }
 
-/// The `FlagChange` object of a change to flag `key`: `{flags, flag, audit}`, with
-/// `flag` read from the new set (`null` once deleted). `same` is the JS object of the
-/// set the change was made on, returned as `flags` when the core handed that set back.
-fn flag_change<'e>(
-    env: &'e Env,
-    same: Option<&Object<'_>>,
+/// The change to flag `key`, with `flag` read from the new set (`null` once deleted).
+/// `same` is the JS object of the set the change was made on, returned as `flags`
+/// when the core handed that set back.
+fn flag_change<'a>(
+    same: Option<Object<'a>>,
     flags: dezky_flags::FlagSet,
     key: &str,
     audit: Option<FlagAuditEvent>,
-) -> napi::Result<Object<'e>> {
-    let mut object = Object::new(env)?;
-    match flags.get(key) {
-        Some(flag) => object.set_named_property("flag", env.to_js_value(&flag.to_value())?)?,
-        None => object.set_named_property("flag", Null)?,
+) -> FlagChange<'a> {
+    FlagChange {
+        flag: flags.get(key).map(dezky_flags::Flag::to_value),
+        flags: match same {
+            Some(this) => Either::A(this),
+            None => Either::B(FlagSet::new(flags)),
+        },
+        audit,
     }
-    match same {
-        Some(this) => object.set_named_property("flags", this)?,
-        None => object.set_named_property("flags", FlagSet::new(flags).into_instance(env)?)?,
-    }
-    match audit {
-        Some(event) => object.set_named_property("audit", event)?,
-        None => object.set_named_property("audit", Null)?,
-    }
-    Ok(object)
 }
 
 /// The rollout bucket (0..=99) of `subject` for flag `key`:
@@ -274,16 +275,16 @@ pub fn preview_rollout(
     ts_args_type = "flags: FlagSet | FlagDocument[] | string, key: string, actor: string",
     ts_return_type = "FlagChange"
 )]
-pub fn kill_switch<'e>(
-    env: &'e Env,
+pub fn kill_switch(
+    env: &Env,
     flags: FlagSetArg<'_>,
     key: String,
     actor: String,
-) -> napi::Result<Object<'e>> {
+) -> napi::Result<FlagChange<'static>> {
     let set = convert::flag_set(flags).js(env)?;
     let change = Change::now(actor).js(env)?;
     let (flags, audit) = set.kill_flag(&key, &change).js(env)?;
-    flag_change(env, None, flags, &key, Some(audit))
+    Ok(flag_change(None, flags, &key, Some(audit)))
 }
 
 /// The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...).

@@ -1,7 +1,11 @@
 //! Plain objects crossing the boundary, and the TypeScript shapes of inputs.
 
-use dezky_flags::Reason;
+use dezky_flags::{FlagAuditEvent, Reason};
+use napi::bindgen_prelude::{Either, Object};
 use napi_derive::napi;
+use serde_json::Value;
+
+use crate::flags::FlagSet;
 
 /// The outcome of evaluating one flag: the core's `Evaluation` plus its
 /// OpenFeature forms (`openFeatureReason`, `variant`), which the JS shape
@@ -103,18 +107,15 @@ pub struct FlagUpdate {
     pub level: Option<String>,
 }
 
-// Declared for the TypeScript definitions only: the result object is built in `flags.rs`.
-#[allow(dead_code)]
 /// The result of a flag change: the new set, the changed flag and its audit event.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct FlagChange {
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct FlagChange<'a> {
     /// The flag set with the change applied (the input set is immutable and unchanged).
     #[napi(ts_type = "FlagSet")]
-    pub flags: String,
+    pub flags: Either<Object<'a>, FlagSet>,
     /// The changed flag's document, history included (`null` after a removal).
-    #[napi(ts_type = "FlagDocument | null")]
-    pub flag: String,
+    #[napi(ts_type = "FlagDocument")]
+    pub flag: Option<Value>,
     /// The audit event for the platform audit log; `null` when an update changed nothing.
-    #[napi(ts_type = "FlagAuditEvent | null")]
-    pub audit: String,
+    pub audit: Option<FlagAuditEvent>,
 }
