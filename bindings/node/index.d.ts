@@ -295,6 +295,128 @@ export interface StripeCard {
   expYear: number
 }
 
+/**
+ * The identity a verified access token carries. It says who the caller is, never what they
+ * may do: tenant membership and platform-admin rights come from the user record
+ * ([`crate::authz`]). `groups` is informational.
+ */
+export interface Actor {
+  /** `sub`: the user's Authentik subject (the user record's `authentikSubjectId`). */
+  subject: string
+  /** `email`, when the token has one. */
+  email: string | null
+  /** `name`, else `preferred_username`. */
+  name: string | null
+  /** `groups`: Authentik group names, empty when the token has none. */
+  groups: Array<string>
+  /** The surface, from the audience that matched. */
+  surface: Surface
+  /** `iss`. */
+  issuer: string
+  /** The configured audience the token matched. */
+  audience: string
+  /** `exp`, seconds since the Unix epoch. */
+  expiresAt: number
+}
+
+/** The verdict on one expected check. */
+export type CheckStatus = 'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'
+
+/** One field that differs. */
+export interface FieldDiffInfo {
+  /** The field (`all`, `p`, `mechanism`, `exchange`, …). */
+  field: string
+  /** The expected value, `None` when the field should be absent. */
+  expected?: string
+  /** The published value, `None` when absent. */
+  found?: string
+}
+
+/** One row of the portal's "records to publish" table. */
+export interface PublishRow {
+  /** The owner as an FQDN (`_dmarc.acme.test.`). */
+  name: string
+  /** The owner relative to the domain (`_dmarc`, `@` for the domain itself), for DNS hosts' forms. */
+  host: string
+  /** The type mnemonic. */
+  type: string
+  /** The value to paste: TXT text joined and unquoted, other types in presentation format. */
+  value: string
+  /** What the record is for (`SPF`, `DKIM`, …). */
+  purpose: string
+}
+
+/** The app a token was issued to, known from its audience. */
+export type Surface = 'portal' | 'operator'
+
+/**
+ * One OAuth client whose access tokens the verifier accepts: its provider's issuer (exactly,
+ * trailing slash included), its `client_id` (the token's `aud`) and the surface it serves.
+ */
+export interface TokenClientOptions {
+  /** The issuer URL, e.g. `https://auth.dezky.local/application/o/dezky-portal/`. */
+  issuer: string
+  /** The audience, the client's `client_id`, e.g. `dezky-portal`. */
+  audience: string
+  /** Which surface tokens of this client act on. */
+  surface: Surface
+}
+
+/**
+ * The evaluation context, with the control plane's camelCase field names.
+ *
+ * Every field is optional: an absent value never matches a non-empty scope axis,
+ * and a rollout without its subject (`tenantId`, or `userId` for user-level
+ * flags) is off.
+ */
+export interface EvaluationContext {
+  /** The tenant's stable id (a MongoDB ObjectId, 24 hex characters); the rollout subject. */
+  tenantId?: string
+  /** The tenant's slug. */
+  tenantSlug?: string
+  /** The tenant's plan. */
+  plan?: string
+  /** The slug of the tenant's partner; absent when the tenant has none. */
+  partnerSlug?: string
+  /** The deployment environment (`prod`, `staging`, `dev`, ...). */
+  environment?: string
+  /** The user inside the tenant, for user-level flags. */
+  userId?: string
+}
+
+/** A record for the platform audit log, one per flag change. */
+export interface FlagAuditEvent {
+  /** `flag.create`, `flag.update`, `flag.kill_switch` or `flag.delete`. */
+  action: string
+  /** Always `success`: events are made only for changes that were applied. */
+  outcome: string
+  /** Who made the change. */
+  actorEmail: string
+  /** When, RFC 3339. */
+  at: string
+  /** Always `flag`. */
+  targetType: string
+  /** The flag's key. */
+  targetId: string
+  /** The configuration before (`null` for a creation). */
+  before: Record<string, unknown> | null
+  /** The configuration after (`null` for a deletion). */
+  after: Record<string, unknown> | null
+}
+
+/** Why a flag evaluated the way it did. */
+export type Reason = 'off' | 'on' | 'targeting_match' | 'not_targeted' | 'in_rollout' | 'out_of_rollout' | 'subject_missing' | 'flag_not_found'
+
+/** The operator UI's "N of M tenants" for a proposed flag configuration. */
+export interface RolloutPreview {
+  /** How many contexts were given (M). */
+  total: number
+  /** How many the configuration enables (N). */
+  enabledCount: number
+  /** The positions, in the given list, of the enabled contexts, ascending. */
+  enabled: number[]
+}
+
 /** A client of the Authentik API v3. Create one per process and share it. */
 export declare class AuthentikClient {
   /**
@@ -740,38 +862,14 @@ export declare class TokenVerifier {
 }
 
 /**
- * The identity a verified access token carries. It says who the caller is,
- * never what they may do: rights come from the user record (the `require*`
- * functions).
- */
-export interface Actor {
-  /** `sub`: the user's Authentik subject (the user record's `authentikSubjectId`). */
-  subject: string
-  /** `email`, when the token has one. */
-  email?: string
-  /** `name`, else `preferred_username`, when the token has one. */
-  name?: string
-  /** `groups`: Authentik group names (informational: they grant nothing). */
-  groups: Array<string>
-  /** The surface, from the audience that matched. */
-  surface: 'portal' | 'operator'
-  /** `iss`. */
-  issuer: string
-  /** The configured audience the token matched. */
-  audience: string
-  /** `exp`, seconds since the Unix epoch. */
-  expiresAt: number
-}
-
-/**
  * What the authorization rules read of an actor: `subject` and `surface`
- * (an `Actor` from `verifyToken` fits).
+ * (an `Actor` from `verifyToken` fits; other fields are ignored).
  */
 export interface ActorLike {
   /** The token's subject. */
   subject: string
   /** The token's surface. */
-  surface: 'portal' | 'operator'
+  surface: Surface
 }
 
 /** Options of `createApiToken`. */
@@ -1000,7 +1098,11 @@ export declare function errorCodes(): Array<string>
  */
 export declare function errorExamples(): Array<Error>
 
-/** The outcome of evaluating one flag. */
+/**
+ * The outcome of evaluating one flag: the core's `Evaluation` plus its
+ * OpenFeature forms (`openFeatureReason`, `variant`), which the JS shape
+ * carries on purpose so that the OpenFeature provider reads them directly.
+ */
 export interface Evaluation {
   /** The flag's key. */
   key: string
@@ -1019,26 +1121,6 @@ export interface Evaluation {
   killed: boolean
   /** `"on"` or `"off"`, the OpenFeature variant. */
   variant: string
-}
-
-/**
- * What a flag is evaluated for, with the control plane's names. Every field is
- * optional; an absent value never matches a non-empty scope axis. Other fields
- * are rejected (`DEZKY_INVALID_CONTEXT`), so a misspelt name cannot silently never match.
- */
-export interface EvaluationContext {
-  /** The tenant's stable id (24 hex characters); the rollout subject. */
-  tenantId?: string
-  /** The tenant's slug. */
-  tenantSlug?: string
-  /** The tenant's plan. */
-  plan?: string
-  /** The slug of the tenant's partner; absent when the tenant has none. */
-  partnerSlug?: string
-  /** The deployment environment (`prod`, `staging`, `dev`, ...). */
-  environment?: string
-  /** The user inside the tenant, for user-level flags. */
-  userId?: string
 }
 
 /** One expected check: a name, a type and the value(s) expected there. */
@@ -1071,36 +1153,6 @@ export interface ExpectedRecordsInfo {
   zoneSnippet: string
   /** The records as table rows for the add-domain wizard. */
   table: Array<PublishRow>
-}
-
-/** A field that differs. */
-export interface FieldDiffInfo {
-  /** The field (`all`, `mechanism`, `p`, `exchange`, `token`, ...). */
-  field: string
-  /** The expected value; absent when the field should not be there. */
-  expected?: string
-  /** The published value; absent when it is not there. */
-  found?: string
-}
-
-/** A record for the platform audit log, one per flag change. */
-export interface FlagAuditEvent {
-  /** `flag.create`, `flag.update`, `flag.kill_switch` or `flag.delete`. */
-  action: string
-  /** Always `success`. */
-  outcome: string
-  /** Who made the change. */
-  actorEmail: string
-  /** When, RFC 3339 with milliseconds, UTC. */
-  at: string
-  /** Always `flag`. */
-  targetType: string
-  /** The flag's key. */
-  targetId: string
-  /** The configuration before (`null` for a creation). */
-  before: Record<string, unknown> | null
-  /** The configuration after (`null` for a deletion). */
-  after: Record<string, unknown> | null
 }
 
 /** The result of a flag change: the new set, the changed flag and its audit event. */
@@ -1382,23 +1434,6 @@ export interface ProbeThresholds {
   warnMs?: number
 }
 
-/** One row of the "records to publish" table. */
-export interface PublishRow {
-  /** The owner as an FQDN. */
-  name: string
-  /** The owner relative to the domain (`@`, `_dmarc`), as DNS hosts' forms want it. */
-  host: string
-  /** The type mnemonic. */
-  type: string
-  /** The value to paste (TXT joined and unquoted). */
-  value: string
-  /** What it is for: `SPF`, `DKIM`, `DMARC`, `MX`, `MTA-STS`, `TLS-RPT`, `ownership`, `TXT`, `CNAME`, `other`. */
-  purpose: string
-}
-
-/** Why a flag evaluated the way it did (the core's stable reason names). */
-export type Reason = 'off' | 'on' | 'targeting_match' | 'not_targeted' | 'in_rollout' | 'out_of_rollout' | 'subject_missing' | 'flag_not_found'
-
 /** The verdict on one expected check. */
 export interface RecordCheckInfo {
   /** The owner. */
@@ -1410,7 +1445,7 @@ export interface RecordCheckInfo {
   /** The DKIM selector, for `kind: 'dkim'`. */
   selector?: string
   /** The verdict. `unknown` (timeout, SERVFAIL, REFUSED) is never `missing`. */
-  status: 'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'
+  status: CheckStatus
   /** The expected values. */
   expected: Array<string>
   /** The values found at the name. */
@@ -1487,16 +1522,6 @@ export interface ResolverOptions {
   attempts?: number
   /** Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache. */
   authoritative?: boolean
-}
-
-/** The operator UI's "N of M tenants" for a proposed flag configuration. */
-export interface RolloutPreview {
-  /** How many contexts were given (M). */
-  total: number
-  /** How many the configuration enables (N). */
-  enabledCount: number
-  /** The positions, in the given list, of the enabled contexts, ascending. */
-  enabled: Array<number>
 }
 
 /** How to reach Stalwart. Give `apiKey`, or `username` and `password`. */
@@ -1776,19 +1801,6 @@ export interface TenantRecord {
   plan: string
   /** The id of the reselling partner; absent or `null` when the tenant has none. */
   partnerId?: string | { toHexString(): string } | null
-}
-
-/**
- * One accepted OAuth client, configured explicitly (read through
- * `serde_json::Value`, so that unknown options are refused).
- */
-export interface TokenClientOptions {
-  /** The issuer, exactly as Authentik names it (trailing slash included). */
-  issuer: string
-  /** The client's `client_id` (the token's `aud`). */
-  audience: string
-  /** The surface tokens of this client act on. */
-  surface: 'portal' | 'operator'
 }
 
 /**

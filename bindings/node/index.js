@@ -835,6 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CheckStatus = nativeBinding.CheckStatus
+module.exports.Surface = nativeBinding.Surface
+module.exports.Reason = nativeBinding.Reason
 module.exports.AuthentikClient = nativeBinding.AuthentikClient
 module.exports.ChangeSubscription = nativeBinding.ChangeSubscription
 module.exports.FlagSet = nativeBinding.FlagSet
@@ -855,7 +858,6 @@ module.exports.parseMajorUnits = nativeBinding.parseMajorUnits
 module.exports.parseZoneFile = nativeBinding.parseZoneFile
 module.exports.previewRollout = nativeBinding.previewRollout
 module.exports.probeAll = nativeBinding.probeAll
-module.exports.Reason = nativeBinding.Reason
 module.exports.requireCanForceLogout = nativeBinding.requireCanForceLogout
 module.exports.requireCanSuspend = nativeBinding.requireCanSuspend
 module.exports.requireOperator = nativeBinding.requireOperator

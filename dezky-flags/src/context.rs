@@ -1,5 +1,8 @@
 //! What a flag is evaluated for.
 
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -13,6 +16,9 @@ use crate::model::type_name;
 /// flags) is off.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+// In Node the context is read by the binding's own fast reader (unknown fields refused),
+// so napi derives only the JS form (`flagContext` returns it) and the declaration.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EvaluationContext {
     /// The tenant's stable id (a MongoDB ObjectId, 24 hex characters); the rollout subject.

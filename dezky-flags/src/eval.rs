@@ -1,5 +1,8 @@
 //! Evaluation results and reasons.
 
+// `#[napi(string_enum)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -7,6 +10,7 @@ use serde::{Serialize, Serializer};
 /// Why a flag evaluated the way it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum Reason {
     /// The flag is `off`.
     Off,

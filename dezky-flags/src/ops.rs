@@ -1,5 +1,8 @@
 //! Changing flags: updates, the kill switch, history and audit events.
 
+// `#[napi(object)]` expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -107,6 +110,7 @@ impl FlagUpdate {
 /// A record for the platform audit log, one per flag change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 pub struct FlagAuditEvent {
     /// `flag.create`, `flag.update`, `flag.kill_switch` or `flag.delete`.
     pub action: String,
@@ -121,8 +125,10 @@ pub struct FlagAuditEvent {
     /// The flag's key.
     pub target_id: String,
     /// The configuration before (`null` for a creation).
+    #[cfg_attr(feature = "napi", napi(ts_type = "Record<string, unknown> | null"))]
     pub before: Value,
     /// The configuration after (`null` for a deletion).
+    #[cfg_attr(feature = "napi", napi(ts_type = "Record<string, unknown> | null"))]
     pub after: Value,
 }
 

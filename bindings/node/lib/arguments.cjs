@@ -27,6 +27,9 @@ const NAPI_ARGUMENT_CODES = new Set([
   'DetachableArraybufferExpected',
 ])
 
+/** napi's status names as it embeds them in nested messages ("... `Reason`. StringExpected, ..."). */
+const STATUS_WORDS = new RegExp(`\\b(?:${[...NAPI_ARGUMENT_CODES].join('|')})\\b[,.:]?\\s*`, 'g')
+
 /** Splits `text` at `separator` outside brackets and quotes. */
 function splitTop(text, separator) {
   const parts = []
@@ -105,7 +108,7 @@ function fits(value, param) {
 function argumentError(error, name, args, makeError) {
   if (!(error instanceof Error) || !NAPI_ARGUMENT_CODES.has(error.code)) return error
   const params = signatures().get(name)?.params ?? []
-  const reason = error.message
+  const reason = error.message.replace(STATUS_WORDS, '')
   // napi names object fields: "Missing field `email`", "... on AuthentikNewUser.email"
   // (nested: "... on Inner.field on Outer.inner").
   const missing = /^Missing field `(\w+)`/.exec(reason)
@@ -117,7 +120,9 @@ function argumentError(error, name, args, makeError) {
     if (missing) fields.push(missing[1])
     const outer = path.length ? path[path.length - 1].struct : null
     index = params.findIndex((p) => outer && p.types.includes(outer))
-    if (index < 0) index = params.findIndex((p, i) => typeof args[i] === 'object' && args[i] !== null && !Array.isArray(args[i]))
+    // The first object given where an object is declared (an array too, unless the parameter is a list).
+    const list = (p) => p.types.some((type) => type.endsWith('[]') || type.startsWith('Array<'))
+    if (index < 0) index = params.findIndex((p, i) => typeof args[i] === 'object' && args[i] !== null && (!Array.isArray(args[i]) || !list(p)))
   }
   if (index < 0) index = params.findIndex((p, i) => !fits(args[i], p))
   const argument = params[Math.max(index, 0)]?.name
@@ -140,18 +145,19 @@ function wrapFunction(fn, name, makeError) {
   return wrapped
 }
 
-function wrapMethods(target, owner, makeError) {
+function wrapMethods(target, owner, makeError, unwrapped) {
   for (const key of Object.getOwnPropertyNames(target)) {
     const descriptor = Object.getOwnPropertyDescriptor(target, key)
     if (key === 'constructor' || typeof descriptor.value !== 'function' || !descriptor.configurable) continue
+    if (unwrapped.has(`${owner}.${key}`)) continue
     Object.defineProperty(target, key, { ...descriptor, value: wrapFunction(descriptor.value, `${owner}.${key}`, makeError) })
   }
 }
 
 /** The class `cls`, whose constructor, static and instance methods map argument errors. */
-function wrapClass(cls, name, makeError) {
-  wrapMethods(cls.prototype, name, makeError)
-  wrapMethods(cls, name, makeError)
+function wrapClass(cls, name, makeError, unwrapped) {
+  wrapMethods(cls.prototype, name, makeError, unwrapped)
+  wrapMethods(cls, name, makeError, unwrapped)
   return new Proxy(cls, {
     construct(target, args, newTarget) {
       try {
@@ -167,14 +173,16 @@ const proxyOf = new WeakMap()
 
 /**
  * Replaces `names` of the native exports by wrapped versions. `makeError(message,
- * details)` creates the DezkyError.
+ * details)` creates the DezkyError. Methods named in `unwrapped` (`Class.method`)
+ * are left as they are. Static methods are wrapped only when napi declares them
+ * configurable (`#[napi(factory, configurable)]`).
  */
-function wrapNative(native, names, makeError) {
+function wrapNative(native, names, makeError, unwrapped = new Set()) {
   for (const name of names) {
     const value = native[name]
     if (typeof value !== 'function') continue
     if (/^[A-Z]/.test(name)) {
-      const proxy = wrapClass(value, name, makeError)
+      const proxy = wrapClass(value, name, makeError, unwrapped)
       proxyOf.set(value, proxy)
       native[name] = proxy
     } else {

@@ -43,13 +43,15 @@ class DezkyError extends Error {
 }
 
 // A wrong argument type is refused by napi's conversions; every native export
-// except the flag engine (which reads its own arguments, on the hot path) maps
-// those refusals to DezkyError DEZKY_INVALID_ARGUMENT naming the argument.
-const FLAG_ENGINE = new Set(['FlagSet', 'FlagStore', 'ChangeSubscription', 'bucket', 'previewRollout', 'killSwitch', 'openFeatureReason'])
+// maps those refusals to DezkyError DEZKY_INVALID_ARGUMENT naming the argument.
+// The native half of the hot path (`evaluateAllBits`) is left as it is: napi
+// never refuses its arguments (the context is read by the binding, which
+// throws DEZKY_INVALID_CONTEXT), so a wrapper would only cost every evaluation.
 require('./arguments.cjs').wrapNative(
   native,
-  Object.keys(native).filter((name) => !FLAG_ENGINE.has(name)),
+  Object.keys(native),
   (message, details) => new DezkyError(ErrorCode.INVALID_ARGUMENT, message, details),
+  new Set(['FlagSet.evaluateAllBits', 'FlagStore.evaluateAllBits']),
 )
 
 // The hot path, `evaluateAll`, exists only here. The native side evaluates into

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use dezky_clients::oidc::OidcKeySource;
 use dezky_core::Error;
-use dezky_core::auth::{self as core_auth, Surface, TokenClient, VerifierConfig};
+use dezky_core::auth::{self as core_auth, Actor, Surface, TokenClient, VerifierConfig};
 use dezky_core::authz::{self, UserRecord};
 use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
@@ -25,6 +25,7 @@ use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Number, Value};
 
+use crate::convert::Serde;
 use crate::error::{IntoJs, to_js};
 
 type Result<T> = std::result::Result<T, Error>;
@@ -34,58 +35,6 @@ fn invalid(field: &str, reason: impl Into<String>) -> Error {
         field: field.to_owned(),
         reason: reason.into(),
     }
-}
-
-/// The identity a verified access token carries. It says who the caller is,
-/// never what they may do: rights come from the user record (the `require*`
-/// functions).
-#[napi(object, object_from_js = false)]
-pub struct Actor {
-    /// `sub`: the user's Authentik subject (the user record's `authentikSubjectId`).
-    pub subject: String,
-    /// `email`, when the token has one.
-    pub email: Option<String>,
-    /// `name`, else `preferred_username`, when the token has one.
-    pub name: Option<String>,
-    /// `groups`: Authentik group names (informational: they grant nothing).
-    pub groups: Vec<String>,
-    /// The surface, from the audience that matched.
-    #[napi(ts_type = "'portal' | 'operator'")]
-    pub surface: String,
-    /// `iss`.
-    pub issuer: String,
-    /// The configured audience the token matched.
-    pub audience: String,
-    /// `exp`, seconds since the Unix epoch.
-    pub expires_at: f64,
-}
-
-impl From<core_auth::Actor> for Actor {
-    fn from(actor: core_auth::Actor) -> Self {
-        Actor {
-            subject: actor.subject,
-            email: actor.email,
-            name: actor.name,
-            groups: actor.groups,
-            surface: actor.surface.as_str().to_owned(),
-            issuer: actor.issuer,
-            audience: actor.audience,
-            expires_at: actor.expires_at as f64,
-        }
-    }
-}
-
-/// One accepted OAuth client, configured explicitly (read through
-/// `serde_json::Value`, so that unknown options are refused).
-#[napi(object, object_from_js = false)]
-pub struct TokenClientOptions {
-    /// The issuer, exactly as Authentik names it (trailing slash included).
-    pub issuer: String,
-    /// The client's `client_id` (the token's `aud`).
-    pub audience: String,
-    /// The surface tokens of this client act on.
-    #[napi(ts_type = "'portal' | 'operator'")]
-    pub surface: String,
 }
 
 /// The verifier's configuration: `issuers` and `audiences` (paired as the
@@ -101,7 +50,8 @@ pub struct TokenVerifierOptions {
     #[napi(ts_type = "string | string[]")]
     pub audiences: Option<String>,
     /// Explicit clients, instead of `issuers`/`audiences`.
-    pub clients: Option<Vec<TokenClientOptions>>,
+    #[napi(ts_type = "Array<TokenClientOptions>")]
+    pub clients: Option<Vec<TokenClient>>,
     /// Tolerated clock skew (default 30, at most 300).
     pub leeway_seconds: Option<f64>,
     /// How long fetched keys are used before they are read again (default 900).
@@ -156,26 +106,19 @@ impl TokenVerifier {
     /// (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
     /// With the issuer's keys cached, the token is checked without leaving the
     /// calling thread.
-    #[napi]
+    #[napi(ts_return_type = "Promise<Actor>")]
     pub fn verify_token<'e>(
         &self,
         env: &'e Env,
         token: String,
-    ) -> napi::Result<PromiseRaw<'e, Actor>> {
+    ) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
         verify(env, &self.inner, token)
     }
 
     /// The configured (issuer, audience, surface) triples.
-    #[napi]
-    pub fn clients(&self) -> Vec<TokenClientOptions> {
-        let clients = self.inner.config().clients.iter();
-        clients
-            .map(|c| TokenClientOptions {
-                issuer: c.issuer.clone(),
-                audience: c.audience.clone(),
-                surface: c.surface.to_string(),
-            })
-            .collect()
+    #[napi(ts_return_type = "Array<TokenClientOptions>")]
+    pub fn clients(&self) -> Vec<TokenClient> {
+        self.inner.config().clients.clone()
     }
 }
 
@@ -188,13 +131,13 @@ fn build(config: VerifierConfig) -> Result<TokenVerifier> {
     })
 }
 
-type VerifyFuture = Pin<Box<dyn Future<Output = Result<core_auth::Actor>> + Send>>;
+type VerifyFuture = Pin<Box<dyn Future<Output = Result<Actor>> + Send>>;
 
 fn verify<'e>(
     env: &'e Env,
     verifier: &Arc<core_auth::TokenVerifier>,
     token: String,
-) -> napi::Result<PromiseRaw<'e, Actor>> {
+) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
     let verifier = Arc::clone(verifier);
     let mut future: VerifyFuture = Box::pin(async move { verifier.verify(&token).await });
     // With the keys cached, verification never waits: poll it once here and
@@ -204,11 +147,11 @@ fn verify<'e>(
     let polled =
         napi::bindgen_prelude::within_runtime_if_available(|| future.as_mut().poll(&mut cx));
     match polled {
-        Poll::Ready(Ok(actor)) => PromiseRaw::resolve(env, Actor::from(actor)),
+        Poll::Ready(Ok(actor)) => PromiseRaw::resolve(env, Serde(actor)),
         Poll::Ready(Err(e)) => PromiseRaw::reject(env, to_js(env, &e)),
         Poll::Pending => env
             .spawn_future_with_callback(async move { Ok(future.await) }, |env, r| {
-                r.map(Actor::from).js(env)
+                r.map(Serde).js(env)
             }),
     }
 }
@@ -220,8 +163,8 @@ static DEFAULT_VERIFIER: OnceLock<Arc<core_auth::TokenVerifier>> = OnceLock::new
 /// `AUTHENTIK_AUDIENCE` (`TokenVerifier.fromEnv()`, shared by every call), and
 /// resolves to its actor. Rejects like `TokenVerifier.verifyToken`, and with
 /// `DEZKY_AUTH_CONFIG` while the environment variables are missing or unusable.
-#[napi]
-pub fn verify_token<'e>(env: &'e Env, token: String) -> napi::Result<PromiseRaw<'e, Actor>> {
+#[napi(ts_return_type = "Promise<Actor>")]
+pub fn verify_token<'e>(env: &'e Env, token: String) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
     let verifier = match DEFAULT_VERIFIER.get() {
         Some(v) => Arc::clone(v),
         None => match TokenVerifier::from_env(*env) {
@@ -420,27 +363,17 @@ fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
     }
 }
 
-/// The actor: `subject` and `surface` are read (the rest is ignored), so an
-/// actor from `verifyToken` or a hand-built `{ subject, surface }` both work.
-fn actor(value: &Unknown<'_>) -> Result<core_auth::Actor> {
-    let map = record_json(value, "actor")?;
-    let subject = match map.get("subject") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(Value::String(_)) => return Err(invalid("actor.subject", "must not be empty")),
-        None | Some(Value::Null) => return Err(invalid("actor.subject", "is required")),
-        Some(_) => return Err(invalid("actor.subject", "must be a string")),
-    };
-    let surface = match map.get("surface") {
-        None | Some(Value::Null) => return Err(invalid("actor.surface", "is required")),
-        Some(Value::String(s)) => Surface::parse_field(s, "actor.surface")?,
-        Some(_) => return Err(invalid("actor.surface", "must be 'portal' or 'operator'")),
-    };
-    Ok(core_auth::Actor {
-        subject,
+/// The core actor the rules read: only `subject` and `surface` are used.
+fn actor(actor: &ActorLike) -> Result<Actor> {
+    if actor.subject.is_empty() {
+        return Err(invalid("actor.subject", "must not be empty"));
+    }
+    Ok(Actor {
+        subject: actor.subject.clone(),
         email: None,
         name: None,
         groups: Vec::new(),
-        surface,
+        surface: actor.surface,
         issuer: String::new(),
         audience: String::new(),
         expires_at: 0,
@@ -469,18 +402,21 @@ pub(crate) fn partner(value: &Unknown<'_>) -> Result<Partner> {
 // Authorization rules. Each returns nothing when the rule allows and throws
 // `DEZKY_FORBIDDEN` when it refuses (`DEZKY_INVALID_ARGUMENT` for bad input).
 
-/// Declares rules of `dezky_core::authz` taking records read from JS objects:
-/// the doc lines (string literals, so that the TypeScript docs read them),
-/// then each argument's TypeScript type and its reader here.
+/// Declares rules of `dezky_core::authz` taking the actor and records read
+/// from JS objects: the doc lines (string literals, so that the TypeScript docs
+/// read them), then each record argument's TypeScript type and its reader here.
 macro_rules! rules {
-    ($($($doc:literal)* fn $name:ident($($arg:ident: $ts:tt => $read:ident),*);)*) => {$(
+    ($($($doc:literal)* fn $name:ident(actor $(, $arg:ident: $ts:tt => $read:ident)*);)*) => {$(
         $(#[doc = $doc])*
-        #[napi]
+        // `strict`: napi checks each argument's type first (a missing actor is refused
+        // like any wrong type, before its fields are read).
+        #[napi(strict)]
         pub fn $name(
             env: Env,
+            actor: ActorLike,
             $(#[napi(ts_arg_type = $ts)] $arg: Unknown<'_>),*
         ) -> napi::Result<()> {
-            (|| authz::$name($(&self::$read(&$arg)?),*))().js(&env)
+            (|| authz::$name(&self::actor(&actor)?, $(&self::$read(&$arg)?),*))().js(&env)
         }
     )*};
 }
@@ -488,17 +424,17 @@ macro_rules! rules {
 rules! {
     " The user record must be the actor's own (`authentikSubjectId == subject`)"
     " and active. Every other rule starts with this check."
-    fn require_own_active_record(actor: "ActorLike" => actor, user: "UserRecord" => user);
+    fn require_own_active_record(actor, user: "UserRecord" => user);
 
     " Operator-only endpoints: an operator-app token **and** `platformAdmin`."
-    fn require_operator(actor: "ActorLike" => actor, user: "UserRecord" => user);
+    fn require_operator(actor, user: "UserRecord" => user);
 
     " Platform-admin endpoints: `platformAdmin`, from either surface."
-    fn require_platform_admin(actor: "ActorLike" => actor, user: "UserRecord" => user);
+    fn require_platform_admin(actor, user: "UserRecord" => user);
 
     " Reading a tenant: its id in `tenantIds`, or a platform admin."
     fn require_tenant_member(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         tenant: "TenantRecord" => tenant
     );
@@ -506,7 +442,7 @@ rules! {
     " Administering a tenant: a member whose `tenantRoles` entry for it is"
     " `admin`, or a platform admin. The legacy global `role` grants nothing."
     fn require_tenant_admin(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         tenant: "TenantRecord" => tenant
     );
@@ -514,7 +450,7 @@ rules! {
     " The partner surface: staff of `partner` (`partnerId`). Platform admins are"
     " not partner staff."
     fn require_partner_staff(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         partner: "PartnerRecord" => partner
     );
@@ -522,7 +458,7 @@ rules! {
     " Staff of `partner` acting on `tenant`, which must be one of that partner's"
     " own tenants (`tenant.partnerId`)."
     fn require_partner_tenant(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         partner: "PartnerRecord" => partner,
         tenant: "TenantRecord" => tenant
@@ -531,7 +467,7 @@ rules! {
     " Suspending `target`: a tenant admin of `tenant`, not oneself, `target` a"
     " member of `tenant`; only a platform admin may act on a platform admin."
     fn require_can_suspend(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         tenant: "TenantRecord" => tenant,
         target: "UserRecord" => target
@@ -539,7 +475,7 @@ rules! {
 
     " Ending `target`'s sessions: the same rule as `requireCanSuspend`."
     fn require_can_force_logout(
-        actor: "ActorLike" => actor,
+        actor,
         user: "UserRecord" => user,
         tenant: "TenantRecord" => tenant,
         target: "UserRecord" => target
@@ -547,15 +483,13 @@ rules! {
 }
 
 /// What the authorization rules read of an actor: `subject` and `surface`
-/// (an `Actor` from `verifyToken` fits).
-#[napi(object, object_to_js = false, object_from_js = false)]
-#[allow(dead_code)] // declared for the TypeScript definitions
+/// (an `Actor` from `verifyToken` fits; other fields are ignored).
+#[napi(object, object_to_js = false)]
 pub struct ActorLike {
     /// The token's subject.
     pub subject: String,
     /// The token's surface.
-    #[napi(ts_type = "'portal' | 'operator'")]
-    pub surface: String,
+    pub surface: Surface,
 }
 
 /// A user record as the control plane stores it (other fields are ignored).

@@ -1,19 +1,49 @@
-//! Reading JavaScript arguments. Arguments arrive as `Unknown` and are checked
-//! here, so that a wrong type or a missing argument becomes a `DezkyError`
-//! naming the argument rather than napi's generic `InvalidArg`.
+//! What napi's typed parameters and derived records do not cover: the
+//! evaluation context (read by name on the hot path; unknown fields are
+//! `DEZKY_INVALID_CONTEXT`), options objects whose unknown options are refused,
+//! the three forms of a flag set or flag document, and the one generic
+//! conversion of core records that napi cannot derive (`u64`/`usize` fields):
+//! through serde, with their TypeScript form declared on the core record.
 
 use std::ffi::CStr;
 
 use dezky_flags::{Error as CoreError, EvaluationContext};
 use napi::bindgen_prelude::{
-    ClassInstance, Either, FromNapiValue, JsObjectValue, JsValue, Object, Unknown,
+    ClassInstance, Either3, FromNapiValue, JsObjectValue, JsValue, Object, ToNapiValue, TypeName,
+    Unknown,
 };
-use napi::{Env, ValueType};
+use napi::{Env, ValueType, sys};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::invalid_argument;
 
 type Result<T> = std::result::Result<T, CoreError>;
+
+/// A core record that crosses into JavaScript through serde (`env.to_js_value`),
+/// for records napi cannot derive. The function returning it declares the
+/// TypeScript type (`ts_return_type`), which the core record declares.
+pub struct Serde<T>(pub T);
+
+impl<T: Serialize> ToNapiValue for Serde<T> {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(Env::from_raw(env).to_js_value(&value.0)?.raw())
+    }
+}
+
+impl<T> TypeName for Serde<T> {
+    fn type_name() -> &'static str {
+        "Object"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+/// A flag set argument: a `FlagSet`, an array of flag documents, or their JSON text.
+pub(crate) type FlagSetArg<'a> =
+    Either3<ClassInstance<'a, crate::flags::FlagSet>, Vec<Value>, String>;
 
 /// The JS type name used in messages (`number`, `array`, `null`, ...).
 fn js_type(value: &Unknown<'_>) -> &'static str {
@@ -30,33 +60,6 @@ fn js_type(value: &Unknown<'_>) -> &'static str {
         Ok(ValueType::BigInt) => "bigint",
         _ => "an unsupported value",
     }
-}
-
-/// Whether the argument was left out (`undefined`).
-pub(crate) fn is_missing(value: &Unknown<'_>) -> bool {
-    matches!(value.get_type(), Ok(ValueType::Undefined))
-}
-
-/// A required string argument.
-pub(crate) fn string(value: &Unknown<'_>, name: &str) -> Result<String> {
-    match value.get_type() {
-        Ok(ValueType::String) => value
-            .coerce_to_string()
-            .and_then(|s| s.into_utf8())
-            .and_then(|s| s.into_owned())
-            .map_err(|e| invalid_argument(name, e.reason)),
-        Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
-        _ => Err(invalid_argument(
-            name,
-            format!("must be a string, got {}", js_type(value)),
-        )),
-    }
-}
-
-/// Any JSON-compatible JS value, as `serde_json::Value` (`undefined` properties read as `null`).
-pub(crate) fn json(env: &Env, value: &Unknown<'_>, name: &str) -> Result<Value> {
-    env.from_js_value::<Value, _>(*value)
-        .map_err(|e| invalid_argument(name, format!("is not JSON-compatible: {}", e.reason)))
 }
 
 /// An evaluation context, given as a plain object with the control plane's names.
@@ -156,60 +159,51 @@ fn context_fields(value: &Unknown<'_>) -> Option<Map<String, Value>> {
     Some(map)
 }
 
-/// A list of evaluation contexts; errors name the position (`[4].plan`).
-pub(crate) fn contexts(
+/// An options object read by name, so that the reader can refuse unknown
+/// options: `None` for `undefined` or `null`.
+pub(crate) fn options(
     env: &Env,
     value: &Unknown<'_>,
     name: &str,
-) -> Result<Vec<EvaluationContext>> {
-    if !value.is_array().unwrap_or(false) {
-        return Err(invalid_argument(
-            name,
-            format!("must be an array of contexts, got {}", js_type(value)),
-        ));
+) -> Result<Option<Map<String, Value>>> {
+    if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
+        return Ok(None);
     }
-    EvaluationContext::list_from_value(&json(env, value, name)?)
+    match env.from_js_value::<Value, _>(*value) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err(invalid_argument(name, "must be an object")),
+        Err(e) => Err(invalid_argument(
+            name,
+            format!("is not JSON-compatible: {}", e.reason),
+        )),
+    }
 }
 
-/// A flag set given as a `FlagSet`, a JSON array of flag documents, or its JSON text.
-pub(crate) fn flag_set(
-    env: &Env,
-    value: Either<ClassInstance<'_, crate::flags::FlagSet>, Unknown<'_>>,
-    name: &str,
-) -> Result<dezky_flags::FlagSet> {
+/// A flag set given as a `FlagSet`, an array of flag documents, or their JSON text.
+pub(crate) fn flag_set(value: FlagSetArg<'_>) -> Result<dezky_flags::FlagSet> {
     match value {
-        Either::A(set) => Ok(set.inner.clone()),
-        Either::B(value) => match value.get_type() {
-            Ok(ValueType::String) => dezky_flags::FlagSet::from_json(&string(&value, name)?),
-            Ok(ValueType::Object) if value.is_array().unwrap_or(false) => {
-                dezky_flags::FlagSet::from_value(json(env, &value, name)?)
-            }
-            Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
-            _ => Err(invalid_argument(
-                name,
-                format!(
-                    "must be a FlagSet, an array of flag documents or JSON text, got {}",
-                    js_type(&value)
-                ),
-            )),
-        },
+        Either3::A(set) => Ok(set.inner.clone()),
+        Either3::B(flags) => dezky_flags::FlagSet::from_value(Value::Array(flags)),
+        Either3::C(text) => dezky_flags::FlagSet::from_json(&text),
     }
 }
 
 /// One flag document, given as an object or its JSON text.
-pub(crate) fn flag(env: &Env, value: &Unknown<'_>, name: &str) -> Result<dezky_flags::Flag> {
-    match value.get_type() {
-        Ok(ValueType::String) => dezky_flags::Flag::from_json(&string(value, name)?),
-        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => {
-            dezky_flags::Flag::from_value(json(env, value, name)?)
+pub(crate) fn flag(value: Value, name: &str) -> Result<dezky_flags::Flag> {
+    match value {
+        Value::String(text) => dezky_flags::Flag::from_json(&text),
+        value @ Value::Object(_) => dezky_flags::Flag::from_value(value),
+        other => {
+            let got = match other {
+                Value::Array(_) => "array",
+                Value::Number(_) => "number",
+                Value::Bool(_) => "boolean",
+                _ => "null",
+            };
+            Err(invalid_argument(
+                name,
+                format!("must be a flag document or its JSON text, got {got}"),
+            ))
         }
-        Ok(ValueType::Undefined) => Err(invalid_argument(name, "is required")),
-        _ => Err(invalid_argument(
-            name,
-            format!(
-                "must be a flag document or its JSON text, got {}",
-                js_type(value)
-            ),
-        )),
     }
 }

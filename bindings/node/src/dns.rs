@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use dezky_clients::resolver::{DnsResolver, ResolverSettings};
 use dezky_core::dns::{
-    self, CheckStatus, DomainReport, ExpectedRecords, FieldDiff, RecordCheck, RecordKind,
+    self, CheckStatus, DomainReport, ExpectedRecords, FieldDiff, RecordCheck, RecordKind, TableRow,
     VerifyOptions, ZoneRecord,
 };
 use napi::Env;
@@ -47,22 +47,6 @@ impl From<ZoneRecord> for ZoneRecordInfo {
     }
 }
 
-/// One row of the "records to publish" table.
-#[napi(object, object_from_js = false)]
-pub struct PublishRow {
-    /// The owner as an FQDN.
-    pub name: String,
-    /// The owner relative to the domain (`@`, `_dmarc`), as DNS hosts' forms want it.
-    pub host: String,
-    /// The type mnemonic.
-    #[napi(js_name = "type")]
-    pub rtype: String,
-    /// The value to paste (TXT joined and unquoted).
-    pub value: String,
-    /// What it is for: `SPF`, `DKIM`, `DMARC`, `MX`, `MTA-STS`, `TLS-RPT`, `ownership`, `TXT`, `CNAME`, `other`.
-    pub purpose: String,
-}
-
 /// One expected check: a name, a type and the value(s) expected there.
 #[napi(object, object_from_js = false)]
 pub struct ExpectedCheckInfo {
@@ -92,18 +76,8 @@ pub struct ExpectedRecordsInfo {
     /// The records as a zone-file snippet, ready to paste.
     pub zone_snippet: String,
     /// The records as table rows for the add-domain wizard.
-    pub table: Vec<PublishRow>,
-}
-
-/// A field that differs.
-#[napi(object, object_from_js = false)]
-pub struct FieldDiffInfo {
-    /// The field (`all`, `mechanism`, `p`, `exchange`, `token`, ...).
-    pub field: String,
-    /// The expected value; absent when the field should not be there.
-    pub expected: Option<String>,
-    /// The published value; absent when it is not there.
-    pub found: Option<String>,
+    #[napi(ts_type = "Array<PublishRow>")]
+    pub table: Vec<TableRow>,
 }
 
 /// The verdict on one expected check.
@@ -122,14 +96,14 @@ pub struct RecordCheckInfo {
     /// The DKIM selector, for `kind: 'dkim'`.
     pub selector: Option<String>,
     /// The verdict. `unknown` (timeout, SERVFAIL, REFUSED) is never `missing`.
-    #[napi(ts_type = "'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'")]
-    pub status: String,
+    pub status: CheckStatus,
     /// The expected values.
     pub expected: Vec<String>,
     /// The values found at the name.
     pub found: Vec<String>,
     /// Field-level differences.
-    pub diff: Vec<FieldDiffInfo>,
+    #[napi(ts_type = "Array<FieldDiffInfo>")]
+    pub diff: Vec<FieldDiff>,
     /// Legal but worth fixing (`+all`, `p=none`, SPF near its lookup limit, ...).
     pub warnings: Vec<String>,
     /// Why the status is not `ok`.
@@ -201,17 +175,7 @@ impl From<ExpectedRecords> for ExpectedRecordsInfo {
     fn from(e: ExpectedRecords) -> Self {
         ExpectedRecordsInfo {
             zone_snippet: e.to_zone_snippet(),
-            table: e
-                .table()
-                .into_iter()
-                .map(|r| PublishRow {
-                    name: r.name,
-                    host: r.host,
-                    rtype: r.rtype,
-                    value: r.value,
-                    purpose: r.purpose,
-                })
-                .collect(),
+            table: e.table(),
             checks: e
                 .checks
                 .iter()
@@ -235,16 +199,6 @@ impl From<ExpectedRecords> for ExpectedRecordsInfo {
     }
 }
 
-impl From<FieldDiff> for FieldDiffInfo {
-    fn from(d: FieldDiff) -> Self {
-        FieldDiffInfo {
-            field: d.field,
-            expected: d.expected,
-            found: d.found,
-        }
-    }
-}
-
 impl From<RecordCheck> for RecordCheckInfo {
     fn from(c: RecordCheck) -> Self {
         let (kind, selector) = kind_parts(&c.kind);
@@ -253,10 +207,10 @@ impl From<RecordCheck> for RecordCheckInfo {
             rtype: c.rtype,
             kind,
             selector,
-            status: CheckStatus::as_str(c.status).to_owned(),
+            status: c.status,
             expected: c.expected,
             found: c.found,
-            diff: c.diff.into_iter().map(FieldDiffInfo::from).collect(),
+            diff: c.diff,
             warnings: c.warnings,
             message: c.message,
             via_cname: c.via_cname,
@@ -344,18 +298,18 @@ fn number(name: &str, value: &Value, max: u64) -> Result<u64, dezky_flags::Error
     }
 }
 
+/// Unknown options are refused, naming the option, so that a misspelt one
+/// cannot silently keep its default.
 fn resolver_plan(env: &Env, value: Option<Unknown<'_>>) -> Result<Plan, dezky_flags::Error> {
     let mut plan = Plan {
         settings: ResolverSettings::default(),
         authoritative: false,
     };
-    let Some(value) = value.filter(|v| !convert::is_missing(v)) else {
-        return Ok(plan);
+    let map = match value {
+        Some(value) => convert::options(env, &value, "resolver")?,
+        None => None,
     };
-    let Value::Object(map) = convert::json(env, &value, "resolver")? else {
-        return Err(invalid_argument("resolver", "must be an object"));
-    };
-    for (name, value) in map {
+    for (name, value) in map.unwrap_or_default() {
         if value.is_null() {
             continue;
         }

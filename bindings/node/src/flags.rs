@@ -3,17 +3,15 @@
 //! (`FlagSet::create_flag`, `update_flag`, `kill_flag`, `delete_flag`) lives in
 //! `dezky-flags`.
 
-use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate};
+use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate, Reason, RolloutPreview};
 use napi::Env;
-use napi::bindgen_prelude::{
-    ClassInstance, Either, JavaScriptClassExt, JsObjectValue, JsValue, Null, Object, This,
-    Uint32ArraySlice, Unknown,
-};
+use napi::bindgen_prelude::{Either, Object, This, Uint32ArraySlice, Unknown};
 use napi_derive::napi;
+use serde_json::Value;
 
-use crate::convert;
-use crate::error::IntoJs;
-use crate::types::{Evaluation, RolloutPreview};
+use crate::convert::{self, FlagSetArg, Serde};
+use crate::error::{IntoJs, invalid_argument};
+use crate::types::{Evaluation, FlagChange};
 
 /// A validated, compiled, immutable set of flags. Build it with
 /// `FlagSet.fromJson` or `FlagSet.fromFlags`; changes return a new set.
@@ -32,28 +30,19 @@ impl FlagSet {
 impl FlagSet {
     /// Parses a JSON array of flag documents (the body of the control plane's `GET /flags`).
     /// Throws `DEZKY_MALFORMED_JSON`, `DEZKY_INVALID_FLAG` or `DEZKY_DUPLICATE_FLAG`.
-    #[napi(factory, ts_args_type = "text: string")]
-    pub fn from_json(env: Env, text: Unknown<'_>) -> napi::Result<FlagSet> {
-        let text = convert::string(&text, "text").js(&env)?;
+    #[napi(factory, configurable)]
+    pub fn from_json(env: Env, text: String) -> napi::Result<FlagSet> {
         dezky_flags::FlagSet::from_json(&text)
             .map(FlagSet::new)
             .js(&env)
     }
 
     /// Builds a set from an array of flag documents, validating each.
-    #[napi(factory, ts_args_type = "flags: FlagDocument[]")]
-    pub fn from_flags(env: Env, flags: Unknown<'_>) -> napi::Result<FlagSet> {
-        let set = if flags.is_array().unwrap_or(false) {
-            convert::json(&env, &flags, "flags").and_then(dezky_flags::FlagSet::from_value)
-        } else if convert::is_missing(&flags) {
-            Err(crate::error::invalid_argument("flags", "is required"))
-        } else {
-            Err(crate::error::invalid_argument(
-                "flags",
-                "must be an array of flag documents",
-            ))
-        };
-        set.map(FlagSet::new).js(&env)
+    #[napi(factory, configurable, ts_args_type = "flags: FlagDocument[]")]
+    pub fn from_flags(env: Env, flags: Vec<Value>) -> napi::Result<FlagSet> {
+        dezky_flags::FlagSet::from_value(Value::Array(flags))
+            .map(FlagSet::new)
+            .js(&env)
     }
 
     /// The set as JSON text, unknown fields included.
@@ -69,9 +58,8 @@ impl FlagSet {
     }
 
     /// The document of the flag `key`, or `null` if the set has none.
-    #[napi(ts_args_type = "key: string", ts_return_type = "FlagDocument | null")]
-    pub fn get<'e>(&self, env: &'e Env, key: Unknown<'_>) -> napi::Result<Option<Unknown<'e>>> {
-        let key = convert::string(&key, "key").js(env)?;
+    #[napi(ts_return_type = "FlagDocument | null")]
+    pub fn get<'e>(&self, env: &'e Env, key: String) -> napi::Result<Option<Unknown<'e>>> {
         self.inner
             .get(&key)
             .map(|f| env.to_js_value(&f.to_value()))
@@ -96,10 +84,9 @@ impl FlagSet {
     pub fn evaluate(
         &self,
         env: Env,
-        key: Unknown<'_>,
+        key: String,
         context: Unknown<'_>,
     ) -> napi::Result<Evaluation> {
-        let key = convert::string(&key, "key").js(&env)?;
         let context = convert::context(&env, &context).js(&env)?;
         Ok(self.inner.evaluate(&key, &context).into())
     }
@@ -138,20 +125,11 @@ impl FlagSet {
     /// The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
     /// it in history (even when the flag was already off: the action itself is audited).
     /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key, `DEZKY_INVALID_ARGUMENT` for a blank actor.
-    #[napi(
-        ts_args_type = "key: string, actor: string",
-        ts_return_type = "FlagChange"
-    )]
-    pub fn kill<'e>(
-        &self,
-        env: &'e Env,
-        key: Unknown<'_>,
-        actor: Unknown<'_>,
-    ) -> napi::Result<Object<'e>> {
-        let key = convert::string(&key, "key").js(env)?;
-        let change = actor_change(env, &actor)?;
+    #[napi(ts_return_type = "FlagChange")]
+    pub fn kill(&self, env: &Env, key: String, actor: String) -> napi::Result<FlagChange<'static>> {
+        let change = Change::now(actor).js(env)?;
         let (flags, audit) = self.inner.kill_flag(&key, &change).js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`) to flag `key`.
@@ -163,24 +141,20 @@ impl FlagSet {
     )]
     pub fn update<'e>(
         &self,
-        this: This<'_, Object<'_>>,
-        env: &'e Env,
-        key: Unknown<'_>,
-        update: Unknown<'_>,
-        actor: Unknown<'_>,
-    ) -> napi::Result<Object<'e>> {
-        let key = convert::string(&key, "key").js(env)?;
-        let update = if convert::is_missing(&update) {
-            Err(crate::error::invalid_argument("update", "is required"))
-        } else {
-            convert::json(env, &update, "update")
-        }
-        .js(env)?;
-        let change = actor_change(env, &actor)?;
+        this: This<'e>,
+        env: &Env,
+        key: String,
+        update: Option<Value>,
+        actor: String,
+    ) -> napi::Result<FlagChange<'e>> {
+        let update = update
+            .ok_or_else(|| invalid_argument("update", "is required"))
+            .js(env)?;
+        let change = Change::now(actor).js(env)?;
         let update = FlagUpdate::from_value(&key, &update).js(env)?;
         let (flags, audit) = self.inner.update_flag(&key, update, &change).js(env)?;
-        let same = flags.same_snapshot(&self.inner).then_some(&this.object);
-        flag_change(env, same, flags, &key, audit)
+        let same = flags.same_snapshot(&self.inner).then_some(this.object);
+        Ok(flag_change(same, flags, &key, audit))
     }
 
     /// Creates flag `key` in state `off`, with its creation in history.
@@ -189,59 +163,47 @@ impl FlagSet {
         ts_args_type = "key: string, description: string, actor: string",
         ts_return_type = "FlagChange"
     )]
-    pub fn create<'e>(
+    pub fn create(
         &self,
-        env: &'e Env,
-        key: Unknown<'_>,
-        description: Unknown<'_>,
-        actor: Unknown<'_>,
-    ) -> napi::Result<Object<'e>> {
-        let key = convert::string(&key, "key").js(env)?;
-        let description = if convert::is_missing(&description) {
-            String::new()
-        } else {
-            convert::string(&description, "description").js(env)?
-        };
-        let change = actor_change(env, &actor)?;
+        env: &Env,
+        key: String,
+        description: Option<String>,
+        actor: String,
+    ) -> napi::Result<FlagChange<'static>> {
+        let change = Change::now(actor).js(env)?;
+        let description = description.unwrap_or_default();
         let (flags, audit) = self
             .inner
             .create_flag(&key, &description, &change)
             .js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// Deletes flag `key`; `flag` is `null` and the audit event records the deletion.
     /// Throws `DEZKY_FLAG_NOT_FOUND` for an unknown key.
-    #[napi(
-        ts_args_type = "key: string, actor: string",
-        ts_return_type = "FlagChange"
-    )]
-    pub fn delete<'e>(
+    #[napi(ts_return_type = "FlagChange")]
+    pub fn delete(
         &self,
-        env: &'e Env,
-        key: Unknown<'_>,
-        actor: Unknown<'_>,
-    ) -> napi::Result<Object<'e>> {
-        let key = convert::string(&key, "key").js(env)?;
-        let change = actor_change(env, &actor)?;
+        env: &Env,
+        key: String,
+        actor: String,
+    ) -> napi::Result<FlagChange<'static>> {
+        let change = Change::now(actor).js(env)?;
         let (flags, audit) = self.inner.delete_flag(&key, &change).js(env)?;
-        flag_change(env, None, flags, &key, Some(audit))
+        Ok(flag_change(None, flags, &key, Some(audit)))
     }
 
     /// `delete` under its former name.
     ///
     /// @deprecated Use `delete`, the name every binding and the Rust crate share;
     /// `remove` stays for the 0.1.x releases only.
-    #[napi(
-        ts_args_type = "key: string, actor: string",
-        ts_return_type = "FlagChange"
-    )]
-    pub fn remove<'e>(
+    #[napi(ts_return_type = "FlagChange")]
+    pub fn remove(
         &self,
-        env: &'e Env,
-        key: Unknown<'_>,
-        actor: Unknown<'_>,
-    ) -> napi::Result<Object<'e>> {
+        env: &Env,
+        key: String,
+        actor: String,
+    ) -> napi::Result<FlagChange<'static>> {
         self.delete(env, key, actor)
     }
 }
@@ -265,57 +227,46 @@ pub(crate) fn bits<'e>(
     Uint32ArraySlice::copy_from(env, words)
 }
 
-fn actor_change(env: &Env, actor: &Unknown<'_>) -> napi::Result<Change> {
-    let actor = convert::string(actor, "actor").js(env)?;
-    Change::now(actor).js(env)
-}
-
-/// The `FlagChange` object of a change to flag `key`: `{flags, flag, audit}`, with
-/// `flag` read from the new set (`null` once deleted). `same` is the JS object of the
-/// set the change was made on, returned as `flags` when the core handed that set back.
-fn flag_change<'e>(
-    env: &'e Env,
-    same: Option<&Object<'_>>,
+/// The change to flag `key`, with `flag` read from the new set (`null` once deleted).
+/// `same` is the JS object of the set the change was made on, returned as `flags`
+/// when the core handed that set back.
+fn flag_change<'a>(
+    same: Option<Object<'a>>,
     flags: dezky_flags::FlagSet,
     key: &str,
     audit: Option<FlagAuditEvent>,
-) -> napi::Result<Object<'e>> {
-    let mut object = Object::new(env)?;
-    match flags.get(key) {
-        Some(flag) => object.set_named_property("flag", env.to_js_value(&flag.to_value())?)?,
-        None => object.set_named_property("flag", Null)?,
+) -> FlagChange<'a> {
+    FlagChange {
+        flag: flags.get(key).map(dezky_flags::Flag::to_value),
+        flags: match same {
+            Some(this) => Either::A(this),
+            None => Either::B(FlagSet::new(flags)),
+        },
+        audit,
     }
-    match same {
-        Some(this) => object.set_named_property("flags", this)?,
-        None => object.set_named_property("flags", FlagSet::new(flags).into_instance(env)?)?,
-    }
-    match audit {
-        Some(event) => object.set_named_property("audit", env.to_js_value(&event)?)?,
-        None => object.set_named_property("audit", Null)?,
-    }
-    Ok(object)
 }
 
 /// The rollout bucket (0..=99) of `subject` for flag `key`:
 /// `u32_be(SHA-256(subject + ":" + key)[0..4]) % 100`.
-#[napi(ts_args_type = "subject: string, key: string")]
-pub fn bucket(env: Env, subject: Unknown<'_>, key: Unknown<'_>) -> napi::Result<u32> {
-    let subject = convert::string(&subject, "subject").js(&env)?;
-    let key = convert::string(&key, "key").js(&env)?;
-    Ok(u32::from(dezky_flags::bucket(&subject, &key)))
+#[napi]
+pub fn bucket(subject: String, key: String) -> u32 {
+    u32::from(dezky_flags::bucket(&subject, &key))
 }
 
 /// Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
 /// the same rules and buckets as evaluation, no sampling.
-#[napi(ts_args_type = "flag: FlagDocument | string, contexts: EvaluationContext[]")]
+#[napi(
+    ts_args_type = "flag: FlagDocument | string, contexts: EvaluationContext[]",
+    ts_return_type = "RolloutPreview"
+)]
 pub fn preview_rollout(
     env: Env,
-    flag: Unknown<'_>,
-    contexts: Unknown<'_>,
-) -> napi::Result<RolloutPreview> {
-    let flag = convert::flag(&env, &flag, "flag").js(&env)?;
-    let contexts = convert::contexts(&env, &contexts, "contexts").js(&env)?;
-    Ok(dezky_flags::preview(&flag, &contexts).into())
+    flag: Value,
+    contexts: Vec<Value>,
+) -> napi::Result<Serde<RolloutPreview>> {
+    let flag = convert::flag(flag, "flag").js(&env)?;
+    let contexts = dezky_flags::EvaluationContext::list_from_value(&Value::Array(contexts));
+    Ok(Serde(dezky_flags::preview(&flag, &contexts.js(&env)?)))
 }
 
 /// The kill switch on a flag set given as a `FlagSet`, an array of flag documents
@@ -324,27 +275,20 @@ pub fn preview_rollout(
     ts_args_type = "flags: FlagSet | FlagDocument[] | string, key: string, actor: string",
     ts_return_type = "FlagChange"
 )]
-pub fn kill_switch<'e>(
-    env: &'e Env,
-    flags: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
-    key: Unknown<'_>,
-    actor: Unknown<'_>,
-) -> napi::Result<Object<'e>> {
-    let set = convert::flag_set(env, flags, "flags").js(env)?;
-    let key = convert::string(&key, "key").js(env)?;
-    let change = actor_change(env, &actor)?;
+pub fn kill_switch(
+    env: &Env,
+    flags: FlagSetArg<'_>,
+    key: String,
+    actor: String,
+) -> napi::Result<FlagChange<'static>> {
+    let set = convert::flag_set(flags).js(env)?;
+    let change = Change::now(actor).js(env)?;
     let (flags, audit) = set.kill_flag(&key, &change).js(env)?;
-    flag_change(env, None, flags, &key, Some(audit))
+    Ok(flag_change(None, flags, &key, Some(audit)))
 }
 
 /// The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...).
-#[napi(ts_args_type = "reason: Reason", ts_return_type = "string")]
-pub fn open_feature_reason(env: Env, reason: Unknown<'_>) -> napi::Result<&'static str> {
-    let name = convert::string(&reason, "reason").js(&env)?;
-    dezky_flags::Reason::ALL
-        .into_iter()
-        .find(|r| r.as_str() == name)
-        .map(dezky_flags::Reason::openfeature_reason)
-        .ok_or_else(|| crate::error::invalid_argument("reason", format!("unknown reason {name:?}")))
-        .js(&env)
+#[napi]
+pub fn open_feature_reason(reason: Reason) -> &'static str {
+    reason.openfeature_reason()
 }

@@ -8,8 +8,8 @@
 //! Every error reaches JavaScript with the core's stable `code` (`error.rs`).
 //!
 //! The TypeScript definitions (`index.d.ts`) are generated from the `///` docs
-//! and types here and from the records of `dezky-clients` (its `napi` feature)
-//! by `napi build --dts`.
+//! and types here and from the records of `dezky-flags`, `dezky-core` and
+//! `dezky-clients` (their `napi` feature) by `napi build --dts`.
 
 // napi-rs' `#[napi]` macros expand to `unsafe` FFI glue (module registration,
 // `napi_value` conversions). The crate itself writes no unsafe code; the

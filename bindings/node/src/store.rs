@@ -10,15 +10,15 @@ use std::time::Duration;
 use dezky_clients::Secret;
 use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{FileSource, RefreshOutcome, RefresherHandle, StoreOptions, Subscription};
+use napi::Env;
 use napi::bindgen_prelude::{
     ClassInstance, Either, Function, PromiseRaw, Uint32ArraySlice, Unknown,
 };
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
-use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert;
+use crate::convert::{self, FlagSetArg};
 use crate::error::{IntoJs, invalid_argument};
 use crate::flags::FlagSet;
 use crate::types::Evaluation;
@@ -70,6 +70,8 @@ pub struct HttpFlagStoreOptions {
 }
 
 /// Reads the store options; `token` only where `with_token` (the HTTP source).
+/// Unknown options are refused, naming the option, so that a misspelt one
+/// cannot silently keep its default.
 fn options(
     env: &Env,
     value: &Unknown<'_>,
@@ -77,13 +79,7 @@ fn options(
 ) -> dezky_flags::Result<(StoreOptions, Option<Secret>)> {
     let mut options = StoreOptions::default();
     let mut token = None;
-    if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
-        return Ok((options, token));
-    }
-    let Value::Object(map) = convert::json(env, value, "options")? else {
-        return Err(invalid_argument("options", "must be an object"));
-    };
-    for (name, value) in map {
+    for (name, value) in convert::options(env, value, "options")?.unwrap_or_default() {
         let slot = match name.as_str() {
             "intervalMs" => &mut options.interval,
             "maxBackoffMs" => &mut options.max_backoff,
@@ -214,11 +210,8 @@ impl FlagStore {
 impl FlagStore {
     /// A store serving a fixed set, without source; `replace` swaps it.
     #[napi(constructor, ts_args_type = "flags: FlagSet | FlagDocument[] | string")]
-    pub fn new(
-        env: Env,
-        flags: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
-    ) -> napi::Result<Self> {
-        let set = convert::flag_set(&env, flags, "flags").js(&env)?;
+    pub fn new(env: Env, flags: FlagSetArg<'_>) -> napi::Result<Self> {
+        let set = convert::flag_set(flags).js(&env)?;
         Ok(FlagStore::wrap(dezky_flags::FlagStore::new(set)))
     }
 
@@ -226,15 +219,15 @@ impl FlagStore {
     /// (`DEZKY_FLAG_SOURCE`, `DEZKY_INVALID_FLAG`, ...) if the first load fails.
     /// Call `start()` to refresh in the background.
     #[napi(
+        configurable,
         ts_args_type = "path: string, options?: FlagStoreOptions",
         ts_return_type = "Promise<FlagStore>"
     )]
     pub fn from_file<'e>(
         env: &'e Env,
-        path: Unknown<'_>,
+        path: String,
         options: Unknown<'_>,
     ) -> napi::Result<PromiseRaw<'e, FlagStore>> {
-        let path = convert::string(&path, "path").js(env)?;
         let (options, _) = self::options(env, &options, false).js(env)?;
         open(env, SourceSpec::File(PathBuf::from(path)), options)
     }
@@ -246,15 +239,15 @@ impl FlagStore {
     /// `If-None-Match` with the last ETag; a 304 keeps the snapshot and counts as
     /// confirmed. Call `start()` to refresh in the background.
     #[napi(
+        configurable,
         ts_args_type = "url: string, options?: HttpFlagStoreOptions",
         ts_return_type = "Promise<FlagStore>"
     )]
     pub fn from_http<'e>(
         env: &'e Env,
-        url: Unknown<'_>,
+        url: String,
         options: Unknown<'_>,
     ) -> napi::Result<PromiseRaw<'e, FlagStore>> {
-        let url = convert::string(&url, "url").js(env)?;
         let (options, token) = self::options(env, &options, true).js(env)?;
         let source = HttpFlagSource::new(&url, token).js(env)?;
         open(env, SourceSpec::Http(source), options)
@@ -271,10 +264,9 @@ impl FlagStore {
     pub fn evaluate(
         &self,
         env: Env,
-        key: Unknown<'_>,
+        key: String,
         context: Unknown<'_>,
     ) -> napi::Result<Evaluation> {
-        let key = convert::string(&key, "key").js(&env)?;
         let context = convert::context(&env, &context).js(&env)?;
         Ok(self.inner.evaluate(&key, &context).into())
     }
@@ -359,12 +351,8 @@ impl FlagStore {
     /// Swaps in a new set now (for example right after an operator's change),
     /// notifies `onChange` listeners, and returns the changed keys.
     #[napi(ts_args_type = "flags: FlagSet | FlagDocument[] | string")]
-    pub fn replace(
-        &self,
-        env: Env,
-        flags: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
-    ) -> napi::Result<Vec<String>> {
-        let set = convert::flag_set(&env, flags, "flags").js(&env)?;
+    pub fn replace(&self, env: Env, flags: FlagSetArg<'_>) -> napi::Result<Vec<String>> {
+        let set = convert::flag_set(flags).js(&env)?;
         Ok(self.inner.replace(set))
     }
 
@@ -374,12 +362,8 @@ impl FlagStore {
     #[napi(ts_args_type = "callback: (changedKeys: string[]) => void")]
     pub fn on_change(
         &self,
-        env: Env,
-        callback: Either<Function<'_, Vec<String>, ()>, Unknown<'_>>,
+        callback: Function<'_, Vec<String>, ()>,
     ) -> napi::Result<ChangeSubscription> {
-        let Either::A(callback) = callback else {
-            return Err(invalid_argument("callback", "must be a function")).js(&env);
-        };
         let tsfn = callback
             .build_threadsafe_function::<Vec<String>>()
             .weak::<true>()

@@ -8,6 +8,7 @@
 
 use dezky_core::Error;
 use dezky_core::tenant::Partner;
+use dezky_flags::EvaluationContext;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, ValueType};
 use napi_derive::napi;
@@ -66,18 +67,17 @@ fn partner(value: &Unknown<'_>) -> Result<Option<Partner>> {
 /// names), or `null` for a tenant without one: evaluating on the wrong partner
 /// would silently enable the wrong flags. Throws `DEZKY_INVALID_ARGUMENT` with
 /// `argument` and `field` (`tenant.id`, `tenant.slug`, `partner`, `environment`, ...).
-#[napi(ts_return_type = "EvaluationContext")]
-pub fn flag_context<'e>(
-    env: &'e Env,
+#[napi]
+pub fn flag_context(
+    env: Env,
     #[napi(ts_arg_type = "TenantRecord")] tenant: Unknown<'_>,
     #[napi(ts_arg_type = "PartnerRecord | null")] partner: Unknown<'_>,
     environment: String,
-) -> napi::Result<Unknown<'e>> {
-    let context = (|| {
+) -> napi::Result<EvaluationContext> {
+    (|| {
         let tenant = crate::auth::tenant(&tenant)?;
         let partner = self::partner(&partner)?;
         dezky_core::tenant::flag_context(&tenant, partner.as_ref(), &environment)
     })()
-    .js(env)?;
-    env.to_js_value(&context)
+    .js(&env)
 }

@@ -1,5 +1,8 @@
 //! Who a verified token speaks for.
 
+// `#[napi]` records and enums expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -10,6 +13,7 @@ use crate::error::Error;
 /// The app a token was issued to, known from its audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "lowercase"))]
 pub enum Surface {
     /// The customer portal (and the partner surface, which shares its client): `dezky-portal`.
     Portal,
@@ -70,6 +74,17 @@ impl FromStr for Surface {
 /// ([`crate::authz`]). `groups` is informational.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+// `expires_at` is a `u64`, which napi would make a BigInt: in Node the actor crosses
+// through serde (absent options as `null`), and napi only declares its TypeScript form.
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        use_nullable = true
+    )
+)]
 pub struct Actor {
     /// `sub`: the user's Authentik subject (the user record's `authentikSubjectId`).
     pub subject: String,
@@ -86,6 +101,7 @@ pub struct Actor {
     /// The configured audience the token matched.
     pub audience: String,
     /// `exp`, seconds since the Unix epoch.
+    #[cfg_attr(feature = "napi", napi(ts_type = "number"))]
     pub expires_at: u64,
 }
 

@@ -1,5 +1,8 @@
 //! What the verifier accepts: (issuer, audience) pairs, algorithms, time leeway, key caching.
 
+// `#[napi]` records and enums expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
@@ -10,6 +13,10 @@ use crate::error::{Error, Result};
 /// One OAuth client whose access tokens the verifier accepts: its provider's issuer (exactly,
 /// trailing slash included), its `client_id` (the token's `aud`) and the surface it serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "TokenClientOptions")
+)]
 pub struct TokenClient {
     /// The issuer URL, e.g. `https://auth.dezky.local/application/o/dezky-portal/`.
     pub issuer: String,

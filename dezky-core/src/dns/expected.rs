@@ -1,5 +1,8 @@
 //! The records a domain should publish: Stalwart's plus the ownership TXT.
 
+// `#[napi]` records and enums expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use serde::Serialize;
 
 use super::dkim::DkimKey;
@@ -84,6 +87,10 @@ impl ExpectedCheck {
 
 /// One row of the portal's "records to publish" table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "PublishRow")
+)]
 pub struct TableRow {
     /// The owner as an FQDN (`_dmarc.acme.test.`).
     pub name: String,
@@ -91,6 +98,7 @@ pub struct TableRow {
     pub host: String,
     /// The type mnemonic.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "napi", napi(js_name = "type"))]
     pub rtype: String,
     /// The value to paste: TXT text joined and unquoted, other types in presentation format.
     pub value: String,

@@ -1,5 +1,8 @@
 //! The semantic diff: one [`RecordCheck`] per expected check, and the domain's report.
 
+// `#[napi]` records and enums expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -19,6 +22,7 @@ use super::zone::RecordData;
 /// The verdict on one expected check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum CheckStatus {
     /// Present and semantically equal (possibly with warnings, or via CNAME).
     Ok,
@@ -47,6 +51,10 @@ impl CheckStatus {
 
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "FieldDiffInfo")
+)]
 pub struct FieldDiff {
     /// The field (`all`, `p`, `mechanism`, `exchange`, …).
     pub field: String,
