@@ -647,7 +647,10 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(store.flags().get("b").is_some(), "the refresher did not run");
+        assert!(
+            store.flags().get("b").is_some(),
+            "the refresher did not run"
+        );
         store.stop();
         store.stop();
         assert!(!store.is_running());

@@ -68,7 +68,10 @@ impl PyFlagSet {
 /// The set of a `FlagSet` argument: the native object, or the package's public
 /// class over it (`dezky.FlagSet`, which holds it in `_inner`).
 pub(crate) fn argument(name: &str, value: &Bound<'_, PyAny>) -> PyResult<FlagSet> {
-    let inner = value.getattr_opt(intern!(value.py(), "_inner")).ok().flatten();
+    let inner = value
+        .getattr_opt(intern!(value.py(), "_inner"))
+        .ok()
+        .flatten();
     match inner.as_ref().unwrap_or(value).cast::<PyFlagSet>() {
         Ok(set) => Ok(set.get().set.clone()),
         Err(_) => Err(error::wrong_type(name, "a dezky.FlagSet", value)),
