@@ -53,6 +53,18 @@ pub trait FlagSource: Send + Sync + 'static {
     fn fetch<'a>(&'a self, version: Option<&'a str>) -> BoxFuture<'a, Result<Fetched>>;
 }
 
+/// A source chosen at run time (a file or the control plane, as a binding's
+/// caller asks) is a source too.
+impl FlagSource for Box<dyn FlagSource> {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+
+    fn fetch<'a>(&'a self, version: Option<&'a str>) -> BoxFuture<'a, Result<Fetched>> {
+        (**self).fetch(version)
+    }
+}
+
 /// A JSON file holding an array of flags. Its version is a hash of its bytes.
 #[derive(Debug, Clone)]
 pub struct FileSource {
@@ -224,6 +236,36 @@ struct Shared {
     /// order, and no lock is held across an await: a process forked mid-refresh inherits
     /// no held lock.
     tickets: AtomicU64,
+    /// The store's own refresher ([`FlagStore::start_on`]).
+    refresher: Mutex<OwnRefresher>,
+}
+
+/// The refresher [`FlagStore::start_on`] started, with the id of the process
+/// that started it.
+#[derive(Default)]
+struct OwnRefresher(Option<(u32, RefresherHandle)>);
+
+impl OwnRefresher {
+    /// The handle, unless it belongs to the parent of a fork: that task lives on
+    /// a runtime whose threads this process does not have, so its handle is
+    /// forgotten rather than touched.
+    fn in_this_process(&mut self) -> Option<&RefresherHandle> {
+        if self
+            .0
+            .as_ref()
+            .is_some_and(|(pid, _)| *pid != std::process::id())
+            && let Some((_, handle)) = self.0.take()
+        {
+            std::mem::forget(handle);
+        }
+        self.0.as_ref().map(|(_, handle)| handle)
+    }
+}
+
+impl Drop for OwnRefresher {
+    fn drop(&mut self) {
+        self.in_this_process();
+    }
 }
 
 /// Locks a mutex, recovering from poisoning: the data behind these locks stays
@@ -307,6 +349,7 @@ impl FlagStore {
                 listeners: Mutex::new(Vec::new()),
                 next_listener: AtomicU64::new(0),
                 tickets: AtomicU64::new(0),
+                refresher: Mutex::default(),
             }),
         }
     }
@@ -479,6 +522,40 @@ impl FlagStore {
     }
 }
 
+/// The store's own background refresher, for bindings that start and stop it
+/// by a method rather than by holding a [`RefresherHandle`]. Fork-aware: after
+/// a `fork()`, the child sees the parent's refresher as not running and may
+/// start its own.
+impl FlagStore {
+    /// Starts the store's refresher on `runtime`; does nothing while it runs.
+    /// Fails, like [`FlagStore::spawn_refresher_on`], for a store without source.
+    pub fn start_on(&self, runtime: &tokio::runtime::Handle) -> Result<()> {
+        let mut slot = lock(&self.shared.refresher);
+        if slot.in_this_process().is_some_and(|h| !h.is_finished()) {
+            return Ok(());
+        }
+        let handle = self.spawn_refresher_on(runtime)?;
+        slot.0 = Some((std::process::id(), handle));
+        Ok(())
+    }
+
+    /// Stops the store's refresher; does nothing when it is not running.
+    pub fn stop(&self) {
+        let mut slot = lock(&self.shared.refresher);
+        slot.in_this_process();
+        let stopped = slot.0.take();
+        drop(slot);
+        drop(stopped);
+    }
+
+    /// Whether the store's refresher runs (in this process).
+    pub fn is_running(&self) -> bool {
+        lock(&self.shared.refresher)
+            .in_this_process()
+            .is_some_and(|h| !h.is_finished())
+    }
+}
+
 /// Keys added, removed or changed between two sets, sorted.
 fn changed_keys(old: &FlagSet, new: &FlagSet) -> Vec<String> {
     let mut changed: Vec<String> = new
@@ -535,5 +612,74 @@ impl RefresherHandle {
 impl Drop for RefresherHandle {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(flags: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), flags).expect("write flags");
+        file
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn own_refresher_starts_once_stops_and_reports_running() {
+        let file = file_with(r#"[{"key": "a", "state": "on"}]"#);
+        let source: Box<dyn FlagSource> = Box::new(FileSource::new(file.path()));
+        let options = StoreOptions {
+            interval: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(100),
+            ..StoreOptions::default()
+        };
+        let store = FlagStore::connect(source, options).await.expect("connect");
+        let runtime = tokio::runtime::Handle::current();
+        assert!(!store.is_running());
+        store.start_on(&runtime).expect("start");
+        store.start_on(&runtime).expect("start again");
+        assert!(store.is_running());
+        std::fs::write(file.path(), r#"[{"key": "b", "state": "on"}]"#).expect("write");
+        for _ in 0..250 {
+            if store.flags().get("b").is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            store.flags().get("b").is_some(),
+            "the refresher did not run"
+        );
+        store.stop();
+        store.stop();
+        assert!(!store.is_running());
+        store.start_on(&runtime).expect("restart");
+        assert!(store.is_running());
+    }
+
+    #[tokio::test]
+    async fn own_refresher_needs_a_source() {
+        let store = FlagStore::new(FlagSet::default());
+        let err = store
+            .start_on(&tokio::runtime::Handle::current())
+            .expect_err("no source");
+        assert_eq!(err.code(), "DEZKY_INVALID_ARGUMENT");
+        assert!(!store.is_running());
+    }
+
+    #[tokio::test]
+    async fn a_refresher_inherited_through_fork_is_not_running_here() {
+        let file = file_with("[]");
+        let store = FlagStore::connect(FileSource::new(file.path()), StoreOptions::default())
+            .await
+            .expect("connect");
+        let handle = store
+            .spawn_refresher_on(&tokio::runtime::Handle::current())
+            .expect("spawn");
+        // As a forked child sees it: started by another process id.
+        lock(&store.shared.refresher).0 = Some((std::process::id().wrapping_add(1), handle));
+        assert!(!store.is_running());
+        assert!(lock(&store.shared.refresher).0.is_none());
     }
 }

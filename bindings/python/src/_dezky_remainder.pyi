@@ -1,11 +1,11 @@
 # The hand-written part of _dezky.pyi: the classes and functions of flags.rs and
 # store.rs, whose signatures are not annotated in their #[pyo3] attributes.
 # `cargo run -p dezky-bindgen` copies it into _dezky.pyi after the imports
-# (Callable, Coroutine, Mapping, Sequence, datetime, TracebackType, Any, final).
+# (Task, Callable, Coroutine, Mapping, Sequence, datetime, PathLike, TracebackType, Any, final).
 
 @final
 class FlagSet:
-    def __new__(cls) -> FlagSet: ...
+    def __new__(cls, flags: Sequence[Mapping[str, Any]] | None = None) -> FlagSet: ...
     @staticmethod
     def from_json(text: str) -> FlagSet: ...
     @staticmethod
@@ -18,40 +18,34 @@ class FlagSet:
     def __contains__(self, key: object, /) -> bool: ...
     def __eq__(self, value: object, /) -> bool: ...
     def evaluate(
-        self,
-        key: str,
-        ctx: Mapping[str, str | None] | None = None,
-        kwargs: Mapping[str, str | None] | None = None,
+        self, key: str, ctx: Mapping[str, str | None] | None = None, **kwargs: str | None
     ) -> dict[str, Any]: ...
-    def evaluate_all(
-        self,
-        ctx: Mapping[str, str | None] | None = None,
-        kwargs: Mapping[str, str | None] | None = None,
-    ) -> dict[str, bool]: ...
+    def evaluate_all(self, ctx: Mapping[str, str | None] | None = None, **kwargs: str | None) -> dict[str, bool]: ...
     def create(
-        self, key: str, description: str, actor: str, at: datetime | None = None
+        self, key: str, description: str, actor: str, *, at: datetime | None = None
     ) -> tuple[FlagSet, dict[str, Any]]: ...
     def update(
-        self, key: str, changes: Mapping[str, Any], actor: str, at: datetime | None = None
+        self, key: str, changes: Mapping[str, Any], actor: str, *, at: datetime | None = None
     ) -> tuple[FlagSet, dict[str, Any] | None]: ...
-    def kill(self, key: str, actor: str, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]: ...
-    def delete(self, key: str, actor: str, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]: ...
+    def kill(self, key: str, actor: str, *, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]: ...
+    def delete(self, key: str, actor: str, *, at: datetime | None = None) -> tuple[FlagSet, dict[str, Any]]: ...
 
 @final
 class FlagStore:
     def __new__(cls, flags: FlagSet | None = None) -> FlagStore: ...
     @staticmethod
     def from_file(
-        path: str, interval: float = 30.0, max_backoff: float = 300.0, stale_after: float = 120.0
+        path: str | PathLike[str], *, interval: float = 30.0, max_backoff: float = 300.0, stale_after: float = 120.0
     ) -> FlagStore: ...
     @staticmethod
     def connect_file(
-        path: str, interval: float = 30.0, max_backoff: float = 300.0, stale_after: float = 120.0
+        path: str | PathLike[str], *, interval: float = 30.0, max_backoff: float = 300.0, stale_after: float = 120.0
     ) -> Coroutine[Any, Any, FlagStore]: ...
     @staticmethod
     def from_http(
         url: str,
         token: str | None = None,
+        *,
         interval: float = 30.0,
         max_backoff: float = 300.0,
         stale_after: float = 120.0,
@@ -60,23 +54,17 @@ class FlagStore:
     def connect_http(
         url: str,
         token: str | None = None,
+        *,
         interval: float = 30.0,
         max_backoff: float = 300.0,
         stale_after: float = 120.0,
     ) -> Coroutine[Any, Any, FlagStore]: ...
     def flags(self) -> FlagSet: ...
     def evaluate(
-        self,
-        key: str,
-        ctx: Mapping[str, str | None] | None = None,
-        kwargs: Mapping[str, str | None] | None = None,
+        self, key: str, ctx: Mapping[str, str | None] | None = None, **kwargs: str | None
     ) -> dict[str, Any]: ...
-    def evaluate_all(
-        self,
-        ctx: Mapping[str, str | None] | None = None,
-        kwargs: Mapping[str, str | None] | None = None,
-    ) -> dict[str, bool]: ...
-    def refresh(self) -> Coroutine[Any, Any, dict[str, Any]]: ...
+    def evaluate_all(self, ctx: Mapping[str, str | None] | None = None, **kwargs: str | None) -> dict[str, bool]: ...
+    def refresh(self) -> Task[dict[str, Any]]: ...
     def refresh_sync(self) -> dict[str, Any]: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...

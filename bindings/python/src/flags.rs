@@ -12,7 +12,11 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use crate::convert;
 use crate::error::{self, IntoPyResult};
 
-/// An immutable, validated flag set compiled for evaluation.
+/// An immutable, validated set of flags compiled for evaluation.
+///
+/// `FlagSet(flags)` builds one from a list of flag documents (empty by default).
+/// Changes (`create`, `update`, `kill`, `delete`) return a new set together
+/// with the audit event for the platform audit log.
 #[pyclass(frozen, name = "FlagSet", module = "dezky._dezky")]
 pub(crate) struct PyFlagSet {
     pub(crate) set: FlagSet,
@@ -61,6 +65,28 @@ impl PyFlagSet {
     }
 }
 
+/// The set of a `FlagSet` argument: the native object, or the package's public
+/// class over it (`dezky.FlagSet`, which holds it in `_inner`).
+pub(crate) fn argument(name: &str, value: &Bound<'_, PyAny>) -> PyResult<FlagSet> {
+    let inner = value
+        .getattr_opt(intern!(value.py(), "_inner"))
+        .ok()
+        .flatten();
+    match inner.as_ref().unwrap_or(value).cast::<PyFlagSet>() {
+        Ok(set) => Ok(set.get().set.clone()),
+        Err(_) => Err(error::wrong_type(name, "a dezky.FlagSet", value)),
+    }
+}
+
+/// A list or tuple of flag documents as a set.
+fn from_documents(py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<PyFlagSet> {
+    if !(flags.is_instance_of::<PyList>() || flags.is_instance_of::<PyTuple>()) {
+        return Err(error::wrong_type("flags", "a list of flag dicts", flags));
+    }
+    let value = convert::to_value("flags", flags)?;
+    PyFlagSet::wrap(py, FlagSet::from_value(value).py()?)
+}
+
 /// The Python object for a changed set; the same object when the core handed
 /// back the same snapshot (an update that changed nothing).
 fn changed(slf: &Bound<'_, PyFlagSet>, set: FlagSet) -> PyResult<Py<PyFlagSet>> {
@@ -72,10 +98,14 @@ fn changed(slf: &Bound<'_, PyFlagSet>, set: FlagSet) -> PyResult<Py<PyFlagSet>> 
 
 #[pymethods]
 impl PyFlagSet {
-    /// An empty set.
+    /// A set of the flag documents `flags` (dicts), empty by default.
     #[new]
-    fn new(py: Python<'_>) -> PyResult<Self> {
-        PyFlagSet::wrap(py, FlagSet::default())
+    #[pyo3(signature = (flags=None))]
+    fn new(py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        match flags.filter(|f| !f.is_none()) {
+            Some(flags) => from_documents(py, flags),
+            None => PyFlagSet::wrap(py, FlagSet::default()),
+        }
     }
 
     /// Parses a JSON array of flag documents (the body of `GET /flags`).
@@ -85,18 +115,13 @@ impl PyFlagSet {
         PyFlagSet::wrap(py, set)
     }
 
-    /// Builds a set from a list of flag documents (dicts).
+    /// Builds a set from a list of flag documents (dicts in the control plane's JSON shape).
     #[staticmethod]
     fn from_flags(py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if !(flags.is_instance_of::<PyList>() || flags.is_instance_of::<PyTuple>()) {
-            return Err(error::wrong_type("flags", "a list of flag dicts", flags));
-        }
-        let value = convert::to_value("flags", flags)?;
-        let set = FlagSet::from_value(value).py()?;
-        PyFlagSet::wrap(py, set)
+        from_documents(py, flags)
     }
 
-    /// The set as JSON text, unknown fields included.
+    /// The set as JSON text; unknown fields survive the round trip.
     fn to_json(&self) -> String {
         self.set.to_json()
     }
@@ -106,7 +131,7 @@ impl PyFlagSet {
         convert::to_py(py, &self.set.to_value())
     }
 
-    /// The flag document with this key, or None.
+    /// The flag document with this key, or `None`.
     fn get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.set
             .get(key)
@@ -140,8 +165,13 @@ impl PyFlagSet {
         format!("FlagSet(<{} flags>)", self.set.len())
     }
 
-    /// Evaluates one flag with its reason.
-    #[pyo3(signature = (key, ctx=None, kwargs=None))]
+    /// Evaluates one flag: `{key, value, reason, bucket?, killed, variant}`.
+    ///
+    /// The context is a dict with camelCase keys (`tenantId`, `tenantSlug`,
+    /// `plan`, `partnerSlug`, `environment`, `userId`), or keywords `tenant_id`,
+    /// `tenant_slug`, `plan`, `partner_slug`, `environment`, `user_id`.
+    /// An unknown key evaluates to `False` with reason `"flag_not_found"`.
+    #[pyo3(signature = (key, ctx=None, **kwargs))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
@@ -153,8 +183,8 @@ impl PyFlagSet {
         evaluation_dict(py, &self.set.evaluate(key, &context))
     }
 
-    /// Evaluates every flag: `{key: bool}` in set order.
-    #[pyo3(signature = (ctx=None, kwargs=None))]
+    /// Evaluates every flag for one context: `{key: bool}` in set order.
+    #[pyo3(signature = (ctx=None, **kwargs))]
     fn evaluate_all<'py>(
         &self,
         py: Python<'py>,
@@ -165,9 +195,9 @@ impl PyFlagSet {
         self.evaluations_dict(py, &self.set.evaluate_all(&context))
     }
 
-    /// Creates a flag (state off, empty scope) with its creation in history.
+    /// Adds a new flag (state `off`), recording its creation in history.
     /// Returns the new set and the audit event.
-    #[pyo3(signature = (key, description, actor, at=None))]
+    #[pyo3(signature = (key, description, actor, *, at=None))]
     fn create<'py>(
         slf: &Bound<'py, Self>,
         key: &str,
@@ -181,8 +211,9 @@ impl PyFlagSet {
     }
 
     /// Applies a partial update (`description`, `state`, `pct`, `scope`, `level`).
-    /// Returns the new set and the audit event, or None when nothing changed.
-    #[pyo3(signature = (key, changes, actor, at=None))]
+    /// Returns the new set and the audit event. When nothing changes, nothing
+    /// is recorded: the set returned is this very set and the event is `None`.
+    #[pyo3(signature = (key, changes, actor, *, at=None))]
     fn update<'py>(
         slf: &Bound<'py, Self>,
         key: &str,
@@ -202,7 +233,7 @@ impl PyFlagSet {
 
     /// The kill switch: `state = off`, `pct = 0`, recorded in history.
     /// Returns the new set and the audit event.
-    #[pyo3(signature = (key, actor, at=None))]
+    #[pyo3(signature = (key, actor, *, at=None))]
     fn kill<'py>(
         slf: &Bound<'py, Self>,
         key: &str,
@@ -214,8 +245,9 @@ impl PyFlagSet {
         Ok((changed(slf, set)?, event_dict(slf.py(), &event)?))
     }
 
-    /// Removes a flag. Returns the new set and the deletion's audit event.
-    #[pyo3(signature = (key, actor, at=None))]
+    /// Removes a flag. Returns the new set and the deletion's audit event,
+    /// which records its last configuration.
+    #[pyo3(signature = (key, actor, *, at=None))]
     fn delete<'py>(
         slf: &Bound<'py, Self>,
         key: &str,
@@ -272,7 +304,7 @@ fn change(actor: &str, at: Option<&Bound<'_, PyAny>>) -> PyResult<Change> {
     Change::new(actor, when).py()
 }
 
-/// The rollout bucket (0..=99) of `subject` for the flag `key`.
+/// The rollout bucket (0..99): `u32_be(sha256(f"{subject}:{key}")[:4]) % 100`.
 #[pyfunction]
 pub(crate) fn bucket(subject: &str, key: &str) -> u8 {
     dezky_flags::bucket(subject, key)
@@ -299,13 +331,13 @@ pub(crate) fn preview_rollout<'py>(
     Ok(dict)
 }
 
-/// The OpenFeature resolution reason for a Dezky reason (`"in_rollout"` → `"SPLIT"`).
+/// The OpenFeature reason for a Dezky reason (`"in_rollout"` → `"SPLIT"`).
 #[pyfunction]
 pub(crate) fn openfeature_reason(reason: &str) -> PyResult<&'static str> {
     Ok(reason.parse::<Reason>().py()?.openfeature_reason())
 }
 
-/// Every reason's wire name.
+/// Every evaluation reason's wire name.
 #[pyfunction]
 pub(crate) fn reasons() -> Vec<&'static str> {
     Reason::ALL.iter().map(|r| r.as_str()).collect()

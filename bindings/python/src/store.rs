@@ -1,11 +1,13 @@
-//! `FlagStore`: the refreshing in-memory snapshot, its background refresher
-//! and change subscriptions.
+//! `FlagStore`: the refreshing in-memory snapshot and its change
+//! subscriptions, over `dezky_flags::FlagStore` (which owns refreshing,
+//! backoff, the background refresher and health).
 //!
 //! Sources: a JSON file ([`FileSource`]) and the control plane's `GET /flags`
 //! with ETag revalidation ([`HttpFlagSource`] from `dezky-clients`), each
-//! behind a blocking constructor and its awaitable twin (see `SourceSpec`).
+//! behind a blocking constructor and its awaitable twin.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use dezky_clients::Secret;
 use dezky_clients::flags::HttpFlagSource;
 use dezky_flags::{
-    FileSource, FlagSet, FlagStore, RefreshOutcome, RefresherHandle, StoreOptions, StoreStatus,
+    FileSource, FlagSet, FlagSource, FlagStore, RefreshOutcome, StoreOptions, StoreStatus,
     Subscription,
 };
 use pyo3::PyTraverseError;
@@ -31,21 +33,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Where a store's flags come from.
-enum SourceSpec {
-    /// A JSON file holding an array of flags.
-    File(String),
-    /// The control plane's `GET /flags`.
-    Http(HttpFlagSource),
-}
-
-impl SourceSpec {
-    /// The HTTP source; a bad URL is `DEZKY_CONFIG`. The token only ever
-    /// lives in a `Secret`, which no message or `Debug` output shows.
-    fn http(url: &str, token: Option<String>) -> PyResult<Self> {
-        let source = HttpFlagSource::new(url, token.map(Secret::new)).py()?;
-        Ok(SourceSpec::Http(source))
-    }
+/// The control plane's `GET /flags`; a bad URL is `DEZKY_CONFIG`. The token only
+/// ever lives in a `Secret`, which no message or `Debug` output shows.
+fn http_source(url: &str, token: Option<String>) -> PyResult<Box<dyn FlagSource>> {
+    Ok(Box::new(
+        HttpFlagSource::new(url, token.map(Secret::new)).py()?,
+    ))
 }
 
 /// The store's subscriptions: the core registration and the Python callback.
@@ -55,12 +48,16 @@ impl SourceSpec {
 /// Python can collect.
 type Subscriptions = Mutex<HashMap<u64, (Subscription, Py<PyAny>)>>;
 
-/// An in-memory flag snapshot, refreshed from a source.
-#[pyclass(frozen, name = "FlagStore", module = "dezky._dezky")]
+/// An in-memory flag snapshot, refreshed from a source without blocking evaluation.
+///
+/// `FlagStore(flags)` serves a fixed set (swap it with `replace`);
+/// `FlagStore.from_file(path)` / `await FlagStore.connect_file(path)` load a
+/// JSON file and refresh from it; `FlagStore.from_http(url, token=...)` /
+/// `await FlagStore.connect_http(...)` do the same with the control plane's
+/// `GET /flags` (ETag revalidation: an unchanged set costs a 304).
+#[pyclass(frozen, weakref, name = "FlagStore", module = "dezky._dezky")]
 pub(crate) struct PyFlagStore {
     inner: FlagStore,
-    /// The background refresher and the pid that started it.
-    refresher: Mutex<Option<(u32, RefresherHandle)>>,
     subscriptions: Arc<Subscriptions>,
     next_subscription: AtomicU64,
     /// The last snapshot evaluated, with its Python key strings.
@@ -71,39 +68,10 @@ impl PyFlagStore {
     fn wrap(inner: FlagStore) -> Self {
         PyFlagStore {
             inner,
-            refresher: Mutex::new(None),
             subscriptions: Arc::new(Mutex::new(HashMap::new())),
             next_subscription: AtomicU64::new(0),
             key_cache: Mutex::new(None),
         }
-    }
-
-    async fn connect(
-        spec: SourceSpec,
-        options: StoreOptions,
-    ) -> Result<FlagStore, dezky_flags::Error> {
-        match spec {
-            SourceSpec::File(path) => FlagStore::connect(FileSource::new(path), options).await,
-            SourceSpec::Http(source) => FlagStore::connect(source, options).await,
-        }
-    }
-}
-
-impl Drop for PyFlagStore {
-    fn drop(&mut self) {
-        forget_if_inherited(&mut lock(&self.refresher));
-    }
-}
-
-/// A refresher started by the parent of a fork belongs to a runtime without
-/// threads in this process: forget it instead of touching that runtime.
-fn forget_if_inherited(slot: &mut Option<(u32, RefresherHandle)>) {
-    if slot
-        .as_ref()
-        .is_some_and(|(pid, _)| *pid != std::process::id())
-        && let Some((_, handle)) = slot.take()
-    {
-        std::mem::forget(handle);
     }
 }
 
@@ -154,52 +122,63 @@ fn status_dict<'py>(py: Python<'py>, status: &StoreStatus) -> PyResult<Bound<'py
 
 #[pymethods]
 impl PyFlagStore {
-    /// A store serving a fixed set (empty by default), without source.
+    /// A store serving a fixed set (empty by default), without source; swap it
+    /// with `replace`.
     #[new]
     #[pyo3(signature = (flags=None))]
-    fn new(flags: Option<&Bound<'_, PyFlagSet>>) -> Self {
-        let set = flags.map_or_else(FlagSet::default, |f| f.get().set.clone());
-        PyFlagStore::wrap(FlagStore::new(set))
+    fn new(flags: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let set = match flags.filter(|f| !f.is_none()) {
+            Some(flags) => flags::argument("flags", flags)?,
+            None => FlagSet::default(),
+        };
+        Ok(PyFlagStore::wrap(FlagStore::new(set)))
     }
 
-    /// Loads a JSON flag file now (blocking) and refreshes from it later.
+    /// Loads a JSON flag file now (raising `FlagSourceError` if it cannot) and
+    /// refreshes from it. Times are in seconds. Call `start()` to refresh in the
+    /// background.
     #[staticmethod]
-    #[pyo3(signature = (path, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    #[pyo3(signature = (path, *, interval=30.0, max_backoff=300.0, stale_after=120.0))]
     fn from_file(
         py: Python<'_>,
-        path: &str,
+        path: PathBuf,
         interval: f64,
         max_backoff: f64,
         stale_after: f64,
     ) -> PyResult<Self> {
         let options = options(interval, max_backoff, stale_after)?;
-        let spec = SourceSpec::File(path.to_owned());
-        let store =
-            runtime::block_on(py, "from_file", PyFlagStore::connect(spec, options))?.py()?;
+        let connect = FlagStore::connect(FileSource::new(path), options);
+        let store = runtime::block_on(py, "from_file", connect)?.py()?;
         Ok(PyFlagStore::wrap(store))
     }
 
     /// Awaitable twin of `from_file`.
     #[staticmethod]
-    #[pyo3(signature = (path, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    #[pyo3(signature = (path, *, interval=30.0, max_backoff=300.0, stale_after=120.0))]
     fn connect_file<'py>(
         py: Python<'py>,
-        path: &str,
+        path: PathBuf,
         interval: f64,
         max_backoff: f64,
         stale_after: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(interval, max_backoff, stale_after)?;
-        let spec = SourceSpec::File(path.to_owned());
-        runtime::coroutine(py, PyFlagStore::connect(spec, options), |py, store| {
+        let connect = FlagStore::connect(FileSource::new(path), options);
+        runtime::coroutine(py, connect, |py, store| {
             Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
         })
     }
 
-    /// Loads the flag set from the control plane's `GET /flags` now (blocking)
-    /// and refreshes from it later, sending `token` as a Bearer token.
+    /// Loads the flag set from the control plane's `GET /flags` now and
+    /// refreshes from it (ETag revalidation: an unchanged set costs a 304).
+    ///
+    /// `token` is sent as `Authorization: Bearer ...` and never appears in an
+    /// exception, `repr` or `status()`. A URL that is not http(s), or that
+    /// carries credentials, raises `ConfigError`; a failed first load raises
+    /// `FlagSourceError`. Times are in seconds; call `start()` to refresh in
+    /// the background.
     #[staticmethod]
-    #[pyo3(signature = (url, token=None, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    #[pyo3(signature = (url, token=None, *, interval=30.0, max_backoff=300.0, stale_after=120.0))]
     fn from_http(
         py: Python<'_>,
         url: &str,
@@ -209,15 +188,14 @@ impl PyFlagStore {
         stale_after: f64,
     ) -> PyResult<Self> {
         let options = options(interval, max_backoff, stale_after)?;
-        let spec = SourceSpec::http(url, token)?;
-        let store =
-            runtime::block_on(py, "from_http", PyFlagStore::connect(spec, options))?.py()?;
+        let connect = FlagStore::connect(http_source(url, token)?, options);
+        let store = runtime::block_on(py, "from_http", connect)?.py()?;
         Ok(PyFlagStore::wrap(store))
     }
 
     /// Awaitable twin of `from_http`.
     #[staticmethod]
-    #[pyo3(signature = (url, token=None, interval=30.0, max_backoff=300.0, stale_after=120.0))]
+    #[pyo3(signature = (url, token=None, *, interval=30.0, max_backoff=300.0, stale_after=120.0))]
     fn connect_http<'py>(
         py: Python<'py>,
         url: &str,
@@ -227,8 +205,8 @@ impl PyFlagStore {
         stale_after: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(interval, max_backoff, stale_after)?;
-        let spec = SourceSpec::http(url, token)?;
-        runtime::coroutine(py, PyFlagStore::connect(spec, options), |py, store| {
+        let connect = FlagStore::connect(http_source(url, token)?, options);
+        runtime::coroutine(py, connect, |py, store| {
             Ok(Bound::new(py, PyFlagStore::wrap(store))?.into_any())
         })
     }
@@ -238,8 +216,8 @@ impl PyFlagStore {
         PyFlagSet::wrap(py, self.inner.flags())
     }
 
-    /// Evaluates one flag of the current snapshot.
-    #[pyo3(signature = (key, ctx=None, kwargs=None))]
+    /// Evaluates one flag of the current snapshot (see `FlagSet.evaluate`).
+    #[pyo3(signature = (key, ctx=None, **kwargs))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
@@ -252,7 +230,7 @@ impl PyFlagStore {
     }
 
     /// Evaluates every flag of the current snapshot: `{key: bool}`.
-    #[pyo3(signature = (ctx=None, kwargs=None))]
+    #[pyo3(signature = (ctx=None, **kwargs))]
     fn evaluate_all<'py>(
         &self,
         py: Python<'py>,
@@ -279,12 +257,18 @@ impl PyFlagStore {
         cached.get().evaluations_dict(py, &all)
     }
 
-    /// Fetches from the source once (a coroutine): `{outcome, changed}`.
+    /// Fetches from the source once: `{"outcome": "updated" | "unchanged", "changed": [...]}`.
+    ///
+    /// The fetch starts now, as a task of the running event loop (`RuntimeError`
+    /// without one). On failure the current snapshot stays, the error shows in
+    /// `status()`, and the task raises it (`FlagSourceError`, `MalformedJsonError`, ...).
     fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
         let store = self.inner.clone();
-        runtime::coroutine(py, async move { store.refresh().await }, |py, outcome| {
+        let fetch = runtime::coroutine(py, async move { store.refresh().await }, |py, outcome| {
             outcome_dict(py, &outcome)
-        })
+        })?;
+        event_loop.call_method1("create_task", (fetch,))
     }
 
     /// Synchronous twin of `refresh`, for scripts and notebooks.
@@ -295,53 +279,41 @@ impl PyFlagStore {
         outcome_dict(py, &outcome)
     }
 
-    /// Starts the background refresher (no-op when already running).
+    /// Starts refreshing in the background (idempotent).
     fn start(&self, py: Python<'_>) -> PyResult<()> {
-        let mut slot = lock(&self.refresher);
-        forget_if_inherited(&mut slot);
-        if slot
-            .as_ref()
-            .is_some_and(|(_, handle)| !handle.is_finished())
-        {
-            return Ok(());
-        }
-        let runtime = runtime::get(py)?;
-        let handle = self.inner.spawn_refresher_on(runtime.handle()).py()?;
-        *slot = Some((std::process::id(), handle));
-        Ok(())
+        self.inner.start_on(runtime::get(py)?.handle()).py()
     }
 
-    /// Stops the background refresher (no-op when not running).
+    /// Stops the background refresher (idempotent).
     fn stop(&self) {
-        let mut slot = lock(&self.refresher);
-        forget_if_inherited(&mut slot);
-        slot.take();
+        self.inner.stop();
     }
 
     /// Whether the background refresher runs.
     #[getter]
     fn running(&self) -> bool {
-        let slot = lock(&self.refresher);
-        slot.as_ref()
-            .is_some_and(|(pid, handle)| *pid == std::process::id() && !handle.is_finished())
+        self.inner.is_running()
     }
 
-    /// The store's health: `{source, flag_count, age, stale, version,
-    /// consecutive_failures, last_error, last_error_code}` (`age` in seconds).
+    /// `{source, flag_count, age, stale, version, consecutive_failures,
+    /// last_error, last_error_code}` (`age` in seconds).
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         status_dict(py, &self.inner.status())
     }
 
-    /// Swaps in a new set now and notifies subscribers. Returns the changed keys.
-    fn replace(&self, py: Python<'_>, flags: &Bound<'_, PyFlagSet>) -> Vec<String> {
-        let set = flags.get().set.clone();
+    /// Swaps in a new set now and notifies subscribers; returns the changed keys.
+    fn replace(&self, py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+        let set = flags::argument("flags", flags)?;
         let store = self.inner.clone();
         // Listeners may run other threads' Python code; do not hold the GIL meanwhile.
-        py.detach(move || store.replace(set))
+        Ok(py.detach(move || store.replace(set)))
     }
 
-    /// Calls `callback(changed_keys)` after every swap that changes a flag,
-    /// from the refreshing thread. Returns a handle whose `unsubscribe()` ends it.
+    /// Calls `callback(changed_keys)` after each swap that changes a flag.
+    ///
+    /// The callback runs on the refreshing thread; exceptions it raises are
+    /// reported through `sys.unraisablehook`. The subscription lasts until
+    /// `unsubscribe()` (or the end of a `with` block) or until the store is gone.
     fn on_change(&self, callback: &Bound<'_, PyAny>) -> PyResult<PySubscription> {
         if !callback.is_callable() {
             return Err(error::wrong_type("callback", "a callable", callback));

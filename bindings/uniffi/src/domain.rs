@@ -70,12 +70,12 @@ fn user(json: &str, name: &str) -> Result<UserRecord, DezkyError> {
     Ok(records::user(name, &document(json, name)?)?)
 }
 
-fn tenant(json: &str) -> Result<Tenant, DezkyError> {
-    Ok(records::tenant("tenant", &document(json, "tenant")?)?)
+fn tenant(json: &str, name: &str) -> Result<Tenant, DezkyError> {
+    Ok(records::tenant(name, &document(json, name)?)?)
 }
 
-fn partner(json: &str) -> Result<Partner, DezkyError> {
-    Ok(records::partner("partner", &document(json, "partner")?)?)
+fn partner(json: &str, name: &str) -> Result<Partner, DezkyError> {
+    Ok(records::partner(name, &document(json, name)?)?)
 }
 
 /// The flag evaluation context of the tenant document `tenant_json` in
@@ -87,8 +87,11 @@ pub fn flag_context(
     partner_json: Option<String>,
     environment: String,
 ) -> Result<EvaluationContext, DezkyError> {
-    let tenant = tenant(&tenant_json)?;
-    let partner = partner_json.as_deref().map(partner).transpose()?;
+    let tenant = tenant(&tenant_json, "tenant")?;
+    let partner = partner_json
+        .as_deref()
+        .map(|json| partner(json, "partner"))
+        .transpose()?;
     Ok(dezky_core::tenant::flag_context(
         &tenant,
         partner.as_ref(),
@@ -96,124 +99,64 @@ pub fn flag_context(
     )?)
 }
 
-/// The user record must be the actor's own (`authentikSubjectId == subject`)
-/// and active. Every other rule starts with this check.
-#[uniffi::export]
-pub fn require_own_active_record(actor: Actor, user_json: String) -> Result<(), DezkyError> {
-    Ok(authz::require_own_active_record(
-        &actor.into(),
-        &user(&user_json, "user")?,
-    )?)
+/// Exports each rule of `dezky_core::authz` with the actor and its records as
+/// JSON documents: each argument `x_json` is read by `read(&x_json, "x")`
+/// (`user`, `tenant` or `partner`; the name is the one errors give).
+macro_rules! authz_rules {
+    ($(
+        $(#[$meta:meta])*
+        fn $rule:ident($($arg:ident: $read:ident($name:literal)),+);
+    )*) => {$(
+        $(#[$meta])*
+        #[uniffi::export]
+        pub fn $rule(actor: Actor, $($arg: String),+) -> Result<(), DezkyError> {
+            Ok(authz::$rule(&actor.into(), $(&$read(&$arg, $name)?),+)?)
+        }
+    )*};
 }
 
-/// Operator-only endpoints: an operator-app token **and** `platformAdmin`.
-#[uniffi::export]
-pub fn require_operator(actor: Actor, user_json: String) -> Result<(), DezkyError> {
-    Ok(authz::require_operator(
-        &actor.into(),
-        &user(&user_json, "user")?,
-    )?)
-}
+authz_rules! {
+    /// The user record must be the actor's own (`authentikSubjectId == subject`)
+    /// and active. Every other rule starts with this check.
+    fn require_own_active_record(user_json: user("user"));
 
-/// Platform-admin endpoints: `platformAdmin`, from either surface.
-#[uniffi::export]
-pub fn require_platform_admin(actor: Actor, user_json: String) -> Result<(), DezkyError> {
-    Ok(authz::require_platform_admin(
-        &actor.into(),
-        &user(&user_json, "user")?,
-    )?)
-}
+    /// Operator-only endpoints: an operator-app token **and** `platformAdmin`.
+    fn require_operator(user_json: user("user"));
 
-/// Reading a tenant: its id in `tenantIds`, or a platform admin.
-#[uniffi::export]
-pub fn require_tenant_member(
-    actor: Actor,
-    user_json: String,
-    tenant_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_tenant_member(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &tenant(&tenant_json)?,
-    )?)
-}
+    /// Platform-admin endpoints: `platformAdmin`, from either surface.
+    fn require_platform_admin(user_json: user("user"));
 
-/// Administering a tenant: a member whose `tenantRoles` entry for it is
-/// `admin`, or a platform admin. The legacy global `role` grants nothing.
-#[uniffi::export]
-pub fn require_tenant_admin(
-    actor: Actor,
-    user_json: String,
-    tenant_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_tenant_admin(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &tenant(&tenant_json)?,
-    )?)
-}
+    /// Reading a tenant: its id in `tenantIds`, or a platform admin.
+    fn require_tenant_member(user_json: user("user"), tenant_json: tenant("tenant"));
 
-/// The partner surface: staff of the partner (`partnerId`). Platform admins
-/// are not partner staff.
-#[uniffi::export]
-pub fn require_partner_staff(
-    actor: Actor,
-    user_json: String,
-    partner_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_partner_staff(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &partner(&partner_json)?,
-    )?)
-}
+    /// Administering a tenant: a member whose `tenantRoles` entry for it is
+    /// `admin`, or a platform admin. The legacy global `role` grants nothing.
+    fn require_tenant_admin(user_json: user("user"), tenant_json: tenant("tenant"));
 
-/// Staff of the partner acting on the tenant, which must be one of that
-/// partner's own tenants (`tenant.partnerId`).
-#[uniffi::export]
-pub fn require_partner_tenant(
-    actor: Actor,
-    user_json: String,
-    partner_json: String,
-    tenant_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_partner_tenant(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &partner(&partner_json)?,
-        &tenant(&tenant_json)?,
-    )?)
-}
+    /// The partner surface: staff of the partner (`partnerId`). Platform admins
+    /// are not partner staff.
+    fn require_partner_staff(user_json: user("user"), partner_json: partner("partner"));
 
-/// Suspending `target`: a tenant admin of the tenant, not oneself, `target` a
-/// member of the tenant; only a platform admin may act on a platform admin.
-#[uniffi::export]
-pub fn require_can_suspend(
-    actor: Actor,
-    user_json: String,
-    tenant_json: String,
-    target_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_can_suspend(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &tenant(&tenant_json)?,
-        &user(&target_json, "target")?,
-    )?)
-}
+    /// Staff of the partner acting on the tenant, which must be one of that
+    /// partner's own tenants (`tenant.partnerId`).
+    fn require_partner_tenant(
+        user_json: user("user"),
+        partner_json: partner("partner"),
+        tenant_json: tenant("tenant")
+    );
 
-/// Ending `target`'s sessions: the same rule as [`require_can_suspend`].
-#[uniffi::export]
-pub fn require_can_force_logout(
-    actor: Actor,
-    user_json: String,
-    tenant_json: String,
-    target_json: String,
-) -> Result<(), DezkyError> {
-    Ok(authz::require_can_force_logout(
-        &actor.into(),
-        &user(&user_json, "user")?,
-        &tenant(&tenant_json)?,
-        &user(&target_json, "target")?,
-    )?)
+    /// Suspending `target`: a tenant admin of the tenant, not oneself, `target` a
+    /// member of the tenant; only a platform admin may act on a platform admin.
+    fn require_can_suspend(
+        user_json: user("user"),
+        tenant_json: tenant("tenant"),
+        target_json: user("target")
+    );
+
+    /// Ending `target`'s sessions: the same rule as [`require_can_suspend`].
+    fn require_can_force_logout(
+        user_json: user("user"),
+        tenant_json: tenant("tenant"),
+        target_json: user("target")
+    );
 }

@@ -41,179 +41,209 @@ pub enum ErrorDetail {
 /// ...; snake_case, as `docs/errors.md` lists them). Absent details are left out.
 pub type ErrorDetails = HashMap<String, ErrorDetail>;
 
-/// Everything a call into the Dezky bindings can throw: one variant per stable
-/// code of [`dezky_flags::Error`], the variants of [`dezky_core::Error`] that
-/// the domain rules return most ([`Invalid`](DezkyError::Invalid),
-/// [`Forbidden`](DezkyError::Forbidden)), and [`Other`](DezkyError::Other)
-/// with its code for the rest.
-///
-/// Kotlin sees `DezkyException.<Variant>`, Swift `DezkyError.<variant>`, Python
-/// `DezkyError.<Variant>`. [`code`](DezkyError::code) is the same stable code in
-/// every language (`"DEZKY_INVALID_FLAG"`, ...), and the string form is the
-/// core's message. Every variant carries `details`, every detail of the core
-/// error by its contract name; the typed fields repeat the ones each variant is
-/// known for. `detail` is the message (no field is called `message`: Kotlin's
-/// generated exceptions already define it).
-///
-/// Deprecated fields, kept for 0.1.x: `key` (now `flag`), `name` (now
-/// `argument`) and `source_name` (now `source`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
-#[uniffi::export(Display)]
-pub enum DezkyError {
-    /// `DEZKY_MALFORMED_JSON`: not JSON, or not the expected shape at the top level.
-    MalformedJson {
-        /// 1-based line of the error (0 when unknown).
-        line: u64,
-        /// 1-based column of the error (0 when unknown).
-        column: u64,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_INVALID_FLAG`: a flag document breaks a rule of the flag contract.
-    InvalidFlag {
-        /// The flag's key, or its position (`#3`) when the key itself is unusable.
-        flag: String,
-        /// The offending field, as a JSON path relative to the flag (`pct`, `scope.plans[2]`).
-        field: String,
-        /// What is wrong with it.
-        reason: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_DUPLICATE_FLAG`: two flags in one set share a key.
-    DuplicateKey {
-        /// The repeated key.
-        flag: String,
-        /// Deprecated: the same as `flag`.
-        key: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_INVALID_CONTEXT`: an evaluation context or context list is unusable.
-    InvalidContext {
-        /// The offending context field (`tenantId`, `[4].plan`).
-        field: String,
-        /// What is wrong with it.
-        reason: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_FLAG_NOT_FOUND`: an operation named a flag the set does not hold.
-    FlagNotFound {
-        /// The key that was asked for.
-        flag: String,
-        /// Deprecated: the same as `flag`.
-        key: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_INVALID_ARGUMENT`: an argument is out of its domain (an empty actor).
-    InvalidArgument {
-        /// The argument's name.
-        argument: String,
-        /// Deprecated: the same as `argument`.
-        name: String,
-        /// What is wrong with it.
-        reason: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_FLAG_SOURCE`: a flag source could not deliver a flag set.
-    Source {
-        /// Which source (a file path, a URL without query string).
-        source: String,
-        /// Deprecated: the same as `source`.
-        source_name: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_INVALID_ARGUMENT` for a field: a record or argument is unusable
-    /// (a record that is not a JSON object, a bad id, the wrong partner).
-    Invalid {
-        /// The top-level argument the field is in (`tenant` for `tenant.id`).
-        argument: String,
-        /// The offending field (`tenant.id`, `user.tenantIds`, `partner`, `environment`).
-        field: String,
-        /// What is wrong with it.
-        reason: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// `DEZKY_FORBIDDEN`: an authorization rule refuses.
-    Forbidden {
-        /// Which rule refused, in words.
-        reason: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
-    /// Any other code: one without a variant of its own here (the token and
-    /// DNS errors of `dezky-core`), or one added to a core later.
-    Other {
-        /// The core's stable code.
-        error_code: String,
-        /// The core's message.
-        detail: String,
-        /// Every detail, by its contract name.
-        details: ErrorDetails,
-    },
+/// Declares [`DezkyError`] once. Each variant names its stable code (a variant
+/// with `when "name"` takes the code only when that detail is present) and its
+/// typed fields, each with the contract detail it is read from; every variant
+/// also gets `detail` (the message) and `details` (every detail). Emits the
+/// enum, [`DezkyError::code`], `Display` and the generic conversion from the
+/// contract ([`from_contract`]), whose last resort is `Other`.
+macro_rules! dezky_error {
+    (
+        $(#[$meta:meta])*
+        pub enum DezkyError {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident = $code:literal $(when $present:literal)? {
+                    $( $(#[$field_meta:meta])* $field:ident: $ty:ty = $read:ident($name:literal), )*
+                },
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+        #[uniffi::export(Display)]
+        pub enum DezkyError {
+            $(
+                $(#[$variant_meta])*
+                $variant {
+                    $( $(#[$field_meta])* $field: $ty, )*
+                    /// The core's message.
+                    detail: String,
+                    /// Every detail, by its contract name.
+                    details: ErrorDetails,
+                },
+            )*
+            /// Any other code: one without a variant of its own here (the token and
+            /// DNS errors of `dezky-core`), or one added to a core later.
+            Other {
+                /// The core's stable code.
+                error_code: String,
+                /// The core's message.
+                detail: String,
+                /// Every detail, by its contract name.
+                details: ErrorDetails,
+            },
+        }
+
+        impl fmt::Display for DezkyError {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( DezkyError::$variant { detail, .. } )|*
+                    | DezkyError::Other { detail, .. } => f.write_str(detail),
+                }
+            }
+        }
+
+        #[uniffi::export]
+        impl DezkyError {
+            /// The stable machine-readable code, the same as [`dezky_flags::Error::code`]
+            /// and [`dezky_core::Error::code`].
+            pub fn code(&self) -> String {
+                match self {
+                    $( DezkyError::$variant { .. } => $code.into(), )*
+                    DezkyError::Other { error_code, .. } => error_code.clone(),
+                }
+            }
+        }
+
+        /// Converts any error of the contract: the variant is chosen by the code
+        /// (and the details present), its typed fields are read from the details
+        /// by their contract names.
+        fn from_contract(error: &impl ErrorContract) -> DezkyError {
+            let facts = error.details();
+            let detail = error.message();
+            let details = details_map(&facts);
+            match error.code() {
+                $(
+                    $code $(if find(&facts, $present).is_some())? => DezkyError::$variant {
+                        $( $field: $read(&facts, $name), )*
+                        detail,
+                        details,
+                    },
+                )*
+                code => DezkyError::Other {
+                    error_code: code.to_owned(),
+                    detail,
+                    details,
+                },
+            }
+        }
+    };
 }
 
-impl fmt::Display for DezkyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DezkyError::MalformedJson { detail, .. }
-            | DezkyError::InvalidFlag { detail, .. }
-            | DezkyError::DuplicateKey { detail, .. }
-            | DezkyError::InvalidContext { detail, .. }
-            | DezkyError::FlagNotFound { detail, .. }
-            | DezkyError::InvalidArgument { detail, .. }
-            | DezkyError::Source { detail, .. }
-            | DezkyError::Invalid { detail, .. }
-            | DezkyError::Forbidden { detail, .. }
-            | DezkyError::Other { detail, .. } => f.write_str(detail),
-        }
+dezky_error! {
+    /// Everything a call into the Dezky bindings can throw: one variant per stable
+    /// code of [`dezky_flags::Error`], the variants of [`dezky_core::Error`] that
+    /// the domain rules return most ([`Invalid`](DezkyError::Invalid),
+    /// [`Forbidden`](DezkyError::Forbidden)), and [`Other`](DezkyError::Other)
+    /// with its code for the rest.
+    ///
+    /// Kotlin sees `DezkyException.<Variant>`, Swift `DezkyError.<variant>`, Python
+    /// `DezkyError.<Variant>`. [`code`](DezkyError::code) is the same stable code in
+    /// every language (`"DEZKY_INVALID_FLAG"`, ...), and the string form is the
+    /// core's message. Every variant carries `details`, every detail of the core
+    /// error by its contract name; the typed fields repeat the ones each variant is
+    /// known for. `detail` is the message (no field is called `message`: Kotlin's
+    /// generated exceptions already define it).
+    ///
+    /// Deprecated fields, kept for 0.1.x: `key` (now `flag`), `name` (now
+    /// `argument`) and `source_name` (now `source`).
+    pub enum DezkyError {
+        /// `DEZKY_MALFORMED_JSON`: not JSON, or not the expected shape at the top level.
+        MalformedJson = "DEZKY_MALFORMED_JSON" {
+            /// 1-based line of the error (0 when unknown).
+            line: u64 = number("line"),
+            /// 1-based column of the error (0 when unknown).
+            column: u64 = number("column"),
+        },
+        /// `DEZKY_INVALID_FLAG`: a flag document breaks a rule of the flag contract.
+        InvalidFlag = "DEZKY_INVALID_FLAG" {
+            /// The flag's key, or its position (`#3`) when the key itself is unusable.
+            flag: String = text("flag"),
+            /// The offending field, as a JSON path relative to the flag (`pct`, `scope.plans[2]`).
+            field: String = text("field"),
+            /// What is wrong with it.
+            reason: String = text("reason"),
+        },
+        /// `DEZKY_DUPLICATE_FLAG`: two flags in one set share a key.
+        DuplicateKey = "DEZKY_DUPLICATE_FLAG" {
+            /// The repeated key.
+            flag: String = text("flag"),
+            /// Deprecated: the same as `flag`.
+            key: String = text("flag"),
+        },
+        /// `DEZKY_INVALID_CONTEXT`: an evaluation context or context list is unusable.
+        InvalidContext = "DEZKY_INVALID_CONTEXT" {
+            /// The offending context field (`tenantId`, `[4].plan`).
+            field: String = text("field"),
+            /// What is wrong with it.
+            reason: String = text("reason"),
+        },
+        /// `DEZKY_FLAG_NOT_FOUND`: an operation named a flag the set does not hold.
+        FlagNotFound = "DEZKY_FLAG_NOT_FOUND" {
+            /// The key that was asked for.
+            flag: String = text("flag"),
+            /// Deprecated: the same as `flag`.
+            key: String = text("flag"),
+        },
+        /// `DEZKY_INVALID_ARGUMENT` for a field: a record or argument is unusable
+        /// (a record that is not a JSON object, a bad id, the wrong partner).
+        Invalid = "DEZKY_INVALID_ARGUMENT" when "field" {
+            /// The top-level argument the field is in (`tenant` for `tenant.id`).
+            argument: String = text("argument"),
+            /// The offending field (`tenant.id`, `user.tenantIds`, `partner`, `environment`).
+            field: String = text("field"),
+            /// What is wrong with it.
+            reason: String = text("reason"),
+        },
+        /// `DEZKY_INVALID_ARGUMENT`: an argument is out of its domain (an empty actor).
+        InvalidArgument = "DEZKY_INVALID_ARGUMENT" {
+            /// The argument's name.
+            argument: String = text("argument"),
+            /// Deprecated: the same as `argument`.
+            name: String = text("argument"),
+            /// What is wrong with it.
+            reason: String = text("reason"),
+        },
+        /// `DEZKY_FLAG_SOURCE`: a flag source could not deliver a flag set.
+        Source = "DEZKY_FLAG_SOURCE" {
+            /// Which source (a file path, a URL without query string).
+            source: String = text("source"),
+            /// Deprecated: the same as `source`.
+            source_name: String = text("source"),
+        },
+        /// `DEZKY_FORBIDDEN`: an authorization rule refuses.
+        Forbidden = "DEZKY_FORBIDDEN" {
+            /// Which rule refused, in words.
+            reason: String = text("reason"),
+        },
     }
 }
 
 impl std::error::Error for DezkyError {}
 
-#[uniffi::export]
-impl DezkyError {
-    /// The stable machine-readable code, the same as [`dezky_flags::Error::code`]
-    /// and [`dezky_core::Error::code`].
-    pub fn code(&self) -> String {
-        match self {
-            DezkyError::MalformedJson { .. } => "DEZKY_MALFORMED_JSON".into(),
-            DezkyError::InvalidFlag { .. } => "DEZKY_INVALID_FLAG".into(),
-            DezkyError::DuplicateKey { .. } => "DEZKY_DUPLICATE_FLAG".into(),
-            DezkyError::InvalidContext { .. } => "DEZKY_INVALID_CONTEXT".into(),
-            DezkyError::FlagNotFound { .. } => "DEZKY_FLAG_NOT_FOUND".into(),
-            DezkyError::InvalidArgument { .. } | DezkyError::Invalid { .. } => {
-                "DEZKY_INVALID_ARGUMENT".into()
-            }
-            DezkyError::Source { .. } => "DEZKY_FLAG_SOURCE".into(),
-            DezkyError::Forbidden { .. } => "DEZKY_FORBIDDEN".into(),
-            DezkyError::Other { error_code, .. } => error_code.clone(),
-        }
-    }
+/// The detail `name`, if the error has it.
+fn find<'a>(facts: &'a [(&'static str, Detail)], name: &str) -> Option<&'a Detail> {
+    facts
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+/// The text detail `name`, or `""`.
+fn text(facts: &[(&'static str, Detail)], name: &str) -> String {
+    find(facts, name)
+        .and_then(Detail::as_text)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The non-negative integer detail `name`, or 0.
+fn number(facts: &[(&'static str, Detail)], name: &str) -> u64 {
+    find(facts, name)
+        .and_then(Detail::as_integer)
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 /// The core's details as the FFI's map, absent ones left out.
@@ -240,96 +270,6 @@ fn details_map(details: &[(&'static str, Detail)]) -> ErrorDetails {
             Some(((*name).to_owned(), value))
         })
         .collect()
-}
-
-/// Converts any error of the contract: the variant is chosen by the code (and,
-/// for `DEZKY_INVALID_ARGUMENT`, by whether a field is named), its typed fields
-/// are read from the details by their contract names.
-fn from_contract(error: &impl ErrorContract) -> DezkyError {
-    let facts = error.details();
-    let find = |name: &str| {
-        facts
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, value)| value)
-    };
-    let text = |name: &str| {
-        find(name)
-            .and_then(Detail::as_text)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let number = |name: &str| {
-        find(name)
-            .and_then(Detail::as_integer)
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0)
-    };
-    let detail = error.message();
-    let details = details_map(&facts);
-    match error.code() {
-        "DEZKY_MALFORMED_JSON" => DezkyError::MalformedJson {
-            line: number("line"),
-            column: number("column"),
-            detail,
-            details,
-        },
-        "DEZKY_INVALID_FLAG" => DezkyError::InvalidFlag {
-            flag: text("flag"),
-            field: text("field"),
-            reason: text("reason"),
-            detail,
-            details,
-        },
-        "DEZKY_DUPLICATE_FLAG" => DezkyError::DuplicateKey {
-            flag: text("flag"),
-            key: text("flag"),
-            detail,
-            details,
-        },
-        "DEZKY_INVALID_CONTEXT" => DezkyError::InvalidContext {
-            field: text("field"),
-            reason: text("reason"),
-            detail,
-            details,
-        },
-        "DEZKY_FLAG_NOT_FOUND" => DezkyError::FlagNotFound {
-            flag: text("flag"),
-            key: text("flag"),
-            detail,
-            details,
-        },
-        "DEZKY_INVALID_ARGUMENT" if find("field").is_some() => DezkyError::Invalid {
-            argument: text("argument"),
-            field: text("field"),
-            reason: text("reason"),
-            detail,
-            details,
-        },
-        "DEZKY_INVALID_ARGUMENT" => DezkyError::InvalidArgument {
-            argument: text("argument"),
-            name: text("argument"),
-            reason: text("reason"),
-            detail,
-            details,
-        },
-        "DEZKY_FLAG_SOURCE" => DezkyError::Source {
-            source: text("source"),
-            source_name: text("source"),
-            detail,
-            details,
-        },
-        "DEZKY_FORBIDDEN" => DezkyError::Forbidden {
-            reason: text("reason"),
-            detail,
-            details,
-        },
-        code => DezkyError::Other {
-            error_code: code.to_owned(),
-            detail,
-            details,
-        },
-    }
 }
 
 impl From<dezky_flags::Error> for DezkyError {

@@ -25,8 +25,10 @@ const HAND_WRITTEN: &[&str] = &["flags", "store"];
 
 /// The header of the stub: the imports its annotations use.
 const IMPORTS: &str = "\
+from asyncio import Task
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from types import TracebackType
 from typing import Any, final
 
