@@ -470,9 +470,10 @@ fn dkim_statuses_and_cname_delegation() {
     let r = report(&zone);
     let d = check(&r, RSA, "TXT");
     assert_eq!(d.status, CheckStatus::Ok, "{:?}", d.message);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     assert_eq!(d.via_cname.as_deref(), Some("rsa.dkim.provider.test."));
     // Another key.
-    let other = key.replace("p=MIIB", "p=MIIC");
+    let other = key.replace("AQEAyCCX", "AQEAyCCY");
     let r = report(&format!(
         "{base}\n{RSA} IN TXT \"{}\" \"{}\"\n",
         &other[..255],
@@ -697,4 +698,92 @@ fn tlsa_and_caa_are_compared_as_sets() -> crate::Result<()> {
         CheckStatus::Missing
     );
     Ok(())
+}
+
+/// A DKIM RSA key record whose modulus has `bits` bits, as a SubjectPublicKeyInfo.
+fn rsa_key_record(bits: usize) -> String {
+    use base64::Engine;
+    use simple_asn1::{ASN1Block, BigInt, BigUint, oid, to_der};
+    let mut modulus = vec![0xc5; bits.div_ceil(8)];
+    modulus[0] = 0xff >> (modulus.len() * 8 - bits);
+    let key = ASN1Block::Sequence(
+        0,
+        vec![
+            ASN1Block::Integer(0, BigInt::from(BigUint::from_bytes_be(&modulus))),
+            ASN1Block::Integer(0, BigInt::from(65537)),
+        ],
+    );
+    let key = to_der(&key).unwrap_or_default();
+    let spki = ASN1Block::Sequence(
+        0,
+        vec![
+            ASN1Block::Sequence(
+                0,
+                vec![
+                    ASN1Block::ObjectIdentifier(0, oid!(1, 2, 840, 113549, 1, 1, 1)),
+                    ASN1Block::Null(0),
+                ],
+            ),
+            ASN1Block::BitString(0, key.len() * 8, key),
+        ],
+    );
+    let der = to_der(&spki).unwrap_or_default();
+    format!(
+        "v=DKIM1; k=rsa; h=sha256; p={}",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
+}
+
+#[test]
+fn dkim_rsa_key_sizes() {
+    let published = |record: &str| {
+        // Character strings of at most 255 bytes (the record is ASCII).
+        let strings: Vec<String> = record
+            .as_bytes()
+            .chunks(255)
+            .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+            .collect();
+        let zone =
+            with(&good_zone(), "", "").replace(&format!("{RSA} IN TXT ("), "; x\nold. IN TXT (");
+        report(&format!("{zone}\n{RSA} IN TXT {}\n", strings.join(" ")))
+    };
+    // Under 1024 bits: receivers ignore its signatures.
+    for bits in [512, 1023] {
+        let r = published(&rsa_key_record(bits));
+        let d = check(&r, RSA, "TXT");
+        assert_eq!(d.status, CheckStatus::Invalid, "{bits} bits");
+        let message = d.message.clone().unwrap_or_default();
+        assert!(message.contains(&format!("{bits} bits")), "{message}");
+    }
+    // 1024 to 2047 bits: usable, with a warning (and here another key than expected).
+    for bits in [1024, 1536, 2047] {
+        let r = published(&rsa_key_record(bits));
+        let d = check(&r, RSA, "TXT");
+        assert_eq!(d.status, CheckStatus::Mismatch, "{bits} bits");
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains(&format!("{bits} bits"))),
+            "{:?}",
+            d.warnings
+        );
+    }
+    // 2048 bits and more: no warning about the size.
+    let r = published(&rsa_key_record(4096));
+    let d = check(&r, RSA, "TXT");
+    assert_eq!(d.status, CheckStatus::Mismatch);
+    assert!(
+        !d.warnings.iter().any(|w| w.contains("bits")),
+        "{:?}",
+        d.warnings
+    );
+    // `k=rsa` with a key that is no RSA key (an Ed25519 one, or bytes that are no DER).
+    for p in [
+        "MCowBQYDK2VwAyEASeOJ9s9l2bYHuvnXs2z4ne2Q1uBhLQ4V6fwLQvT6qW4=",
+        "AAAA",
+    ] {
+        let r = published(&format!("v=DKIM1; k=rsa; p={p}"));
+        let d = check(&r, RSA, "TXT");
+        assert_eq!(d.status, CheckStatus::Invalid, "{p}");
+    }
 }

@@ -742,6 +742,11 @@ fn verify_dmarc(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
     }
 }
 
+/// RFC 8301 §3.2: verifiers must not accept signatures by RSA keys under 1024 bits.
+const DKIM_RSA_MIN_BITS: u64 = 1024;
+/// RFC 8301 §3.2: signers should use at least 2048 bits.
+const DKIM_RSA_RECOMMENDED_BITS: u64 = 2048;
+
 fn verify_dkim(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
     let all = texts(records);
     let found_text = match all.as_slice() {
@@ -794,6 +799,28 @@ fn verify_dkim(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
             CheckStatus::Mismatch,
             Some("the published key is revoked (empty `p=`)".to_owned()),
         );
+    }
+    if found.key_type == "rsa" {
+        match found.rsa_modulus_bits() {
+            None => {
+                return check.done(
+                    CheckStatus::Invalid,
+                    Some("`p` is not an RSA public key".to_owned()),
+                );
+            }
+            Some(bits) if bits < DKIM_RSA_MIN_BITS => {
+                return check.done(
+                    CheckStatus::Invalid,
+                    Some(format!(
+                        "the RSA key has {bits} bits; receivers ignore signatures by keys under {DKIM_RSA_MIN_BITS} bits (RFC 8301)"
+                    )),
+                );
+            }
+            Some(bits) if bits < DKIM_RSA_RECOMMENDED_BITS => check.out.warnings.push(format!(
+                "the RSA key has {bits} bits; RFC 8301 asks for at least {DKIM_RSA_RECOMMENDED_BITS}"
+            )),
+            Some(_) => {}
+        }
     }
     if expected.key_type != found.key_type {
         check.out.diff.push(FieldDiff::new(
