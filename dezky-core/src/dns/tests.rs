@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::verify::organizational_domain;
 use super::*;
 
 const STALWART: &str = include_str!("../../../tests/fixtures/dns/stalwart-acme.zone");
@@ -786,4 +787,176 @@ fn dkim_rsa_key_sizes() {
         let d = check(&r, RSA, "TXT");
         assert_eq!(d.status, CheckStatus::Invalid, "{p}");
     }
+}
+
+fn dmarc_check(zone: &str) -> RecordCheck {
+    check(&report(zone), "_dmarc.acme.test.", "TXT").clone()
+}
+
+/// The expected records with `rua` pointing at `destination`, and a zone publishing exactly them.
+fn zone_with_rua(destination: &str, extra: &str) -> String {
+    with(
+        &good_zone().replace(
+            "mailto:postmaster@acme.test",
+            &format!("mailto:{destination}"),
+        ),
+        "",
+        extra,
+    )
+}
+
+#[test]
+fn dmarc_report_destinations() {
+    // A destination in the domain's own organisational domain needs no authorisation.
+    let d = dmarc_check(&good_zone());
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let d = dmarc_check(&zone_with_rua(
+        "dmarc@reports.acme.test",
+        "reports.acme.test. IN MX 10 mail.example.net.",
+    ));
+    assert!(
+        d.warnings.iter().all(|w| !w.contains("authorised")),
+        "{:?}",
+        d.warnings
+    );
+
+    // Another organisational domain: reports need `<domain>._report._dmarc.<destination>`.
+    let mx = "reports.example. IN MX 10 mx.reports.example.";
+    let d = dmarc_check(&zone_with_rua("agg@reports.example", mx));
+    assert!(
+        d.warnings.iter().any(|w| w.contains(
+            "reports.example has not authorised reports for acme.test (no `v=DMARC1` TXT record at `acme.test._report._dmarc.reports.example`)"
+        )),
+        "{:?}",
+        d.warnings
+    );
+    let authorised = format!("{mx}\nacme.test._report._dmarc.reports.example. IN TXT \"v=DMARC1\"");
+    let d = dmarc_check(&zone_with_rua("agg@reports.example", &authorised));
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    // A wildcard authorisation is answered like any other name.
+    let wildcard = format!("{mx}\n*._report._dmarc.reports.example. IN TXT \"v=DMARC1\"");
+    let r = block_on(verify_domain(
+        &Fake::new(&zone_with_rua("agg@reports.example", &wildcard)).fail(
+            "acme.test._report._dmarc.reports.example.",
+            QueryType::Txt,
+            FailureKind::Timeout,
+        ),
+        &expected(),
+        &VerifyOptions::default(),
+    ));
+    let d = check(&r, "_dmarc.acme.test.", "TXT");
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.starts_with("could not check that reports.example accepts reports")),
+        "{:?}",
+        d.warnings
+    );
+
+    // Destinations that cannot receive mail.
+    for (extra, problem) in [
+        ("", "does not exist"),
+        (
+            "reports.acme.test. IN TXT \"x\"",
+            "has neither an MX nor an address record",
+        ),
+        (
+            "reports.acme.test. IN MX 0 .",
+            "accepts no mail (a null MX)",
+        ),
+    ] {
+        let d = dmarc_check(&zone_with_rua("dmarc@reports.acme.test", extra));
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.starts_with("report destination reports.acme.test")
+                    && w.contains(problem)),
+            "{problem}: {:?}",
+            d.warnings
+        );
+        assert_eq!(
+            d.status,
+            CheckStatus::Mismatch,
+            "rua differs from the expected one"
+        );
+    }
+    // An address without MX is enough (the implicit MX of RFC 5321 §5.1).
+    let d = dmarc_check(&zone_with_rua(
+        "dmarc@reports.acme.test",
+        "reports.acme.test. IN A 192.0.2.7",
+    ));
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+
+    // Switched off: none of these lookups.
+    let r = block_on(verify_domain(
+        &Fake::new(&zone_with_rua("agg@reports.example", "")),
+        &expected(),
+        &VerifyOptions {
+            dmarc_reports: false,
+            ..VerifyOptions::default()
+        },
+    ));
+    assert!(check(&r, "_dmarc.acme.test.", "TXT").warnings.is_empty());
+}
+
+#[test]
+fn dmarc_falls_back_to_the_organisational_domain() {
+    assert_eq!(organizational_domain("mail.acme.co.uk."), "acme.co.uk");
+    assert_eq!(organizational_domain("Sub.Acme.Test"), "acme.test");
+    assert_eq!(organizational_domain("acme.test"), "acme.test");
+    assert_eq!(organizational_domain("co.uk"), "co.uk");
+
+    let sub_zone = STALWART.replace("acme.test", "sub.acme.test");
+    let expected = match ExpectedRecords::new("sub.acme.test", &sub_zone, None) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    let published = with(
+        &sub_zone,
+        "_dmarc.sub.acme.test.",
+        "mail.example.net. IN A 192.0.2.10",
+    );
+    let verify = |zone: &str| {
+        let r = block_on(verify_domain(
+            &Fake::new(zone),
+            &expected,
+            &VerifyOptions::default(),
+        ));
+        check(&r, "_dmarc.sub.acme.test.", "TXT").clone()
+    };
+    // No policy at the subdomain nor at the organisational domain.
+    let d = verify(&published);
+    assert_eq!(d.status, CheckStatus::Missing);
+    assert_eq!(
+        d.message.as_deref(),
+        Some("the name does not exist (NXDOMAIN)")
+    );
+    // The organisational domain's policy applies: still missing, and the message says which applies.
+    let d = verify(&format!(
+        "{published}\n_dmarc.acme.test. IN TXT \"v=DMARC1; p=reject; sp=quarantine\""
+    ));
+    assert_eq!(d.status, CheckStatus::Missing);
+    let message = d.message.unwrap_or_default();
+    assert!(
+        message.contains(
+            "organisational domain's policy at `_dmarc.acme.test` instead (sp=quarantine)"
+        ),
+        "{message}"
+    );
+    // A DMARC domain that is its own organisational domain looks no further.
+    let d = dmarc_check(&with(&good_zone(), "_dmarc", ""));
+    assert_eq!(
+        d.message.as_deref(),
+        Some("the name does not exist (NXDOMAIN)")
+    );
+    // A TXT record that is no DMARC record, and the organisational domain's policy.
+    let d = verify(&format!(
+        "{published}\n_dmarc.sub.acme.test. IN TXT \"hello\"\n_dmarc.acme.test. IN TXT \"v=DMARC1; p=none\""
+    ));
+    assert_eq!(d.status, CheckStatus::Missing);
+    let message = d.message.unwrap_or_default();
+    assert!(
+        message.starts_with("no `v=DMARC1` record at the name; ") && message.contains("(sp=none)"),
+        "{message}"
+    );
 }

@@ -132,6 +132,10 @@ pub struct VerifyOptions {
     pub mx_hosts: bool,
     /// An SPF record needing at least this many lookups gets a warning (the limit is 10).
     pub spf_lookup_warning: u32,
+    /// Check DMARC report destinations (RFC 7489 §7.1): a destination outside the domain's
+    /// organisational domain must authorise the reports, and every destination must be able
+    /// to receive mail. Also looks up the organisational domain's policy when the domain has none.
+    pub dmarc_reports: bool,
 }
 
 impl Default for VerifyOptions {
@@ -140,6 +144,7 @@ impl Default for VerifyOptions {
             spf_limits: true,
             mx_hosts: true,
             spf_lookup_warning: 8,
+            dmarc_reports: true,
         }
     }
 }
@@ -292,16 +297,12 @@ async fn verify_check<R: Resolver>(
             return check.done(CheckStatus::Unknown, Some(failure_message(kind, &message)));
         }
         Answer::NxDomain => {
-            return check.done(
-                CheckStatus::Missing,
-                Some("the name does not exist (NXDOMAIN)".to_owned()),
-            );
+            let message = "the name does not exist (NXDOMAIN)".to_owned();
+            return missing(resolver, check, message, options).await;
         }
         Answer::NoData => {
-            return check.done(
-                CheckStatus::Missing,
-                Some(format!("no {} record at the name", exp.rtype)),
-            );
+            let message = format!("no {} record at the name", exp.rtype);
+            return missing(resolver, check, message, options).await;
         }
         Answer::Records {
             records,
@@ -312,7 +313,7 @@ async fn verify_check<R: Resolver>(
     check.out.via_cname = chain.last().cloned();
     match &exp.kind {
         RecordKind::Spf => verify_spf(resolver, check, &records, options).await,
-        RecordKind::Dmarc => verify_dmarc(check, &records),
+        RecordKind::Dmarc => verify_dmarc(resolver, check, &records, options).await,
         RecordKind::Dkim { .. } => verify_dkim(check, &records),
         RecordKind::MtaSts => verify_single_tagged(check, &records, "v=STSv1", "MTA-STS"),
         RecordKind::TlsRpt => verify_single_tagged(check, &records, "v=TLSRPTv1", "TLS-RPT"),
@@ -322,6 +323,24 @@ async fn verify_check<R: Resolver>(
         RecordKind::Cname => verify_cname(check, &records),
         RecordKind::Other => verify_set(check, &records),
     }
+}
+
+/// A check whose record is missing; for DMARC, the message also says when
+/// the organisational domain's policy applies instead.
+async fn missing<R: Resolver>(
+    resolver: &R,
+    check: Check<'_>,
+    mut message: String,
+    options: &VerifyOptions,
+) -> RecordCheck {
+    if check.exp.kind == RecordKind::Dmarc && options.dmarc_reports {
+        let domain = dmarc_domain(&check.exp.name);
+        if let Some(inherited) = inherited_policy(resolver, &domain).await {
+            message.push_str("; ");
+            message.push_str(&inherited);
+        }
+    }
+    check.done(CheckStatus::Missing, Some(message))
 }
 
 fn texts(records: &[RecordData]) -> Vec<String> {
@@ -679,7 +698,13 @@ fn count_spf<'a, R: Resolver>(
     })
 }
 
-fn verify_dmarc(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
+async fn verify_dmarc<R: Resolver>(
+    resolver: &R,
+    mut check: Check<'_>,
+    records: &[RecordData],
+    options: &VerifyOptions,
+) -> RecordCheck {
+    let domain = dmarc_domain(&check.exp.name);
     let all = texts(records);
     let dmarc: Vec<&String> = all.iter().filter(|t| is_dmarc(t)).collect();
     let others = all.len() - dmarc.len();
@@ -691,10 +716,8 @@ fn verify_dmarc(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
     }
     let found_text = match dmarc.as_slice() {
         [] => {
-            return check.done(
-                CheckStatus::Missing,
-                Some("no `v=DMARC1` record at the name".to_owned()),
-            );
+            let message = "no `v=DMARC1` record at the name".to_owned();
+            return missing(resolver, check, message, options).await;
         }
         [one] => (*one).clone(),
         many => {
@@ -717,6 +740,10 @@ fn verify_dmarc(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
         }
     };
     check.out.warnings.extend(found.warnings.iter().cloned());
+    if options.dmarc_reports {
+        let warnings = report_destination_warnings(resolver, &domain, &found).await;
+        check.out.warnings.extend(warnings);
+    }
     let expected_raw = expected_text(&check);
     match DmarcRecord::parse(&expected_raw) {
         Ok(expected) if expected.equivalent(&found) => check.done(CheckStatus::Ok, None),
@@ -738,6 +765,147 @@ fn verify_dmarc(mut check: Check<'_>, records: &[RecordData]) -> RecordCheck {
                 Some(found_text),
             ));
             check.done(CheckStatus::Mismatch, None)
+        }
+    }
+}
+
+/// The domain a `_dmarc` check is about (`_dmarc.acme.test.` → `acme.test`).
+fn dmarc_domain(name: &str) -> String {
+    let name = without_dot(name);
+    name.strip_prefix("_dmarc.")
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+/// The organisational domain of `domain` by the Public Suffix List
+/// (`mail.acme.co.uk` → `acme.co.uk`); the domain itself when the list gives
+/// no registrable part (a public suffix, a single label).
+pub(crate) fn organizational_domain(domain: &str) -> String {
+    let domain = without_dot(domain).to_ascii_lowercase();
+    match psl::domain_str(&domain) {
+        Some(org) => org.to_owned(),
+        None => domain,
+    }
+}
+
+/// A single DMARC record in `answer`, parsed.
+fn single_dmarc(answer: Answer) -> Option<DmarcRecord> {
+    let Answer::Records { records, .. } = answer else {
+        return None;
+    };
+    let texts = texts(&records);
+    match texts
+        .iter()
+        .filter(|t| is_dmarc(t))
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [one] => DmarcRecord::parse(one).ok(),
+        _ => None,
+    }
+}
+
+/// When a subdomain publishes no policy, receivers apply its organisational
+/// domain's (RFC 7489 §6.6.3): which one, and with what subdomain policy.
+async fn inherited_policy<R: Resolver>(resolver: &R, domain: &str) -> Option<String> {
+    let org = organizational_domain(domain);
+    if org == domain {
+        return None;
+    }
+    let name = format!("_dmarc.{org}.");
+    let record = single_dmarc(resolver.lookup(&name, QueryType::Txt).await)?;
+    Some(format!(
+        "receivers apply the organisational domain's policy at `_dmarc.{org}` instead (sp={})",
+        record.sp
+    ))
+}
+
+/// The domains of a record's `mailto:` report destinations, each once.
+fn report_domains(record: &DmarcRecord) -> Vec<String> {
+    let mut domains: Vec<String> = record
+        .rua
+        .iter()
+        .chain(&record.ruf)
+        .filter_map(|uri| uri.strip_prefix("mailto:"))
+        .filter_map(|address| address.rsplit_once('@'))
+        .map(|(_, domain)| without_dot(domain).to_owned())
+        .filter(|domain| !domain.is_empty())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    domains
+}
+
+/// Warnings about where `domain`'s reports go: a destination outside its
+/// organisational domain that has not authorised them (no `v=DMARC1` TXT at
+/// `<domain>._report._dmarc.<destination>`, RFC 7489 §7.1: receivers then
+/// send nothing there), and a destination that cannot receive mail (no such
+/// domain, a null MX, neither MX nor address).
+async fn report_destination_warnings<R: Resolver>(
+    resolver: &R,
+    domain: &str,
+    record: &DmarcRecord,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let own = organizational_domain(domain);
+    for destination in report_domains(record) {
+        if organizational_domain(&destination) != own {
+            let name = format!("{domain}._report._dmarc.{destination}.");
+            match resolver.lookup(&name, QueryType::Txt).await {
+                Answer::Failure { kind, message } => warnings.push(format!(
+                    "could not check that {destination} accepts reports for {domain}: {}",
+                    failure_message(kind, &message)
+                )),
+                answer => {
+                    let authorised = matches!(&answer, Answer::Records { records, .. }
+                        if texts(records).iter().any(|t| is_dmarc(t)));
+                    if !authorised {
+                        warnings.push(format!(
+                            "{destination} has not authorised reports for {domain} (no `v=DMARC1` TXT record at `{}`): receivers will not send them there",
+                            without_dot(&name)
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(problem) = mail_problem(resolver, &destination).await {
+            warnings.push(format!("report destination {destination} {problem}"));
+        }
+    }
+    warnings
+}
+
+/// Why `domain` cannot receive mail, if it cannot: it does not exist, it has
+/// a null MX (RFC 7505), or it has neither MX nor address (RFC 5321 §5.1).
+/// A lookup that fails says so.
+async fn mail_problem<R: Resolver>(resolver: &R, domain: &str) -> Option<String> {
+    let name = format!("{domain}.");
+    match resolver.lookup(&name, QueryType::Mx).await {
+        Answer::Records { records, .. } => {
+            let null = records
+                .iter()
+                .all(|r| matches!(r, RecordData::Mx { exchange, .. } if exchange == "."));
+            null.then(|| "accepts no mail (a null MX): reports sent there are lost".to_owned())
+        }
+        Answer::NxDomain => Some("does not exist: reports sent there are lost".to_owned()),
+        Answer::Failure { kind, message } => Some(format!(
+            "could not be checked for mail: {}",
+            failure_message(kind, &message)
+        )),
+        Answer::NoData => {
+            for qtype in [QueryType::A, QueryType::Aaaa] {
+                match resolver.lookup(&name, qtype).await {
+                    Answer::Records { .. } => return None,
+                    Answer::Failure { kind, message } => {
+                        return Some(format!(
+                            "could not be checked for mail: {}",
+                            failure_message(kind, &message)
+                        ));
+                    }
+                    Answer::NxDomain | Answer::NoData => {}
+                }
+            }
+            Some("has neither an MX nor an address record: it cannot receive reports".to_owned())
         }
     }
 }
