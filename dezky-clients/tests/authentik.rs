@@ -970,6 +970,11 @@ async fn count_authenticators_counts_confirmed_factors_only() {
     assert_eq!(summary.recovery_code_devices, 1);
     assert_eq!(summary.unconfirmed, 1);
     assert_eq!(summary.endpoint_devices, 1);
+    // The policy's view: confirmed factors only, judged by the tenant's mode.
+    let member = summary.member_mfa("ann@acme.test", true);
+    assert_eq!(member.factors, 3);
+    let report = dezky_core::policy::mfa_compliance(dezky_core::policy::MfaMode::Admins, &[member]);
+    assert!(report.compliant);
     env.check().await;
 }
 
@@ -993,6 +998,11 @@ async fn recovery_codes_alone_are_no_mfa() {
     assert_eq!(summary.count, 0);
     assert!(!summary.has_mfa());
     assert_eq!(summary.recovery_code_devices, 1);
+    let report = dezky_core::policy::mfa_compliance(
+        dezky_core::policy::MfaMode::Required,
+        &[summary.member_mfa("bob@acme.test", false)],
+    );
+    assert_eq!(report.missing, ["bob@acme.test"]);
     env.check().await;
 }
 

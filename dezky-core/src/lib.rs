@@ -9,6 +9,7 @@ pub mod authz;
 pub mod dns;
 mod error;
 pub mod lifecycle;
+pub mod policy;
 pub mod provisioning;
 pub mod records;
 pub mod tenant;

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use dezky_core::policy::MemberMfa;
+
 use crate::Secret;
 use crate::macros::open_enum;
 
@@ -346,6 +348,16 @@ impl AuthenticatorSummary {
     /// Whether the user has at least one confirmed second factor.
     pub fn has_mfa(&self) -> bool {
         self.count > 0
+    }
+
+    /// The member's enrolment as a tenant's security policy judges it
+    /// (`dezky_core::policy::mfa_compliance`): the confirmed factors only.
+    pub fn member_mfa(&self, member: impl Into<String>, admin: bool) -> MemberMfa {
+        MemberMfa {
+            member: member.into(),
+            admin,
+            factors: u32::try_from(self.count).unwrap_or(u32::MAX),
+        }
     }
 }
 
