@@ -7,6 +7,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+mod csv;
+mod query;
+
+pub use csv::{CSV_COLUMNS, CsvWriter};
+pub use query::{AuditFilter, AuditQuery, MAX_PAGE_SIZE, parse_time};
+
 use dezky_flags::{Change, FlagAuditEvent};
 
 /// How an audited action ended.
