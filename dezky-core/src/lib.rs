@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod billing;
 pub mod branding;
 pub mod dns;
 mod error;

@@ -1,0 +1,525 @@
+//! Billing maths: the price catalogue and subscription records as the
+//! control plane stores them, and monthly recurring revenue (MRR) per
+//! tenant, per plan and per partner, in integer minor units, never summed
+//! across currencies (`docs/billing.md`).
+//!
+//! Rounding, the one rule: a yearly amount becomes monthly by dividing by 12
+//! and rounding half up to a whole minor unit, once per subscription; a
+//! partner's margin is the partner's MRR times its margin, rounded half up
+//! once per partner and currency. Totals are sums of those rounded figures,
+//! so every table adds up.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::lifecycle::{PartnerDocument, TenantDocument};
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// How often a price is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingCycle {
+    /// Every month.
+    Monthly,
+    /// Every year.
+    Yearly,
+}
+
+impl BillingCycle {
+    fn parse(field: &str, text: &str) -> Result<BillingCycle> {
+        match text {
+            "monthly" => Ok(BillingCycle::Monthly),
+            "yearly" => Ok(BillingCycle::Yearly),
+            _ => Err(invalid(field, "must be monthly or yearly")),
+        }
+    }
+}
+
+/// A subscription's state, as Stripe names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// Paid and running.
+    Active,
+    /// In its trial: nothing is charged yet.
+    Trialing,
+    /// A payment failed; Stripe is retrying and the subscription still runs.
+    PastDue,
+    /// Payments failed past the retries; the subscription runs unpaid.
+    Unpaid,
+    /// Ended.
+    Canceled,
+    /// The first payment is not made yet.
+    Incomplete,
+    /// The first payment was never made.
+    IncompleteExpired,
+    /// Paused at the end of a trial without a payment method.
+    Paused,
+}
+
+impl SubscriptionStatus {
+    const NAMES: [(&'static str, SubscriptionStatus); 8] = [
+        ("active", SubscriptionStatus::Active),
+        ("trialing", SubscriptionStatus::Trialing),
+        ("past_due", SubscriptionStatus::PastDue),
+        ("unpaid", SubscriptionStatus::Unpaid),
+        ("canceled", SubscriptionStatus::Canceled),
+        ("incomplete", SubscriptionStatus::Incomplete),
+        ("incomplete_expired", SubscriptionStatus::IncompleteExpired),
+        ("paused", SubscriptionStatus::Paused),
+    ];
+
+    fn parse(field: &str, text: &str) -> Result<SubscriptionStatus> {
+        SubscriptionStatus::NAMES
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| invalid(field, "is not a Stripe subscription status"))
+    }
+
+    /// Whether the subscription counts in MRR: it is charged (`active`), or
+    /// still charged while Stripe retries (`past_due`). Trials, unpaid,
+    /// paused, incomplete and ended subscriptions bring in nothing.
+    pub fn counts_in_mrr(self) -> bool {
+        matches!(
+            self,
+            SubscriptionStatus::Active | SubscriptionStatus::PastDue
+        )
+    }
+}
+
+/// A field reader over one document, naming fields as `name.key`.
+struct Reader<'a> {
+    name: &'a str,
+    document: &'a Map<String, Value>,
+}
+
+impl<'a> Reader<'a> {
+    fn field(&self, key: &str) -> String {
+        format!("{}.{key}", self.name)
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.document.get(key).filter(|v| !v.is_null())
+    }
+
+    fn id(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Object(o)) => match o.get("$oid").and_then(Value::as_str) {
+                Some(s) => Ok(Some(s.to_owned())),
+                None => Err(invalid(self.field(key), "must be an ObjectId")),
+            },
+            Some(_) => Err(invalid(self.field(key), "must be an ObjectId")),
+        }
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(self.field(key), "must be a string")),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Result<String> {
+        self.text(key)?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| invalid(self.field(key), "is required"))
+    }
+
+    fn whole(&self, key: &str, max: u64) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v.as_u64().filter(|n| *n <= max).map(Some).ok_or_else(|| {
+                invalid(
+                    self.field(key),
+                    format!("must be a whole number from 0 to {max}"),
+                )
+            }),
+        }
+    }
+
+    fn currency(&self, key: &str) -> Result<Option<String>> {
+        self.text(key)?
+            .map(|c| currency(&self.field(key), &c))
+            .transpose()
+    }
+}
+
+/// A current ISO 4217 currency code, lower case as Stripe writes it.
+fn currency(field: &str, code: &str) -> Result<String> {
+    let upper = code.to_ascii_uppercase();
+    match iso_currency::Currency::from_code(&upper) {
+        Some(_) if code.len() == 3 => Ok(code.to_ascii_lowercase()),
+        _ => Err(invalid(
+            field,
+            format!("{code:?} is not an ISO 4217 currency code"),
+        )),
+    }
+}
+
+/// Amounts per seat are at most this many minor units (10 billion in a
+/// two-decimal currency), so that a subscription's amount always fits.
+pub const MAX_AMOUNT: u64 = 1_000_000_000_000;
+/// Seats are at most this.
+pub const MAX_SEATS: u64 = 1_000_000;
+
+/// A price of the catalogue (`prices` collection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    /// The ObjectId.
+    pub id: String,
+    /// The plan's key.
+    pub plan: String,
+    /// How often it is charged.
+    pub cycle: BillingCycle,
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// Per seat and cycle, in minor units.
+    pub per_seat_amount: u64,
+    /// Whether new subscriptions may use it (default true).
+    pub active: bool,
+    /// The Stripe price it mirrors.
+    pub stripe_price_id: Option<String>,
+}
+
+impl Price {
+    /// Reads a price document; errors name the field under `name` (`price.cycle`).
+    pub fn from_document(name: &str, document: &Map<String, Value>) -> Result<Price> {
+        let r = Reader { name, document };
+        let id = match (r.id("_id")?, r.id("id")?) {
+            (Some(id), _) | (None, Some(id)) => id,
+            (None, None) => return Err(invalid(r.field("_id"), "is required")),
+        };
+        let cycle = BillingCycle::parse(&r.field("cycle"), &r.required_text("cycle")?)?;
+        let active = match r.get("active") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(invalid(r.field("active"), "must be true or false")),
+        };
+        Ok(Price {
+            id,
+            plan: r.required_text("plan")?,
+            cycle,
+            currency: r
+                .currency("currency")?
+                .ok_or_else(|| invalid(r.field("currency"), "is required"))?,
+            per_seat_amount: r
+                .whole("perSeatAmount", MAX_AMOUNT)?
+                .ok_or_else(|| invalid(r.field("perSeatAmount"), "is required"))?,
+            active,
+            stripe_price_id: r.text("stripePriceId")?,
+        })
+    }
+}
+
+/// A subscription (`subscriptions` collection). The price fields are
+/// snapshots taken when it was made or changed, so MRR does not move when
+/// the catalogue does; older documents lack them and are priced from the
+/// catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// The ObjectId.
+    pub id: String,
+    /// The tenant's ObjectId.
+    pub tenant_id: String,
+    /// The plan's key.
+    pub plan: String,
+    /// Stripe's status.
+    pub status: SubscriptionStatus,
+    /// The Stripe customer.
+    pub stripe_customer_id: Option<String>,
+    /// The Stripe subscription.
+    pub stripe_subscription_id: Option<String>,
+    /// Snapshot: how often it is charged.
+    pub cycle: Option<BillingCycle>,
+    /// Snapshot: ISO 4217, lower case.
+    pub currency: Option<String>,
+    /// Snapshot: per seat and cycle, in minor units.
+    pub per_seat_amount: Option<u64>,
+    /// Snapshot: seats charged.
+    pub seats: Option<u64>,
+}
+
+impl Subscription {
+    /// Reads a subscription document; errors name the field (`subscription.seats`).
+    pub fn from_document(name: &str, document: &Map<String, Value>) -> Result<Subscription> {
+        let r = Reader { name, document };
+        let id = match (r.id("_id")?, r.id("id")?) {
+            (Some(id), _) | (None, Some(id)) => id,
+            (None, None) => return Err(invalid(r.field("_id"), "is required")),
+        };
+        let status = SubscriptionStatus::parse(&r.field("status"), &r.required_text("status")?)?;
+        let cycle = r
+            .text("cycle")?
+            .map(|c| BillingCycle::parse(&r.field("cycle"), &c))
+            .transpose()?;
+        Ok(Subscription {
+            id,
+            tenant_id: r
+                .id("tenantId")?
+                .ok_or_else(|| invalid(r.field("tenantId"), "is required"))?,
+            plan: r.required_text("plan")?,
+            status,
+            stripe_customer_id: r.text("stripeCustomerId")?,
+            stripe_subscription_id: r.text("stripeSubscriptionId")?,
+            cycle,
+            currency: r.currency("currency")?,
+            per_seat_amount: r.whole("perSeatAmount", MAX_AMOUNT)?,
+            seats: r.whole("seats", MAX_SEATS)?,
+        })
+    }
+}
+
+/// `amount` divided by `by`, rounded half up (amounts are never negative).
+fn div_half_up(amount: u128, by: u128) -> u128 {
+    (amount + by / 2) / by
+}
+
+/// The monthly amount of `seats` at `per_seat_amount` per `cycle`: yearly
+/// amounts divided by 12, rounded half up.
+pub fn monthly_amount(cycle: BillingCycle, per_seat_amount: u64, seats: u64) -> u64 {
+    let cycle_amount = u128::from(per_seat_amount) * u128::from(seats);
+    let monthly = match cycle {
+        BillingCycle::Monthly => cycle_amount,
+        BillingCycle::Yearly => div_half_up(cycle_amount, 12),
+    };
+    // At most MAX_AMOUNT * MAX_SEATS = 10^18 for the records' bounds; larger
+    // arguments saturate (they cannot come from a record).
+    u64::try_from(monthly).unwrap_or(u64::MAX)
+}
+
+/// A partner's margin in basis points (hundredths of a percent), read
+/// exactly from its `marginPct` (at most two decimals: `12.5` is 1,250).
+pub fn margin_basis_points(partner: &PartnerDocument) -> Result<u32> {
+    let Some(pct) = partner.margin_pct else {
+        return Ok(0);
+    };
+    // The shortest text that reads back as this number: the digits stored.
+    let text = format!("{pct}");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let field = || "partner.marginPct".to_owned();
+    if fraction.len() > 2 || whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(field(), "must have at most two decimals"));
+    }
+    let whole: u32 = whole
+        .parse()
+        .map_err(|_| invalid(field(), "must be 0 to 100"))?;
+    let fraction: u32 = format!("{fraction:0<2}")
+        .parse()
+        .map_err(|_| invalid(field(), "must have at most two decimals"))?;
+    let bp = whole * 100 + fraction;
+    if bp > 10_000 {
+        return Err(invalid(field(), "must be 0 to 100"));
+    }
+    Ok(bp)
+}
+
+/// Amounts by currency.
+pub type Totals = BTreeMap<String, u64>;
+
+fn add(totals: &mut Totals, currency: &str, amount: u64) -> Result<()> {
+    let slot = totals.entry(currency.to_owned()).or_default();
+    *slot = slot.checked_add(amount).ok_or_else(|| {
+        invalid(
+            "subscriptions",
+            "their amounts add up past 2^64 minor units",
+        )
+    })?;
+    Ok(())
+}
+
+/// One subscription's contribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionMrr {
+    /// The subscription.
+    pub subscription_id: String,
+    /// Its tenant.
+    pub tenant_id: String,
+    /// Its plan.
+    pub plan: String,
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// Per month, in minor units.
+    pub amount: u64,
+    /// Whether its price came from the catalogue (no snapshot on the subscription).
+    pub from_catalogue: bool,
+}
+
+/// A subscription left out of MRR, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unpriced {
+    /// The subscription.
+    pub subscription_id: String,
+    /// Why it could not be priced.
+    pub reason: String,
+}
+
+/// A partner's MRR and margin in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerMrr {
+    /// The partner's ObjectId.
+    pub partner_id: String,
+    /// The partner's slug.
+    pub partner_slug: String,
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// Its tenants' MRR.
+    pub mrr: u64,
+    /// The margin in basis points.
+    pub margin_basis_points: u32,
+    /// The partner's share: `mrr` times the margin, rounded half up.
+    pub margin: u64,
+    /// What remains: `mrr - margin`.
+    pub net: u64,
+}
+
+/// MRR, by every axis the dashboards show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MrrReport {
+    /// Every counted subscription's monthly amount.
+    pub subscriptions: Vec<SubscriptionMrr>,
+    /// Totals by currency.
+    pub total: Totals,
+    /// By tenant (ObjectId), by currency.
+    pub by_tenant: BTreeMap<String, Totals>,
+    /// By plan, by currency.
+    pub by_plan: BTreeMap<String, Totals>,
+    /// By partner and currency, with the margin (tenants without a partner are in none).
+    pub by_partner: Vec<PartnerMrr>,
+    /// Subscriptions that count but could not be priced (no snapshot and no
+    /// single matching catalogue price): left out of every figure, listed here.
+    pub unpriced: Vec<Unpriced>,
+}
+
+/// The price of a subscription without snapshots: the catalogue's one active
+/// price for its plan (and its cycle and currency, when the subscription has them).
+fn catalogue_price<'a>(
+    s: &Subscription,
+    catalogue: &'a [Price],
+) -> std::result::Result<&'a Price, String> {
+    let matching: Vec<&Price> = catalogue
+        .iter()
+        .filter(|p| p.active && p.plan == s.plan)
+        .filter(|p| s.cycle.is_none_or(|c| c == p.cycle))
+        .filter(|p| s.currency.as_ref().is_none_or(|c| *c == p.currency))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("no active catalogue price for plan {:?}", s.plan)),
+        _ => Err(format!(
+            "{} active catalogue prices for plan {:?}; the subscription's snapshot is needed",
+            matching.len(),
+            s.plan
+        )),
+    }
+}
+
+/// MRR of `subscriptions` (those whose status counts), priced from their
+/// snapshots or else from `catalogue`, grouped by tenant, plan and partner
+/// (`tenants` map subscriptions to partners; `partners` give the margins).
+/// A partner whose margin cannot be read exactly is an error naming it.
+pub fn mrr(
+    subscriptions: &[Subscription],
+    catalogue: &[Price],
+    tenants: &[TenantDocument],
+    partners: &[PartnerDocument],
+) -> Result<MrrReport> {
+    let mut report = MrrReport::default();
+    for s in subscriptions.iter().filter(|s| s.status.counts_in_mrr()) {
+        let priced = match (s.cycle, &s.currency, s.per_seat_amount) {
+            (Some(cycle), Some(currency), Some(amount)) => {
+                Ok((cycle, currency.clone(), amount, false))
+            }
+            _ => catalogue_price(s, catalogue)
+                .map(|p| (p.cycle, p.currency.clone(), p.per_seat_amount, true)),
+        };
+        let (cycle, currency, per_seat, from_catalogue) = match priced {
+            Ok(p) => p,
+            Err(reason) => {
+                report.unpriced.push(Unpriced {
+                    subscription_id: s.id.clone(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        // A subscription without a seat snapshot is charged for the tenant's seats, else one.
+        let seats = s.seats.unwrap_or_else(|| {
+            tenants
+                .iter()
+                .find(|t| t.id == s.tenant_id)
+                .and_then(|t| t.seats)
+                .map_or(1, u64::from)
+        });
+        let amount = monthly_amount(cycle, per_seat, seats);
+        add(&mut report.total, &currency, amount)?;
+        add(
+            report.by_tenant.entry(s.tenant_id.clone()).or_default(),
+            &currency,
+            amount,
+        )?;
+        add(
+            report.by_plan.entry(s.plan.clone()).or_default(),
+            &currency,
+            amount,
+        )?;
+        report.subscriptions.push(SubscriptionMrr {
+            subscription_id: s.id.clone(),
+            tenant_id: s.tenant_id.clone(),
+            plan: s.plan.clone(),
+            currency,
+            amount,
+            from_catalogue,
+        });
+    }
+    let mut by_partner: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (tenant_id, totals) in &report.by_tenant {
+        let Some(partner_id) = tenants
+            .iter()
+            .find(|t| &t.id == tenant_id)
+            .and_then(|t| t.partner_id.clone())
+        else {
+            continue;
+        };
+        for (currency, amount) in totals {
+            let slot = by_partner
+                .entry((partner_id.clone(), currency.clone()))
+                .or_default();
+            *slot = slot.saturating_add(*amount);
+        }
+    }
+    for ((partner_id, currency), mrr) in by_partner {
+        let partner = partners.iter().find(|p| p.id == partner_id);
+        let bp = partner.map(margin_basis_points).transpose()?.unwrap_or(0);
+        let margin = u64::try_from(div_half_up(u128::from(mrr) * u128::from(bp), 10_000))
+            .unwrap_or(u64::MAX);
+        report.by_partner.push(PartnerMrr {
+            partner_slug: partner.map(|p| p.slug.clone()).unwrap_or_default(),
+            partner_id,
+            currency,
+            mrr,
+            margin_basis_points: bp,
+            margin,
+            net: mrr - margin,
+        });
+    }
+    Ok(report)
+}
