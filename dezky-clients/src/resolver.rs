@@ -4,9 +4,12 @@
 //! - [`DnsResolver::public`]: 1.1.1.1 and 8.8.8.8 over UDP and TCP, as the control plane uses.
 //! - [`DnsResolver::new`]: any nameservers and port, timeout, attempts, cache size.
 //! - [`DnsResolver::authoritative`]: a "recheck now" that asks the zone's own
-//!   nameservers directly, recursion off, no cache.
+//!   nameservers directly (recursion off) for the names inside the zone, and
+//!   resolves every other name through the resolver it is called on.
 //! - [`DnsResolver::verify_domains`]: the batch the bindings call; in
-//!   authoritative mode each domain is asked at its own zone's nameservers.
+//!   authoritative mode the batch is one run (see `resolver/authoritative.rs`):
+//!   answers kept for the batch, a concurrency limit per set of nameservers,
+//!   timed-out queries retried.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
