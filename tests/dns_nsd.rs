@@ -2,7 +2,7 @@
 
 mod dns_support;
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use dezky::clients::resolver::{DnsResolver, ResolverSettings};
@@ -10,7 +10,7 @@ use dezky::core::dns::{
     Answer, CheckStatus, DomainReport, ExpectedRecords, FailureKind, QueryType, RecordCheck,
     RecordData, Resolver, VerifyOptions, verify_domain,
 };
-use dns_support::{Nsd, TOKEN, free_port, ownership_line, stalwart_zone};
+use dns_support::{CountingProxy, Nsd, TOKEN, free_port, ownership_line, stalwart_zone};
 
 const HOST_ZONE: &str = "mail IN A 192.0.2.10\n";
 
@@ -305,9 +305,8 @@ async fn authoritative_recheck_asks_the_zones_nameservers() {
         Ok(a) => a,
         Err(e) => panic!("{e}"),
     };
-    assert_eq!(auth.settings().cache_size, 0);
-    assert!(!auth.settings().recursion_desired);
-    assert_eq!(auth.settings().port, nsd.port);
+    assert_eq!(auth.zone(), "correct.test.");
+    assert_eq!(auth.nameservers(), [IpAddr::V4(nsd.address)]);
     let r = verify_domain(&auth, &expected("correct.test"), &VerifyOptions::default()).await;
     assert!(!r.needs_attention && r.complete, "{:?}", r.actions);
     // A zone without NS records anywhere: a clear error with its code.
@@ -396,6 +395,224 @@ async fn authoritative_batch_asks_each_domains_own_nameservers() {
         "{:?}",
         lost.checks
     );
+}
+
+/// The SPF record of `spf.provider.test`: twelve lookups with the domain's
+/// own `mx` and the `include` of it, over RFC 7208's limit of ten.
+fn provider_zone() -> String {
+    let includes: Vec<String> = (1..=10)
+        .map(|i| format!("include:s{i}.provider.test"))
+        .collect();
+    // Two character-strings: one would exceed 255 bytes.
+    let mut zone = format!(
+        "spf IN TXT \"v=spf1 {} \" \"{} -all\"\n",
+        includes[..5].join(" "),
+        includes[5..].join(" ")
+    );
+    for i in 1..=10 {
+        zone.push_str(&format!("s{i} IN TXT \"v=spf1 -all\"\n"));
+    }
+    zone
+}
+
+/// Authoritative mode asks a zone's own nameservers only for names inside the
+/// zone. `routed.test` is served at 127.0.0.11 alone; `provider.test` (the
+/// SPF include target, the DKIM key behind the selector's CNAME, the DMARC
+/// report destination) and `example.net` (the MX host) at 127.0.0.12, which
+/// also plays the recursive resolver and holds a stale copy of `routed.test`
+/// (DMARC `p=none`) so that a name of the zone asked there would show.
+/// `eu.routed.test` is verified below the zone apex: its records are in the
+/// `routed.test` zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authoritative_mode_resolves_names_outside_the_zone_recursively() {
+    let (own, rec) = (Ipv4Addr::new(127, 0, 0, 11), Ipv4Addr::new(127, 0, 0, 12));
+    let port = free_port(&[own, rec]);
+    let d = "routed.test";
+    let key = expected(d).checks[1].records[0]
+        .txt_joined()
+        .unwrap_or_default();
+    let routed = format!(
+        "{}v1-rsa-20260822._domainkey.{d}. IN CNAME rsa.keys.provider.test.\n{}{}",
+        drop_lines(
+            &format!("{}{}", stalwart_zone(d), ownership_line(d)),
+            "v1-rsa-"
+        )
+        .replace("v=spf1 mx -all", "v=spf1 mx include:spf.provider.test -all")
+        .replace(
+            "rua=mailto:postmaster@routed.test",
+            "rua=mailto:reports@provider.test"
+        ),
+        stalwart_zone("eu.routed.test"),
+        ownership_line("eu.routed.test")
+    );
+    let provider = format!(
+        "{}rsa.keys IN TXT \"{}\" \"{}\"\n{d}._report._dmarc IN TXT \"v=DMARC1\"\n@ IN MX 10 mail.example.net.\n",
+        provider_zone(),
+        &key[..255],
+        &key[255..]
+    );
+    let mut own_nsd = Nsd::start_on(own, port, &[(d.to_owned(), routed.clone(), own)]);
+    let mut rec_nsd = Nsd::start_on(
+        rec,
+        port,
+        &[
+            ("provider.test".to_owned(), provider, rec),
+            ("example.net".to_owned(), HOST_ZONE.to_owned(), rec),
+            (d.to_owned(), routed.replace("p=reject;", "p=none;"), own),
+        ],
+    );
+    own_nsd.wait_ready(d).await;
+    rec_nsd.wait_ready("provider.test").await;
+    // The zone's own server serves nothing else.
+    let at_own = own_nsd.resolver();
+    let refused = at_own
+        .lookup("rsa.keys.provider.test.", QueryType::Txt)
+        .await;
+    assert!(
+        matches!(
+            &refused,
+            Answer::Failure {
+                kind: FailureKind::Refused,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+
+    let recursive = rec_nsd.resolver();
+    let options = VerifyOptions::default();
+    // Stalwart's zone for the domain, with DMARC reports sent to the provider.
+    let routed_expected = match ExpectedRecords::new(
+        d,
+        &stalwart_zone(d).replace(
+            "rua=mailto:postmaster@routed.test",
+            "rua=mailto:reports@provider.test",
+        ),
+        Some(TOKEN),
+    ) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    let batch = [routed_expected, expected("eu.routed.test")];
+    let reports = recursive.verify_domains(&batch, &options, 2, true).await;
+    let single = match recursive.verify_domain(&batch[0], &options, true).await {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    for r in [&reports[0], &single] {
+        let dkim = check(r, "v1-rsa-20260822._domainkey.routed.test.", "TXT");
+        assert_eq!(
+            dkim.status,
+            CheckStatus::Ok,
+            "{:?} {:?}",
+            dkim.message,
+            dkim.found
+        );
+        assert_eq!(dkim.via_cname.as_deref(), Some("rsa.keys.provider.test."));
+        let spf = check(r, "routed.test.", "TXT");
+        assert_eq!(
+            spf.status,
+            CheckStatus::Invalid,
+            "{:?} {:?}",
+            spf.message,
+            spf.warnings
+        );
+        let dmarc = check(r, "_dmarc.routed.test.", "TXT");
+        assert_eq!(dmarc.status, CheckStatus::Ok, "{:?}", dmarc.warnings);
+        assert!(
+            dmarc.warnings.iter().all(|w| !w.contains("provider.test")),
+            "{:?}",
+            dmarc.warnings
+        );
+        let mx = check(r, "routed.test.", "MX");
+        assert!(
+            mx.status == CheckStatus::Ok && mx.warnings.is_empty(),
+            "{:?} {:?}",
+            mx.status,
+            mx.warnings
+        );
+        assert!(r.complete, "{:?}", r.actions);
+        assert_eq!(r.count(CheckStatus::Unknown), 0);
+    }
+    // Below the zone apex: the zone cut comes from the SOA.
+    let eu = &reports[1];
+    assert!(eu.complete && !eu.needs_attention, "{:?}", eu.actions);
+}
+
+/// Response-rate limiting as NSD does it by default, but at 5 identical
+/// answers a second per client network, and every answer over the limit
+/// dropped (no truncated "slip" answers that would send the client to TCP).
+const RRL: &str = "    rrl-ratelimit: 5\n    rrl-whitelist-ratelimit: 5\n    rrl-slip: 0\n";
+
+/// Twelve domains on one platform nameserver (127.0.0.21), all with the MX
+/// host `mail.example.net`, verified in one authoritative batch with every
+/// domain in flight at once. The recursive stand-in (NSD at 127.0.0.23, with
+/// copies of the zones for the NS lookups and `example.net`) is reached
+/// through a counting forwarder at 127.0.0.22. Both servers rate-limit
+/// identical answers. The batch completes with no `unknown` check and the MX
+/// host is asked once per type, not once per domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authoritative_batch_asks_shared_names_once_under_rate_limiting() {
+    let platform = Ipv4Addr::new(127, 0, 0, 21);
+    let proxy_ip = Ipv4Addr::new(127, 0, 0, 22);
+    let rec = Ipv4Addr::new(127, 0, 0, 23);
+    let port = free_port(&[platform, proxy_ip, rec]);
+    let domains: Vec<String> = (0..12).map(|i| format!("d{i:02}.test")).collect();
+    let good = |d: &str| format!("{}{}", stalwart_zone(d), ownership_line(d));
+    let own_zones: Vec<_> = domains
+        .iter()
+        .map(|d| (d.clone(), good(d), platform))
+        .collect();
+    let mut rec_zones = own_zones.clone();
+    rec_zones.push(("example.net".to_owned(), HOST_ZONE.to_owned(), rec));
+    let mut platform_nsd = Nsd::start_with(platform, port, &own_zones, RRL);
+    let mut rec_nsd = Nsd::start_with(rec, port, &rec_zones, RRL);
+    platform_nsd.wait_ready("d00.test").await;
+    rec_nsd.wait_ready("example.net").await;
+    let proxy = CountingProxy::start((proxy_ip, port).into(), (rec, port).into());
+    let recursive = match DnsResolver::new(ResolverSettings {
+        nameservers: vec![IpAddr::V4(proxy_ip)],
+        port,
+        timeout: Duration::from_millis(500),
+        attempts: 1,
+        cache_size: 0,
+        recursion_desired: true,
+    }) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let batch: Vec<ExpectedRecords> = domains.iter().map(|d| expected(d)).collect();
+    let started = std::time::Instant::now();
+    let reports = recursive
+        .verify_domains(&batch, &VerifyOptions::default(), batch.len(), true)
+        .await;
+    let elapsed = started.elapsed();
+    for r in &reports {
+        assert!(
+            r.complete && !r.needs_attention,
+            "{}: {:?}",
+            r.domain,
+            r.actions
+        );
+        assert_eq!(r.count(CheckStatus::Unknown), 0, "{}", r.domain);
+        let mx = check(r, &format!("{}.", r.domain.trim_end_matches('.')), "MX");
+        assert!(mx.warnings.is_empty(), "{:?}", mx.warnings);
+    }
+    // A and AAAA of the MX host, each once (one retry allowed for a dropped answer).
+    let asked = proxy.count("mail.example.net.");
+    assert!(
+        (2..=4).contains(&asked),
+        "mail.example.net asked {asked} times"
+    );
+    // Each domain's NS record is asked once, not once per question.
+    for d in &domains {
+        assert!(
+            proxy.count(&format!("{d}.")) <= 4,
+            "{d}: {}",
+            proxy.count(&format!("{d}."))
+        );
+    }
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
 #[test]

@@ -4,9 +4,12 @@
 //! - [`DnsResolver::public`]: 1.1.1.1 and 8.8.8.8 over UDP and TCP, as the control plane uses.
 //! - [`DnsResolver::new`]: any nameservers and port, timeout, attempts, cache size.
 //! - [`DnsResolver::authoritative`]: a "recheck now" that asks the zone's own
-//!   nameservers directly, recursion off, no cache.
+//!   nameservers directly (recursion off) for the names inside the zone, and
+//!   resolves every other name through the resolver it is called on.
 //! - [`DnsResolver::verify_domains`]: the batch the bindings call; in
-//!   authoritative mode each domain is asked at its own zone's nameservers.
+//!   authoritative mode the batch is one run (see `resolver/authoritative.rs`):
+//!   answers kept for the batch, a concurrency limit per set of nameservers,
+//!   timed-out queries retried.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
@@ -26,6 +29,11 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::{Error, Result};
+
+mod authoritative;
+
+pub use authoritative::AuthoritativeResolver;
+use authoritative::Run;
 
 /// The public resolvers the control plane uses: Cloudflare and Google.
 pub const PUBLIC_NAMESERVERS: [IpAddr; 2] = [
@@ -133,58 +141,25 @@ impl DnsResolver {
         &self.settings
     }
 
-    /// A resolver for "recheck now": finds `zone`'s NS records and their
-    /// addresses through `self`, then asks those servers directly (same port,
-    /// timeout and attempts as `self`), recursion off, no cache.
-    pub async fn authoritative(&self, zone: &str) -> Result<DnsResolver> {
-        let zone = normalize_name(zone);
-        let hosts = match self.lookup(&zone, QueryType::Ns).await {
-            Answer::Records { records, .. } => records
-                .into_iter()
-                .filter_map(|r| match r {
-                    RecordData::Ns { host } => Some(host),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-            other => {
-                return Err(Error::Dns {
-                    message: format!("no NS records for {zone}: {}", describe(&other)),
-                });
-            }
-        };
-        let mut addresses = Vec::new();
-        for host in &hosts {
-            for q in [QueryType::A, QueryType::Aaaa] {
-                if let Answer::Records { records, .. } = self.lookup(host, q).await {
-                    for r in records {
-                        match r {
-                            RecordData::A { address } => addresses.push(IpAddr::V4(address)),
-                            RecordData::Aaaa { address } => addresses.push(IpAddr::V6(address)),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        addresses.dedup();
-        if addresses.is_empty() {
-            return Err(Error::Dns {
-                message: format!(
-                    "the nameservers of {zone} ({}) have no address",
-                    hosts.join(", ")
-                ),
-            });
-        }
-        DnsResolver::new(ResolverSettings {
-            nameservers: addresses,
-            cache_size: 0,
-            recursion_desired: false,
-            ..self.settings.clone()
-        })
+    /// A resolver for "recheck now" for the domains of the zone holding
+    /// `domain` (its apex found from the SOA, else the closest of `domain`
+    /// and its parents with NS records): the zone's NS records and their
+    /// addresses are found through `self`; names inside the zone are then
+    /// asked at those servers directly (same port and timeout as `self`,
+    /// recursion off), every other name (SPF `include` targets, CNAME targets
+    /// outside the zone, MX hosts, DMARC report destinations) through `self`.
+    /// Answers are kept for the life of the returned resolver (one recheck).
+    pub async fn authoritative(&self, domain: &str) -> Result<AuthoritativeResolver> {
+        let run = Run::new(self.clone());
+        let zone = run
+            .zone(domain)
+            .await
+            .map_err(|message| Error::Dns { message })?;
+        Ok(AuthoritativeResolver::new(run, zone))
     }
 
     /// Verifies one domain through `self`, or with `authoritative` at its own
-    /// zone's nameservers (the domain is the zone). Fails only when those
+    /// zone's nameservers (see [`DnsResolver::authoritative`]). Fails only when those
     /// nameservers cannot be found (`DEZKY_DNS_RESOLVER`); DNS failures are
     /// `unknown` checks in the report.
     pub async fn verify_domain(
@@ -202,10 +177,14 @@ impl DnsResolver {
 
     /// Verifies `domains`, at most `concurrency` at a time, reports in input
     /// order. Without `authoritative`, every domain is asked through `self`.
-    /// With it, each domain is asked at its own zone's nameservers (found
-    /// through `self`, see [`DnsResolver::authoritative`]; the domain is the
-    /// zone); a domain whose nameservers cannot be found gets every check
-    /// `unknown` with the reason, and the other domains are still verified.
+    /// With it, the names inside each domain's zone are asked at that zone's
+    /// nameservers and the others through `self` (see
+    /// [`DnsResolver::authoritative`]), in one run: every answer is kept for
+    /// the batch, so a name shared by many domains (the platform's MX host)
+    /// is asked once, and the domains whose zones share nameservers share
+    /// their concurrency limit. A domain whose nameservers cannot be found
+    /// gets every check `unknown` with the reason, and the other domains are
+    /// still verified.
     pub async fn verify_domains(
         &self,
         domains: &[ExpectedRecords],
@@ -219,9 +198,11 @@ impl DnsResolver {
         // Boxed as `dyn Future + Send`, as in `dezky_core::dns::verify_domains`:
         // callers spawn this future.
         type Boxed<'a> = Pin<Box<dyn Future<Output = DomainReport> + Send + 'a>>;
+        let run = Run::new(self.clone());
+        let run = &run;
         let futures: Vec<Boxed<'_>> = domains
             .iter()
-            .map(|d| -> Boxed<'_> { Box::pin(self.verify_at_own_nameservers(d, options)) })
+            .map(|d| -> Boxed<'_> { Box::pin(verify_at_own_nameservers(run, d, options)) })
             .collect();
         futures_util::stream::iter(futures)
             .buffered(concurrency.max(1))
@@ -229,36 +210,24 @@ impl DnsResolver {
             .await
     }
 
-    /// Verifies one domain at its zone's nameservers, or reports every check
-    /// `unknown` when they cannot be found.
-    async fn verify_at_own_nameservers(
-        &self,
-        expected: &ExpectedRecords,
-        options: &VerifyOptions,
-    ) -> DomainReport {
-        match self.authoritative(&expected.domain).await {
-            Ok(resolver) => verify_domain(&resolver, expected, options).await,
-            Err(e) => {
-                let unreachable = Unreachable {
-                    message: format!("cannot ask the zone's nameservers: {e}"),
-                };
-                verify_domain(&unreachable, expected, options).await
+    /// The owner of the SOA record `self` returns for `name`: `name` itself
+    /// at a zone apex, the apex (from the authority section) below it.
+    async fn soa_owner(&self, name: &str) -> Option<String> {
+        let fqdn = normalize_name(name);
+        match self.inner.lookup(fqdn.as_str(), RecordType::SOA).await {
+            Ok(lookup) => lookup.answers().iter().find_map(|r| match &r.data {
+                RData::SOA(_) => Some(normalize_name(&r.name.to_string())),
+                _ => None,
+            }),
+            Err(NetError::Dns(DnsError::NoRecordsFound(no))) => {
+                no.soa.map(|soa| normalize_name(&soa.name.to_string()))
             }
+            Err(_) => None,
         }
     }
 
     async fn ask(&self, name: &str, qtype: QueryType) -> Answer {
-        let rtype = match qtype {
-            QueryType::A => RecordType::A,
-            QueryType::Aaaa => RecordType::AAAA,
-            QueryType::Txt => RecordType::TXT,
-            QueryType::Mx => RecordType::MX,
-            QueryType::Cname => RecordType::CNAME,
-            QueryType::Ns => RecordType::NS,
-            QueryType::Srv => RecordType::SRV,
-            QueryType::Tlsa => RecordType::TLSA,
-            QueryType::Caa => RecordType::CAA,
-        };
+        let rtype = record_type(qtype);
         let fqdn = normalize_name(name);
         match self.inner.lookup(fqdn.as_str(), rtype).await {
             Ok(lookup) => {
@@ -287,6 +256,42 @@ impl DnsResolver {
             }
             Err(e) => map_error(&e),
         }
+    }
+}
+
+/// Verifies one domain of an authoritative run at its zone's nameservers, or
+/// reports every check `unknown` when they cannot be found.
+async fn verify_at_own_nameservers(
+    run: &std::sync::Arc<Run>,
+    expected: &ExpectedRecords,
+    options: &VerifyOptions,
+) -> DomainReport {
+    match run.zone(&expected.domain).await {
+        Ok(zone) => {
+            let resolver = AuthoritativeResolver::new(run.clone(), zone);
+            verify_domain(&resolver, expected, options).await
+        }
+        Err(e) => {
+            let unreachable = Unreachable {
+                message: format!("cannot ask the zone's nameservers: {e}"),
+            };
+            verify_domain(&unreachable, expected, options).await
+        }
+    }
+}
+
+/// hickory's record type for a question.
+fn record_type(qtype: QueryType) -> RecordType {
+    match qtype {
+        QueryType::A => RecordType::A,
+        QueryType::Aaaa => RecordType::AAAA,
+        QueryType::Txt => RecordType::TXT,
+        QueryType::Mx => RecordType::MX,
+        QueryType::Cname => RecordType::CNAME,
+        QueryType::Ns => RecordType::NS,
+        QueryType::Srv => RecordType::SRV,
+        QueryType::Tlsa => RecordType::TLSA,
+        QueryType::Caa => RecordType::CAA,
     }
 }
 

@@ -86,6 +86,17 @@ impl Nsd {
     /// address of the zone's `ns1`). Each body gets an SOA, an NS `ns1.<zone>.`
     /// and `ns1 A <address of ns1>` prepended.
     pub fn start_on(address: Ipv4Addr, port: u16, zones: &[(String, String, Ipv4Addr)]) -> Nsd {
+        Nsd::start_with(address, port, zones, "")
+    }
+
+    /// [`Nsd::start_on`] with `server_options` (indented `name: value`
+    /// lines) added to the `server:` clause, e.g. response-rate limiting.
+    pub fn start_with(
+        address: Ipv4Addr,
+        port: u16,
+        zones: &[(String, String, Ipv4Addr)],
+        server_options: &str,
+    ) -> Nsd {
         let nsd = nsd_binary();
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
@@ -93,7 +104,7 @@ impl Nsd {
         };
         let d = dir.path().display().to_string();
         let mut conf = format!(
-            "server:\n    ip-address: {address}@{port}\n    port: {port}\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    logfile: \"{d}/nsd.log\"\n    server-count: 1\n    verbosity: 0\nremote-control:\n    control-enable: no\n"
+            "server:\n    ip-address: {address}@{port}\n    port: {port}\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    logfile: \"{d}/nsd.log\"\n    server-count: 1\n    verbosity: 0\n{server_options}remote-control:\n    control-enable: no\n"
         );
         for (name, body, ns1) in zones {
             let text = format!(
@@ -169,7 +180,8 @@ impl Nsd {
         }
     }
 
-    fn log(&self) -> String {
+    /// Its log file.
+    pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("nsd.log")).unwrap_or_default()
     }
 }
@@ -189,4 +201,107 @@ impl Drop for Nsd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A UDP forwarder in front of a nameserver that counts the questions it
+/// passes on, by lowercase name (with the trailing dot). Stops when dropped.
+pub struct CountingProxy {
+    /// Where it listens.
+    pub address: std::net::SocketAddr,
+    counts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CountingProxy {
+    /// Listens on `listen` (UDP) and forwards each datagram to `upstream`,
+    /// relaying its answer back.
+    pub fn start(listen: std::net::SocketAddr, upstream: std::net::SocketAddr) -> CountingProxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let socket = match UdpSocket::bind(listen) {
+            Ok(s) => Arc::new(s),
+            Err(e) => panic!("proxy bind {listen}: {e}"),
+        };
+        if let Err(e) = socket.set_read_timeout(Some(Duration::from_millis(50))) {
+            panic!("proxy socket: {e}");
+        }
+        let counts = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (c, s) = (counts.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 65535];
+            while !s.load(Ordering::Relaxed) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let query = buf[..n].to_vec();
+                if let Some(name) = question_name(&query)
+                    && let Ok(mut counts) = c.lock()
+                {
+                    *counts.entry(name).or_insert(0) += 1;
+                }
+                let socket = socket.clone();
+                std::thread::spawn(move || {
+                    let Ok(up) = UdpSocket::bind((upstream.ip(), 0)) else {
+                        return;
+                    };
+                    let _ = up.set_read_timeout(Some(Duration::from_secs(3)));
+                    if up.send_to(&query, upstream).is_err() {
+                        return;
+                    }
+                    let mut answer = [0u8; 65535];
+                    if let Ok(m) = up.recv(&mut answer) {
+                        let _ = socket.send_to(&answer[..m], from);
+                    }
+                });
+            }
+        });
+        CountingProxy {
+            address: listen,
+            counts,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// How many questions for `name` (any type) it has passed on.
+    pub fn count(&self, name: &str) -> usize {
+        let name = name.to_ascii_lowercase();
+        self.counts
+            .lock()
+            .map(|c| c.get(&name).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for CountingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The question name of a DNS message, lowercase with a trailing dot.
+fn question_name(message: &[u8]) -> Option<String> {
+    let mut at = 12;
+    let mut name = String::new();
+    loop {
+        let len = usize::from(*message.get(at)?);
+        at += 1;
+        if len == 0 {
+            break;
+        }
+        let label = message.get(at..at + len)?;
+        name.push_str(&String::from_utf8_lossy(label).to_ascii_lowercase());
+        name.push('.');
+        at += len;
+    }
+    Some(if name.is_empty() {
+        ".".to_owned()
+    } else {
+        name
+    })
 }
