@@ -119,7 +119,8 @@ for m in "func toJson() -> String" "func keys() -> [String]" \
     expect dezky_uniffi.swift "$m"
 done
 expect dezky_uniffi.swift "enum DezkyError: Swift.Error"
-for v in MalformedJson InvalidFlag DuplicateKey InvalidContext FlagNotFound InvalidArgument Source Invalid Forbidden Other; do
+for v in MalformedJson InvalidFlag DuplicateKey InvalidContext FlagNotFound InvalidArgument Source Invalid Forbidden \
+         IllegalTransition VersionConflict TenantInactive Other; do
     expect dezky_uniffi.swift "case $v("
 done
 expect dezky_uniffi.swift "public func code() -> String"
@@ -142,8 +143,13 @@ for f in "requireOwnActiveRecord(actor: Actor, userJson: String)" "requireOperat
          "requireCanForceLogout(actor: Actor, userJson: String, tenantJson: String, targetJson: String)"; do
     expect dezky_uniffi.swift "public func ${f}throws"
 done
-expect dezky_uniffi.swift "public enum Surface: Equatable, Hashable"
-for s in FlagAuditEvent FlagChange RolloutPreview Actor; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
+expect dezky_uniffi.swift "public func parseTenantSlug(slug: String)throws  -> String"
+expect dezky_uniffi.swift "public func newPendingTenant(id: String, slug: String, name: String, plan: String)throws  -> String"
+expect dezky_uniffi.swift "public func transitionTenant(tenantJson: String, action: LifecycleAction, actor: String, at: Date)throws  -> TenantTransition"
+expect dezky_uniffi.swift "public func applyTenantPatch(tenantJson: String, patchJson: String)throws  -> String"
+expect dezky_uniffi.swift "public func readyToActivate(tenantJson: String)throws  -> Bool"
+for e in Surface TenantStatus LifecycleAction; do expect dezky_uniffi.swift "public enum $e: Equatable, Hashable"; done
+for s in FlagAuditEvent FlagChange RolloutPreview Actor TenantTransition; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
 for s in Evaluation EvaluationContext; do expect dezky_flags.swift "public struct $s: Equatable, Hashable"; done
 expect dezky_flags.swift "public enum Reason: Equatable, Hashable"
 # Every C function the Swift headers declare is exported by the library.

@@ -51,7 +51,7 @@ impl From<Actor> for auth::Actor {
 }
 
 /// The JSON object document `json`, the record `name`.
-fn document(json: &str, name: &str) -> Result<Map<String, Value>, DezkyError> {
+pub(crate) fn document(json: &str, name: &str) -> Result<Map<String, Value>, DezkyError> {
     match serde_json::from_str(json) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(dezky_core::Error::Invalid {

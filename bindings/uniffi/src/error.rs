@@ -134,9 +134,12 @@ macro_rules! dezky_error {
 dezky_error! {
     /// Everything a call into the Dezky bindings can throw: one variant per stable
     /// code of [`dezky_flags::Error`], the variants of [`dezky_core::Error`] that
-    /// the domain rules return most ([`Invalid`](DezkyError::Invalid),
-    /// [`Forbidden`](DezkyError::Forbidden)), and [`Other`](DezkyError::Other)
-    /// with its code for the rest.
+    /// the domain rules and the tenant lifecycle return
+    /// ([`Invalid`](DezkyError::Invalid), [`Forbidden`](DezkyError::Forbidden),
+    /// [`IllegalTransition`](DezkyError::IllegalTransition),
+    /// [`VersionConflict`](DezkyError::VersionConflict),
+    /// [`TenantInactive`](DezkyError::TenantInactive)), and
+    /// [`Other`](DezkyError::Other) with its code for the rest.
     ///
     /// Kotlin sees `DezkyException.<Variant>`, Swift `DezkyError.<variant>`, Python
     /// `DezkyError.<Variant>`. [`code`](DezkyError::code) is the same stable code in
@@ -217,6 +220,31 @@ dezky_error! {
             /// Which rule refused, in words.
             reason: String = text("reason"),
         },
+        /// `DEZKY_ILLEGAL_TRANSITION`: a tenant lifecycle action its status does not allow.
+        IllegalTransition = "DEZKY_ILLEGAL_TRANSITION" {
+            /// The tenant's status (`pending`, `active`, `suspended`, `deleted`).
+            from_status: String = text("from_status"),
+            /// The refused action (`activate`, `suspend`, `resume`, `delete`, `deprovision`).
+            action: String = text("action"),
+        },
+        /// `DEZKY_VERSION_CONFLICT`: a tenant document changed since it was read;
+        /// the write was not made. Read it again and retry.
+        VersionConflict = "DEZKY_VERSION_CONFLICT" {
+            /// The tenant's ObjectId.
+            tenant: String = text("tenant"),
+            /// The version (`__v`) the write expected; `None` for a document without one.
+            expected_version: Option<u64> = optional_number("expected_version"),
+        },
+        /// `DEZKY_TENANT_INACTIVE`: the tenant is suspended or deleted, so its
+        /// members are refused (platform admins still pass).
+        TenantInactive = "DEZKY_TENANT_INACTIVE" {
+            /// The tenant's ObjectId.
+            tenant: String = text("tenant"),
+            /// The tenant's slug.
+            slug: String = text("slug"),
+            /// Its status (`suspended` or `deleted`).
+            from_status: String = text("from_status"),
+        },
     }
 }
 
@@ -236,6 +264,13 @@ fn text(facts: &[(&'static str, Detail)], name: &str) -> String {
         .and_then(Detail::as_text)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The non-negative integer detail `name`, or `None` when absent.
+fn optional_number(facts: &[(&'static str, Detail)], name: &str) -> Option<u64> {
+    find(facts, name)
+        .and_then(Detail::as_integer)
+        .and_then(|n| u64::try_from(n).ok())
 }
 
 /// The non-negative integer detail `name`, or 0.
@@ -355,6 +390,9 @@ mod tests {
             | DezkyError::Source { details, .. }
             | DezkyError::Invalid { details, .. }
             | DezkyError::Forbidden { details, .. }
+            | DezkyError::IllegalTransition { details, .. }
+            | DezkyError::VersionConflict { details, .. }
+            | DezkyError::TenantInactive { details, .. }
             | DezkyError::Other { details, .. } => details,
         };
         assert_eq!(details, &details_map(&core.details()), "{}", core.code());
@@ -399,6 +437,66 @@ mod tests {
                 "{code} has no example"
             );
         }
+    }
+
+    #[test]
+    fn lifecycle_codes_have_their_variants_and_typed_fields() {
+        for core in dezky_core::Error::examples() {
+            let mapped = DezkyError::from(core.clone());
+            match (&core, &mapped) {
+                (
+                    dezky_core::Error::IllegalTransition {
+                        from_status,
+                        action,
+                    },
+                    DezkyError::IllegalTransition {
+                        from_status: f,
+                        action: a,
+                        ..
+                    },
+                ) => assert_eq!((f, a), (from_status, action)),
+                (
+                    dezky_core::Error::VersionConflict {
+                        tenant,
+                        expected_version,
+                    },
+                    DezkyError::VersionConflict {
+                        tenant: t,
+                        expected_version: v,
+                        ..
+                    },
+                ) => assert_eq!((t, v), (tenant, expected_version)),
+                (
+                    dezky_core::Error::TenantInactive {
+                        tenant,
+                        slug,
+                        from_status,
+                    },
+                    DezkyError::TenantInactive {
+                        tenant: t,
+                        slug: s,
+                        from_status: f,
+                        ..
+                    },
+                ) => assert_eq!((t, s, f), (tenant, slug, from_status)),
+                (
+                    dezky_core::Error::IllegalTransition { .. }
+                    | dezky_core::Error::VersionConflict { .. }
+                    | dezky_core::Error::TenantInactive { .. },
+                    other,
+                ) => panic!("{} became {other:?}", core.code()),
+                _ => {}
+            }
+        }
+        let unversioned = DezkyError::from(dezky_core::Error::VersionConflict {
+            tenant: "t".into(),
+            expected_version: None,
+        });
+        assert!(matches!(
+            unversioned,
+            DezkyError::VersionConflict { expected_version: None, ref details, .. }
+                if !details.contains_key("expected_version")
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! UniFFI bindings of the Dezky SDK: the pure flag logic of `dezky-flags` and
 //! the control plane's pure domain rules of `dezky-core` (flag context,
-//! authorization) for Kotlin, Swift and Python.
+//! authorization, the pure part of the tenant lifecycle) for Kotlin, Swift and
+//! Python.
 //!
 //! Thin by design: every function converts its arguments, calls the core once and
 //! maps the result. Records and enums that the core can derive itself
@@ -21,6 +22,7 @@ use dezky_flags::{Evaluation, EvaluationContext, Reason};
 
 mod domain;
 mod error;
+mod lifecycle;
 mod ops;
 
 pub use domain::{
@@ -29,6 +31,10 @@ pub use domain::{
     require_platform_admin, require_tenant_admin, require_tenant_member,
 };
 pub use error::{DezkyError, ErrorDetail, ErrorDetails, error_codes, throw_error_example};
+pub use lifecycle::{
+    LifecycleAction, TenantStatus, TenantTransition, apply_tenant_patch, new_pending_tenant,
+    parse_tenant_slug, ready_to_activate, transition_tenant,
+};
 pub use ops::{
     FlagAuditEvent, FlagChange, RolloutPreview, create_flag, kill_switch, preview_rollout,
     update_flag,

@@ -1,17 +1,27 @@
 // Kotlin/JVM test of the UniFFI bindings: the shared conformance vectors
 // (tests/conformance/flags.json), the control plane's domain rules (flag context,
-// authorization), plus bad input to every exported function.
+// authorization), the pure part of the tenant lifecycle, plus bad input to every
+// exported function.
 // No JUnit or Gradle: main() prints "N passed, N failed" and exits non-zero on a failure.
 //
 // Usage: java ... MainKt <path to tests/conformance/flags.json>
 
 import java.io.File
+import java.time.Instant
 import kotlin.system.exitProcess
 import uniffi.dezky_flags.Evaluation
 import uniffi.dezky_flags.EvaluationContext
 import uniffi.dezky_flags.Reason
 import uniffi.dezky_uniffi.Actor
 import uniffi.dezky_uniffi.DezkyException
+import uniffi.dezky_uniffi.ErrorDetail
+import uniffi.dezky_uniffi.LifecycleAction
+import uniffi.dezky_uniffi.TenantStatus
+import uniffi.dezky_uniffi.applyTenantPatch
+import uniffi.dezky_uniffi.newPendingTenant
+import uniffi.dezky_uniffi.parseTenantSlug
+import uniffi.dezky_uniffi.readyToActivate
+import uniffi.dezky_uniffi.transitionTenant
 import uniffi.dezky_uniffi.FlagSet
 import uniffi.dezky_uniffi.Surface
 import uniffi.dezky_uniffi.bucket
@@ -598,6 +608,194 @@ fun domain() {
     }
 }
 
+// ---------------------------------------------------------------------------
+// The tenant lifecycle (docs/lifecycle.md).
+
+const val TID = "6650f1c2a9b4e3d2c1b0a998"
+const val OPS = "ops@dezky.eu"
+val AT: Instant = Instant.ofEpochSecond(1_700_000_000)
+const val STAMP = "2023-11-14T22:13:20.000Z"
+val SETTLED = mapOf("authentik" to "ok", "stalwart" to "ok", "ocis" to "ok", "stripe" to "ok", "onboarding" to "skipped")
+
+/** A tenant document of [status] at [version] (none when null). */
+fun tenantDoc(status: String, version: Long? = 2): String =
+    Json.write(linkedMapOf<String, Any?>("_id" to TID, "slug" to "acme", "status" to status).also { if (version != null) it["__v"] = version })
+
+fun text(e: DezkyException, name: String): Any? = when (val d = e.details()[name]) {
+    is ErrorDetail.Text -> d.value
+    is ErrorDetail.Integer -> d.value
+    null -> null
+    else -> d
+}
+
+fun DezkyException.details(): Map<String, ErrorDetail> = when (this) {
+    is DezkyException.IllegalTransition -> details
+    is DezkyException.VersionConflict -> details
+    is DezkyException.TenantInactive -> details
+    is DezkyException.Invalid -> details
+    is DezkyException.InvalidArgument -> details
+    is DezkyException.MalformedJson -> details
+    else -> emptyMap()
+}
+
+/** One step of a tenant's life: the action, the statuses, and the patch's `$set` and `$unset`. */
+data class LifecycleStep(val action: LifecycleAction, val from: TenantStatus, val to: TenantStatus, val set: Map<String, Any?>, val unset: Map<String, Any?>?)
+
+fun lifecycle() {
+    check("parseTenantSlug returns a good slug") { assertEq("nordic-it-2", parseTenantSlug("nordic-it-2")) }
+    for (bad in listOf("a", "Acme", "acme.io", "2acme", "acme-", "ac--me", "dezky", "dezky-platform-admins", "admin", "")) {
+        check("parseTenantSlug refuses \"$bad\"") {
+            val e = expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { parseTenantSlug(bad) }
+            assertEq("slug", e.field, "field")
+            assertEq("slug", e.argument, "argument")
+            assertTrue(e.reason.isNotEmpty() && e.detail.contains(e.reason), "reason of $e")
+        }
+    }
+    check("newPendingTenant: pending at version 0") {
+        val doc = Json.parse(newPendingTenant(TID, "acme", "Acme Co", "business")).obj()
+        assertEq(TID, doc["_id"], "_id")
+        assertEq("pending", doc["status"], "status")
+        assertEq(0L, doc["__v"], "__v")
+        assertEq("Acme Co", doc["name"], "name")
+        assertEq("business", doc["plan"], "plan")
+        assertEq(false, readyToActivate(Json.write(doc)), "ready")
+    }
+    for ((field, call) in listOf<Pair<String, () -> Unit>>(
+        "tenant.slug" to { newPendingTenant(TID, "dezky", "Acme", "pro") },
+        "tenant.id" to { newPendingTenant("nope", "acme", "Acme", "pro") },
+        "tenant.name" to { newPendingTenant(TID, "acme", " ", "pro") },
+        "tenant.plan" to { newPendingTenant(TID, "acme", "Acme", "") },
+    )) {
+        check("newPendingTenant refuses a bad $field") {
+            assertEq(field, expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { call() }.field, "field")
+        }
+    }
+
+    check("lifecycle: pending -> active -> suspended -> active -> deleted") {
+        val start = Json.parse(newPendingTenant(TID, "acme", "Acme Co", "business")).obj().toMutableMap()
+        start["provisioningStatus"] = SETTLED
+        var doc = Json.write(start)
+        assertEq(true, readyToActivate(doc), "ready")
+        val steps = listOf(
+            LifecycleStep(LifecycleAction.ACTIVATE, TenantStatus.PENDING, TenantStatus.ACTIVE, mapOf("status" to "active"), null),
+            LifecycleStep(LifecycleAction.SUSPEND, TenantStatus.ACTIVE, TenantStatus.SUSPENDED, mapOf("status" to "suspended", "suspendedAt" to STAMP), null),
+            LifecycleStep(LifecycleAction.RESUME, TenantStatus.SUSPENDED, TenantStatus.ACTIVE, mapOf("status" to "active"), mapOf("suspendedAt" to "")),
+            LifecycleStep(LifecycleAction.DELETE, TenantStatus.ACTIVE, TenantStatus.DELETED, mapOf("status" to "deleted", "deletedAt" to STAMP), null),
+        )
+        steps.forEachIndexed { version, step ->
+            val t = transitionTenant(doc, step.action, OPS, AT)
+            assertEq(Triple(step.action, step.from, step.to), Triple(t.action, t.fromStatus, t.toStatus), "transition")
+            val patch = Json.parse(t.patchJson).obj()
+            assertEq(TID, patch["tenantId"], "tenantId")
+            assertEq(version.toLong(), patch["expectedVersion"], "expectedVersion")
+            assertEq(mapOf("_id" to mapOf("\$oid" to TID), "__v" to version.toLong()), patch["filter"], "filter")
+            val update = patch["update"].obj()
+            assertEq(step.set, update["\$set"], "\$set of ${step.action}")
+            assertEq(step.unset, update["\$unset"], "\$unset of ${step.action}")
+            assertEq(mapOf("__v" to 1L), update["\$inc"], "\$inc")
+            val event = Json.parse(t.eventJson).obj()
+            assertEq("tenant.${step.action.name.lowercase()}", event["action"], "event action")
+            assertEq("success", event["outcome"], "outcome")
+            assertEq(OPS, event["actorEmail"], "actorEmail")
+            assertEq(STAMP, event["at"], "at")
+            assertEq("acme", event["targetId"], "targetId")
+            assertEq(TID, event["tenantId"], "tenantId")
+            assertEq(mapOf("from" to step.from.name.lowercase(), "to" to step.to.name.lowercase()), event["metadata"], "metadata")
+            doc = applyTenantPatch(doc, t.patchJson)
+            val stored = Json.parse(doc).obj()
+            assertEq(step.to.name.lowercase(), stored["status"], "stored status")
+            assertEq(version + 1L, stored["__v"], "stored version")
+            assertEq(step.to == TenantStatus.SUSPENDED, stored.containsKey("suspendedAt"), "suspendedAt present")
+        }
+        assertEq(STAMP, Json.parse(doc).obj()["deletedAt"], "deletedAt")
+    }
+    check("lifecycle: deprovision stamps a deleted tenant") {
+        val t = transitionTenant(tenantDoc("deleted"), LifecycleAction.DEPROVISION, OPS, AT)
+        assertEq(TenantStatus.DELETED, t.toStatus, "to")
+        assertEq(mapOf("status" to "deleted", "deprovisionedAt" to STAMP), Json.parse(t.patchJson).obj()["update"].obj()["\$set"], "\$set")
+    }
+    for ((status, action) in listOf(
+        "deleted" to LifecycleAction.RESUME, "pending" to LifecycleAction.SUSPEND,
+        "active" to LifecycleAction.ACTIVATE, "active" to LifecycleAction.DEPROVISION,
+    )) {
+        check("lifecycle: $action from $status is illegal") {
+            val e = expectError<DezkyException.IllegalTransition>("DEZKY_ILLEGAL_TRANSITION") {
+                transitionTenant(tenantDoc(status), action, OPS, AT)
+            }
+            assertEq(status, e.fromStatus, "fromStatus")
+            assertEq(action.name.lowercase(), e.action, "action")
+            assertEq(status, text(e, "from_status"), "details.from_status")
+            assertEq(e.action, text(e, "action"), "details.action")
+        }
+    }
+    check("lifecycle: activation waits for every step") {
+        val e = expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") {
+            transitionTenant(newPendingTenant(TID, "acme", "Acme", "pro"), LifecycleAction.ACTIVATE, OPS, AT)
+        }
+        assertEq("tenant.provisioningStatus", e.field, "field")
+        assertTrue(e.reason.endsWith("authentik, stalwart, ocis, stripe, onboarding"), e.reason)
+    }
+    check("lifecycle: the stale patch is a version conflict and changes nothing") {
+        val doc = tenantDoc("active", 4)
+        val first = transitionTenant(doc, LifecycleAction.SUSPEND, OPS, AT)
+        val second = transitionTenant(doc, LifecycleAction.DELETE, OPS, AT)
+        val written = applyTenantPatch(doc, first.patchJson)
+        val e = expectError<DezkyException.VersionConflict>("DEZKY_VERSION_CONFLICT") { applyTenantPatch(written, second.patchJson) }
+        assertEq(TID, e.tenant, "tenant")
+        assertEq(4uL, e.expectedVersion, "expectedVersion")
+        assertEq(4L, text(e, "expected_version"), "details.expected_version")
+        assertEq("suspended", Json.parse(written).obj()["status"], "the first write stays")
+    }
+    check("lifecycle: a conflict on a document without a version has no expectedVersion") {
+        val t = transitionTenant(tenantDoc("active", null), LifecycleAction.SUSPEND, OPS, AT)
+        val e = expectError<DezkyException.VersionConflict>("DEZKY_VERSION_CONFLICT") { applyTenantPatch(tenantDoc("active", 1), t.patchJson) }
+        assertEq(null, e.expectedVersion, "expectedVersion")
+        assertTrue(!e.details.containsKey("expected_version"), "expected_version absent from ${e.details}")
+    }
+    check("lifecycle: a member of a suspended tenant is TenantInactive") {
+        val member = """{"_id": "6650f1c2a9b4e3d2c1b0a9b1", "authentikSubjectId": "ak-1", "tenantIds": ["$TID"]}"""
+        val e = expectError<DezkyException.TenantInactive>("DEZKY_TENANT_INACTIVE") {
+            requireTenantMember(Actor("ak-1", Surface.PORTAL), member, tenantDoc("suspended"))
+        }
+        assertEq(Triple(TID, "acme", "suspended"), Triple(e.tenant, e.slug, e.fromStatus), "fields")
+        assertEq("acme", text(e, "slug"), "details.slug")
+    }
+    check("lifecycle: malformed documents are MalformedJson") {
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { transitionTenant("{", LifecycleAction.DELETE, OPS, AT) }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { readyToActivate("") }
+        expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { applyTenantPatch(tenantDoc("active"), "{") }
+    }
+    check("lifecycle: bad documents and patches name the field") {
+        val cases = listOf<Pair<String, () -> Unit>>(
+            "tenant" to { readyToActivate("[]") },
+            "tenant.id" to { transitionTenant("""{"slug": "acme", "status": "active"}""", LifecycleAction.SUSPEND, OPS, AT) },
+            "tenant.status" to { transitionTenant(tenantDoc("archived"), LifecycleAction.DELETE, OPS, AT) },
+            "tenant.provisioningStatus.backup" to { readyToActivate("""{"_id": "$TID", "slug": "a1", "status": "pending", "provisioningStatus": {"backup": "ok"}}""") },
+            "tenant.__v" to { applyTenantPatch("""{"_id": "$TID", "slug": "acme", "status": "active", "__v": "1"}""", "{}") },
+            "patch.tenantId" to { applyTenantPatch(tenantDoc("active"), "{}") },
+            "patch.update.\$rename" to { applyTenantPatch(tenantDoc("active"), """{"tenantId": "$TID", "expectedVersion": 2, "update": {"${'$'}rename": {"a": "b"}}}""") },
+            "patch.expectedVersion" to { applyTenantPatch(tenantDoc("active"), """{"tenantId": "$TID", "expectedVersion": -1}""") },
+        )
+        for ((field, call) in cases) {
+            assertEq(field, expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { call() }.field, "field")
+        }
+    }
+    check("lifecycle: a blank actor and a time before 1970 are refused") {
+        val actor = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") {
+            transitionTenant(tenantDoc("active"), LifecycleAction.SUSPEND, " ", AT)
+        }
+        assertEq("actor", actor.argument, "argument")
+        val at = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") {
+            transitionTenant(tenantDoc("active"), LifecycleAction.SUSPEND, OPS, Instant.ofEpochSecond(-1))
+        }
+        assertEq("at", at.argument, "argument")
+        val late = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") {
+            transitionTenant(tenantDoc("active"), LifecycleAction.SUSPEND, OPS, Instant.parse("+10000-01-01T00:00:00Z"))
+        }
+        assertEq("at", late.argument, "argument")
+    }
+}
+
 fun main(args: Array<String>) {
     val path = args.firstOrNull() ?: "../../tests/conformance/flags.json"
     val doc = Json.parse(File(path).readText()).obj()
@@ -605,6 +803,7 @@ fun main(args: Array<String>) {
     conformance(doc)
     api()
     domain()
+    lifecycle()
     println("$passed passed, $failed failed")
     exitProcess(if (failed == 0 && passed > 0) 0 else 1)
 }

@@ -19,6 +19,9 @@ VARIANTS = {
     "DEZKY_INVALID_ARGUMENT": DezkyError.InvalidArgument,
     "DEZKY_FLAG_SOURCE": DezkyError.Source,
     "DEZKY_FORBIDDEN": DezkyError.Forbidden,
+    "DEZKY_ILLEGAL_TRANSITION": DezkyError.IllegalTransition,
+    "DEZKY_VERSION_CONFLICT": DezkyError.VersionConflict,
+    "DEZKY_TENANT_INACTIVE": DezkyError.TenantInactive,
 }
 
 
@@ -57,6 +60,13 @@ def test_details_hold_the_contract_values():
     assert source.source == source.source_name == "https://cp.example/flags"
     assert source.details["status"].value == 502
     assert source.details["cause_code"].value == "DEZKY_UPSTREAM_UNAVAILABLE"
+    illegal = example("DEZKY_ILLEGAL_TRANSITION")
+    assert (illegal.from_status, illegal.action) == ("deleted", "resume")
+    conflict = example("DEZKY_VERSION_CONFLICT")
+    assert (conflict.tenant, conflict.expected_version) == ("6650f1c2a9b4e3d2c1b0a998", 3)
+    assert conflict.details["expected_version"].value == 3
+    inactive = example("DEZKY_TENANT_INACTIVE")
+    assert (inactive.tenant, inactive.slug, inactive.from_status) == ("6650f1c2a9b4e3d2c1b0a998", "acme", "suspended")
     expired = example("DEZKY_TOKEN_EXPIRED")
     assert expired.error_code == "DEZKY_TOKEN_EXPIRED"
     assert expired.details["expired_at"].value == 1_700_000_000
