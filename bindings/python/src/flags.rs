@@ -285,7 +285,7 @@ fn event_dict<'py>(py: Python<'py>, event: &FlagAuditEvent) -> PyResult<Bound<'p
 }
 
 /// Who and when; `at` is a `datetime` (its `.timestamp()`), default now.
-fn change(actor: &str, at: Option<&Bound<'_, PyAny>>) -> PyResult<Change> {
+pub(crate) fn change(actor: &str, at: Option<&Bound<'_, PyAny>>) -> PyResult<Change> {
     let when = match at.filter(|a| !a.is_none()) {
         None => SystemTime::now(),
         Some(at) => {

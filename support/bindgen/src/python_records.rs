@@ -57,6 +57,9 @@ impl Records {
         if let Some(values) = string_values(schema) {
             return format!("Literal[{}]", values.join(", "));
         }
+        if let Some(value) = obj.get("const").and_then(Value::as_str) {
+            return format!("Literal[\"{value}\"]");
+        }
         if let Some(any) = obj
             .get("anyOf")
             .or_else(|| obj.get("oneOf"))
@@ -103,6 +106,25 @@ impl Records {
         types.join(" | ")
     }
 
+    /// One TypedDict: `schema`'s properties, documented.
+    fn record(&self, body: &mut String, python: &str, schema: &Value) {
+        let _ = write!(body, "\n\nclass {python}(TypedDict):\n");
+        if let Some(doc) = schema.get("description").and_then(Value::as_str) {
+            docstring(body, "    ", &rst(doc));
+            body.push('\n');
+        }
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("{python} is not a record"));
+        for (name, property) in properties {
+            let _ = writeln!(body, "    {name}: {}", self.py_type(property));
+            if let Some(doc) = property.get("description").and_then(Value::as_str) {
+                docstring(body, "    ", &rst(doc));
+            }
+        }
+    }
+
     /// The module's text: a TypedDict per record.
     fn render(&self, module_doc: &str) -> String {
         let mut out = super::python_header();
@@ -121,21 +143,25 @@ impl Records {
                 }
                 continue;
             }
-            let _ = write!(body, "\n\nclass {python}(TypedDict):\n");
-            if let Some(doc) = def.get("description").and_then(Value::as_str) {
-                docstring(&mut body, "    ", &rst(doc));
-                body.push('\n');
-            }
-            let properties = def
-                .get("properties")
-                .and_then(Value::as_object)
-                .unwrap_or_else(|| panic!("{rust} is not a record"));
-            for (name, schema) in properties {
-                let _ = writeln!(body, "    {name}: {}", self.py_type(schema));
-                if let Some(doc) = schema.get("description").and_then(Value::as_str) {
-                    docstring(&mut body, "    ", &rst(doc));
+            if let Some(variants) = def.get("oneOf").and_then(Value::as_array) {
+                // A tagged enum: a TypedDict per variant, named by its tag, and their union.
+                let mut names = Vec::new();
+                for variant in variants {
+                    let tag = variant
+                        .pointer("/properties/kind/const")
+                        .and_then(Value::as_str)
+                        .unwrap_or_else(|| panic!("{rust}: a variant without a `kind` tag"));
+                    let name = format!("{python}{}", camel(tag));
+                    self.record(&mut body, &name, variant);
+                    names.push(name);
                 }
+                let _ = write!(body, "\n\n{python} = {}\n", names.join(" | "));
+                if let Some(doc) = def.get("description").and_then(Value::as_str) {
+                    docstring(&mut body, "", &rst(doc));
+                }
+                continue;
             }
+            self.record(&mut body, python, def);
         }
         let mut imports = vec!["TypedDict"];
         if body.contains("Any") {
@@ -156,6 +182,18 @@ impl Records {
         out.push_str(&body);
         out
     }
+}
+
+/// A `snake_case` tag in CamelCase.
+fn camel(tag: &str) -> String {
+    tag.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect()
 }
 
 /// The values of a string enum (`enum`, or `oneOf` of `const`s when its variants are
@@ -235,9 +273,12 @@ pub(crate) fn render_health() -> String {
 /// `dezky/_provisioning_records.py`.
 pub(crate) fn render_provisioning() -> String {
     use dezky_core::audit::{AuditEvent, Outcome};
-    use dezky_core::lifecycle::{Step, StepState, TenantPatch, TenantStatus};
+    use dezky_core::lifecycle::{
+        LifecycleAction, Step, StepState, TenantPatch, TenantStatus, Transition,
+    };
+    use dezky_core::provisioning::memory::Stored;
     use dezky_core::provisioning::{
-        BulkSummary, Deprovisioning, Drift, LifecycleReport, Reconciliation, Removal,
+        BulkEvent, BulkSummary, Deprovisioning, Drift, LifecycleReport, Reconciliation, Removal,
         RemovalReport, StepReport,
     };
     Records::new()
@@ -248,6 +289,8 @@ pub(crate) fn render_provisioning() -> String {
         .add::<Outcome>("Outcome")
         .add::<AuditEvent>("AuditEvent")
         .add::<TenantPatch>("TenantPatch")
+        .add::<LifecycleAction>("LifecycleAction")
+        .add::<Transition>("TenantTransition")
         .add::<StepReport>("StepReport")
         .add::<Reconciliation>("Reconciliation")
         .add::<LifecycleReport>("LifecycleReport")
@@ -255,6 +298,8 @@ pub(crate) fn render_provisioning() -> String {
         .add::<RemovalReport>("RemovalReport")
         .add::<Deprovisioning>("Deprovisioning")
         .add::<BulkSummary>("BulkSummary")
+        .add::<BulkEvent>("BulkEvent")
+        .add::<Stored>("MemoryResource")
         .render(
             "The reports of tenant provisioning and lifecycle operations, as TypedDicts: the \
              serde form of the ``dezky_core::provisioning`` and ``dezky_core::lifecycle`` types, \

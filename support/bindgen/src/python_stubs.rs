@@ -37,6 +37,7 @@ from dezky import dns as _dns
 from dezky import errors as _errors
 from dezky import health as _health
 from dezky import ocis as _ocis
+from dezky import provisioning as _provisioning
 from dezky import stalwart as _stalwart
 from dezky import stripe as _stripe
 ";

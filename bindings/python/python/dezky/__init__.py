@@ -46,6 +46,8 @@ from .stalwart import StalwartClient
 from . import authentik
 from .authentik import AuthentikClient
 from .tenant import flag_context
+from . import provisioning
+from .provisioning import Provisioner
 
 __version__: str = _dezky.__version__
 
@@ -79,6 +81,8 @@ __all__ = [
     "authentik",
     "AuthentikClient",
     "flag_context",
+    "provisioning",
+    "Provisioner",
     "openfeature_reason",
     "preview_rollout",
     "reasons",

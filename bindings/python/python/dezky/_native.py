@@ -98,12 +98,14 @@ async def _adopt_awaited(awaitable: Any) -> Any:
     return _adopt(await awaitable)
 
 
-def native_class(native: _C, module: str) -> _C:
+def native_class(native: _C, module: str, mixin: type | None = None) -> _C:
     """A class of ``module`` over the native class ``native``: its
     constructor, methods, static methods, properties and container protocol
     are the native ones through :func:`typed`; an instance holds its native
     object in ``_inner``. Native objects that they return (alone, in a tuple,
-    or as a coroutine's result) come back in their public classes."""
+    or as a coroutine's result) come back in their public classes. ``mixin``
+    (a class with ``__slots__ = ()``) is its base: methods written in Python
+    over the native ones."""
 
     def method(fn: Callable[..., Any]) -> Callable[..., Any]:
         # The hot path (evaluate_all): one frame, typed()'s rule inlined, and a
@@ -166,7 +168,7 @@ def native_class(native: _C, module: str) -> _C:
     if "__eq__" in vars(native):  # equal when the native objects are; unhashable as they are
         namespace["__eq__"] = lambda self, other: isinstance(other, type(self)) and self._inner == other._inner
         namespace["__hash__"] = None
-    cls = type(native.__name__, (), namespace)
+    cls = type(native.__name__, (mixin,) if mixin is not None else (), namespace)
     _PUBLIC[native] = cls
     _ADOPTED.add(native)
     return cast(_C, cls)

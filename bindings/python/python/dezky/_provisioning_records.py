@@ -9,10 +9,13 @@ from typing import Any, Literal, TypedDict
 
 __all__ = [
     "AuditEvent",
+    "BulkEvent",
     "BulkSummary",
     "Deprovisioning",
     "Drift",
+    "LifecycleAction",
     "LifecycleReport",
+    "MemoryResource",
     "Outcome",
     "Reconciliation",
     "Removal",
@@ -22,6 +25,7 @@ __all__ = [
     "StepState",
     "TenantPatch",
     "TenantStatus",
+    "TenantTransition",
 ]
 
 TenantStatus = Literal["pending", "active", "suspended", "deleted"]
@@ -69,6 +73,24 @@ class TenantPatch(TypedDict):
     """The MongoDB filter: the tenant at the expected version."""
     update: dict[str, Any] | None
     """``$set``, ``$unset`` and ``$inc`` of the version; null when there is nothing to write."""
+
+LifecycleAction = Literal["activate", "suspend", "resume", "delete", "deprovision"]
+"""A lifecycle action on a tenant."""
+
+
+class TenantTransition(TypedDict):
+    """An allowed status change: what to write and what to record."""
+
+    action: LifecycleAction
+    """The action."""
+    fromStatus: TenantStatus
+    """The status before."""
+    toStatus: TenantStatus
+    """The status after."""
+    patch: TenantPatch
+    """The write, guarded by the document's version."""
+    event: AuditEvent
+    """The audit log entry."""
 
 
 class StepReport(TypedDict):
@@ -176,3 +198,48 @@ class BulkSummary(TypedDict):
     """Became active."""
     errorsByStep: dict[str, Any]
     """Steps in error, by step."""
+
+
+class BulkEventReconciled(TypedDict):
+    """A tenant was reconciled: apply its patch, record its events."""
+
+    kind: Literal["reconciled"]
+    result: Reconciliation
+    """The result."""
+
+
+class BulkEventRefused(TypedDict):
+    """A tenant could not be reconciled (a broken document, a deleted tenant)."""
+
+    kind: Literal["refused"]
+    index: int
+    """Its position in the input, from 0."""
+    code: str
+    """The error's stable code."""
+    message: str
+    """The error."""
+
+
+class BulkEventDone(TypedDict):
+    """The run is over; the last item."""
+
+    kind: Literal["done"]
+    summary: BulkSummary
+    """The totals."""
+
+
+BulkEvent = BulkEventReconciled | BulkEventRefused | BulkEventDone
+"""One item of a bulk run's progress."""
+
+
+class MemoryResource(TypedDict):
+    """One stored resource."""
+
+    name: str
+    """Its name."""
+    owner: str | None
+    """The tenant its marker names."""
+    suspended: bool
+    """Whether it is suspended (members / mailboxes cannot sign in)."""
+    inUse: int
+    """Mailboxes on a domain: a domain with any cannot be removed."""
