@@ -115,8 +115,13 @@ impl TenantPatch {
 
     /// Applies the patch to `document` as MongoDB would: refused with
     /// [`Error::VersionConflict`] (and `document` untouched) unless the
-    /// document is at the expected version. For in-memory stores and tests.
+    /// document is at the expected version. An empty patch is not sent (its
+    /// serialized `update` is null), so it leaves the document as it is,
+    /// version included. For in-memory stores and tests.
     pub fn apply(&self, document: &mut Map<String, Value>) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
         let found = document.get(VERSION_KEY).and_then(Value::as_u64);
         if found != self.expected_version {
             return Err(Error::VersionConflict {
@@ -352,6 +357,17 @@ mod tests {
         assert_eq!(doc, before);
         assert_eq!(doc["status"], "active");
         assert_eq!(doc["__v"], 2);
+    }
+
+    #[test]
+    fn an_empty_patch_is_not_a_write() {
+        let (t, mut doc) = tenant(Some(3));
+        let before = doc.clone();
+        let patch = TenantPatch::new(&t);
+        assert_eq!(serde_json::to_value(&patch).unwrap()["update"], Value::Null);
+        patch.apply(&mut doc).unwrap();
+        assert_eq!(doc, before);
+        assert_eq!(t.apply(&patch).unwrap().version, Some(3));
     }
 
     #[test]
