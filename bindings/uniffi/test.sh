@@ -148,8 +148,31 @@ expect dezky_uniffi.swift "public func newPendingTenant(id: String, slug: String
 expect dezky_uniffi.swift "public func transitionTenant(tenantJson: String, action: LifecycleAction, actor: String, at: Date)throws  -> TenantTransition"
 expect dezky_uniffi.swift "public func applyTenantPatch(tenantJson: String, patchJson: String)throws  -> String"
 expect dezky_uniffi.swift "public func readyToActivate(tenantJson: String)throws  -> Bool"
-for e in Surface TenantStatus LifecycleAction; do expect dezky_uniffi.swift "public enum $e: Equatable, Hashable"; done
-for s in FlagAuditEvent FlagChange RolloutPreview Actor TenantTransition; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
+for c in SecurityPolicy Branding AuditQuery; do expect dezky_uniffi.swift "open class $c: ${c}Protocol"; done
+expect dezky_uniffi.swift "public static func fromJson(json: String)throws  -> SecurityPolicy"
+expect dezky_uniffi.swift "public static func ofTenant(tenantJson: String)throws  -> SecurityPolicy"
+expect dezky_uniffi.swift "public static func fromJson(json: String)throws  -> Branding"
+expect dezky_uniffi.swift "public static func build(filterJson: String, tenantId: String?)throws  -> AuditQuery"
+for m in "func ipAllowed(ip: String)throws  -> Bool" "func countryAllowed(country: String?)throws  -> Bool" \
+         "func sessionEnds(started: Date, lastActive: Date)throws  -> Date" \
+         "func sessionExpired(started: Date, lastActive: Date, now: Date)throws  -> SessionLimit?" \
+         "func mfaCompliance(members: [MemberMfa]) -> MfaCompliance" \
+         "func render(template: MailTemplate, values: [String: String])throws  -> TemplateText" \
+         "func nextCursor(documentsJson: String)throws  -> String?"; do
+    expect dezky_uniffi.swift "$m"
+done
+expect dezky_uniffi.swift "public func updateSecurityPolicy(tenantJson: String, changesJson: String, actor: String, at: Date)throws  -> PolicyUpdate"
+expect dezky_uniffi.swift "public func mfaCompliance(mode: MfaMode, members: [MemberMfa]) -> MfaCompliance"
+expect dezky_uniffi.swift "public func parseColour(field: String, text: String)throws  -> Colour"
+expect dezky_uniffi.swift "public func contrastRatio(a: Colour, b: Colour) -> Double"
+expect dezky_uniffi.swift "public func checkTemplate(field: String, template: MailTemplate, text: String)throws"
+expect dezky_uniffi.swift "public func monthlyAmount(cycle: BillingCycle, perSeatAmount: UInt64, seats: UInt64) -> UInt64"
+expect dezky_uniffi.swift "public func mrr(subscriptionsJson: String, catalogueJson: String, tenantsJson: String, partnersJson: String)throws  -> String"
+expect dezky_uniffi.swift "public func marginBasisPoints(partnerJson: String)throws  -> UInt32"
+expect dezky_uniffi.swift "public func parseAuditTime(field: String, text: String)throws  -> Date"
+expect dezky_uniffi.swift "public func auditEventsToCsv(eventsJson: String)throws  -> String"
+for e in Surface TenantStatus LifecycleAction MfaMode SessionLimit MailTemplate BillingCycle; do expect dezky_uniffi.swift "public enum $e: Equatable, Hashable"; done
+for s in FlagAuditEvent FlagChange RolloutPreview Actor TenantTransition PolicyUpdate MemberMfa MfaCompliance Colour TemplateText; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
 for s in Evaluation EvaluationContext; do expect dezky_flags.swift "public struct $s: Equatable, Hashable"; done
 expect dezky_flags.swift "public enum Reason: Equatable, Hashable"
 # Every C function the Swift headers declare is exported by the library.

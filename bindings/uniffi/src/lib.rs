@@ -1,6 +1,7 @@
 //! UniFFI bindings of the Dezky SDK: the pure flag logic of `dezky-flags` and
 //! the control plane's pure domain rules of `dezky-core` (flag context,
-//! authorization, the pure part of the tenant lifecycle) for Kotlin, Swift and
+//! authorization, the pure part of the tenant lifecycle, security policy,
+//! branding, billing maths, audit queries and export) for Kotlin, Swift and
 //! Python.
 //!
 //! Thin by design: every function converts its arguments, calls the core once and
@@ -20,11 +21,22 @@ use std::sync::Arc;
 
 use dezky_flags::{Evaluation, EvaluationContext, Reason};
 
+mod audit;
+mod billing;
+mod branding;
 mod domain;
 mod error;
 mod lifecycle;
 mod ops;
+mod policy;
 
+pub use audit::{AuditQuery, audit_csv_columns, audit_events_to_csv, parse_audit_time};
+pub use billing::{BillingCycle, margin_basis_points, monthly_amount, mrr};
+pub use branding::{
+    Branding, Colour, MailTemplate, TemplateText, check_template, colour_hex, contrast_ratio,
+    mail_template_name, mail_template_placeholders, meets_wcag_aa, parse_colour,
+    parse_mail_template, readable_on,
+};
 pub use domain::{
     Actor, Surface, flag_context, require_can_force_logout, require_can_suspend, require_operator,
     require_own_active_record, require_partner_staff, require_partner_tenant,
@@ -38,6 +50,10 @@ pub use lifecycle::{
 pub use ops::{
     FlagAuditEvent, FlagChange, RolloutPreview, create_flag, kill_switch, preview_rollout,
     update_flag,
+};
+pub use policy::{
+    MemberMfa, MfaCompliance, MfaMode, PolicyUpdate, SecurityPolicy, SessionLimit, mfa_compliance,
+    mfa_mode_name, update_security_policy,
 };
 
 uniffi::setup_scaffolding!();

@@ -65,7 +65,7 @@ pub struct TenantTransition {
 }
 
 /// The tenant document `json`, read whole; errors name `tenant.<field>`.
-fn tenant(json: &str) -> Result<TenantDocument, DezkyError> {
+pub(crate) fn tenant(json: &str) -> Result<TenantDocument, DezkyError> {
     Ok(TenantDocument::from_document(
         "tenant",
         &document(json, "tenant")?,

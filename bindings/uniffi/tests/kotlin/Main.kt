@@ -1,7 +1,7 @@
 // Kotlin/JVM test of the UniFFI bindings: the shared conformance vectors
 // (tests/conformance/flags.json), the control plane's domain rules (flag context,
-// authorization), the pure part of the tenant lifecycle, plus bad input to every
-// exported function.
+// authorization), the pure part of the tenant lifecycle, security policy, branding,
+// billing and the audit log, plus bad input to every exported function.
 // No JUnit or Gradle: main() prints "N passed, N failed" and exits non-zero on a failure.
 //
 // Usage: java ... MainKt <path to tests/conformance/flags.json>
@@ -17,6 +17,34 @@ import uniffi.dezky_uniffi.DezkyException
 import uniffi.dezky_uniffi.ErrorDetail
 import uniffi.dezky_uniffi.LifecycleAction
 import uniffi.dezky_uniffi.TenantStatus
+import uniffi.dezky_uniffi.AuditQuery
+import uniffi.dezky_uniffi.BillingCycle
+import uniffi.dezky_uniffi.Branding
+import uniffi.dezky_uniffi.Colour
+import uniffi.dezky_uniffi.MailTemplate
+import uniffi.dezky_uniffi.MemberMfa
+import uniffi.dezky_uniffi.MfaCompliance
+import uniffi.dezky_uniffi.MfaMode
+import uniffi.dezky_uniffi.SecurityPolicy
+import uniffi.dezky_uniffi.SessionLimit
+import uniffi.dezky_uniffi.auditCsvColumns
+import uniffi.dezky_uniffi.auditEventsToCsv
+import uniffi.dezky_uniffi.checkTemplate
+import uniffi.dezky_uniffi.colourHex
+import uniffi.dezky_uniffi.contrastRatio
+import uniffi.dezky_uniffi.mailTemplateName
+import uniffi.dezky_uniffi.mailTemplatePlaceholders
+import uniffi.dezky_uniffi.marginBasisPoints
+import uniffi.dezky_uniffi.meetsWcagAa
+import uniffi.dezky_uniffi.mfaCompliance
+import uniffi.dezky_uniffi.mfaModeName
+import uniffi.dezky_uniffi.monthlyAmount
+import uniffi.dezky_uniffi.mrr
+import uniffi.dezky_uniffi.parseAuditTime
+import uniffi.dezky_uniffi.parseColour
+import uniffi.dezky_uniffi.parseMailTemplate
+import uniffi.dezky_uniffi.readableOn
+import uniffi.dezky_uniffi.updateSecurityPolicy
 import uniffi.dezky_uniffi.applyTenantPatch
 import uniffi.dezky_uniffi.newPendingTenant
 import uniffi.dezky_uniffi.parseTenantSlug
@@ -796,6 +824,284 @@ fun lifecycle() {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Security policy (docs/policy.md), branding (docs/branding.md), billing
+// (docs/billing.md) and the audit log (docs/audit.md).
+
+/** Checks that each call throws `Invalid` naming its field. */
+fun invalidFields(what: String, cases: List<Pair<String, () -> Unit>>) {
+    for ((field, call) in cases) {
+        check("$what: bad input names $field") {
+            val e = expectError<DezkyException.Invalid>("DEZKY_INVALID_ARGUMENT") { call() }
+            assertEq(field, e.field, "field")
+            assertEq(field, text(e, "field"), "details.field")
+            assertTrue(e.reason.isNotEmpty() && e.detail.contains(e.reason), "reason of $e")
+        }
+    }
+}
+
+fun malformed(what: String, calls: List<() -> Unit>) {
+    check("$what: text that is not JSON is MalformedJson") {
+        for (call in calls) expectError<DezkyException.MalformedJson>("DEZKY_MALFORMED_JSON") { call() }
+    }
+}
+
+const val POLICY_JSON = """{"mfaMode": "admins", "sessionIdleMinutes": 30, "sessionAbsoluteHours": 12, "allowedCountries": ["se", "DK", "dk"], "ipAllowlist": ["192.0.2.77/24", "2001:db8::1"]}"""
+val T0: Instant = Instant.parse("2026-01-01T09:00:00Z")
+
+fun policyTenant(policy: String? = null): String =
+    """{"_id": "$TID", "slug": "acme", "status": "active", "__v": 3${if (policy == null) "" else ", \"securityPolicy\": $policy"}}"""
+
+fun policy() {
+    check("SecurityPolicy.fromJson normalises") {
+        val p = SecurityPolicy.fromJson(POLICY_JSON)
+        assertEq(MfaMode.ADMINS, p.mfaMode(), "mfaMode")
+        assertEq(30u, p.sessionIdleMinutes(), "idle")
+        assertEq(12u, p.sessionAbsoluteHours(), "absolute")
+        assertEq(listOf("DK", "SE"), p.allowedCountries(), "countries")
+        assertEq(listOf("192.0.2.0/24", "2001:db8::1/128"), p.ipAllowlist(), "allowlist")
+        assertEq(listOf("DK", "SE"), Json.parse(p.toJson()).obj()["allowedCountries"], "toJson")
+        assertEq("admins", mfaModeName(p.mfaMode()), "mfaModeName")
+    }
+    check("SecurityPolicy.ofTenant: the defaults without one, the stored one otherwise") {
+        val d = SecurityPolicy.ofTenant(policyTenant())
+        assertEq(Triple(MfaMode.OPTIONAL, 60u, 24u), Triple(d.mfaMode(), d.sessionIdleMinutes(), d.sessionAbsoluteHours()), "defaults")
+        assertEq(true, d.ipAllowed("203.0.113.9"), "any address")
+        assertEq(true, d.countryAllowed(null), "any country")
+        assertEq(MfaMode.ADMINS, SecurityPolicy.ofTenant(policyTenant(POLICY_JSON)).mfaMode(), "stored")
+    }
+    check("SecurityPolicy: addresses and countries") {
+        val p = SecurityPolicy.fromJson(POLICY_JSON)
+        assertEq(true, p.ipAllowed("192.0.2.200"), "in the network")
+        assertEq(true, p.ipAllowed("::ffff:192.0.2.1"), "IPv4 as IPv6")
+        assertEq(false, p.ipAllowed("198.51.100.1"), "outside")
+        assertEq(true, p.countryAllowed("se"), "se")
+        assertEq(false, p.countryAllowed("NO"), "NO")
+        assertEq(false, p.countryAllowed(null), "unknown origin fails closed")
+    }
+    check("SecurityPolicy: sessions end at the earlier limit") {
+        val p = SecurityPolicy.fromJson(POLICY_JSON)
+        fun m(n: Long) = T0.plusSeconds(n * 60)
+        assertEq(m(40), p.sessionEnds(T0, m(10)), "idle first")
+        assertEq(m(720), p.sessionEnds(T0, m(700)), "absolute first")
+        assertEq(null, p.sessionExpired(T0, m(10), m(39)), "alive")
+        assertEq(SessionLimit.IDLE, p.sessionExpired(T0, m(10), m(40)), "idle")
+        assertEq(SessionLimit.ABSOLUTE, p.sessionExpired(T0, m(719), m(720)), "absolute")
+    }
+    check("mfaCompliance counts and lists the missing in order") {
+        val members = listOf(MemberMfa("ann@acme.test", true, 0u), MemberMfa("bo@acme.test", false, 0u), MemberMfa("cy@acme.test", true, 2u))
+        assertEq(MfaCompliance(MfaMode.ADMINS, 3u, 1u, 2u, listOf("ann@acme.test"), false), mfaCompliance(MfaMode.ADMINS, members), "admins")
+        assertEq(listOf("ann@acme.test", "bo@acme.test"), SecurityPolicy.fromJson("""{"mfaMode": "required"}""").mfaCompliance(members).missing, "required")
+        assertEq(true, mfaCompliance(MfaMode.OFF, members).compliant, "off")
+    }
+    check("updateSecurityPolicy: the policy, the patch and the event") {
+        val u = updateSecurityPolicy(policyTenant(), """{"mfaMode": "required", "sessionIdleMinutes": 60}""", OPS, T0)
+        assertEq(listOf("mfaMode"), u.changed, "changed")
+        val patch = Json.parse(u.patchJson).obj()
+        assertEq(3L, patch["expectedVersion"], "expectedVersion")
+        assertEq(Json.parse(u.policyJson), patch["update"].obj()["\$set"].obj()["securityPolicy"], "\$set")
+        val event = Json.parse(u.eventJson).obj()
+        assertEq("tenant.security_policy.update", event["action"], "action")
+        assertEq("2026-01-01T09:00:00.000Z", event["at"], "at")
+        assertEq(mapOf("changed" to listOf("mfaMode"), "before" to mapOf("mfaMode" to "optional"), "after" to mapOf("mfaMode" to "required")), event["metadata"], "metadata")
+        val stored = Json.parse(applyTenantPatch(policyTenant(), u.patchJson)).obj()
+        assertEq("required", stored["securityPolicy"].obj()["mfaMode"], "stored")
+        assertEq(4L, stored["__v"], "__v")
+        assertEq(null, Json.parse(updateSecurityPolicy(policyTenant(), "{}", OPS, T0).patchJson).obj()["update"], "no change, no write")
+    }
+    val empty = SecurityPolicy.fromJson("{}")
+    invalidFields("policy", listOf(
+        "securityPolicy.mfaMode" to { SecurityPolicy.fromJson("""{"mfaMode": "always"}""") },
+        "securityPolicy.mfa" to { SecurityPolicy.fromJson("""{"mfa": "off"}""") },
+        "securityPolicy.allowedCountries[1]" to { SecurityPolicy.fromJson("""{"allowedCountries": ["DK", "EU"]}""") },
+        "securityPolicy.ipAllowlist[0]" to { SecurityPolicy.fromJson("""{"ipAllowlist": ["10.0.0.0/33"]}""") },
+        "securityPolicy" to { SecurityPolicy.fromJson("[]") },
+        "tenant.securityPolicy.sessionIdleMinutes" to { SecurityPolicy.ofTenant(policyTenant("""{"sessionIdleMinutes": 2000}""")) },
+        "ip" to { empty.ipAllowed("192.0.2") },
+        "country" to { empty.countryAllowed("XX") },
+        "lastActive" to { empty.sessionExpired(T0, T0.minusSeconds(1), T0) },
+        "securityPolicy.sessionAbsoluteHours" to { updateSecurityPolicy(policyTenant(), """{"sessionIdleMinutes": 1440, "sessionAbsoluteHours": 1}""", OPS, T0) },
+    ))
+    malformed("policy", listOf({ SecurityPolicy.fromJson("{") }, { SecurityPolicy.ofTenant("") }, { updateSecurityPolicy(policyTenant(), "{", OPS, T0) }))
+    check("policy: times out of range and a blank actor are InvalidArgument") {
+        val far = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { empty.sessionEnds(T0, Instant.MAX) }
+        assertEq("lastActive", far.argument, "argument")
+        val early = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { empty.sessionExpired(Instant.ofEpochSecond(-1), T0, T0) }
+        assertEq("started", early.argument, "argument")
+        val actor = expectError<DezkyException.InvalidArgument>("DEZKY_INVALID_ARGUMENT") { updateSecurityPolicy(policyTenant(), "{}", "", T0) }
+        assertEq("actor", actor.argument, "argument")
+    }
+}
+
+val BLACK = Colour(0u, 0u, 0u)
+val WHITE = Colour(255u, 255u, 255u)
+const val BRANDING_JSON = """{"productName": " Acme Cloud ", "accentColor": "#1E40AF", "emailTemplates": {"member_welcome": {"subject": "Hi {{ memberName }}, welcome to {{productName}}"}}}"""
+val MEMBER_VALUES = mapOf("tenantName" to "Acme & Co", "memberName" to "Jo <b>\r\nBcc: x@evil.test", "memberEmail" to "jo@acme.test",
+    "loginUrl" to "https://acme.test/login?a=1&b=2", "oneTimePassword" to "p'w\"d")
+
+fun branding() {
+    check("Branding.fromJson normalises") {
+        val b = Branding.fromJson(BRANDING_JSON)
+        assertEq("Acme Cloud", b.productName(), "productName")
+        assertEq(Colour(0x1eu, 0x40u, 0xafu), b.accentColor(), "accentColor")
+        assertEq("#1e40af", Json.parse(b.toJson()).obj()["accentColor"], "toJson")
+        val d = Branding.fromJson("{}")
+        assertEq("Dezky" to "#2563eb", d.productName() to colourHex(d.accentColor()), "defaults")
+    }
+    check("Branding.render escapes the HTML and flattens the subject") {
+        val mail = Branding.fromJson(BRANDING_JSON).render(MailTemplate.MEMBER_WELCOME, MEMBER_VALUES)
+        assertEq("Hi Jo <b>  Bcc: x@evil.test, welcome to Acme Cloud", mail.subject, "subject")
+        assertTrue(mail.text.contains("Jo <b>\r\nBcc: x@evil.test"), mail.text)
+        assertTrue(mail.html.contains("Hello Jo &lt;b&gt;\r\nBcc: x@evil.test,"), mail.html)
+        assertTrue(mail.html.contains("href=\"https://acme.test/login?a=1&amp;b=2\""), mail.html)
+        assertTrue(mail.html.contains("<code>p&#39;w&quot;d</code>"), mail.html)
+        assertTrue(mail.html.contains("background:#1e40af;color:#ffffff"), mail.html)
+    }
+    check("Branding.template keeps the parts not overridden") {
+        val t = Branding.fromJson(BRANDING_JSON).template(MailTemplate.MEMBER_WELCOME)
+        assertEq("Hi {{ memberName }}, welcome to {{productName}}", t.subject, "subject")
+        assertEq(Branding.fromJson("{}").template(MailTemplate.MEMBER_WELCOME).text, t.text, "text")
+    }
+    check("colours: parse, hex, readable text, contrast") {
+        assertEq(Colour(0xaau, 0xbbu, 0xccu), parseColour("c", " #ABC "), "#rgb")
+        assertEq("#0102ff", colourHex(Colour(1u, 2u, 255u)), "hex")
+        assertEq(BLACK, readableOn(Colour(0xffu, 0xd7u, 0x00u)), "on gold")
+        assertEq(WHITE, readableOn(Colour(0x1eu, 0x40u, 0xafu)), "on blue")
+        assertTrue(Math.abs(contrastRatio(BLACK, WHITE) - 21.0) < 1e-9, "21:1")
+        assertTrue(Math.abs(contrastRatio(WHITE, WHITE) - 1.0) < 1e-9, "1:1")
+        val grey = Colour(0x76u, 0x76u, 0x76u)
+        assertEq(contrastRatio(grey, WHITE), contrastRatio(WHITE, grey), "either order")
+        assertEq(true, meetsWcagAa(contrastRatio(grey, WHITE), false), "#767676 on white passes AA")
+        assertEq(false to true, meetsWcagAa(4.4, false) to meetsWcagAa(4.4, true), "4.4")
+    }
+    check("mail templates and their placeholders") {
+        assertEq(MailTemplate.PASSWORD_RESET, parseMailTemplate("t", "password_reset"), "parse")
+        assertEq("tenant_welcome", mailTemplateName(MailTemplate.TENANT_WELCOME), "name")
+        assertEq(listOf("tenantName", "contactName", "portalUrl"), mailTemplatePlaceholders(MailTemplate.TENANT_WELCOME), "placeholders")
+        checkTemplate("subject", MailTemplate.TENANT_WELCOME, "{{productName}} for {{ tenantName }}")
+    }
+    val plain = Branding.fromJson("{}")
+    invalidFields("branding", listOf(
+        "branding.accentColor" to { Branding.fromJson("""{"accentColor": "blue"}""") },
+        "branding.productName" to { Branding.fromJson("""{"productName": "  "}""") },
+        "branding.logo" to { Branding.fromJson("""{"logo": "x.png"}""") },
+        "branding.emailTemplates.member_welcome.html" to { Branding.fromJson("""{"emailTemplates": {"member_welcome": {"html": "{{password}}"}}}""") },
+        "branding" to { Branding.fromJson("\"Acme\"") },
+        "values.loginUrl" to { plain.render(MailTemplate.MEMBER_WELCOME, MEMBER_VALUES + ("loginUrl" to "javascript:alert(1)")) },
+        "values.oneTimePassword" to { plain.render(MailTemplate.MEMBER_WELCOME, MEMBER_VALUES - "oneTimePassword") },
+        "values.portalUrl" to { plain.render(MailTemplate.MEMBER_WELCOME, MEMBER_VALUES + ("portalUrl" to "https://x")) },
+        "accent" to { parseColour("accent", "#12345") },
+        "name" to { parseMailTemplate("name", "welcome") },
+        "html" to { checkTemplate("html", MailTemplate.PASSWORD_RESET, "{{loginUrl") },
+    ))
+    malformed("branding", listOf({ Branding.fromJson("{") }))
+}
+
+const val BT1 = "6650f1c2a9b4e3d2c1b0a001"
+const val BT2 = "6650f1c2a9b4e3d2c1b0a002"
+const val BP1 = "6650f1c2a9b4e3d2c1b0a111"
+val TENANTS_JSON = """[{"_id": {"${'$'}oid": "$BT1"}, "slug": "acme", "status": "active", "partnerId": {"${'$'}oid": "$BP1"}, "seats": 4}, {"_id": "$BT2", "slug": "bolt", "status": "active"}]"""
+val PARTNER_JSON = """{"_id": "$BP1", "slug": "nordic-it", "status": "active", "marginPct": 12.5}"""
+val CATALOGUE_JSON = """[{"_id": "pr1", "plan": "business", "cycle": "monthly", "currency": "EUR", "perSeatAmount": 1500}]"""
+val SUBSCRIPTIONS_JSON = """[
+  {"_id": "s1", "tenantId": "$BT1", "plan": "pro", "status": "active", "cycle": "yearly", "currency": "eur", "perSeatAmount": 10, "seats": 7},
+  {"_id": "s2", "tenantId": "$BT1", "plan": "business", "status": "past_due"},
+  {"_id": "s3", "tenantId": "$BT2", "plan": "pro", "status": "active", "cycle": "monthly", "currency": "dkk", "perSeatAmount": 5000, "seats": 2},
+  {"_id": "s4", "tenantId": "$BT2", "plan": "pro", "status": "trialing", "cycle": "monthly", "currency": "eur", "perSeatAmount": 1, "seats": 1},
+  {"_id": "s5", "tenantId": "$BT2", "plan": "legacy", "status": "active"}]"""
+
+fun billing() {
+    check("monthlyAmount rounds a yearly amount half up once") {
+        assertEq(6uL, monthlyAmount(BillingCycle.YEARLY, 10uL, 7uL), "70 / 12")
+        assertEq(1uL, monthlyAmount(BillingCycle.YEARLY, 6uL, 1uL), "6 / 12")
+        assertEq(0uL, monthlyAmount(BillingCycle.YEARLY, 5uL, 1uL), "5 / 12")
+        assertEq(6000uL, monthlyAmount(BillingCycle.MONTHLY, 1500uL, 4uL), "monthly")
+        assertEq(ULong.MAX_VALUE, monthlyAmount(BillingCycle.MONTHLY, ULong.MAX_VALUE, 2uL), "saturates")
+    }
+    check("mrr by tenant, plan and partner") {
+        val r = Json.parse(mrr(SUBSCRIPTIONS_JSON, CATALOGUE_JSON, TENANTS_JSON, "[$PARTNER_JSON]")).obj()
+        assertEq(listOf("s1" to 6L, "s2" to 6000L, "s3" to 10000L), r["subscriptions"].arr().map { it.obj()["subscriptionId"] to it.obj()["amount"] }, "subscriptions")
+        assertEq(mapOf("eur" to 6006L, "dkk" to 10000L), r["total"].obj().toMap(), "total")
+        assertEq(mapOf("eur" to 6006L), r["byTenant"].obj()[BT1], "byTenant")
+        assertEq(mapOf("pro" to mapOf("dkk" to 10000L, "eur" to 6L), "business" to mapOf("eur" to 6000L)), r["byPlan"].obj().toMap(), "byPlan")
+        val partner = r["byPartner"].arr().single().obj()
+        assertEq(listOf(6006L, 1250L, 751L, 5255L), listOf(partner["mrr"], partner["marginBasisPoints"], partner["margin"], partner["net"]), "partner")
+        assertEq(listOf("s5"), r["unpriced"].arr().map { it.obj()["subscriptionId"] }, "unpriced")
+    }
+    check("marginBasisPoints reads the percentage exactly") {
+        assertEq(1250u, marginBasisPoints(PARTNER_JSON), "12.5")
+        assertEq(7u, marginBasisPoints(PARTNER_JSON.replace("12.5", "0.07")), "0.07")
+    }
+    invalidFields("billing", listOf(
+        "subscriptions[0].status" to { mrr("""[{"_id": "s", "tenantId": "$BT1", "plan": "p", "status": "gone"}]""", "[]", "[]", "[]") },
+        "subscriptions[0].seats" to { mrr("""[{"_id": "s", "tenantId": "$BT1", "plan": "p", "status": "active", "seats": -1}]""", "[]", "[]", "[]") },
+        "catalogue[0].cycle" to { mrr("[]", CATALOGUE_JSON.replace("monthly", "weekly"), "[]", "[]") },
+        "tenants[1].status" to { mrr("[]", "[]", TENANTS_JSON.replace("bolt\", \"status\": \"active", "bolt\", \"status\": \"gone"), "[]") },
+        "partners[0].marginPct" to { mrr("[]", "[]", "[]", "[${PARTNER_JSON.replace("12.5", "101")}]") },
+        "partner.marginPct" to { mrr(SUBSCRIPTIONS_JSON, CATALOGUE_JSON, TENANTS_JSON, "[${PARTNER_JSON.replace("12.5", "12.345")}]") },
+        "subscriptions" to { mrr("{}", "[]", "[]", "[]") },
+        "tenants[0]" to { mrr("[]", "[]", "[1]", "[]") },
+        "partner" to { marginBasisPoints("[]") },
+    ))
+    malformed("billing", listOf({ mrr("[", "[]", "[]", "[]") }, { mrr("[]", "[]", "[]", "nope") }, { marginBasisPoints("") }))
+}
+
+fun auditEvent(i: Int, extra: String = ""): String =
+    """{"_id": {"${'$'}oid": "${i.toString(16).padStart(24, '0')}"}, "action": "tenant.suspend", "outcome": "success", "actorEmail": "ops@dezky.eu", "at": "2026-01-01T00:00:${(59 - i).toString().padStart(2, '0')}.000Z", "targetType": "tenant", "targetId": "acme"$extra}"""
+
+fun audit() {
+    check("AuditQuery.build: one filter, newest first") {
+        val q = AuditQuery.build("""{"action": ["tenant.*"], "outcome": "denied", "since": "2026-01-01", "limit": 20}""", TID)
+        assertEq(20u to 21u, q.pageSize() to q.limit(), "page size and limit")
+        assertEq(mapOf("at" to -1L, "_id" to -1L), Json.parse(q.sortJson()), "sort")
+        assertEq(mapOf("\$and" to listOf(
+            mapOf("tenantId" to TID),
+            mapOf("action" to mapOf("\$regex" to "^tenant\\.")),
+            mapOf("outcome" to "denied"),
+            mapOf("at" to mapOf("\$gte" to "2026-01-01T00:00:00.000Z")),
+        )), Json.parse(q.filterJson()), "filter")
+        assertEq(emptyMap<String, Any?>(), Json.parse(AuditQuery.build("{}", null).filterJson()), "empty filter")
+    }
+    check("AuditQuery.nextCursor pages") {
+        val q = AuditQuery.build("""{"limit": 2}""", null)
+        val page = "[${auditEvent(1)}, ${auditEvent(2)}, ${auditEvent(3)}]"
+        val cursor = q.nextCursor(page) ?: throw AssertionError("no cursor")
+        assertEq(null, q.nextCursor("[${auditEvent(1)}, ${auditEvent(2)}]"), "last page")
+        val bound = Json.parse(AuditQuery.build("""{"limit": 2, "cursor": "$cursor"}""", null).filterJson()).obj()
+        assertEq(mapOf("\$lt" to "2026-01-01T00:00:57.000Z"), bound["\$or"].arr()[0].obj()["at"], "strictly older")
+    }
+    check("parseAuditTime reads offsets and dates") {
+        assertEq(Instant.parse("2026-12-03T00:00:00Z"), parseAuditTime("since", "2026-12-03"), "date")
+        assertEq(Instant.parse("2026-12-03T12:00:00.250Z"), parseAuditTime("since", "2026-12-03T14:00:00.250+02:00"), "offset")
+    }
+    check("auditEventsToCsv writes RFC 4180 with formulas defused") {
+        val csv = auditEventsToCsv("[${auditEvent(1, ", \"tenantId\": \"$TID\", \"metadata\": {\"from\": \"active\"}")}, ${auditEvent(2, ", \"targetId\": \"=1+1\"")}]")
+        assertEq(listOf(
+            auditCsvColumns().joinToString(","),
+            "2026-01-01T00:00:58.000Z,tenant.suspend,success,ops@dezky.eu,tenant,acme,$TID,\"{\"\"from\"\":\"\"active\"\"}\"",
+            "2026-01-01T00:00:57.000Z,tenant.suspend,success,ops@dezky.eu,tenant,\"'=1+1\",,",
+            "",
+        ), csv.split("\r\n"), "rows")
+        assertEq("at,action,outcome,actorEmail,targetType,targetId,tenantId,metadata\r\n", auditEventsToCsv("[]"), "header only")
+    }
+    invalidFields("audit", listOf(
+        "limit" to { AuditQuery.build("""{"limit": 501}""", null) },
+        "limit" to { AuditQuery.build("""{"limit": "ten"}""", null) },
+        "where" to { AuditQuery.build("""{"where": 1}""", null) },
+        "action[1]" to { AuditQuery.build("""{"action": ["tenant.*", "${'$'}where"]}""", null) },
+        "since" to { AuditQuery.build("""{"since": "yesterday"}""", null) },
+        "cursor" to { AuditQuery.build("""{"cursor": "bm90IGEgY3Vyc29y"}""", null) },
+        "tenantId" to { AuditQuery.build("{}", "acme") },
+        "filter" to { AuditQuery.build("[]", null) },
+        "documents[0]._id" to { AuditQuery.build("""{"limit": 1}""", null).nextCursor("[${auditEvent(1).replace(Regex("\\{\"\\\$oid\": \"[0-9a-f]+\"}"), "7")}, ${auditEvent(2)}]") },
+        "documents" to { AuditQuery.build("{}", null).nextCursor("{}") },
+        "until" to { parseAuditTime("until", "1969-12-31") },
+        "events[1]" to { auditEventsToCsv("[${auditEvent(1)}, {\"action\": \"x\"}]") },
+        "events" to { auditEventsToCsv("{}") },
+    ))
+    malformed("audit", listOf({ AuditQuery.build("{", null) }, { AuditQuery.build("{}", null).nextCursor("[") }, { auditEventsToCsv("") }))
+}
+
 fun main(args: Array<String>) {
     val path = args.firstOrNull() ?: "../../tests/conformance/flags.json"
     val doc = Json.parse(File(path).readText()).obj()
@@ -804,6 +1110,10 @@ fun main(args: Array<String>) {
     api()
     domain()
     lifecycle()
+    policy()
+    branding()
+    billing()
+    audit()
     println("$passed passed, $failed failed")
     exitProcess(if (failed == 0 && passed > 0) 0 else 1)
 }
