@@ -290,11 +290,35 @@ impl SecurityPolicy {
 
     /// When a session that began at `started` and was last active at
     /// `last_active` ends: the earlier of the idle and the absolute limit.
-    pub fn session_ends(&self, started: SystemTime, last_active: SystemTime) -> SystemTime {
-        let idle = last_active + Duration::from_secs(u64::from(self.session_idle_minutes) * 60);
-        let absolute =
-            started + Duration::from_secs(u64::from(self.session_absolute_hours) * 3_600);
-        idle.min(absolute)
+    /// A time past what the platform can represent is `DEZKY_INVALID_ARGUMENT`
+    /// naming `started` or `lastActive`.
+    pub fn session_ends(&self, started: SystemTime, last_active: SystemTime) -> Result<SystemTime> {
+        let (idle, absolute) = self.limits(started, last_active)?;
+        Ok(idle.min(absolute))
+    }
+
+    /// The idle and the absolute end of a session.
+    fn limits(
+        &self,
+        started: SystemTime,
+        last_active: SystemTime,
+    ) -> Result<(SystemTime, SystemTime)> {
+        let later = |field: &str, t: SystemTime, secs: u64| {
+            t.checked_add(Duration::from_secs(secs))
+                .ok_or_else(|| invalid(field, "is too far in the future"))
+        };
+        Ok((
+            later(
+                "lastActive",
+                last_active,
+                u64::from(self.session_idle_minutes) * 60,
+            )?,
+            later(
+                "started",
+                started,
+                u64::from(self.session_absolute_hours) * 3_600,
+            )?,
+        ))
     }
 
     /// Whether such a session has ended at `now`, and by which limit (the
@@ -309,9 +333,7 @@ impl SecurityPolicy {
         if last_active < started {
             return Err(invalid("lastActive", "is before the session started"));
         }
-        let absolute =
-            started + Duration::from_secs(u64::from(self.session_absolute_hours) * 3_600);
-        let idle = last_active + Duration::from_secs(u64::from(self.session_idle_minutes) * 60);
+        let (idle, absolute) = self.limits(started, last_active)?;
         Ok(if now >= absolute {
             Some(SessionLimit::Absolute)
         } else if now >= idle {

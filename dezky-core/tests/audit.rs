@@ -105,6 +105,22 @@ fn bad_filters_name_their_field() {
     );
     // Unknown filter keys are refused when the filter is read.
     assert!(serde_json::from_value::<AuditFilter>(json!({"where": "1"})).is_err());
+    let read = |v: Value| field_of(AuditFilter::from_value(&v));
+    assert_eq!(read(json!({"where": "1"})), "where");
+    assert_eq!(read(json!({"limit": "20"})), "limit");
+    assert_eq!(read(json!({"limit": -1})), "limit");
+    assert_eq!(read(json!({"q": 5})), "q");
+    assert_eq!(read(json!({"action": ["a.b", 3]})), "action[1]");
+    assert_eq!(read(json!({"action": {"x": 1}})), "action");
+    assert_eq!(read(json!([])), "filter");
+    let f = AuditFilter::from_value(&json!({"action": "tenant.suspend", "limit": 5, "q": null}))
+        .expect("a filter");
+    assert_eq!(f.action, ["tenant.suspend"]);
+    assert_eq!((f.limit, f.q), (Some(5), None));
+    // A page size of zero (a hand-made query) has no next page rather than a crash.
+    let mut q = query(json!({})).expect("a query");
+    q.page_size = 0;
+    assert_eq!(q.next_cursor(&[json!({})]), Ok(None));
 }
 
 fn document(at: &str, id: &str) -> Value {

@@ -284,8 +284,12 @@ fn session_limits() {
     assert_eq!(expired(min(470), min(480)), Some(SessionLimit::Absolute));
     // Both reached: the absolute limit is the reason.
     assert_eq!(expired(min(0), min(600)), Some(SessionLimit::Absolute));
-    assert_eq!(policy.session_ends(t0, t0 + min(10)), t0 + min(40));
-    assert_eq!(policy.session_ends(t0, t0 + min(470)), t0 + min(480));
+    assert_eq!(policy.session_ends(t0, t0 + min(10)), Ok(t0 + min(40)));
+    assert_eq!(policy.session_ends(t0, t0 + min(470)), Ok(t0 + min(480)));
+    // Times past what the platform represents are refused, not a crash.
+    let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+    assert!(policy.session_ends(far, far).is_err());
+    assert!(policy.session_expired(far, far, far).is_err());
     assert_eq!(
         field_of(policy.session_expired(t0 + min(1), t0, t0 + min(2))),
         "lastActive"
@@ -362,7 +366,7 @@ fn time_helpers_are_consistent() {
     let policy = SecurityPolicy::default();
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let last = t0 + Duration::from_secs(3_000);
-    let end = policy.session_ends(t0, last);
+    let end = policy.session_ends(t0, last).expect("in range");
     assert_eq!(
         policy.session_expired(t0, last, end - Duration::from_millis(1)),
         Ok(None)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use dezky_core::audit::{self, AuditEvent, AuditFilter, CsvWriter};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::DezkyError;
 
@@ -38,20 +38,9 @@ fn parse(json: &str, name: &str) -> Result<Value, DezkyError> {
     })
 }
 
-/// The filter object `json`, read as the core's [`AuditFilter`]. A field the
-/// filter does not have, or of the wrong type, is `Invalid` on that field:
-/// each field is read on its own to find it.
+/// The filter object `json`, read by the core (errors name the field).
 fn filter(json: &str) -> Result<AuditFilter, DezkyError> {
-    let Value::Object(fields) = parse(json, "filter")? else {
-        return Err(invalid("filter", "must be a JSON object"));
-    };
-    for (key, value) in &fields {
-        let one: Map<String, Value> = [(key.clone(), value.clone())].into_iter().collect();
-        if let Err(err) = serde_json::from_value::<AuditFilter>(Value::Object(one)) {
-            return Err(invalid(key.clone(), reason(&err)));
-        }
-    }
-    serde_json::from_value(Value::Object(fields)).map_err(|err| invalid("filter", reason(&err)))
+    Ok(AuditFilter::from_value(&parse(json, "filter")?)?)
 }
 
 /// A query of the audit log, ready for the driver

@@ -178,7 +178,7 @@ impl SecurityPolicy {
         Ok(self.inner.session_ends(
             instant("started", started)?,
             instant("lastActive", last_active)?,
-        ))
+        )?)
     }
 
     /// Whether such a session has ended at `now`: `None` while it lives,

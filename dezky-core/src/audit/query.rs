@@ -66,6 +66,69 @@ pub struct AuditFilter {
     pub cursor: Option<String>,
 }
 
+impl AuditFilter {
+    /// Reads a filter object (as the portal sends it); an unknown key or a
+    /// value of the wrong type is `DEZKY_INVALID_ARGUMENT` naming that key
+    /// (`limit`, `action[2]`).
+    pub fn from_value(value: &Value) -> Result<AuditFilter> {
+        let Value::Object(map) = value else {
+            return Err(invalid("filter", "must be an object"));
+        };
+        let text = |key: &str, v: &Value| match v {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            _ => Err(invalid(key, "must be a string")),
+        };
+        let mut filter = AuditFilter::default();
+        for (key, v) in map {
+            match key.as_str() {
+                "q" => filter.q = text(key, v)?,
+                "outcome" => filter.outcome = text(key, v)?,
+                "actorEmail" => filter.actor_email = text(key, v)?,
+                "since" => filter.since = text(key, v)?,
+                "before" => filter.before = text(key, v)?,
+                "cursor" => filter.cursor = text(key, v)?,
+                "limit" => {
+                    filter.limit = match v {
+                        Value::Null => None,
+                        v => Some(
+                            v.as_u64()
+                                .and_then(|n| u32::try_from(n).ok())
+                                .ok_or_else(|| invalid("limit", "must be a whole number"))?,
+                        ),
+                    }
+                }
+                "action" => {
+                    filter.action = match v {
+                        Value::Null => Vec::new(),
+                        // One action, as a query string carries it.
+                        Value::String(s) => vec![s.clone()],
+                        Value::Array(items) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                item.as_str().map(str::to_owned).ok_or_else(|| {
+                                    invalid(format!("action[{i}]"), "must be a string")
+                                })
+                            })
+                            .collect::<Result<_>>()?,
+                        _ => {
+                            return Err(invalid("action", "must be a string or a list of strings"));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        key.clone(),
+                        "is not an audit filter (q, action, outcome, actorEmail, since, before, limit, cursor)",
+                    ));
+                }
+            }
+        }
+        Ok(filter)
+    }
+}
+
 /// A query ready for the driver.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -194,7 +257,7 @@ impl AuditQuery {
     /// document is read; errors name its field (`documents[49]._id`).
     pub fn next_cursor(&self, documents: &[Value]) -> Result<Option<String>> {
         let page = usize::try_from(self.page_size).unwrap_or(usize::MAX);
-        if documents.len() <= page {
+        if page == 0 || documents.len() <= page {
             return Ok(None);
         }
         let index = page - 1;
