@@ -19,7 +19,9 @@ use dezky_clients::mail::{Mail, SmtpMailer};
 use dezky_clients::provisioning::{OnboardingMail, provisioner_from_lookup};
 use dezky_core::branding::{Branding, TemplateText};
 use dezky_core::lifecycle::{Step, StepState, TenantDocument, TenantStatus};
-use dezky_core::provisioning::{Drift, FailureKind, Removal, TenantRef, UpstreamPort};
+use dezky_core::provisioning::{
+    Drift, FailureKind, ReconcileOptions, Removal, TenantRef, UpstreamPort,
+};
 use mail_parser::{MessageParser, MimeHeaders};
 use provisioning_support::*;
 use serde_json::{Value, json};
@@ -193,6 +195,75 @@ async fn the_tenant_name_is_escaped_in_the_html_part_only() {
     assert!(!html.contains("<Ltd>"), "{html}");
     let text = message.body_text(0).expect("text");
     assert!(text.contains(name), "{text}");
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_nothing() {
+    let server = SmtpServer::start(Options::default()).await;
+    let p = provisioner(port(&server, &[]));
+    let r = p
+        .reconcile(&new_tenant(), ReconcileOptions { dry_run: true }, &change())
+        .await
+        .expect("dry run");
+    let s = report(&r, Step::Onboarding);
+    assert_eq!(
+        (s.state, s.drift),
+        (StepState::Pending, Drift::Missing),
+        "{s:?}"
+    );
+    assert!(r.patch.is_empty());
+    assert!(server.sessions().is_empty());
+}
+
+#[tokio::test]
+async fn values_cannot_add_headers_or_recipients() {
+    let server = SmtpServer::start(Options::default()).await;
+    let mailer = SmtpMailer::from_lookup(lookup(settings(&server, &[]))).expect("mailer");
+    let content = TemplateText {
+        subject: "Hi\r\nBcc: evil@example.com".into(),
+        text: "body".into(),
+        html: "<p>body</p>".into(),
+    };
+    mailer
+        .send(&Mail {
+            to: "someone@example.com",
+            content: &content,
+            message_id: "<test.2@dezky.eu>",
+        })
+        .await
+        .expect("sent");
+    let received = &server.messages()[0];
+    assert_eq!(received.rcpt_to, ["someone@example.com"]);
+    let message = MessageParser::default()
+        .parse(&received.data)
+        .expect("mail");
+    assert_eq!(message.subject(), Some("Hi  Bcc: evil@example.com"));
+    assert!(message.bcc().is_none());
+    let raw = String::from_utf8_lossy(&received.data);
+    assert!(!raw.contains("\r\nBcc:"), "{raw}");
+
+    for (to, id) in [
+        (
+            "someone@example.com\r\nBcc: evil@example.com",
+            "<test.3@dezky.eu>",
+        ),
+        ("someone@example.com, evil@example.com", "<test.3@dezky.eu>"),
+        (
+            "someone@example.com",
+            "<test.3@dezky.eu>\r\nBcc: evil@example.com",
+        ),
+    ] {
+        let error = mailer
+            .send(&Mail {
+                to,
+                content: &content,
+                message_id: id,
+            })
+            .await
+            .expect_err(to);
+        assert_eq!(error.code(), "DEZKY_INVALID_ARGUMENT", "{error}");
+    }
+    assert_eq!(server.messages().len(), 1);
 }
 
 #[tokio::test]
