@@ -8,6 +8,7 @@
 //! - [`flags::HttpFlagSource`]: the control plane's `GET /flags` with ETag
 //!   revalidation, for the flag store;
 //! - [`oidc::OidcKeySource`]: discovery and JWKS for token verification;
+//! - [`mail::SmtpMailer`]: mail over SMTP (the onboarding mail);
 //! - [`resolver::DnsResolver`]: DNS lookups for mail-domain verification;
 //! - [`stalwart::StalwartClient`]: Stalwart v0.16 mail domains, DKIM and
 //!   mailboxes through its JMAP management API;
@@ -25,6 +26,7 @@ pub mod flags;
 pub mod health;
 pub mod http;
 mod macros;
+pub mod mail;
 pub mod ocis;
 pub mod oidc;
 pub mod provisioning;

@@ -9,15 +9,18 @@
 //! - [`OcisSpaces`] (step `ocis`): the project space named the slug, marked in
 //!   its description;
 //! - [`StripeCustomers`] (step `stripe`): the customer with
-//!   `metadata[tenant_id]`.
+//!   `metadata[tenant_id]`;
+//! - [`OnboardingMail`] (step `onboarding`): the welcome mail to the
+//!   tenant's contact, sent over SMTP, its Message-ID naming the tenant.
 //!
 //! Every client error becomes a [`PortError`] in one place, [`port_error`].
 //! [`provisioner_from_env`] builds a [`Provisioner`] from the control plane's
-//! environment. The onboarding step has no real upstream yet and no port here.
+//! environment.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use dezky_core::branding::{Branding, MailTemplate};
 use dezky_core::lifecycle::{Step, TenantSlug};
 use dezky_core::provisioning::{
     FailureKind, PortError, PortFuture, Provisioner, Resource, TenantRef, UpstreamPort,
@@ -26,6 +29,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::authentik::{AuthentikClient, Group};
+use crate::mail::{Mail, SmtpMailer};
 use crate::ocis::{Drive, NewProjectSpace, OcisClient};
 use crate::stalwart::{Domain, NewDomain, Permissions, StalwartClient};
 use crate::stripe::{Customer, NewCustomer, StripeClient};
@@ -671,16 +675,201 @@ impl UpstreamPort for StripeCustomers {
 }
 
 // ---------------------------------------------------------------------------
+// Onboarding
+// ---------------------------------------------------------------------------
+
+/// The words before the tenant id in an onboarding mail's Message-ID.
+const ONBOARDING_ID: &str = "onboarding.";
+
+/// The `onboarding` step: the welcome mail to the tenant's contact.
+///
+/// The step is skipped for a tenant without a contact email
+/// (`billingInfo.email`). `create` renders [`MailTemplate::TenantWelcome`]
+/// with the branding (the default one unless given) and the values
+/// `tenantName` (the tenant's name), `contactName` (the tenant's name too:
+/// the tenant document names no contact person) and `portalUrl`, and sends
+/// it to the contact email. The handle is the Message-ID,
+/// `<onboarding.{tenantId}@{sender's domain}>`: the same for every send to
+/// the tenant, so that a mail sent twice is recognisable (receivers commonly
+/// drop a second message with a Message-ID they have seen).
+///
+/// A sent mail cannot be looked up on an SMTP server: `get` trusts a
+/// recorded handle of that form (whatever its domain, so that changing
+/// `SMTP_FROM` does not send every tenant a second mail) and reads the owner
+/// back from it; any other handle is gone. `find` finds nothing, so a lost
+/// handle means a second welcome mail on the next reconcile, as does a send
+/// whose answer was lost (a timeout after the server took the mail). A sent
+/// mail cannot be recalled either: `remove` does nothing and succeeds, so
+/// deprovisioning reports it `removed` and drops the handle.
+#[derive(Debug, Clone)]
+pub struct OnboardingMail {
+    mailer: SmtpMailer,
+    branding: Branding,
+    portal_url: String,
+}
+
+impl OnboardingMail {
+    /// The port over `mailer`, with the default branding and the portal at
+    /// `portal_url` (an http(s) URL; anything else is `DEZKY_CONFIG` naming
+    /// `PORTAL_URL`).
+    pub fn new(mailer: SmtpMailer, portal_url: &str) -> Result<Self> {
+        let portal_url = portal_url.trim();
+        let parsed = url::Url::parse(portal_url).ok();
+        if !parsed.as_ref().is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        }) {
+            return Err(Error::Config {
+                field: "PORTAL_URL".into(),
+                reason: format!("{portal_url:?} is not an http(s) URL"),
+            });
+        }
+        Ok(OnboardingMail {
+            mailer,
+            branding: Branding::default(),
+            portal_url: portal_url.to_owned(),
+        })
+    }
+
+    /// Renders the mail with `branding` instead of the default.
+    pub fn with_branding(mut self, branding: Branding) -> Self {
+        self.branding = branding;
+        self
+    }
+
+    /// The port from the environment; see [`OnboardingMail::from_lookup`].
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The port from `lookup`: the mailer's settings
+    /// ([`crate::mail::SmtpConfig::from_lookup`]: `SMTP_URL`, `SMTP_FROM`, ...)
+    /// and `PORTAL_URL` (required), the link in the mail.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mailer = SmtpMailer::from_lookup(&lookup)?;
+        let portal_url = lookup("PORTAL_URL")
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| Error::Config {
+                field: "PORTAL_URL".into(),
+                reason: "is not set".into(),
+            })?;
+        Self::new(mailer, &portal_url)
+    }
+
+    /// The mailer.
+    pub fn mailer(&self) -> &SmtpMailer {
+        &self.mailer
+    }
+
+    /// The Message-ID (and handle) of `tenant_id`'s onboarding mail:
+    /// `<onboarding.{tenant_id}@{sender's domain}>`.
+    pub fn message_id(&self, tenant_id: &str) -> Result<String> {
+        self.mailer
+            .message_id(&format!("{ONBOARDING_ID}{tenant_id}"))
+    }
+
+    /// The tenant an onboarding Message-ID names: the letters and digits
+    /// between `<onboarding.` and `@` (angle brackets optional).
+    pub fn message_owner(handle: &str) -> Option<String> {
+        let inner = handle.trim();
+        let inner = inner
+            .strip_prefix('<')
+            .and_then(|s| s.strip_suffix('>'))
+            .unwrap_or(inner);
+        let (local, domain) = inner.split_once('@')?;
+        let id = local.strip_prefix(ONBOARDING_ID)?;
+        (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) && !domain.is_empty())
+            .then(|| id.to_owned())
+    }
+
+    fn resource(handle: &str, owner: String) -> Resource {
+        Resource {
+            handle: handle.to_owned(),
+            name: format!("onboarding mail {handle}"),
+            owner: Some(owner),
+        }
+    }
+
+    async fn send(&self, tenant: &TenantRef) -> Result<Resource> {
+        let Some(to) = tenant.contact_email.as_deref() else {
+            return Err(Error::invalid(
+                "billingInfo.email",
+                "the tenant has no contact email",
+            ));
+        };
+        if to.trim().parse::<lettre::Address>().is_err() {
+            return Err(Error::invalid(
+                "billingInfo.email",
+                format!("{to:?} is not a mail address"),
+            ));
+        }
+        let message_id = self.message_id(&tenant.id)?;
+        let values: BTreeMap<String, String> = [
+            ("tenantName", tenant.name.as_str()),
+            ("contactName", tenant.name.as_str()),
+            ("portalUrl", self.portal_url.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let content = self
+            .branding
+            .render(MailTemplate::TenantWelcome, &values)
+            .map_err(|e| Error::invalid("branding", e.to_string()))?;
+        self.mailer
+            .send(&Mail {
+                to,
+                content: &content,
+                message_id: &message_id,
+            })
+            .await?;
+        Ok(Self::resource(&message_id, tenant.id.clone()))
+    }
+}
+
+impl UpstreamPort for OnboardingMail {
+    fn step(&self) -> Step {
+        Step::Onboarding
+    }
+
+    fn skip_reason(&self, tenant: &TenantRef) -> Option<String> {
+        tenant
+            .contact_email
+            .as_deref()
+            .is_none_or(|e| e.trim().is_empty())
+            .then(|| "the tenant has no contact email".to_owned())
+    }
+
+    fn get<'a>(&'a self, handle: &'a str) -> PortFuture<'a, Option<Resource>> {
+        Box::pin(async move {
+            Ok(Self::message_owner(handle).map(|owner| Self::resource(handle, owner)))
+        })
+    }
+
+    fn find<'a>(&'a self, _tenant: &'a TenantRef) -> PortFuture<'a, Option<Resource>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn create<'a>(&'a self, tenant: &'a TenantRef) -> PortFuture<'a, Resource> {
+        Box::pin(async move { port(self.send(tenant).await) })
+    }
+
+    fn remove<'a>(&'a self, _tenant: &'a TenantRef, _handle: &'a str) -> PortFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+// ---------------------------------------------------------------------------
 // From the environment
 // ---------------------------------------------------------------------------
 
 /// The switch of each step, as the control plane names it: a step whose
 /// variable is `false` (or `0`, `no`, `off`) is switched off.
-pub const ENABLED_VARIABLES: [(Step, &str); 4] = [
+pub const ENABLED_VARIABLES: [(Step, &str); 5] = [
     (Step::Authentik, "AUTHENTIK_PROVISIONING_ENABLED"),
     (Step::Stalwart, "STALWART_PROVISIONING_ENABLED"),
     (Step::Ocis, "OCIS_PROVISIONING_ENABLED"),
     (Step::Stripe, "STRIPE_PROVISIONING_ENABLED"),
+    (Step::Onboarding, "ONBOARDING_PROVISIONING_ENABLED"),
 ];
 
 /// A provisioner for the control plane's environment; see
@@ -691,11 +880,11 @@ pub fn provisioner_from_env() -> Result<Provisioner> {
 
 /// A provisioner with a port for each upstream that is configured
 /// (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL`,
-/// `STRIPE_SECRET_KEY`; each client's `from_lookup` reads the rest), each
-/// switched off when its `<NAME>_PROVISIONING_ENABLED` is false. A step whose
-/// upstream is not configured has no port (it is `skipped`, and
-/// deprovisioning keeps a recorded handle as `unmanaged`); onboarding has no
-/// port yet. A configured upstream with a broken setting is an error
+/// `STRIPE_SECRET_KEY`, `SMTP_URL` for the onboarding mail; each client's
+/// `from_lookup` reads the rest), each switched off when its
+/// `<NAME>_PROVISIONING_ENABLED` is false. A step whose upstream is not
+/// configured has no port (it is `skipped`, and deprovisioning keeps a
+/// recorded handle as `unmanaged`). A configured upstream with a broken setting is an error
 /// (`DEZKY_CONFIG`), not a silently missing step; a switch that is neither
 /// true nor false is one too.
 pub fn provisioner_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Provisioner> {
@@ -718,6 +907,9 @@ pub fn provisioner_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Resul
         ports.push(Arc::new(StripeCustomers::new(StripeClient::from_lookup(
             &lookup,
         )?)));
+    }
+    if set("SMTP_URL") {
+        ports.push(Arc::new(OnboardingMail::from_lookup(&lookup)?));
     }
     let mut disabled = BTreeSet::new();
     for (step, variable) in ENABLED_VARIABLES {
@@ -839,5 +1031,127 @@ mod tests {
         let switch = provisioner_from_lookup(env(&[("OCIS_PROVISIONING_ENABLED", "maybe")]))
             .expect_err("bad switch");
         assert_eq!(switch.code(), "DEZKY_CONFIG");
+    }
+
+    #[test]
+    fn the_onboarding_mail_follows_the_environment() {
+        let env = |vars: Vec<(&'static str, &'static str)>| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let smtp = vec![
+            ("SMTP_URL", "smtp://mail.example.com:587"),
+            ("SMTP_FROM", "Dezky <noreply@dezky.eu>"),
+            ("SMTP_USERNAME", "mailer"),
+            ("SMTP_PASSWORD", "smtp-pass-8c1e"),
+            ("PORTAL_URL", "https://portal.dezky.eu"),
+        ];
+        let on = provisioner_from_lookup(env(smtp.clone())).expect("configured");
+        let debug = format!("{on:?}");
+        assert!(debug.contains("steps: [Onboarding]"), "{debug}");
+        assert!(debug.contains("disabled: {}"), "{debug}");
+        assert!(!debug.contains("smtp-pass-8c1e"), "{debug}");
+
+        let mut off = smtp.clone();
+        off.push(("ONBOARDING_PROVISIONING_ENABLED", "off"));
+        let debug = format!("{:?}", provisioner_from_lookup(env(off)).expect("off"));
+        assert!(debug.contains("steps: [Onboarding]"), "{debug}");
+        assert!(debug.contains("disabled: {Onboarding}"), "{debug}");
+
+        let mut bad_switch = smtp.clone();
+        bad_switch.push(("ONBOARDING_PROVISIONING_ENABLED", "later"));
+        let error = provisioner_from_lookup(env(bad_switch)).expect_err("bad switch");
+        assert!(
+            matches!(&error, Error::Config { field, .. } if field == "ONBOARDING_PROVISIONING_ENABLED"),
+            "{error}"
+        );
+
+        for (name, value) in [
+            ("PORTAL_URL", ""),
+            ("PORTAL_URL", "javascript:alert(1)"),
+            ("PORTAL_URL", "portal.dezky.eu"),
+            ("SMTP_FROM", "noreply at dezky.eu"),
+            ("SMTP_URL", "smtp://user:smtp-pass-8c1e@mail.example.com"),
+            ("SMTP_TLS", "sometimes"),
+        ] {
+            let mut vars: Vec<_> = smtp.iter().copied().filter(|(n, _)| *n != name).collect();
+            vars.push((name, value));
+            let error = provisioner_from_lookup(env(vars)).expect_err(name);
+            assert!(
+                matches!(&error, Error::Config { field, .. } if field == name),
+                "{name}={value}: {error}"
+            );
+            assert!(!error.to_string().contains("smtp-pass-8c1e"), "{error}");
+        }
+
+        // Without SMTP_URL there is no port, whatever else is set.
+        let none = provisioner_from_lookup(env(vec![("SMTP_FROM", "broken")])).expect("no port");
+        assert!(format!("{none:?}").contains("steps: []"));
+    }
+
+    #[tokio::test]
+    async fn the_onboarding_handle_names_its_tenant() {
+        let port = OnboardingMail::from_lookup(|name| match name {
+            "SMTP_URL" => Some("smtp://127.0.0.1:1".into()),
+            "SMTP_TLS" => Some("none".into()),
+            "SMTP_FROM" => Some("Dezky <noreply@dezky.eu>".into()),
+            "PORTAL_URL" => Some("https://portal.dezky.eu".into()),
+            _ => None,
+        })
+        .expect("port");
+        let id = "6650f1c2a9b4e3d2c1b0a998";
+        let handle = port.message_id(id).expect("id");
+        assert_eq!(handle, format!("<onboarding.{id}@dezky.eu>"));
+        let found = port.get(&handle).await.expect("get").expect("recognised");
+        assert_eq!(found.owner.as_deref(), Some(id));
+        assert_eq!(found.handle, handle);
+        // Another sender domain (SMTP_FROM changed since): still the tenant's mail.
+        let older = format!("<onboarding.{id}@old.example>");
+        let found = port.get(&older).await.expect("get").expect("recognised");
+        assert_eq!(found.owner.as_deref(), Some(id));
+        for foreign in [
+            "mail-0001",
+            "<welcome.x@dezky.eu>",
+            "<onboarding.@dezky.eu>",
+            "<onboarding.a-b@x>",
+            "",
+        ] {
+            assert_eq!(port.get(foreign).await.expect("get"), None, "{foreign}");
+        }
+        let tenant = TenantRef {
+            id: id.into(),
+            slug: "acme".into(),
+            name: "Acme".into(),
+            plan: "business".into(),
+            primary_domain: None,
+            contact_email: None,
+        };
+        assert!(port.skip_reason(&tenant).is_some());
+        assert_eq!(port.find(&tenant).await.expect("find"), None);
+        port.remove(&tenant, &handle)
+            .await
+            .expect("remove does nothing");
+        let with_contact = TenantRef {
+            contact_email: Some("billing@acme.test".into()),
+            ..tenant
+        };
+        assert_eq!(port.skip_reason(&with_contact), None);
+        // A contact email that is no address is refused before connecting
+        // (port 1 would be a transport error).
+        let bad = TenantRef {
+            contact_email: Some("billing at acme".into()),
+            ..with_contact
+        };
+        let error = port.create(&bad).await.expect_err("bad address");
+        assert_eq!(error.code, "DEZKY_INVALID_ARGUMENT");
+        assert_eq!(error.kind, FailureKind::Rejected);
+        assert!(
+            error.message.contains("billingInfo.email"),
+            "{}",
+            error.message
+        );
     }
 }
