@@ -3,6 +3,9 @@
 //! retrieve) and their snapshot in the control plane's subscription fields
 //! (`dezky_core::billing`).
 
+// `open_enum!`'s napi conversion is `unsafe` glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

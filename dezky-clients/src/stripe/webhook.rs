@@ -13,6 +13,9 @@
 //! Events are neither ordered nor unique: see [`is_newer`] and
 //! `docs/stripe-client.md` ("Webhooks").
 
+// `open_enum!`'s napi conversion is `unsafe` glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -144,7 +147,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
             _ => None,
         }
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
