@@ -90,6 +90,14 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A webhook's signature was refused (Stripe's `Stripe-Signature`): the
+    /// request is not known to come from the upstream, and must be answered
+    /// with an error status and not acted on.
+    #[error("webhook signature refused: {reason}")]
+    WebhookSignature {
+        /// Why.
+        reason: crate::stripe::SignatureRefusal,
+    },
 }
 
 /// What kind of refusal an upstream error is. Each kind has its own stable code.
@@ -296,6 +304,7 @@ impl Error {
         "DEZKY_SERVICE_LOGIN_REQUIRED",
         "DEZKY_CREDENTIAL_STORE",
         "DEZKY_DNS_RESOLVER",
+        "DEZKY_WEBHOOK_SIGNATURE",
     ];
 
     /// The stable code of this error, shared by every language binding.
@@ -310,6 +319,7 @@ impl Error {
             Error::ServiceLoginRequired { .. } => "DEZKY_SERVICE_LOGIN_REQUIRED",
             Error::CredentialStore { .. } => "DEZKY_CREDENTIAL_STORE",
             Error::Dns { .. } => "DEZKY_DNS_RESOLVER",
+            Error::WebhookSignature { .. } => "DEZKY_WEBHOOK_SIGNATURE",
         }
     }
 
@@ -406,6 +416,7 @@ impl ErrorContract for Error {
             Error::ServiceLoginRequired { service, .. } => vec![("service", service.into())],
             Error::CredentialStore { location, .. } => vec![("source", location.into())],
             Error::Dns { .. } => Vec::new(),
+            Error::WebhookSignature { reason } => vec![("reason", reason.to_string().into())],
         }
     }
 
@@ -448,6 +459,9 @@ impl ErrorContract for Error {
             },
             Error::Dns {
                 message: "no nameservers".into(),
+            },
+            Error::WebhookSignature {
+                reason: crate::stripe::SignatureRefusal::NoMatch,
             },
         ];
         for kind in UpstreamKind::ALL {

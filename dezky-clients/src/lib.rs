@@ -15,7 +15,9 @@
 //! - [`ocis::OcisClient`]: OCIS project spaces, quotas and users, with
 //!   [`service_login::RefreshTokenSource`] for its service login;
 //! - [`stripe::StripeClient`]: Stripe customers per tenant, SetupIntents,
-//!   the default card and payment method, invoices, [`stripe::Money`];
+//!   the default card and payment method, invoices, billing details and EU
+//!   VAT ids, seat subscriptions, [`stripe::Money`]; signed webhooks
+//!   ([`stripe::verify_webhook`]);
 //! - [`health::probe_all`]: parallel TCP and HTTP health probes;
 //! - [`provisioning`]: the provisioning ports of `dezky-core` over these
 //!   clients, and a provisioner from the environment.

@@ -14,7 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dezky_clients::http::{HttpConfig, collect_all};
-use dezky_clients::stripe::{NewCustomer, SetupIntentStatus, StripeClient};
+use dezky_clients::stripe::{
+    BillingAddress, BillingDetails, NewCustomer, NewSubscription, ProrationBehavior,
+    SetupIntentStatus, StripeClient, SubscriptionStatus, TaxIdVerificationStatus,
+};
 use dezky_clients::{Error, Secret, UpstreamKind};
 
 /// Where stripe-mock is: `$STRIPE_MOCK_BIN`, `$(go env GOPATH)/bin`,
@@ -197,4 +200,91 @@ async fn a_malformed_key_is_unauthorized() {
         }
         other => panic!("expected an upstream error, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn billing_details_tax_ids_and_subscriptions() {
+    let mock = StripeMock::start();
+    let stripe = mock.client(KEY);
+    let customer = "cus_QXg1o8vcGmoR32";
+
+    let updated = stripe
+        .update_billing_details(
+            customer,
+            &BillingDetails {
+                name: Some("ACME GmbH".into()),
+                email: Some("billing@acme.example".into()),
+                address: Some(BillingAddress {
+                    line1: Some("Hauptstr. 1".into()),
+                    line2: Some("3. OG".into()),
+                    postal_code: Some("10115".into()),
+                    city: Some("Berlin".into()),
+                    state: None,
+                    country: Some("DE".into()),
+                }),
+            },
+            "req-1",
+        )
+        .await
+        .expect("stripe-mock accepts name, email and address[...]");
+    assert!(updated.id.starts_with("cus_"));
+
+    let added = stripe
+        .add_eu_vat_id(customer, "DE123456789", "req-2")
+        .await
+        .expect("stripe-mock accepts type=eu_vat");
+    assert!(added.id.starts_with("txi_"), "{}", added.id);
+    assert!(
+        matches!(
+            added.verification_status(),
+            Some(s) if !matches!(s, TaxIdVerificationStatus::Other(_))
+        ),
+        "{added:?}"
+    );
+    let listed = stripe.tax_ids(customer).await.expect("listed");
+    assert!(listed.iter().all(|t| t.id.starts_with("txi_")));
+    stripe
+        .delete_tax_id(customer, &added.id)
+        .await
+        .expect("deleted");
+
+    let subscription = stripe
+        .create_subscription(
+            &NewSubscription {
+                customer_id: customer.into(),
+                price_id: "price_1PgafmB7WZ01zgkW6dKueIc5".into(),
+                seats: 5,
+                tenant_id: Some("t-42".into()),
+            },
+            "req-3",
+        )
+        .await
+        .expect("stripe-mock accepts items[0][price] and items[0][quantity]");
+    assert!(subscription.id.starts_with("sub_"));
+    assert!(!matches!(subscription.status, SubscriptionStatus::Other(_)));
+    let item = subscription.seat_item().expect("one item").id.clone();
+    let changed = stripe
+        .change_seats(
+            &subscription.id,
+            &item,
+            8,
+            ProrationBehavior::CreateProrations,
+            "req-4",
+        )
+        .await
+        .expect("stripe-mock accepts items[0][id], items[0][quantity], proration_behavior");
+    assert!(changed.id.starts_with("sub_"));
+    let canceled = stripe
+        .cancel_at_period_end(&subscription.id, "req-5")
+        .await
+        .expect("stripe-mock accepts cancel_at_period_end");
+    assert!(canceled.id.starts_with("sub_"));
+    let read = stripe
+        .retrieve_subscription(&subscription.id)
+        .await
+        .expect("retrieved");
+    // The fixture's price is monthly, per unit: the snapshot is complete.
+    let snapshot = read.snapshot().expect("snapshot");
+    assert_eq!(snapshot.cycle, dezky_core::billing::BillingCycle::Monthly);
+    assert_eq!(snapshot.per_seat_amount, 2000);
 }

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use dezky_clients::http::{HttpConfig, RetryPolicy, collect_all};
 use dezky_clients::stripe::{
-    API_VERSION, Customer, Expandable, Invoice, InvoiceStatus, NewCustomer, PaymentMethod,
-    SetupIntent, SetupIntentStatus, StripeClient,
+    API_VERSION, BillingAddress, BillingDetails, Customer, Expandable, Invoice, InvoiceStatus,
+    NewCustomer, NewSubscription, PaymentMethod, ProrationBehavior, RecurringInterval, SetupIntent,
+    SetupIntentStatus, StripeClient, Subscription, SubscriptionStatus, TaxId,
+    TaxIdVerificationStatus,
 };
 use dezky_clients::{Error, Secret, UpstreamKind};
 use dezky_contract::{Spec, stripe_mock_fixtures};
@@ -752,4 +754,519 @@ async fn a_dropped_connection_is_retried_with_the_same_idempotency_key() {
             "{head}"
         );
     }
+}
+
+// --- Billing: billing details, EU VAT ids, subscriptions -------------------
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn tax_id(id: &str, value: &str, status: &str) -> Value {
+    let mut tax_id = fixture("tax_id");
+    tax_id["id"] = json!(id);
+    tax_id["value"] = json!(value);
+    tax_id["verification"]["status"] = json!(status);
+    tax_id
+}
+
+fn subscription_with(id: &str, interval: &str, quantity: u64) -> Value {
+    let mut subscription = fixture("subscription");
+    subscription["id"] = json!(id);
+    subscription["status"] = json!("active");
+    subscription["customer"] = json!("cus_S");
+    let item = &mut subscription["items"]["data"][0];
+    item["quantity"] = json!(quantity);
+    item["price"]["recurring"]["interval"] = json!(interval);
+    item["price"]["currency"] = json!("eur");
+    item["price"]["unit_amount"] = json!(1200);
+    subscription
+}
+
+#[tokio::test]
+async fn billing_details_are_sent_with_the_request_key() {
+    let server = MockServer::start().await;
+    let mut customer = customer_with("cus_K", json!({}));
+    customer["address"] = json!({"city": "Berlin", "country": "DE", "line1": "Hauptstr. 1",
+        "line2": null, "postal_code": "10115", "state": null});
+    Mock::given(method("POST"))
+        .and(path("/v1/customers/cus_K"))
+        .and(header(
+            "idempotency-key",
+            "customer:cus_K:billing-details:req-1",
+        ))
+        .and(header("stripe-version", API_VERSION))
+        .respond_with(ResponseTemplate::new(200).set_body_json(customer))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let details = BillingDetails {
+        name: Some("ACME GmbH".into()),
+        email: Some("billing@acme.example".into()),
+        address: Some(BillingAddress {
+            line1: Some("Hauptstr. 1".into()),
+            line2: None,
+            postal_code: Some("10115".into()),
+            city: Some("Berlin".into()),
+            state: None,
+            country: Some("de".into()),
+        }),
+    };
+    let customer = client(&server)
+        .update_billing_details("cus_K", &details, "req-1")
+        .await
+        .expect("updated");
+    let address = customer.address.expect("address");
+    assert_eq!(address.country.as_deref(), Some("DE"));
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(
+        form_of(&requests[0]),
+        pairs(&[
+            ("name", "ACME GmbH"),
+            ("email", "billing@acme.example"),
+            ("address[city]", "Berlin"),
+            ("address[country]", "DE"),
+            ("address[line1]", "Hauptstr. 1"),
+            ("address[postal_code]", "10115"),
+        ])
+    );
+    check_contract(&server).await;
+}
+
+#[tokio::test]
+async fn eu_vat_ids_are_added_listed_and_deleted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers/cus_V/tax_ids"))
+        .and(header("idempotency-key", "customer:cus_V:tax-id:req-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tax_id(
+            "txi_new",
+            "EL123456789",
+            "pending",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let first_page = json!({"object": "list", "url": "/v1/customers/cus_V/tax_ids", "has_more": true,
+        "data": [tax_id("txi_1", "DE123456789", "verified"), tax_id("txi_2", "XI123456789", "unavailable")]});
+    let last_page = json!({"object": "list", "url": "/v1/customers/cus_V/tax_ids", "has_more": false,
+        "data": [tax_id("txi_3", "FR12345678901", "a_future_status")]});
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/cus_V/tax_ids"))
+        .and(query_param("starting_after", "txi_2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(last_page))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/cus_V/tax_ids"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(first_page.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/customers/cus_V/tax_ids/txi_1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "txi_1", "object": "tax_id", "deleted": true})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/customers/cus_V/tax_ids/txi_gone"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {
+            "type": "invalid_request_error", "code": "resource_missing", "param": "id",
+            "message": "No such tax id: 'txi_gone'"
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    spec().assert_response("GET", "/v1/customers/cus_V/tax_ids", 200, &first_page);
+    let stripe = client(&server);
+    let added = stripe
+        .add_eu_vat_id("cus_V", "el 123 456 789", "req-2")
+        .await
+        .expect("added");
+    assert_eq!(added.id, "txi_new");
+    assert_eq!(added.kind, "eu_vat");
+    assert_eq!(
+        added.verification_status(),
+        Some(&TaxIdVerificationStatus::Pending)
+    );
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(
+        form_of(&requests[0]),
+        pairs(&[("type", "eu_vat"), ("value", "EL123456789")])
+    );
+    let listed = stripe.tax_ids("cus_V").await.expect("listed");
+    let statuses: Vec<_> = listed
+        .iter()
+        .map(|t| (t.id.as_str(), t.verification_status().cloned()))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("txi_1", Some(TaxIdVerificationStatus::Verified)),
+            ("txi_2", Some(TaxIdVerificationStatus::Unavailable)),
+            (
+                "txi_3",
+                Some(TaxIdVerificationStatus::Other("a_future_status".into()))
+            ),
+        ]
+    );
+    stripe
+        .delete_tax_id("cus_V", "txi_1")
+        .await
+        .expect("deleted");
+    stripe
+        .delete_tax_id("cus_V", "txi_gone")
+        .await
+        .expect("already gone is done");
+    check_contract(&server).await;
+}
+
+#[tokio::test]
+async fn subscriptions_are_created_changed_canceled_and_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .and(header(
+            "idempotency-key",
+            "customer:cus_S:create-subscription:req-3",
+        ))
+        .respond_with(ResponseTemplate::new(500).set_body_json(
+            json!({"error": {"type": "api_error", "message": "Something went wrong"}}),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .and(header(
+            "idempotency-key",
+            "customer:cus_S:create-subscription:req-3",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(subscription_with("sub_S", "month", 5)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_S"))
+        .and(header(
+            "idempotency-key",
+            "subscription:sub_S:change-seats:req-4",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(subscription_with("sub_S", "month", 8)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut canceling = subscription_with("sub_S", "month", 8);
+    canceling["cancel_at_period_end"] = json!(true);
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_S"))
+        .and(header(
+            "idempotency-key",
+            "subscription:sub_S:cancel-at-period-end:req-5",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(canceling))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_Y"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(subscription_with("sub_Y", "year", 3)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let stripe = client(&server);
+    let created = stripe
+        .create_subscription(
+            &NewSubscription {
+                customer_id: "cus_S".into(),
+                price_id: "price_seat".into(),
+                seats: 5,
+                tenant_id: Some("t-9".into()),
+            },
+            "req-3",
+        )
+        .await
+        .expect("created after a retry");
+    assert_eq!(created.id, "sub_S");
+    assert_eq!(created.status, SubscriptionStatus::Active);
+    let item = created.seat_item().expect("one item");
+    assert_eq!(item.quantity, Some(5));
+    assert_eq!(
+        item.price.recurring.as_ref().map(|r| &r.interval),
+        Some(&RecurringInterval::Month)
+    );
+    assert_eq!(created.current_period_end(), item.current_period_end);
+    assert!(created.current_period_start().is_some());
+    let item_id = item.id.clone();
+    let changed = stripe
+        .change_seats(
+            "sub_S",
+            &item_id,
+            8,
+            ProrationBehavior::AlwaysInvoice,
+            "req-4",
+        )
+        .await
+        .expect("changed");
+    assert_eq!(changed.seat_item().expect("item").quantity, Some(8));
+    let canceled = stripe
+        .cancel_at_period_end("sub_S", "req-5")
+        .await
+        .expect("canceled");
+    assert!(canceled.cancel_at_period_end);
+    let yearly = stripe.retrieve_subscription("sub_Y").await.expect("read");
+    let snapshot = yearly.snapshot().expect("snapshot");
+    assert_eq!(snapshot.cycle, dezky_core::billing::BillingCycle::Yearly);
+    assert_eq!(snapshot.seats, 3);
+
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(requests.len(), 5);
+    assert_eq!(requests[0].body, requests[1].body);
+    assert_eq!(
+        form_of(&requests[1]),
+        pairs(&[
+            ("customer", "cus_S"),
+            ("items[0][price]", "price_seat"),
+            ("items[0][quantity]", "5"),
+            ("metadata[tenant_id]", "t-9"),
+        ])
+    );
+    assert_eq!(
+        form_of(&requests[2]),
+        pairs(&[
+            ("items[0][id]", item_id.as_str()),
+            ("items[0][quantity]", "8"),
+            ("proration_behavior", "always_invoice"),
+        ])
+    );
+    assert_eq!(
+        form_of(&requests[3]),
+        pairs(&[("cancel_at_period_end", "true")])
+    );
+    check_contract(&server).await;
+}
+
+#[test]
+fn a_subscription_becomes_the_control_plane_snapshot() {
+    let subscription: Subscription =
+        serde_json::from_value(subscription_with("sub_M", "month", 7)).expect("decodes");
+    let snapshot = subscription.snapshot().expect("snapshot");
+    let document = snapshot.to_document();
+    assert_eq!(
+        Value::Object(document.clone()),
+        json!({
+            "status": "active",
+            "stripeCustomerId": "cus_S",
+            "stripeSubscriptionId": "sub_M",
+            "cycle": "monthly",
+            "currency": "eur",
+            "perSeatAmount": 1200,
+            "seats": 7
+        })
+    );
+    // Merged into the stored document, the core reads it back.
+    let mut stored = json!({"_id": {"$oid": "65f000000000000000000001"},
+        "tenantId": {"$oid": "65f000000000000000000002"}, "plan": "business",
+        "status": "trialing", "seats": 2})
+    .as_object()
+    .cloned()
+    .expect("object");
+    stored.extend(document);
+    let core = dezky_core::billing::Subscription::from_document("subscription", &stored)
+        .expect("the core reads the snapshot");
+    assert_eq!(core.status, dezky_core::billing::SubscriptionStatus::Active);
+    assert_eq!(core.cycle, Some(dezky_core::billing::BillingCycle::Monthly));
+    assert_eq!(core.currency.as_deref(), Some("eur"));
+    assert_eq!(core.per_seat_amount, Some(1200));
+    assert_eq!(core.seats, Some(7));
+    assert_eq!(core.stripe_subscription_id.as_deref(), Some("sub_M"));
+    assert_eq!(
+        dezky_core::billing::monthly_amount(
+            core.cycle.expect("cycle"),
+            core.per_seat_amount.expect("amount"),
+            core.seats.expect("seats")
+        ),
+        8400
+    );
+    // Every status name is the core's.
+    let mut past_due = subscription_with("sub_M", "month", 7);
+    past_due["status"] = json!("past_due");
+    let past_due: Subscription = serde_json::from_value(past_due).expect("decodes");
+    assert_eq!(
+        past_due.snapshot().expect("snapshot").to_document()["status"],
+        json!("past_due")
+    );
+}
+
+#[test]
+fn what_the_control_plane_cannot_hold_is_refused_by_field() {
+    let refused = |change: &dyn Fn(&mut Value), field: &str| {
+        let mut value = subscription_with("sub_X", "month", 2);
+        change(&mut value);
+        // A status from a later API version is not in the document, by definition.
+        if value["status"] != json!("frozen") {
+            spec().assert_component("subscription", &value);
+        }
+        let subscription: Subscription = serde_json::from_value(value).expect("decodes");
+        match subscription.snapshot() {
+            Err(Error::InvalidInput { field: f, reason }) => {
+                assert_eq!(f, field, "{reason}");
+            }
+            other => panic!("expected {field} to be refused, got {other:?}"),
+        }
+    };
+    let price = "/items/data/0/price";
+    let set = |pointer: String, to: Value| {
+        move |v: &mut Value| *v.pointer_mut(&pointer).expect("pointer") = to.clone()
+    };
+    let interval = "subscription.items[0].price.recurring.interval";
+    refused(
+        &set(format!("{price}/recurring/interval"), json!("week")),
+        interval,
+    );
+    refused(
+        &set(format!("{price}/recurring/interval"), json!("day")),
+        interval,
+    );
+    refused(
+        &set(format!("{price}/recurring/interval_count"), json!(3)),
+        interval,
+    );
+    refused(
+        &set(format!("{price}/recurring"), Value::Null),
+        "subscription.items[0].price.recurring",
+    );
+    refused(
+        &set(format!("{price}/unit_amount"), Value::Null),
+        "subscription.items[0].price.unit_amount",
+    );
+    refused(
+        &set("/items/data/0/quantity".into(), json!(1_000_001)),
+        "subscription.items[0].quantity",
+    );
+    refused(
+        &set("/status".into(), json!("frozen")),
+        "subscription.status",
+    );
+    refused(
+        &|v: &mut Value| {
+            let item = v["items"]["data"][0].clone();
+            v["items"]["data"] = json!([item.clone(), item]);
+        },
+        "subscription.items",
+    );
+    refused(
+        &|v: &mut Value| v["items"]["data"] = json!([]),
+        "subscription.items",
+    );
+    // An unknown interval is kept, and refused the same way.
+    let mut value = subscription_with("sub_X", "month", 2);
+    value["items"]["data"][0]["price"]["recurring"]["interval"] = json!("fortnight");
+    let subscription: Subscription = serde_json::from_value(value).expect("open enum");
+    assert!(subscription.snapshot().is_err());
+}
+
+#[tokio::test]
+async fn billing_arguments_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    let stripe = client(&server);
+    let new = |customer: &str, price: &str, seats: u64| NewSubscription {
+        customer_id: customer.into(),
+        price_id: price.into(),
+        seats,
+        tenant_id: None,
+    };
+    let errors = vec![
+        stripe
+            .create_subscription(&new("cus_1", "price_1", 1_000_001), "r")
+            .await
+            .expect_err("seats"),
+        stripe
+            .create_subscription(&new("cus_1", "plan_1", 1), "r")
+            .await
+            .expect_err("price id"),
+        stripe
+            .create_subscription(&new("cus_1", "price_1", 1), " ")
+            .await
+            .expect_err("request id"),
+        stripe
+            .change_seats("sub_1", "sub_1", 2, ProrationBehavior::None, "r")
+            .await
+            .expect_err("item id"),
+        stripe
+            .cancel_at_period_end("sub_1/../x", "r")
+            .await
+            .expect_err("subscription id"),
+        stripe
+            .retrieve_subscription("cus_1")
+            .await
+            .expect_err("subscription id"),
+        stripe
+            .add_eu_vat_id("cus_1", "GR123456789", "r")
+            .await
+            .expect_err("Greece is EL"),
+        stripe
+            .add_eu_vat_id("cus_1", "DE123456789", "")
+            .await
+            .expect_err("request id"),
+        stripe
+            .delete_tax_id("cus_1", "cus_1")
+            .await
+            .expect_err("tax id"),
+        stripe.tax_ids("cus 1").await.expect_err("customer id"),
+        stripe
+            .update_billing_details("cus_1", &BillingDetails::default(), "r")
+            .await
+            .expect_err("nothing to update"),
+        stripe
+            .update_billing_details(
+                "cus_1",
+                &BillingDetails {
+                    address: Some(BillingAddress {
+                        country: Some("UK".into()),
+                        ..BillingAddress::default()
+                    }),
+                    ..BillingDetails::default()
+                },
+                "r",
+            )
+            .await
+            .expect_err("UK is not ISO 3166-1"),
+    ];
+    for error in errors {
+        assert_eq!(error.code(), "DEZKY_INVALID_ARGUMENT", "{error}");
+    }
+    assert!(
+        server
+            .received_requests()
+            .await
+            .expect("recorded")
+            .is_empty()
+    );
+}
+
+#[test]
+fn served_billing_fixtures_match_their_document() {
+    let spec = spec();
+    spec.assert_component("subscription", &subscription_with("sub_1", "year", 4));
+    spec.assert_component("tax_id", &tax_id("txi_1", "XI123456789", "verified"));
+    let _: TaxId = serde_json::from_value(fixture("tax_id")).expect("tax_id");
+    let subscription: Subscription =
+        serde_json::from_value(fixture("subscription")).expect("subscription");
+    assert_eq!(subscription.id, "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw");
 }

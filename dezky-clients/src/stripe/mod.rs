@@ -1,6 +1,7 @@
 //! The Stripe client of the control plane: a customer per tenant, the
 //! SetupIntent behind the portal's card form, the default card, the default
-//! payment method and the invoice history (Stripe API v1).
+//! payment method, the invoice history, billing details and EU VAT ids, seat
+//! subscriptions ([`billing`]) and signed webhooks ([`webhook`]) (Stripe API v1).
 //!
 //! Every request carries the pinned [`API_VERSION`] in `Stripe-Version`; POSTs
 //! carry an `Idempotency-Key` derived from the operation, so that a retry (by
@@ -8,20 +9,31 @@
 //! bodies use Stripe's bracketed form encoding ([`form`]); amounts are
 //! [`Money`] in minor units.
 
+pub mod billing;
 pub mod form;
 pub mod money;
 pub mod types;
+pub mod webhook;
 
 use futures_util::Stream;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub use billing::{
+    BillingAddress, BillingDetails, NewSubscription, Price, ProrationBehavior, Recurring,
+    RecurringInterval, Subscription, SubscriptionItem, SubscriptionSnapshot, SubscriptionStatus,
+    TaxId, TaxIdVerification, TaxIdVerificationStatus, normalize_eu_vat,
+};
 pub use money::{Currency, Money};
 pub use types::{
     Address, AutomaticPaymentMethods, CardDetails, CardSummary, Customer, Expandable, HasId,
     Invoice, InvoiceLine, InvoiceSettings, InvoiceStatus, List, PaymentMethod, SearchResult,
     SetupIntent, SetupIntentStatus, StripeApiError, StripeErrorType,
+};
+pub use webhook::{
+    DEFAULT_TOLERANCE, Event, EventObject, EventOrder, EventType, SignatureRefusal, is_newer,
+    order_event, parse_event, verify_signature, verify_webhook,
 };
 
 use crate::error::{Error, FieldError, Result, UpstreamError, UpstreamKind};

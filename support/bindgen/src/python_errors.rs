@@ -269,6 +269,13 @@ const CLASSES: &[Class] = &[
         "A payment could not be made.",
     ),
     class(
+        "WebhookSignatureError",
+        "DEZKY_WEBHOOK_SIGNATURE",
+        &["DezkyError", "ValueError"],
+        "A webhook's signature was refused (no ``t`` or ``v1``, malformed, no matching \
+         signature, a timestamp outside the tolerance): do not act on the request. Has ``reason``.",
+    ),
+    class(
         "UpstreamUnavailableError",
         "DEZKY_UPSTREAM_UNAVAILABLE",
         &["UpstreamError", "ConnectionError"],

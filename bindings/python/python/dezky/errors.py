@@ -42,6 +42,7 @@ __all__ = [
     "UpstreamForbiddenError",
     "RateLimitedError",
     "PaymentFailedError",
+    "WebhookSignatureError",
     "UpstreamUnavailableError",
     "UpstreamDecodeError",
     "ServiceLoginRequiredError",
@@ -250,6 +251,14 @@ class PaymentFailedError(UpstreamError):
     default_code = "DEZKY_PAYMENT_FAILED"
 
 
+class WebhookSignatureError(DezkyError, ValueError):
+    """A webhook's signature was refused (no ``t`` or ``v1``, malformed, no matching signature, a
+    timestamp outside the tolerance): do not act on the request. Has ``reason``."""
+
+    default_code = "DEZKY_WEBHOOK_SIGNATURE"
+    reason: str
+
+
 class UpstreamUnavailableError(UpstreamError, ConnectionError):
     """The upstream failed or is unavailable (5xx), after the allowed retries."""
 
@@ -434,6 +443,7 @@ _BY_CODE: dict[str, type[DezkyError]] = {
     "DEZKY_SERVICE_LOGIN_REQUIRED": ServiceLoginRequiredError,
     "DEZKY_CREDENTIAL_STORE": CredentialStoreError,
     "DEZKY_DNS_RESOLVER": DnsResolverError,
+    "DEZKY_WEBHOOK_SIGNATURE": WebhookSignatureError,
 }
 
 
