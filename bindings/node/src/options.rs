@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use dezky_clients::Error;
 use dezky_clients::http::{ClientOptions, HttpConfig};
+use napi::Env;
+
+use crate::error::IntoJs;
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -42,22 +45,72 @@ pub(crate) fn id(value: f64, field: &str) -> Result<i64> {
     whole(value, field, MAX_SAFE_INTEGER).map(|n| n as i64)
 }
 
+/// The HTTP settings every client's options share, as JS numbers
+/// (declared once by [`client_options!`]).
+pub(crate) struct HttpSettings {
+    pub(crate) timeout_ms: Option<f64>,
+    pub(crate) connect_timeout_ms: Option<f64>,
+    pub(crate) max_retries: Option<f64>,
+}
+
+/// Declares a client's options object: its own fields as written, then the
+/// HTTP settings every client shares (`timeoutMs`, `connectTimeoutMs`,
+/// `maxRetries`), read by `settings()` for [`new_client`]. Doc lines are
+/// string literals, so that the TypeScript docs read them as written.
+macro_rules! client_options {
+    ($($doc:literal)* $name:ident { $(
+        $($fdoc:literal)* $field:ident: $($ty:ident)::+ $(<$($arg:ty),+>)?,
+    )* }) => {
+        $(#[doc = $doc])*
+        #[napi_derive::napi(object, object_to_js = false)]
+        pub struct $name {
+            // A field's type is re-emitted as a plain path (not a `ty`
+            // fragment) so that napi recognises `Option` as an optional field.
+            $($(#[doc = $fdoc])* pub $field: $($ty)::+ $(<$($arg),+>)?,)*
+            /// Time for one attempt (default 30000).
+            pub timeout_ms: Option<f64>,
+            /// Time to connect (default 5000).
+            pub connect_timeout_ms: Option<f64>,
+            /// Retries of safe requests (default 2, at most 10).
+            pub max_retries: Option<f64>,
+        }
+
+        impl $name {
+            fn settings(&self) -> $crate::options::HttpSettings {
+                $crate::options::HttpSettings {
+                    timeout_ms: self.timeout_ms,
+                    connect_timeout_ms: self.connect_timeout_ms,
+                    max_retries: self.max_retries,
+                }
+            }
+        }
+    };
+}
+pub(crate) use client_options;
+
+/// A client from its options: `build` gets the HTTP configuration made of
+/// `base_url` and the shared `settings`; any error is thrown as a `DezkyError`
+/// (an unusable option is `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`, naming it).
+pub(crate) fn new_client<T>(
+    env: &Env,
+    base_url: &str,
+    settings: HttpSettings,
+    build: impl FnOnce(HttpConfig) -> Result<T>,
+) -> napi::Result<T> {
+    http_config(base_url, settings).and_then(build).js(env)
+}
+
 /// The HTTP configuration of a client from the options every client shares;
 /// errors name the option (`options.timeoutMs`). The client decides the bounds.
-pub(crate) fn http_config(
-    base_url: &str,
-    timeout_ms: Option<f64>,
-    connect_timeout_ms: Option<f64>,
-    max_retries: Option<f64>,
-) -> Result<HttpConfig> {
+fn http_config(base_url: &str, settings: HttpSettings) -> Result<HttpConfig> {
     let max = u64::from(u32::MAX);
     let millis = |v: Option<f64>, name: &str| -> Result<Option<Duration>> {
         Ok(whole_opt(v, &format!("options.{name}"), max)?.map(Duration::from_millis))
     };
     let options = ClientOptions {
-        timeout: millis(timeout_ms, "timeoutMs")?,
-        connect_timeout: millis(connect_timeout_ms, "connectTimeoutMs")?,
-        max_retries: whole_opt(max_retries, "options.maxRetries", max)?.map(|n| n as u32),
+        timeout: millis(settings.timeout_ms, "timeoutMs")?,
+        connect_timeout: millis(settings.connect_timeout_ms, "connectTimeoutMs")?,
+        max_retries: whole_opt(settings.max_retries, "options.maxRetries", max)?.map(|n| n as u32),
     };
     HttpConfig::new(base_url)?
         .with_options(options)

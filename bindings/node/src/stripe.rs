@@ -16,7 +16,9 @@ use napi::Env;
 use napi_derive::napi;
 
 use crate::error::IntoJs;
-use crate::options::{MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods};
+use crate::options::{
+    MAX_SAFE_INTEGER, Result, client_options, invalid, list, new_client, promise_methods,
+};
 
 /// A Stripe customer.
 #[napi(object, object_from_js = false)]
@@ -182,19 +184,14 @@ impl From<Invoice> for StripeInvoice {
     }
 }
 
-/// How to reach Stripe.
-#[napi(object, object_to_js = false)]
-pub struct StripeClientOptions {
-    /// The secret key (`sk_...` or `rk_...`).
-    pub secret_key: String,
-    /// The API URL (default `https://api.stripe.com`).
-    pub base_url: Option<String>,
-    /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<f64>,
+client_options! {
+    " How to reach Stripe."
+    StripeClientOptions {
+        " The secret key (`sk_...` or `rk_...`)."
+        secret_key: String,
+        " The API URL (default `https://api.stripe.com`)."
+        base_url: Option<String>,
+    }
 }
 
 /// The tenant a customer is created for.
@@ -235,11 +232,10 @@ impl StripeClient {
     pub fn new(env: Env, options: StripeClientOptions) -> napi::Result<Self> {
         let o = options;
         let base_url = o.base_url.as_deref().unwrap_or(stripe::DEFAULT_API_URL);
-        let config = http_config(base_url, o.timeout_ms, o.connect_timeout_ms, o.max_retries);
-        let inner = config.and_then(|c| stripe::StripeClient::new(c, Secret::new(o.secret_key)));
-        Ok(StripeClient {
-            inner: inner.js(&env)?,
-        })
+        let inner = new_client(&env, base_url, o.settings(), |config| {
+            stripe::StripeClient::new(config, Secret::new(o.secret_key))
+        })?;
+        Ok(StripeClient { inner })
     }
 
     /// A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`
