@@ -115,3 +115,15 @@ mod napi_form {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Secret, Withheld};
+
+    #[test]
+    fn a_withheld_secret_reads_as_its_secret_and_never_shows() {
+        let withheld = Withheld::from(Secret::new("s3cr3t"));
+        assert_eq!(withheld.expose(), "s3cr3t");
+        assert_eq!(format!("{withheld:?}"), "Secret(***)");
+    }
+}

@@ -208,7 +208,7 @@ impl AuthentikClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: AuthentikClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = new_client(&env, &o.base_url, o.settings(), |config| {
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let client = authentik::AuthentikClient::new(config, Secret::new(o.token))?;
             match whole_opt(o.page_size, "options.pageSize", 1000)? {
                 Some(size) => client.with_page_size(size as u32),

@@ -201,7 +201,7 @@ impl OcisClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: OcisClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = new_client(&env, &o.base_url, o.settings(), |config| {
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let auth = match (o.access_token, o.service_login) {
                 (Some(token), None) => Auth::Bearer(Secret::new(token)),
                 (None, Some(login)) => Auth::Tokens(Arc::new(RefreshTokenSource::new(

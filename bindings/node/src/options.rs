@@ -45,17 +45,9 @@ pub(crate) fn id(value: f64, field: &str) -> Result<i64> {
     whole(value, field, MAX_SAFE_INTEGER).map(|n| n as i64)
 }
 
-/// The HTTP settings every client's options share, as JS numbers
-/// (declared once by [`client_options!`]).
-pub(crate) struct HttpSettings {
-    pub(crate) timeout_ms: Option<f64>,
-    pub(crate) connect_timeout_ms: Option<f64>,
-    pub(crate) max_retries: Option<f64>,
-}
-
 /// Declares a client's options object: its own fields as written, then the
 /// HTTP settings every client shares (`timeoutMs`, `connectTimeoutMs`,
-/// `maxRetries`), read by `settings()` for [`new_client`]. Doc lines are
+/// `maxRetries`), which `http_config(base_url)` reads. Doc lines are
 /// string literals, so that the TypeScript docs read them as written.
 macro_rules! client_options {
     ($($doc:literal)* $name:ident { $(
@@ -76,41 +68,45 @@ macro_rules! client_options {
         }
 
         impl $name {
-            fn settings(&self) -> $crate::options::HttpSettings {
-                $crate::options::HttpSettings {
-                    timeout_ms: self.timeout_ms,
-                    connect_timeout_ms: self.connect_timeout_ms,
-                    max_retries: self.max_retries,
-                }
+            fn http_config(
+                &self,
+                base_url: &str,
+            ) -> $crate::options::Result<dezky_clients::http::HttpConfig> {
+                let (timeout, connect) = (self.timeout_ms, self.connect_timeout_ms);
+                $crate::options::http_config(base_url, timeout, connect, self.max_retries)
             }
         }
     };
 }
 pub(crate) use client_options;
 
-/// A client from its options: `build` gets the HTTP configuration made of
-/// `base_url` and the shared `settings`; any error is thrown as a `DezkyError`
+/// A client from its options: `build` gets the HTTP configuration (`config`,
+/// from the options' `http_config`); any error is thrown as a `DezkyError`
 /// (an unusable option is `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`, naming it).
 pub(crate) fn new_client<T>(
     env: &Env,
-    base_url: &str,
-    settings: HttpSettings,
+    config: Result<HttpConfig>,
     build: impl FnOnce(HttpConfig) -> Result<T>,
 ) -> napi::Result<T> {
-    http_config(base_url, settings).and_then(build).js(env)
+    config.and_then(build).js(env)
 }
 
 /// The HTTP configuration of a client from the options every client shares;
 /// errors name the option (`options.timeoutMs`). The client decides the bounds.
-fn http_config(base_url: &str, settings: HttpSettings) -> Result<HttpConfig> {
+pub(crate) fn http_config(
+    base_url: &str,
+    timeout_ms: Option<f64>,
+    connect_timeout_ms: Option<f64>,
+    max_retries: Option<f64>,
+) -> Result<HttpConfig> {
     let max = u64::from(u32::MAX);
     let millis = |v: Option<f64>, name: &str| -> Result<Option<Duration>> {
         Ok(whole_opt(v, &format!("options.{name}"), max)?.map(Duration::from_millis))
     };
     let options = ClientOptions {
-        timeout: millis(settings.timeout_ms, "timeoutMs")?,
-        connect_timeout: millis(settings.connect_timeout_ms, "connectTimeoutMs")?,
-        max_retries: whole_opt(settings.max_retries, "options.maxRetries", max)?.map(|n| n as u32),
+        timeout: millis(timeout_ms, "timeoutMs")?,
+        connect_timeout: millis(connect_timeout_ms, "connectTimeoutMs")?,
+        max_retries: whole_opt(max_retries, "options.maxRetries", max)?.map(|n| n as u32),
     };
     HttpConfig::new(base_url)?
         .with_options(options)

@@ -232,7 +232,7 @@ impl StalwartClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: StalwartClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = new_client(&env, &o.base_url, o.settings(), |config| {
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let auth = match (o.api_key, o.username, o.password) {
                 (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
                 (None, Some(username), Some(password)) => Auth::Basic {

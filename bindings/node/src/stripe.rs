@@ -232,7 +232,7 @@ impl StripeClient {
     pub fn new(env: Env, options: StripeClientOptions) -> napi::Result<Self> {
         let o = options;
         let base_url = o.base_url.as_deref().unwrap_or(stripe::DEFAULT_API_URL);
-        let inner = new_client(&env, base_url, o.settings(), |config| {
+        let inner = new_client(&env, o.http_config(base_url), |config| {
             stripe::StripeClient::new(config, Secret::new(o.secret_key))
         })?;
         Ok(StripeClient { inner })
