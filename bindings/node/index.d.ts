@@ -409,6 +409,21 @@ export interface StripeCard {
   expYear: number
 }
 
+/** What identifies a tenant's customer. */
+export interface StripeNewCustomer {
+  /**
+   * The control plane's tenant id (stored as `metadata[tenant_id]`, and
+   * the base of the idempotency key).
+   */
+  tenantId: string
+  /** The tenant's slug (`metadata[tenant_slug]`). */
+  tenantSlug?: string
+  /** The billing name. */
+  name?: string
+  /** The billing email. */
+  email?: string
+}
+
 /** A client of the Authentik API v3. Create one per process and share it. */
 export declare class AuthentikClient {
   /**
@@ -1727,18 +1742,6 @@ export interface StripeInvoice {
   dueDate?: number
   /** The customer. */
   customerId?: string
-}
-
-/** The tenant a customer is created for. */
-export interface StripeNewCustomer {
-  /** The control plane's tenant id (metadata and idempotency key). */
-  tenantId: string
-  /** The tenant's slug. */
-  tenantSlug?: string
-  /** The billing name. */
-  name?: string
-  /** The billing email. */
-  email?: string
 }
 
 /** A payment method. */

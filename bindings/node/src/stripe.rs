@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use dezky_clients::Secret;
 use dezky_clients::http::collect_all;
 use dezky_clients::stripe::{
-    self, CardSummary as StripeCard, CardSummary, Customer, Invoice, Money, NewCustomer,
-    PaymentMethod, SetupIntent,
+    self, CardSummary as StripeCard, CardSummary, Customer, Invoice, Money,
+    NewCustomer as StripeNewCustomer, PaymentMethod, SetupIntent,
 };
 use napi::Env;
 use napi_derive::napi;
@@ -194,30 +194,6 @@ client_options! {
     }
 }
 
-/// The tenant a customer is created for.
-#[napi(object, object_to_js = false)]
-pub struct StripeNewCustomer {
-    /// The control plane's tenant id (metadata and idempotency key).
-    pub tenant_id: String,
-    /// The tenant's slug.
-    pub tenant_slug: Option<String>,
-    /// The billing name.
-    pub name: Option<String>,
-    /// The billing email.
-    pub email: Option<String>,
-}
-
-impl From<StripeNewCustomer> for NewCustomer {
-    fn from(c: StripeNewCustomer) -> Self {
-        NewCustomer {
-            tenant_id: c.tenant_id,
-            tenant_slug: c.tenant_slug,
-            name: c.name,
-            email: c.email,
-        }
-    }
-}
-
 /// A client of the Stripe API (v1, pinned `Stripe-Version`). Create one per
 /// process and share it.
 #[napi]
@@ -258,14 +234,14 @@ promise_methods!(StripeClient(stripe::StripeClient) {
     " Creates the tenant's customer under the idempotency key"
     " `tenant:<tenantId>:create-customer`."
     fn create_customer(customer: StripeNewCustomer) -> StripeCustomer
-        |c| c.create_customer(&customer.into()).await;
+        |c| c.create_customer(&customer).await;
 
     " The customer `id` (`deleted: true` if it was deleted)."
     fn retrieve_customer(id: String) -> StripeCustomer |c| c.retrieve_customer(&id).await;
 
     " The stored customer if it still exists, else a new one (idempotent per tenant)."
     fn ensure_customer(stored_id: Option<String>, customer: StripeNewCustomer) -> StripeCustomer
-        |c| c.ensure_customer(stored_id.as_deref(), &customer.into()).await;
+        |c| c.ensure_customer(stored_id.as_deref(), &customer).await;
 
     " Customers whose `metadata[key]` is `value` (Search API; lags behind writes)."
     fn search_customers_by_metadata(key: String, value: String) -> Vec<StripeCustomer>
