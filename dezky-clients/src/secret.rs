@@ -84,7 +84,9 @@ impl From<Secret> for Withheld {
 
 #[cfg(feature = "napi")]
 mod napi_form {
-    use napi::bindgen_prelude::{ToNapiValue, TypeName, Undefined};
+    use napi::bindgen_prelude::{
+        FromNapiValue, ToNapiValue, TypeName, Undefined, ValidateNapiValue,
+    };
     use napi::{ValueType, sys};
 
     use super::{Secret, Withheld};
@@ -96,6 +98,19 @@ mod napi_form {
 
         fn value_type() -> ValueType {
             ValueType::String
+        }
+    }
+
+    impl ValidateNapiValue for Secret {}
+
+    /// A secret the caller gives (a password), from a JS string.
+    impl FromNapiValue for Secret {
+        unsafe fn from_napi_value(
+            env: sys::napi_env,
+            value: sys::napi_value,
+        ) -> napi::Result<Self> {
+            // SAFETY: napi's own conversion of a string, with the caller's `env` and value.
+            unsafe { String::from_napi_value(env, value) }.map(Secret::new)
         }
     }
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use dezky_clients::Secret;
 use dezky_clients::http::Auth;
 use dezky_clients::ocis::{
-    self, Drive, EnsuredSpace, NewProjectSpace, NewUser, Quota as OcisQuota, RemovalError,
-    SpaceRemoval as OcisSpaceRemoval, User as OcisUser,
+    self, Drive, EnsuredSpace, NewProjectSpace, NewUser as OcisNewUser, Quota as OcisQuota,
+    RemovalError, SpaceRemoval as OcisSpaceRemoval, User as OcisUser,
 };
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
 use napi::Env;
@@ -126,19 +126,6 @@ pub struct OcisNewProjectSpace {
     pub description: Option<String>,
     /// The quota in bytes (default: the server's).
     pub quota_bytes: Option<f64>,
-}
-
-/// A user to create.
-#[napi(object, object_to_js = false)]
-pub struct OcisNewUser {
-    /// The display name.
-    pub display_name: String,
-    /// The login name (equal to the OIDC username).
-    pub on_premises_sam_account_name: String,
-    /// The mail address.
-    pub mail: Option<String>,
-    /// An initial password.
-    pub password: Option<String>,
 }
 
 /// A byte count: a whole number up to 2^53-1.
@@ -292,14 +279,7 @@ promise_methods!(OcisClient(ocis::OcisClient) {
     fn get_user(id_or_name: String) -> OcisUser |c| c.get_user(&id_or_name).await;
 
     " Creates a user (admin only; users normally appear on their first OIDC login)."
-    fn create_user(user: OcisNewUser) -> OcisUser {
-        let user = NewUser {
-            display_name: user.display_name,
-            on_premises_sam_account_name: user.on_premises_sam_account_name,
-            mail: user.mail,
-            password: user.password.map(Secret::new),
-        };
-    } |c| c.create_user(&user).await;
+    fn create_user(user: OcisNewUser) -> OcisUser |c| c.create_user(&user).await;
 
     " Deletes a user (admin only)."
     fn delete_user(id: String) -> () |c| c.delete_user(&id).await;
