@@ -31,6 +31,25 @@ export interface AuthentikApplication {
   group?: string
 }
 
+/** The MFA status of a user, from [`super::AuthentikClient::count_authenticators`]. */
+export interface AuthentikAuthenticatorSummary {
+  /**
+   * Confirmed second factors (TOTP, WebAuthn, Duo, SMS, email), without
+   * recovery codes and endpoint devices.
+   */
+  count: number
+  /** `count` by device type (`authentik_stages_authenticator_totp.TOTPDevice` → 1). */
+  byType: Record<string, number>
+  /** Confirmed static recovery-code devices: reported, not counted as a factor. */
+  recoveryCodeDevices: number
+  /** Devices whose set-up was not completed: not counted. */
+  unconfirmed: number
+  /** Endpoint / device-trust entries: not MFA factors, not counted. */
+  endpointDevices: number
+  /** Whether the user has at least one confirmed second factor (`count > 0`). */
+  hasMfa: boolean
+}
+
 /** `PolicyBinding`. */
 export interface AuthentikBinding {
   /** The uuid. */
@@ -113,6 +132,43 @@ export interface AuthentikKeyPair {
   fingerprintSha256?: string
 }
 
+/**
+ * `OAuth2Provider`. Its client secret is withheld: Rust callers read it,
+ * serde and JavaScript never see it (`create_sso_app` returns it once).
+ */
+export interface AuthentikOAuth2Provider {
+  /** The numeric pk, used in paths and as `Application.provider`. */
+  pk: number
+  /** The name. */
+  name: string
+  /** The authorization flow's uuid. */
+  authorizationFlow?: string
+  /** The invalidation flow's uuid. */
+  invalidationFlow?: string
+  /** Scope mapping uuids. */
+  propertyMappings: Array<string>
+  /** `confidential` or `public`. */
+  clientType?: string
+  /** The client id (the token audience). */
+  clientId?: string
+  /** Access-code lifetime (`minutes=1`). */
+  accessCodeValidity?: string
+  /** Access-token lifetime. */
+  accessTokenValidity?: string
+  /** Refresh-token lifetime. */
+  refreshTokenValidity?: string
+  /** The signing key's uuid (none means HS256 with the client secret). */
+  signingKey?: string
+  /** The encryption key's uuid (set means JWE tokens). */
+  encryptionKey?: string
+  /** Allowed redirect URIs. */
+  redirectUris: Array<AuthentikRedirectUri>
+  /** What the `sub` claim holds. */
+  subMode?: string
+  /** The slug of the application using it. */
+  assignedApplicationSlug?: string
+}
+
 /** `RedirectURI` / `RedirectURIRequest`. */
 export interface AuthentikRedirectUri {
   /** How `url` is compared. */
@@ -149,6 +205,37 @@ export interface AuthentikSession {
   lastUsed?: string
   /** When it expires (RFC 3339). */
   expires?: string
+}
+
+/** What [`super::AuthentikClient::terminate_user_sessions`] did. */
+export interface AuthentikSessionTermination {
+  /** Uuids of the sessions deleted. */
+  terminated: Array<string>
+  /** Sessions the listing returned that belong to another user: never deleted. */
+  skippedForeign: number
+  /** Sessions that ended between the listing and the delete (404). */
+  alreadyGone: number
+}
+
+/**
+ * What [`super::AuthentikClient::create_sso_app`] created. In JavaScript
+ * `clientSecret` is a string: never log it.
+ */
+export interface AuthentikSsoApp {
+  /** The application. */
+  application: AuthentikApplication
+  /** The OAuth2 provider's pk. */
+  providerPk: number
+  /** The client id (the `aud` of its tokens). */
+  clientId: string
+  /** The client secret: hand it to the app once, never log it. */
+  clientSecret: string
+  /** The issuer (`<host>/application/o/<slug>/`). */
+  issuer: string
+  /** The signing key used. */
+  signingKey: string
+  /** The group binding, when a group was given. */
+  binding?: AuthentikBinding
 }
 
 /** `Token` (the key is read with `view_key`). */
@@ -199,6 +286,21 @@ export interface AuthentikUser {
   attributes?: any
 }
 
+/** A user to create. The id is assigned by OCIS and never sent. */
+export interface OcisNewUser {
+  /** The display name (required). */
+  displayName: string
+  /**
+   * The login name (required; equal to the OIDC username so that the
+   * first login finds this account).
+   */
+  onPremisesSamAccountName: string
+  /** The mail address. */
+  mail?: string
+  /** An initial password (only with OCIS's built-in identity backend). */
+  password?: string
+}
+
 /**
  * A space's quota, in bytes. All fields are optional: a trashed space has
  * no quota at all (see [`Drive::quota`]).
@@ -214,6 +316,16 @@ export interface OcisQuota {
   deleted?: number
   /** How full the space is. */
   state?: string
+}
+
+/** What [`OcisClient::remove_project_space`] did. */
+export interface OcisSpaceRemoval {
+  /** The space did not exist (already purged, perhaps by an earlier call). */
+  alreadyGone: boolean
+  /** This call disabled it (false: it was already disabled). */
+  disabled: boolean
+  /** This call purged it. */
+  purged: boolean
 }
 
 /** A user (libregraph `user`), as read. */
@@ -234,6 +346,23 @@ export interface OcisUser {
   userType?: string
   /** Whether the account is enabled. */
   accountEnabled?: boolean
+}
+
+/** The outcome of one target. */
+export interface ProbeResult {
+  /** The target's name. */
+  name: string
+  /** The verdict. */
+  status: 'ok' | 'warn' | 'down'
+  /**
+   * How long the probe took, in milliseconds (until the connection, the
+   * response status or the failure; a JS number).
+   */
+  latencyMs: number
+  /** The HTTP status received (HTTP targets that got an answer). */
+  httpStatus?: number
+  /** Why it is down. */
+  error?: string
 }
 
 /**
@@ -293,6 +422,21 @@ export interface StripeCard {
   expMonth: number
   /** Expiry year. */
   expYear: number
+}
+
+/** What identifies a tenant's customer. */
+export interface StripeNewCustomer {
+  /**
+   * The control plane's tenant id (stored as `metadata[tenant_id]`, and
+   * the base of the idempotency key).
+   */
+  tenantId: string
+  /** The tenant's slug (`metadata[tenant_slug]`). */
+  tenantSlug?: string
+  /** The billing name. */
+  name?: string
+  /** The billing email. */
+  email?: string
 }
 
 /**
@@ -880,36 +1024,20 @@ export interface AuthentikApiTokenOptions {
   expiring?: boolean
 }
 
-/** The MFA status of a user. */
-export interface AuthentikAuthenticatorSummary {
-  /** Confirmed second factors (recovery codes and endpoint devices excluded). */
-  count: number
-  /** `count` by device type. */
-  byType: Record<string, number>
-  /** Confirmed static recovery-code devices (not counted). */
-  recoveryCodeDevices: number
-  /** Unconfirmed devices (not counted). */
-  unconfirmed: number
-  /** Endpoint / device-trust entries (not counted). */
-  endpointDevices: number
-  /** `count > 0`. */
-  hasMfa: boolean
-}
-
 /** How to reach Authentik. */
 export interface AuthentikClientOptions {
   /** The server URL, with or without `/api/v3`. */
   baseUrl: string
   /** An API token (`intent = api`). */
   token: string
+  /** Page size of listings (default 100). */
+  pageSize?: number
   /** Time for one attempt (default 30000). */
   timeoutMs?: number
   /** Time to connect (default 5000). */
   connectTimeoutMs?: number
   /** Retries of safe requests (default 2, at most 10). */
   maxRetries?: number
-  /** Page size of listings (default 100). */
-  pageSize?: number
 }
 
 /** An application to create. */
@@ -968,69 +1096,6 @@ export interface AuthentikNewUser {
   type?: string
   /** Free-form attributes. */
   attributes?: Record<string, any>
-}
-
-/**
- * An OAuth2/OIDC provider. Its client secret is left out: `createSsoApp`
- * returns it once.
- */
-export interface AuthentikOAuth2Provider {
-  /** The numeric pk. */
-  pk: number
-  /** The name. */
-  name: string
-  /** The authorization flow's uuid. */
-  authorizationFlow?: string
-  /** The invalidation flow's uuid. */
-  invalidationFlow?: string
-  /** Scope mapping uuids. */
-  propertyMappings: Array<string>
-  /** `confidential` or `public`. */
-  clientType?: string
-  /** The client id. */
-  clientId?: string
-  /** Access-token lifetime. */
-  accessTokenValidity?: string
-  /** Refresh-token lifetime. */
-  refreshTokenValidity?: string
-  /** The signing key's uuid. */
-  signingKey?: string
-  /** The encryption key's uuid. */
-  encryptionKey?: string
-  /** Allowed redirect URIs. */
-  redirectUris: Array<AuthentikRedirectUri>
-  /** What `sub` holds. */
-  subMode?: string
-  /** The slug of its application. */
-  assignedApplicationSlug?: string
-}
-
-/** What `terminateUserSessions` did. */
-export interface AuthentikSessionTermination {
-  /** Uuids of the sessions deleted. */
-  terminated: Array<string>
-  /** Sessions of other users in the listing: never deleted. */
-  skippedForeign: number
-  /** Sessions that ended before their delete. */
-  alreadyGone: number
-}
-
-/** What `createSsoApp` created. `clientSecret` is shown once: never log it. */
-export interface AuthentikSsoApp {
-  /** The application. */
-  application: AuthentikApplication
-  /** The provider's pk. */
-  providerPk: number
-  /** The client id (the tokens' `aud`). */
-  clientId: string
-  /** The client secret. */
-  clientSecret: string
-  /** The issuer (`<host>/application/o/<slug>/`). */
-  issuer: string
-  /** The signing key's uuid. */
-  signingKey: string
-  /** The group binding, when a group was given. */
-  binding?: AuthentikBinding
 }
 
 /** An SSO app to create. */
@@ -1320,18 +1385,6 @@ export interface OcisNewProjectSpace {
   quotaBytes?: number
 }
 
-/** A user to create. */
-export interface OcisNewUser {
-  /** The display name. */
-  displayName: string
-  /** The login name (equal to the OIDC username). */
-  onPremisesSamAccountName: string
-  /** The mail address. */
-  mail?: string
-  /** An initial password. */
-  password?: string
-}
-
 /** The service login: access tokens minted from the refresh token kept in a file. */
 export interface OcisServiceLoginOptions {
   /** Authentik's token endpoint (`https://sso.example/application/o/token/`). */
@@ -1340,16 +1393,6 @@ export interface OcisServiceLoginOptions {
   clientId?: string
   /** The JSON credential file holding the refresh token. */
   credentialsFile: string
-}
-
-/** The outcome of `removeProjectSpace`. */
-export interface OcisSpaceRemoval {
-  /** The space did not exist (already purged). */
-  alreadyGone: boolean
-  /** This call disabled it. */
-  disabled: boolean
-  /** This call purged it. */
-  purged: boolean
 }
 
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
@@ -1389,20 +1432,6 @@ export declare function previewRollout(flag: FlagDocument | string, contexts: Ev
  * target is a `down` result, never an exception.
  */
 export declare function probeAll(targets: Array<ProbeTargetInput>, thresholds?: ProbeThresholds | undefined | null): Promise<Array<ProbeResult>>
-
-/** The outcome of one target. */
-export interface ProbeResult {
-  /** The target's name. */
-  name: string
-  /** The verdict. */
-  status: 'ok' | 'warn' | 'down'
-  /** How long the probe took, in milliseconds. */
-  latencyMs: number
-  /** The HTTP status received (HTTP targets that got an answer). */
-  httpStatus?: number
-  /** Why it is down. */
-  error?: string
-}
 
 /**
  * One target: `{ name, type: 'tcp', host, port }` or
@@ -1538,7 +1567,7 @@ export interface StalwartClientOptions {
   timeoutMs?: number
   /** Time to connect (default 5000). */
   connectTimeoutMs?: number
-  /** Retries of read-only requests (default 2, at most 10). */
+  /** Retries of safe requests (default 2, at most 10). */
   maxRetries?: number
 }
 
@@ -1741,18 +1770,6 @@ export interface StripeInvoice {
   dueDate?: number
   /** The customer. */
   customerId?: string
-}
-
-/** The tenant a customer is created for. */
-export interface StripeNewCustomer {
-  /** The control plane's tenant id (metadata and idempotency key). */
-  tenantId: string
-  /** The tenant's slug. */
-  tenantSlug?: string
-  /** The billing name. */
-  name?: string
-  /** The billing email. */
-  email?: string
 }
 
 /** A payment method. */
