@@ -241,6 +241,28 @@ fn a_blank_actor_is_refused() {
 }
 
 #[test]
+fn a_time_rfc_3339_cannot_write_is_refused() {
+    let before_1970 = UNIX_EPOCH - Duration::from_secs(1);
+    let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+    for at in [before_1970, year_10000] {
+        match Change::new("ops@dezky.eu", at) {
+            Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, "at"),
+            other => panic!("{at:?}: {other:?}"),
+        }
+    }
+    let last = UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+    assert_eq!(
+        change("ops@dezky.eu", 253_402_300_799).timestamp(),
+        "9999-12-31T23:59:59.000Z"
+    );
+    assert!(Change::new("ops@dezky.eu", last).is_ok());
+    assert_eq!(
+        change("ops@dezky.eu", 0).timestamp(),
+        "1970-01-01T00:00:00.000Z"
+    );
+}
+
+#[test]
 fn preview_counts_exactly_the_tenants_evaluation_enables() {
     let mut proposal = flag(
         json!({"key": "gdpr_export_v2", "state": "rollout", "pct": 25, "scope": {"plans": ["business"]}}),

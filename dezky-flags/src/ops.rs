@@ -3,7 +3,7 @@
 // `#[napi(object)]` expands to `unsafe` conversion glue.
 #![cfg_attr(feature = "napi", allow(unsafe_code))]
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -30,7 +30,8 @@ pub struct Change {
 }
 
 impl Change {
-    /// A change by `actor` (an email) at `at`. The actor must not be blank.
+    /// A change by `actor` (an email) at `at`. The actor must not be blank, and
+    /// `at` must be one RFC 3339 can write (from 1970 to the end of 9999, UTC).
     pub fn new(actor: impl Into<String>, at: SystemTime) -> Result<Self> {
         let actor = actor.into();
         if actor.trim().is_empty() {
@@ -39,7 +40,15 @@ impl Change {
                 "must name who makes the change",
             ));
         }
-        Ok(Change { actor, at })
+        // 10000-01-01T00:00:00Z: the first instant RFC 3339's four-digit year cannot write.
+        const YEAR_10000: u64 = 253_402_300_800;
+        match at.duration_since(UNIX_EPOCH) {
+            Ok(since) if since.as_secs() < YEAR_10000 => Ok(Change { actor, at }),
+            _ => Err(Error::invalid_argument(
+                "at",
+                "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+            )),
+        }
     }
 
     /// A change by `actor` now.
