@@ -23,7 +23,9 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::error::{Error, Result};
 
 /// A lifecycle action on a tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum LifecycleAction {
     /// `pending -> active`, once provisioning has settled every step.
     Activate,
@@ -95,13 +97,16 @@ impl FromStr for LifecycleAction {
 }
 
 /// An allowed status change: what to write and what to record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transition {
     /// The action.
     pub action: LifecycleAction,
     /// The status before.
+    #[serde(rename = "fromStatus")]
     pub from: TenantStatus,
     /// The status after.
+    #[serde(rename = "toStatus")]
     pub to: TenantStatus,
     /// The write, guarded by the document's version.
     pub patch: TenantPatch,
