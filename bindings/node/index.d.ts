@@ -663,6 +663,21 @@ export declare class AuthentikClient {
   deleteToken(identifier: string): Promise<undefined>
 }
 
+/** A bulk run in progress (see `Provisioner.reconcileAll`). */
+export declare class BulkRun {
+  /**
+   * Adds a tenant document; resolves once the run has room for it
+   * (`false` when the run is over). A broken document becomes a `refused` event.
+   */
+  push(tenant: TenantDocument): Promise<boolean>
+  /** No more tenants: the run ends once those given are reconciled. */
+  end(): void
+  /** The next event, or `null` after the last one (or after `cancel`). */
+  next(): Promise<BulkEvent | null>
+  /** Stops the run: calls in flight are abandoned, nothing more is reported. */
+  cancel(): void
+}
+
 /** The handle `onChange` returns. */
 export declare class ChangeSubscription {
   /** Removes the listener. Calling it again does nothing. */
@@ -858,6 +873,72 @@ export declare class OcisClient {
 }
 
 /**
+ * Drives a tenant's upstream resources, one port per step. Build it with
+ * `Provisioner.inMemory()` or `Provisioner.fromEnv()`. Operations take the
+ * tenant document as read and resolve with a report whose `patch` the
+ * caller applies (`updateOne(patch.filter, patch.update)`) and whose
+ * `events` it records.
+ */
+export declare class Provisioner {
+  /**
+   * A provisioner over the five in-memory upstreams (their rules are
+   * described in docs/provisioning.md), for tests and local runs.
+   */
+  static inMemory(): Provisioner
+  /**
+   * A provisioner over the real upstreams configured in the environment
+   * (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL`,
+   * `STRIPE_SECRET_KEY`, and the `<NAME>_PROVISIONING_ENABLED` switches).
+   * Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Provisioner
+  /**
+   * A provisioner with `step` switched off: it is reported `skipped` and
+   * its upstream is not called.
+   */
+  disable(step: ProvisioningStep): Provisioner
+  /**
+   * Only on a provisioner made by `inMemory` (otherwise `DEZKY_INVALID_ARGUMENT`
+   * naming `provisioner`): the resources of one step's in-memory upstream.
+   */
+  memoryResources(step: ProvisioningStep): Array<MemoryResource>
+  /**
+   * Only on a provisioner made by `inMemory`: removes a resource out of
+   * band (drift). Returns whether it existed.
+   */
+  deleteMemoryResource(step: ProvisioningStep, handle: string): boolean
+  /**
+   * Provisions a new (`pending`) tenant: a reconcile whose audit event is
+   * `tenant.provision`; another status is `DEZKY_ILLEGAL_TRANSITION`.
+   * `at`: the time of the change in milliseconds since the epoch (default now).
+   */
+  provision(tenant: TenantDocument, actor: string, at?: number): Promise<Reconciliation>
+  /**
+   * Reconciles a tenant's upstream resources with its document
+   * (`{dryRun: true}`: report the drift only). A deleted tenant is
+   * `DEZKY_ILLEGAL_TRANSITION`.
+   */
+  reconcile(tenant: TenantDocument, actor: string, options?: ReconcileOptions | null): Promise<Reconciliation>
+  /**
+   * Suspends an active tenant (members cannot sign in, mailboxes cannot
+   * authenticate; data kept).
+   */
+  suspend(tenant: TenantDocument, actor: string, at?: number): Promise<LifecycleReport>
+  /** Resumes a suspended tenant, restoring exactly what suspending changed. */
+  resume(tenant: TenantDocument, actor: string, at?: number): Promise<LifecycleReport>
+  /**
+   * Removes a deleted tenant's upstream resources (only those carrying its
+   * marker), identity last; running it again resumes where it stopped.
+   */
+  deprovision(tenant: TenantDocument, actor: string, at?: number): Promise<Deprovisioning>
+  /**
+   * The native half of `reconcileAll` (lib/index.cjs): a bulk run fed with
+   * `push` and drained with `next`. Use `reconcileAll`.
+   */
+  startBulk(actor: string, options?: BulkOptions | null, at?: number): BulkRun
+}
+
+/**
  * A client of Stalwart's JMAP management API. Create one per process and
  * share it: it reads the session once and keeps at most the server's
  * `maxConcurrentRequests` requests in flight.
@@ -1015,6 +1096,13 @@ export interface ActorLike {
   /** The token's surface. */
   surface: Surface
 }
+
+/**
+ * The tenant document after `patch` (a report's `patch`), as the control
+ * plane would store it (version incremented). Throws `DEZKY_VERSION_CONFLICT`
+ * for a patch made from another version of the document.
+ */
+export declare function applyTenantPatch(tenant: TenantDocument, patch: TenantPatch): TenantDocument
 
 /** Options of `createApiToken`. */
 export interface AuthentikApiTokenOptions {
@@ -1323,6 +1411,24 @@ export interface HttpFlagStoreOptions {
  */
 export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key: string, actor: string): FlagChange
 
+/** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
+export interface MemoryResource {
+  /** Its handle (the value recorded on the tenant). */
+  handle: string
+  /** Its name (the slug, or the mail domain). */
+  name: string
+  /** The tenant its marker names; `null` for a resource without one. */
+  owner: string | null
+  /** Whether it is suspended (members or mailboxes cannot sign in). */
+  suspended: boolean
+}
+
+/**
+ * The document `POST /tenants` stores for a new tenant: `pending`, version 0.
+ * Throws `DEZKY_INVALID_ARGUMENT` naming `tenant.slug`, `tenant.id`, ...
+ */
+export declare function newTenant(id: string, slug: string, name: string, plan: string): TenantDocument
+
 /** How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`. */
 export interface OcisClientOptions {
   /** The OCIS URL, with or without `/graph`. */
@@ -1403,6 +1509,12 @@ export declare function openFeatureReason(reason: Reason): string
  * (`parseMajorUnits('10.5', 'eur') === 1050`); more decimals than the currency has are refused.
  */
 export declare function parseMajorUnits(major: string, currency: string): number
+
+/**
+ * Checks a new tenant's slug (a lowercase DNS label of 2 to 63 characters,
+ * not reserved): returns it, or throws `DEZKY_INVALID_ARGUMENT` naming `slug`.
+ */
+export declare function parseTenantSlug(slug: string): string
 
 /**
  * Parses a zone file (Stalwart's `dnsZoneFile`, or any master file without
@@ -1841,6 +1953,13 @@ export interface TokenVerifierOptions {
   /** How long past their TTL keys stay usable while the issuer is unreachable (default 900). */
   maxStaleSeconds?: number
 }
+
+/**
+ * Applies a lifecycle action (`activate`, `suspend`, `resume`, `delete`,
+ * `deprovision`) to a tenant: the new status, the patch and the audit event.
+ * Throws `DEZKY_ILLEGAL_TRANSITION` for a pair the status machine refuses.
+ */
+export declare function transitionTenant(tenant: TenantDocument, action: LifecycleAction, actor: string, at?: number): TenantTransition
 
 /**
  * A user record as the control plane stores it (other fields are ignored).
