@@ -31,6 +31,25 @@ export interface AuthentikApplication {
   group?: string
 }
 
+/** The MFA status of a user, from [`super::AuthentikClient::count_authenticators`]. */
+export interface AuthentikAuthenticatorSummary {
+  /**
+   * Confirmed second factors (TOTP, WebAuthn, Duo, SMS, email), without
+   * recovery codes and endpoint devices.
+   */
+  count: number
+  /** `count` by device type (`authentik_stages_authenticator_totp.TOTPDevice` → 1). */
+  byType: Record<string, number>
+  /** Confirmed static recovery-code devices: reported, not counted as a factor. */
+  recoveryCodeDevices: number
+  /** Devices whose set-up was not completed: not counted. */
+  unconfirmed: number
+  /** Endpoint / device-trust entries: not MFA factors, not counted. */
+  endpointDevices: number
+  /** Whether the user has at least one confirmed second factor (`count > 0`). */
+  hasMfa: boolean
+}
+
 /** `PolicyBinding`. */
 export interface AuthentikBinding {
   /** The uuid. */
@@ -113,6 +132,43 @@ export interface AuthentikKeyPair {
   fingerprintSha256?: string
 }
 
+/**
+ * `OAuth2Provider`. Its client secret is withheld: Rust callers read it,
+ * serde and JavaScript never see it (`create_sso_app` returns it once).
+ */
+export interface AuthentikOAuth2Provider {
+  /** The numeric pk, used in paths and as `Application.provider`. */
+  pk: number
+  /** The name. */
+  name: string
+  /** The authorization flow's uuid. */
+  authorizationFlow?: string
+  /** The invalidation flow's uuid. */
+  invalidationFlow?: string
+  /** Scope mapping uuids. */
+  propertyMappings: Array<string>
+  /** `confidential` or `public`. */
+  clientType?: string
+  /** The client id (the token audience). */
+  clientId?: string
+  /** Access-code lifetime (`minutes=1`). */
+  accessCodeValidity?: string
+  /** Access-token lifetime. */
+  accessTokenValidity?: string
+  /** Refresh-token lifetime. */
+  refreshTokenValidity?: string
+  /** The signing key's uuid (none means HS256 with the client secret). */
+  signingKey?: string
+  /** The encryption key's uuid (set means JWE tokens). */
+  encryptionKey?: string
+  /** Allowed redirect URIs. */
+  redirectUris: Array<AuthentikRedirectUri>
+  /** What the `sub` claim holds. */
+  subMode?: string
+  /** The slug of the application using it. */
+  assignedApplicationSlug?: string
+}
+
 /** `RedirectURI` / `RedirectURIRequest`. */
 export interface AuthentikRedirectUri {
   /** How `url` is compared. */
@@ -149,6 +205,37 @@ export interface AuthentikSession {
   lastUsed?: string
   /** When it expires (RFC 3339). */
   expires?: string
+}
+
+/** What [`super::AuthentikClient::terminate_user_sessions`] did. */
+export interface AuthentikSessionTermination {
+  /** Uuids of the sessions deleted. */
+  terminated: Array<string>
+  /** Sessions the listing returned that belong to another user: never deleted. */
+  skippedForeign: number
+  /** Sessions that ended between the listing and the delete (404). */
+  alreadyGone: number
+}
+
+/**
+ * What [`super::AuthentikClient::create_sso_app`] created. In JavaScript
+ * `clientSecret` is a string: never log it.
+ */
+export interface AuthentikSsoApp {
+  /** The application. */
+  application: AuthentikApplication
+  /** The OAuth2 provider's pk. */
+  providerPk: number
+  /** The client id (the `aud` of its tokens). */
+  clientId: string
+  /** The client secret: hand it to the app once, never log it. */
+  clientSecret: string
+  /** The issuer (`<host>/application/o/<slug>/`). */
+  issuer: string
+  /** The signing key used. */
+  signingKey: string
+  /** The group binding, when a group was given. */
+  binding?: AuthentikBinding
 }
 
 /** `Token` (the key is read with `view_key`). */
@@ -199,6 +286,21 @@ export interface AuthentikUser {
   attributes?: any
 }
 
+/** A user to create. The id is assigned by OCIS and never sent. */
+export interface OcisNewUser {
+  /** The display name (required). */
+  displayName: string
+  /**
+   * The login name (required; equal to the OIDC username so that the
+   * first login finds this account).
+   */
+  onPremisesSamAccountName: string
+  /** The mail address. */
+  mail?: string
+  /** An initial password (only with OCIS's built-in identity backend). */
+  password?: string
+}
+
 /**
  * A space's quota, in bytes. All fields are optional: a trashed space has
  * no quota at all (see [`Drive::quota`]).
@@ -214,6 +316,16 @@ export interface OcisQuota {
   deleted?: number
   /** How full the space is. */
   state?: string
+}
+
+/** What [`OcisClient::remove_project_space`] did. */
+export interface OcisSpaceRemoval {
+  /** The space did not exist (already purged, perhaps by an earlier call). */
+  alreadyGone: boolean
+  /** This call disabled it (false: it was already disabled). */
+  disabled: boolean
+  /** This call purged it. */
+  purged: boolean
 }
 
 /** A user (libregraph `user`), as read. */
@@ -234,6 +346,23 @@ export interface OcisUser {
   userType?: string
   /** Whether the account is enabled. */
   accountEnabled?: boolean
+}
+
+/** The outcome of one target. */
+export interface ProbeResult {
+  /** The target's name. */
+  name: string
+  /** The verdict. */
+  status: 'ok' | 'warn' | 'down'
+  /**
+   * How long the probe took, in milliseconds (until the connection, the
+   * response status or the failure; a JS number).
+   */
+  latencyMs: number
+  /** The HTTP status received (HTTP targets that got an answer). */
+  httpStatus?: number
+  /** Why it is down. */
+  error?: string
 }
 
 /**
@@ -293,6 +422,21 @@ export interface StripeCard {
   expMonth: number
   /** Expiry year. */
   expYear: number
+}
+
+/** What identifies a tenant's customer. */
+export interface StripeNewCustomer {
+  /**
+   * The control plane's tenant id (stored as `metadata[tenant_id]`, and
+   * the base of the idempotency key).
+   */
+  tenantId: string
+  /** The tenant's slug (`metadata[tenant_slug]`). */
+  tenantSlug?: string
+  /** The billing name. */
+  name?: string
+  /** The billing email. */
+  email?: string
 }
 
 /**
@@ -519,6 +663,21 @@ export declare class AuthentikClient {
   deleteToken(identifier: string): Promise<undefined>
 }
 
+/** A bulk run in progress (see `Provisioner.reconcileAll`). */
+export declare class BulkRun {
+  /**
+   * Adds a tenant document; resolves once the run has room for it
+   * (`false` when the run is over). A broken document becomes a `refused` event.
+   */
+  push(tenant: TenantDocument): Promise<boolean>
+  /** No more tenants: the run ends once those given are reconciled. */
+  end(): void
+  /** The next event, or `null` after the last one (or after `cancel`). */
+  next(): Promise<BulkEvent | null>
+  /** Stops the run: calls in flight are abandoned, nothing more is reported. */
+  cancel(): void
+}
+
 /** The handle `onChange` returns. */
 export declare class ChangeSubscription {
   /** Removes the listener. Calling it again does nothing. */
@@ -714,6 +873,72 @@ export declare class OcisClient {
 }
 
 /**
+ * Drives a tenant's upstream resources, one port per step. Build it with
+ * `Provisioner.inMemory()` or `Provisioner.fromEnv()`. Operations take the
+ * tenant document as read and resolve with a report whose `patch` the
+ * caller applies (`updateOne(patch.filter, patch.update)`) and whose
+ * `events` it records.
+ */
+export declare class Provisioner {
+  /**
+   * A provisioner over the five in-memory upstreams (their rules are
+   * described in docs/provisioning.md), for tests and local runs.
+   */
+  static inMemory(): Provisioner
+  /**
+   * A provisioner over the real upstreams configured in the environment
+   * (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL`,
+   * `STRIPE_SECRET_KEY`, and the `<NAME>_PROVISIONING_ENABLED` switches).
+   * Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Provisioner
+  /**
+   * A provisioner with `step` switched off: it is reported `skipped` and
+   * its upstream is not called.
+   */
+  disable(step: ProvisioningStep): Provisioner
+  /**
+   * Only on a provisioner made by `inMemory` (otherwise `DEZKY_INVALID_ARGUMENT`
+   * naming `provisioner`): the resources of one step's in-memory upstream.
+   */
+  memoryResources(step: ProvisioningStep): Array<MemoryResource>
+  /**
+   * Only on a provisioner made by `inMemory`: removes a resource out of
+   * band (drift). Returns whether it existed.
+   */
+  deleteMemoryResource(step: ProvisioningStep, handle: string): boolean
+  /**
+   * Provisions a new (`pending`) tenant: a reconcile whose audit event is
+   * `tenant.provision`; another status is `DEZKY_ILLEGAL_TRANSITION`.
+   * `at`: the time of the change in milliseconds since the epoch (default now).
+   */
+  provision(tenant: TenantDocument, actor: string, at?: number): Promise<Reconciliation>
+  /**
+   * Reconciles a tenant's upstream resources with its document
+   * (`{dryRun: true}`: report the drift only). A deleted tenant is
+   * `DEZKY_ILLEGAL_TRANSITION`.
+   */
+  reconcile(tenant: TenantDocument, actor: string, options?: ReconcileOptions | null): Promise<Reconciliation>
+  /**
+   * Suspends an active tenant (members cannot sign in, mailboxes cannot
+   * authenticate; data kept).
+   */
+  suspend(tenant: TenantDocument, actor: string, at?: number): Promise<LifecycleReport>
+  /** Resumes a suspended tenant, restoring exactly what suspending changed. */
+  resume(tenant: TenantDocument, actor: string, at?: number): Promise<LifecycleReport>
+  /**
+   * Removes a deleted tenant's upstream resources (only those carrying its
+   * marker), identity last; running it again resumes where it stopped.
+   */
+  deprovision(tenant: TenantDocument, actor: string, at?: number): Promise<Deprovisioning>
+  /**
+   * The native half of `reconcileAll` (lib/index.cjs): a bulk run fed with
+   * `push` and drained with `next`. Use `reconcileAll`.
+   */
+  startBulk(actor: string, options?: BulkOptions | null, at?: number): BulkRun
+}
+
+/**
  * A client of Stalwart's JMAP management API. Create one per process and
  * share it: it reads the session once and keeps at most the server's
  * `maxConcurrentRequests` requests in flight.
@@ -872,6 +1097,13 @@ export interface ActorLike {
   surface: Surface
 }
 
+/**
+ * The tenant document after `patch` (a report's `patch`), as the control
+ * plane would store it (version incremented). Throws `DEZKY_VERSION_CONFLICT`
+ * for a patch made from another version of the document.
+ */
+export declare function applyTenantPatch(tenant: TenantDocument, patch: TenantPatch): TenantDocument
+
 /** Options of `createApiToken`. */
 export interface AuthentikApiTokenOptions {
   /** The description. */
@@ -880,36 +1112,20 @@ export interface AuthentikApiTokenOptions {
   expiring?: boolean
 }
 
-/** The MFA status of a user. */
-export interface AuthentikAuthenticatorSummary {
-  /** Confirmed second factors (recovery codes and endpoint devices excluded). */
-  count: number
-  /** `count` by device type. */
-  byType: Record<string, number>
-  /** Confirmed static recovery-code devices (not counted). */
-  recoveryCodeDevices: number
-  /** Unconfirmed devices (not counted). */
-  unconfirmed: number
-  /** Endpoint / device-trust entries (not counted). */
-  endpointDevices: number
-  /** `count > 0`. */
-  hasMfa: boolean
-}
-
 /** How to reach Authentik. */
 export interface AuthentikClientOptions {
   /** The server URL, with or without `/api/v3`. */
   baseUrl: string
   /** An API token (`intent = api`). */
   token: string
+  /** Page size of listings (default 100). */
+  pageSize?: number
   /** Time for one attempt (default 30000). */
   timeoutMs?: number
   /** Time to connect (default 5000). */
   connectTimeoutMs?: number
   /** Retries of safe requests (default 2, at most 10). */
   maxRetries?: number
-  /** Page size of listings (default 100). */
-  pageSize?: number
 }
 
 /** An application to create. */
@@ -968,69 +1184,6 @@ export interface AuthentikNewUser {
   type?: string
   /** Free-form attributes. */
   attributes?: Record<string, any>
-}
-
-/**
- * An OAuth2/OIDC provider. Its client secret is left out: `createSsoApp`
- * returns it once.
- */
-export interface AuthentikOAuth2Provider {
-  /** The numeric pk. */
-  pk: number
-  /** The name. */
-  name: string
-  /** The authorization flow's uuid. */
-  authorizationFlow?: string
-  /** The invalidation flow's uuid. */
-  invalidationFlow?: string
-  /** Scope mapping uuids. */
-  propertyMappings: Array<string>
-  /** `confidential` or `public`. */
-  clientType?: string
-  /** The client id. */
-  clientId?: string
-  /** Access-token lifetime. */
-  accessTokenValidity?: string
-  /** Refresh-token lifetime. */
-  refreshTokenValidity?: string
-  /** The signing key's uuid. */
-  signingKey?: string
-  /** The encryption key's uuid. */
-  encryptionKey?: string
-  /** Allowed redirect URIs. */
-  redirectUris: Array<AuthentikRedirectUri>
-  /** What `sub` holds. */
-  subMode?: string
-  /** The slug of its application. */
-  assignedApplicationSlug?: string
-}
-
-/** What `terminateUserSessions` did. */
-export interface AuthentikSessionTermination {
-  /** Uuids of the sessions deleted. */
-  terminated: Array<string>
-  /** Sessions of other users in the listing: never deleted. */
-  skippedForeign: number
-  /** Sessions that ended before their delete. */
-  alreadyGone: number
-}
-
-/** What `createSsoApp` created. `clientSecret` is shown once: never log it. */
-export interface AuthentikSsoApp {
-  /** The application. */
-  application: AuthentikApplication
-  /** The provider's pk. */
-  providerPk: number
-  /** The client id (the tokens' `aud`). */
-  clientId: string
-  /** The client secret. */
-  clientSecret: string
-  /** The issuer (`<host>/application/o/<slug>/`). */
-  issuer: string
-  /** The signing key's uuid. */
-  signingKey: string
-  /** The group binding, when a group was given. */
-  binding?: AuthentikBinding
 }
 
 /** An SSO app to create. */
@@ -1258,6 +1411,24 @@ export interface HttpFlagStoreOptions {
  */
 export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key: string, actor: string): FlagChange
 
+/** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
+export interface MemoryResource {
+  /** Its handle (the value recorded on the tenant). */
+  handle: string
+  /** Its name (the slug, or the mail domain). */
+  name: string
+  /** The tenant its marker names; `null` for a resource without one. */
+  owner: string | null
+  /** Whether it is suspended (members or mailboxes cannot sign in). */
+  suspended: boolean
+}
+
+/**
+ * The document `POST /tenants` stores for a new tenant: `pending`, version 0.
+ * Throws `DEZKY_INVALID_ARGUMENT` naming `tenant.slug`, `tenant.id`, ...
+ */
+export declare function newTenant(id: string, slug: string, name: string, plan: string): TenantDocument
+
 /** How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`. */
 export interface OcisClientOptions {
   /** The OCIS URL, with or without `/graph`. */
@@ -1320,18 +1491,6 @@ export interface OcisNewProjectSpace {
   quotaBytes?: number
 }
 
-/** A user to create. */
-export interface OcisNewUser {
-  /** The display name. */
-  displayName: string
-  /** The login name (equal to the OIDC username). */
-  onPremisesSamAccountName: string
-  /** The mail address. */
-  mail?: string
-  /** An initial password. */
-  password?: string
-}
-
 /** The service login: access tokens minted from the refresh token kept in a file. */
 export interface OcisServiceLoginOptions {
   /** Authentik's token endpoint (`https://sso.example/application/o/token/`). */
@@ -1342,16 +1501,6 @@ export interface OcisServiceLoginOptions {
   credentialsFile: string
 }
 
-/** The outcome of `removeProjectSpace`. */
-export interface OcisSpaceRemoval {
-  /** The space did not exist (already purged). */
-  alreadyGone: boolean
-  /** This call disabled it. */
-  disabled: boolean
-  /** This call purged it. */
-  purged: boolean
-}
-
 /** The OpenFeature resolution reason for a reason name (`in_rollout` → `SPLIT`, ...). */
 export declare function openFeatureReason(reason: Reason): string
 
@@ -1360,6 +1509,12 @@ export declare function openFeatureReason(reason: Reason): string
  * (`parseMajorUnits('10.5', 'eur') === 1050`); more decimals than the currency has are refused.
  */
 export declare function parseMajorUnits(major: string, currency: string): number
+
+/**
+ * Checks a new tenant's slug (a lowercase DNS label of 2 to 63 characters,
+ * not reserved): returns it, or throws `DEZKY_INVALID_ARGUMENT` naming `slug`.
+ */
+export declare function parseTenantSlug(slug: string): string
 
 /**
  * Parses a zone file (Stalwart's `dnsZoneFile`, or any master file without
@@ -1389,20 +1544,6 @@ export declare function previewRollout(flag: FlagDocument | string, contexts: Ev
  * target is a `down` result, never an exception.
  */
 export declare function probeAll(targets: Array<ProbeTargetInput>, thresholds?: ProbeThresholds | undefined | null): Promise<Array<ProbeResult>>
-
-/** The outcome of one target. */
-export interface ProbeResult {
-  /** The target's name. */
-  name: string
-  /** The verdict. */
-  status: 'ok' | 'warn' | 'down'
-  /** How long the probe took, in milliseconds. */
-  latencyMs: number
-  /** The HTTP status received (HTTP targets that got an answer). */
-  httpStatus?: number
-  /** Why it is down. */
-  error?: string
-}
 
 /**
  * One target: `{ name, type: 'tcp', host, port }` or
@@ -1538,7 +1679,7 @@ export interface StalwartClientOptions {
   timeoutMs?: number
   /** Time to connect (default 5000). */
   connectTimeoutMs?: number
-  /** Retries of read-only requests (default 2, at most 10). */
+  /** Retries of safe requests (default 2, at most 10). */
   maxRetries?: number
 }
 
@@ -1743,18 +1884,6 @@ export interface StripeInvoice {
   customerId?: string
 }
 
-/** The tenant a customer is created for. */
-export interface StripeNewCustomer {
-  /** The control plane's tenant id (metadata and idempotency key). */
-  tenantId: string
-  /** The tenant's slug. */
-  tenantSlug?: string
-  /** The billing name. */
-  name?: string
-  /** The billing email. */
-  email?: string
-}
-
 /** A payment method. */
 export interface StripePaymentMethod {
   /** `pm_...`. */
@@ -1824,6 +1953,13 @@ export interface TokenVerifierOptions {
   /** How long past their TTL keys stay usable while the issuer is unreachable (default 900). */
   maxStaleSeconds?: number
 }
+
+/**
+ * Applies a lifecycle action (`activate`, `suspend`, `resume`, `delete`,
+ * `deprovision`) to a tenant: the new status, the patch and the audit event.
+ * Throws `DEZKY_ILLEGAL_TRANSITION` for a pair the status machine refuses.
+ */
+export declare function transitionTenant(tenant: TenantDocument, action: LifecycleAction, actor: string, at?: number): TenantTransition
 
 /**
  * A user record as the control plane stores it (other fields are ignored).

@@ -11,6 +11,9 @@
 //! (1.5 s) is the timeout. A probe never fails as a whole: every target gets a
 //! result, in the order given.
 
+// `#[napi(object)]` and the napi conversion (with the `napi` feature) are `unsafe` glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -164,17 +167,31 @@ impl ProbeStatus {
     }
 }
 
+/// `ok`, `warn` or `down` as a JS string.
+#[cfg(feature = "napi")]
+impl napi::bindgen_prelude::ToNapiValue for ProbeStatus {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        value: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY: napi's own conversion of a string, with the caller's `env`.
+        unsafe { <&str as napi::bindgen_prelude::ToNapiValue>::to_napi_value(env, value.as_str()) }
+    }
+}
+
 /// The outcome of one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 pub struct ProbeResult {
     /// The target's name.
     pub name: String,
     /// The verdict.
+    #[cfg_attr(feature = "napi", napi(ts_type = "'ok' | 'warn' | 'down'"))]
     pub status: ProbeStatus,
     /// How long the probe took, in milliseconds (until the connection, the
-    /// response status or the failure).
-    pub latency_ms: u64,
+    /// response status or the failure; a JS number).
+    pub latency_ms: u32,
     /// The HTTP status received (HTTP targets that got an answer).
     pub http_status: Option<u16>,
     /// Why it is down.
@@ -220,7 +237,7 @@ async fn probe(
         },
     };
     let elapsed = start.elapsed();
-    let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    let latency_ms = u32::try_from(elapsed.as_millis()).unwrap_or(u32::MAX);
     let (status, http_status, error) = match outcome {
         Ok(Ok(http_status)) => {
             let status = if elapsed <= thresholds.ok {

@@ -39,4 +39,4 @@ pub mod stalwart;
 pub mod stripe;
 
 pub use error::{Error, FieldError, Result, UpstreamError, UpstreamKind};
-pub use secret::Secret;
+pub use secret::{Secret, Withheld};

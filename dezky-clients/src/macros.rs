@@ -6,8 +6,11 @@
 ///
 /// The enum gets `as_str` (the wire spelling), `parse`, `From<&str>` and
 /// `From<String>` (never failing), `From<Enum> for String`, `Display`, serde
-/// as a plain string and, with the `napi` feature, conversion to a JS string
-/// (the invoking module allows the `unsafe` of that conversion).
+/// as a plain string and, with the `napi` feature, conversion to and from a
+/// JS string (napi's `TypeName`, `ValidateNapiValue`, `ToNapiValue`,
+/// `FromNapiValue`; the invoking module allows the `unsafe` of that glue).
+/// napi's declarations name a field by its Rust type, so a record field of an
+/// open enum says `#[napi(ts_type = "string")]`.
 ///
 /// ```ignore
 /// open_enum! {
@@ -82,13 +85,44 @@ macro_rules! open_enum {
         }
 
         #[cfg(feature = "napi")]
+        impl napi::bindgen_prelude::TypeName for $name {
+            fn type_name() -> &'static str {
+                "string"
+            }
+
+            fn value_type() -> napi::ValueType {
+                napi::ValueType::String
+            }
+        }
+
+        #[cfg(feature = "napi")]
+        impl napi::bindgen_prelude::ValidateNapiValue for $name {}
+
+        #[cfg(feature = "napi")]
         impl napi::bindgen_prelude::ToNapiValue for $name {
             unsafe fn to_napi_value(
                 env: napi::sys::napi_env,
                 value: Self,
             ) -> napi::Result<napi::sys::napi_value> {
                 // SAFETY: napi's own conversion of a string, with the caller's `env`.
-                unsafe { <&str>::to_napi_value(env, value.as_str()) }
+                unsafe {
+                    <&str as napi::bindgen_prelude::ToNapiValue>::to_napi_value(env, value.as_str())
+                }
+            }
+        }
+
+        #[cfg(feature = "napi")]
+        impl napi::bindgen_prelude::FromNapiValue for $name {
+            unsafe fn from_napi_value(
+                env: napi::sys::napi_env,
+                value: napi::sys::napi_value,
+            ) -> napi::Result<Self> {
+                // SAFETY: napi's own conversion of a string, with the caller's `env`
+                // and value (napi refuses a value that is not a string).
+                unsafe {
+                    <String as napi::bindgen_prelude::FromNapiValue>::from_napi_value(env, value)
+                }
+                .map($name::from)
             }
         }
 

@@ -64,6 +64,8 @@ function signature(params, returns) {
 }
 
 let declarations
+/** One-line type aliases (`export type Step = 'a' | 'b'`) of both declaration files, by name. */
+const aliases = new Map()
 /** `Class.method`, `Class.constructor` and function names to their signatures. */
 function signatures() {
   if (declarations) return declarations
@@ -73,6 +75,16 @@ function signatures() {
     text = readFileSync(join(__dirname, '..', 'index.d.ts'), 'utf8')
   } catch {
     // Without the declarations the error still has its code, only no name.
+  }
+  let layer = ''
+  try {
+    layer = readFileSync(join(__dirname, 'index.d.ts'), 'utf8')
+  } catch {
+    // The hand-written layer only adds aliases.
+  }
+  for (const line of `${text}\n${layer}`.split('\n')) {
+    const m = /^\s*export type (\w+) = ([^{};]+)$/.exec(line)
+    if (m) aliases.set(m[1], splitTop(m[2], '|'))
   }
   let owner = null
   for (const line of text.split('\n')) {
@@ -92,7 +104,8 @@ function fits(value, param) {
   if (value === undefined || value === null) {
     return param.optional || param.types.includes('undefined') || param.types.includes('null')
   }
-  return param.types.some((type) => {
+  const types = param.types.flatMap((type) => aliases.get(type) ?? [type])
+  return types.some((type) => {
     if (type === 'string' || type.startsWith("'")) return typeof value === 'string'
     if (type === 'number') return typeof value === 'number'
     if (type === 'boolean') return typeof value === 'boolean'

@@ -102,6 +102,52 @@ Object.defineProperty(native.FlagStore.prototype, 'evaluateAll', {
   },
 })
 
+// A bulk run is consumed as an async iterator. The native `BulkRun` holds two
+// bounded channels: `push` resolves only once the run has room for the tenant
+// (the input is read no faster than tenants are reconciled), and `next` takes
+// one event at a time. Stopping early (`break` calls `return()`) cancels the run.
+// Arguments are checked at the call (the actor and options by `startBulk`); a
+// broken document is the core's `refused` event, an input that throws ends the
+// run and the iteration throws its error.
+Object.defineProperty(native.Provisioner.prototype, 'reconcileAll', {
+  configurable: true,
+  writable: true,
+  value: function reconcileAll(tenants, actor, options) {
+    const iterable =
+      tenants !== null &&
+      typeof tenants === 'object' &&
+      (typeof tenants[Symbol.asyncIterator] === 'function' || typeof tenants[Symbol.iterator] === 'function')
+    if (!iterable) {
+      throw new DezkyError(ErrorCode.INVALID_ARGUMENT, 'tenants: must be an iterable or async iterable of tenant documents', {
+        argument: 'tenants',
+        reason: 'must be an iterable or async iterable of tenant documents',
+      })
+    }
+    const run = this.startBulk(actor, options)
+    return bulkEvents(run, tenants)
+  },
+})
+
+async function* bulkEvents(run, tenants) {
+  let failure = null
+  const feed = (async () => {
+    for await (const tenant of tenants) {
+      if (!(await run.push(tenant))) break
+    }
+    run.end()
+  })().catch((error) => {
+    failure = error
+    run.cancel()
+  })
+  try {
+    for (let event; (event = await run.next()) !== null; ) yield event
+    await feed
+    if (failure) throw failure
+  } finally {
+    run.cancel()
+  }
+}
+
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
@@ -134,6 +180,11 @@ module.exports = {
   requirePartnerTenant: native.requirePartnerTenant,
   requireCanSuspend: native.requireCanSuspend,
   requireCanForceLogout: native.requireCanForceLogout,
+  Provisioner: native.Provisioner,
+  parseTenantSlug: native.parseTenantSlug,
+  newTenant: native.newTenant,
+  transitionTenant: native.transitionTenant,
+  applyTenantPatch: native.applyTenantPatch,
   DezkyError,
   ErrorCode,
 }

@@ -18,6 +18,199 @@ declare module '../index' {
     /** Evaluates every flag of the current snapshot: `{key: boolean}` in flag order. */
     evaluateAll(context: EvaluationContext): Record<string, boolean>
   }
+  interface Provisioner {
+    /**
+     * Reconciles every tenant `tenants` yields (an iterable or async iterable of
+     * documents), `options.concurrency` at a time, in the order they finish. The
+     * input is read only as fast as tenants are reconciled; stopping early
+     * (`break`) cancels the run. The last event is `{kind: 'done', summary}`.
+     */
+    reconcileAll(
+      tenants: Iterable<TenantDocument> | AsyncIterable<TenantDocument>,
+      actor: string,
+      options?: BulkOptions | null,
+    ): AsyncGenerator<BulkEvent, void, undefined>
+  }
+
+  // The provisioning records, in the serde form of dezky-core's types
+  // (`dezky_core::provisioning`, `dezky_core::lifecycle`, `dezky_core::audit`):
+  // field names and cases are those of their serde attributes. They are declared
+  // in the native module's scope, where its generated declarations name them.
+
+  /** A provisioning step, the key in `provisioningStatus`. */
+  export type ProvisioningStep = 'authentik' | 'stalwart' | 'ocis' | 'stripe' | 'onboarding'
+  /** `Tenant.status`. */
+  export type TenantStatus = 'pending' | 'active' | 'suspended' | 'deleted'
+  /** A step's state in `provisioningStatus`. */
+  export type StepState = 'ok' | 'skipped' | 'error' | 'pending'
+  /** A lifecycle action of the status machine. */
+  export type LifecycleAction = 'activate' | 'suspend' | 'resume' | 'delete' | 'deprovision'
+
+  /** An ObjectId: 24 lowercase hex characters, extended JSON, or a driver `ObjectId`. */
+  export type ObjectIdLike = string | { $oid: string } | { toHexString(): string }
+  /** A whole number as MongoDB's extended JSON may give it. */
+  export type WholeNumber = number | { $numberLong: string }
+
+  /** What suspending did to one step's resource (`suspension.<step>`). */
+  export interface SuspensionEntry {
+    /** `ok`: suspended upstream; `error`: the last suspend or resume failed. */
+    state: StepState
+    /** What the upstream returned, to restore the state before. */
+    saved: unknown
+    /** The last failure's message. */
+    message?: string
+  }
+
+  /**
+   * A tenant document as the control plane stores it (docs/lifecycle.md): read
+   * whole, unknown fields kept (`deletedAt`, `suspendedAt`, `deprovisionStatus`,
+   * ...); `null` is absent; errors name the field (`tenant.status`). The SDK
+   * returns it with the id as the string `_id`.
+   */
+  export interface TenantDocument {
+    /** The ObjectId (`_id` or `id`): its hex string, `{$oid}` or a driver `ObjectId`. */
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    slug: string
+    status: TenantStatus
+    name?: string
+    plan?: string
+    seats?: WholeNumber | null
+    partnerId?: ObjectIdLike | null
+    /** The mail domains; the first is the primary one. */
+    domains?: string[]
+    authentikGroupId?: string | null
+    stalwartDomain?: string | null
+    ocisSpaceId?: string | null
+    stripeCustomerId?: string | null
+    onboardingMailId?: string | null
+    provisioningStatus?: Partial<Record<ProvisioningStep, StepState>>
+    provisioningErrors?: Partial<Record<ProvisioningStep, string>>
+    suspension?: Partial<Record<ProvisioningStep, SuspensionEntry>>
+    /** Kept as stored. */
+    billingInfo?: unknown
+    /** The version every write is guarded by. */
+    __v?: WholeNumber | null
+    [field: string]: unknown
+  }
+
+  /** A write to one tenant document: `updateOne(filter, update)`. */
+  export interface TenantPatch {
+    /** The tenant's ObjectId. */
+    tenantId: string
+    /** The version (`__v`) the document must be at. */
+    expectedVersion: number | null
+    /** The MongoDB filter: the tenant at the expected version. */
+    filter: Record<string, unknown>
+    /** `$set`, `$unset` and `$inc` of the version; null when there is nothing to write. */
+    update: Record<string, Record<string, unknown>> | null
+  }
+
+  /** One entry of the platform audit log. */
+  export interface AuditEvent {
+    /** `<object>.<verb>`: `tenant.provision`, `tenant.reconcile`, `tenant.activate`, ... */
+    action: string
+    outcome: 'success' | 'failure' | 'denied'
+    actorEmail: string
+    /** RFC 3339 with milliseconds, UTC. */
+    at: string
+    targetType: string
+    /** The tenant's slug, for a tenant. */
+    targetId: string
+    /** The tenant's ObjectId; absent for an event of no tenant. */
+    tenantId?: string
+    /** Absent when empty. */
+    metadata?: Record<string, unknown>
+  }
+
+  /** One step's reconcile result. */
+  export interface StepReport {
+    step: ProvisioningStep
+    state: StepState
+    drift: 'in_sync' | 'created' | 'adopted' | 'repaired' | 'missing' | 'conflict' | 'skipped' | 'failed'
+    handle: string | null
+    message: string | null
+    code: string | null
+    retryAfterMs: number | null
+  }
+
+  /** The result of reconciling (or provisioning) one tenant. */
+  export interface Reconciliation {
+    tenantId: string
+    slug: string
+    dryRun: boolean
+    steps: StepReport[]
+    suspension: StepReport[]
+    activated: boolean
+    patch: TenantPatch
+    events: AuditEvent[]
+  }
+
+  /** The result of suspending or resuming a tenant. */
+  export interface LifecycleReport {
+    action: LifecycleAction
+    fromStatus: TenantStatus
+    toStatus: TenantStatus
+    steps: StepReport[]
+    patch: TenantPatch
+    events: AuditEvent[]
+  }
+
+  /** One step's deprovisioning result. */
+  export interface RemovalReport {
+    step: ProvisioningStep
+    removal: 'removed' | 'absent' | 'foreign' | 'unmanaged' | 'failed' | 'not_reached'
+    handle: string | null
+    message: string | null
+    code: string | null
+  }
+
+  /** The result of deprovisioning a deleted tenant. */
+  export interface Deprovisioning {
+    steps: RemovalReport[]
+    complete: boolean
+    patch: TenantPatch
+    events: AuditEvent[]
+  }
+
+  /** An allowed status change (`transitionTenant`). */
+  export interface TenantTransition {
+    action: LifecycleAction
+    fromStatus: TenantStatus
+    toStatus: TenantStatus
+    patch: TenantPatch
+    event: AuditEvent
+  }
+
+  /** Options of `Provisioner.reconcile`; unknown options are refused. */
+  export interface ReconcileOptions {
+    /** Report the drift without creating, adopting or writing anything. */
+    dryRun?: boolean
+  }
+
+  /** Options of `Provisioner.reconcileAll`; unknown options are refused. */
+  export interface BulkOptions {
+    /** Tenants reconciled at once (default 16). */
+    concurrency?: number
+    /** Report drift only. */
+    dryRun?: boolean
+  }
+
+  /** The totals of a bulk run. */
+  export interface BulkSummary {
+    tenants: number
+    settled: number
+    unsettled: number
+    refused: number
+    activated: number
+    errorsByStep: Partial<Record<ProvisioningStep, number>>
+  }
+
+  /** One item of a bulk run's progress. */
+  export type BulkEvent =
+    | { kind: 'reconciled'; result: Reconciliation }
+    | { kind: 'refused'; index: number; code: string; message: string }
+    | { kind: 'done'; summary: BulkSummary }
 }
 
 /** The stable error codes, one per variant of the SDK crates' error types (built from the crates' own lists). */
@@ -56,6 +249,9 @@ export declare const ErrorCode: {
   readonly TOKEN_UNKNOWN_KEY: 'DEZKY_TOKEN_UNKNOWN_KEY'
   readonly AUTH_CONFIG: 'DEZKY_AUTH_CONFIG'
   readonly AUTH_KEYS_UNAVAILABLE: 'DEZKY_AUTH_KEYS_UNAVAILABLE'
+  readonly ILLEGAL_TRANSITION: 'DEZKY_ILLEGAL_TRANSITION'
+  readonly VERSION_CONFLICT: 'DEZKY_VERSION_CONFLICT'
+  readonly TENANT_INACTIVE: 'DEZKY_TENANT_INACTIVE'
   readonly FORBIDDEN: 'DEZKY_FORBIDDEN'
 }
 
@@ -115,4 +311,14 @@ export declare class DezkyError extends Error {
   readonly audience?: string
   /** The token's key id, quoted and shortened (`DEZKY_TOKEN_UNKNOWN_KEY`, when it has one). */
   readonly kid?: string
+  /** The tenant's status when an action was refused (`DEZKY_ILLEGAL_TRANSITION`, `DEZKY_TENANT_INACTIVE`). */
+  readonly fromStatus?: string
+  /** The lifecycle action refused (`DEZKY_ILLEGAL_TRANSITION`). */
+  readonly action?: string
+  /** The tenant's ObjectId (`DEZKY_VERSION_CONFLICT`, `DEZKY_TENANT_INACTIVE`). */
+  readonly tenant?: string
+  /** The tenant's slug (`DEZKY_TENANT_INACTIVE`). */
+  readonly slug?: string
+  /** The document version (`__v`) the write expected; absent for a document without one (`DEZKY_VERSION_CONFLICT`). */
+  readonly expectedVersion?: number
 }

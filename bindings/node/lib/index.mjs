@@ -37,6 +37,11 @@ export const {
   requirePartnerTenant,
   requireCanSuspend,
   requireCanForceLogout,
+  Provisioner,
+  parseTenantSlug,
+  newTenant,
+  transitionTenant,
+  applyTenantPatch,
   DezkyError,
   ErrorCode,
 } = sdk

@@ -353,7 +353,7 @@ fn to_json(value: &Unknown<'_>, field: &str, depth: usize) -> Result<Value> {
 }
 
 /// A record argument: a plain object, read as JSON.
-fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
+pub(crate) fn record_json(value: &Unknown<'_>, name: &str) -> Result<Map<String, Value>> {
     match value.get_type() {
         Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => match json(value, name)? {
             Value::Object(map) => Ok(map),

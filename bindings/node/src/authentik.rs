@@ -1,20 +1,23 @@
 //! The Authentik client (`AuthentikClient`) over `dezky_clients::authentik`.
 //! Conversion only: every rule is in `dezky-clients` (docs/authentik-client.md).
 //! Arguments are typed (napi refuses a wrong type; `lib/arguments.cjs` names
-//! it); the records are the client's own, `#[napi(object)]` there. Listings
-//! are read to the end; secrets the caller asked for (a client secret, a token
-//! key, a recovery link) are returned as strings.
+//! it); the records are the client's own, `#[napi(object)]` there (with the
+//! client secret of `createSsoApp` as a string, the one a provider holds left
+//! out). Listings are read to the end; the other secrets the caller asks for
+//! (a token key, a recovery link) are returned as strings.
 
 use std::collections::HashMap;
 
 use dezky_clients::Secret;
 use dezky_clients::authentik::{
     self, Application as AuthentikApplication, AuthenticatedSession as AuthentikSession,
-    AuthenticatorSummary, CertificateKeyPair as AuthentikKeyPair, ClientType,
-    Device as AuthentikDevice, Flow as AuthentikFlow, FlowDesignation, Group as AuthentikGroup,
-    NewApplication, NewOAuth2Provider, NewUser, OAuth2Provider, PolicyBinding as AuthentikBinding,
-    RedirectUri as AuthentikRedirectUri, ScopeMapping as AuthentikScopeMapping, SessionTermination,
-    SsoApp, SsoAppSpec, SubMode, Token as AuthentikToken, User as AuthentikUser, UserType,
+    AuthenticatorSummary as AuthentikAuthenticatorSummary, CertificateKeyPair as AuthentikKeyPair,
+    ClientType, Device as AuthentikDevice, Flow as AuthentikFlow, FlowDesignation,
+    Group as AuthentikGroup, NewApplication, NewOAuth2Provider, NewUser,
+    OAuth2Provider as AuthentikOAuth2Provider, PolicyBinding as AuthentikBinding,
+    RedirectUri as AuthentikRedirectUri, ScopeMapping as AuthentikScopeMapping,
+    SessionTermination as AuthentikSessionTermination, SsoApp as AuthentikSsoApp, SsoAppSpec,
+    SubMode, Token as AuthentikToken, User as AuthentikUser, UserType,
 };
 use dezky_clients::http::collect_all;
 use napi::Env;
@@ -22,166 +25,18 @@ use napi_derive::napi;
 use serde_json::{Map, Value};
 
 use crate::error::IntoJs;
-use crate::options::{Result, http_config, id, list, promise_methods, whole_opt};
+use crate::options::{client_options, id, new_client, promise_methods, whole_opt};
 
-/// An OAuth2/OIDC provider. Its client secret is left out: `createSsoApp`
-/// returns it once.
-#[napi(object, object_from_js = false)]
-pub struct AuthentikOAuth2Provider {
-    /// The numeric pk.
-    pub pk: i64,
-    /// The name.
-    pub name: String,
-    /// The authorization flow's uuid.
-    pub authorization_flow: Option<String>,
-    /// The invalidation flow's uuid.
-    pub invalidation_flow: Option<String>,
-    /// Scope mapping uuids.
-    pub property_mappings: Vec<String>,
-    /// `confidential` or `public`.
-    pub client_type: Option<String>,
-    /// The client id.
-    pub client_id: Option<String>,
-    /// Access-token lifetime.
-    pub access_token_validity: Option<String>,
-    /// Refresh-token lifetime.
-    pub refresh_token_validity: Option<String>,
-    /// The signing key's uuid.
-    pub signing_key: Option<String>,
-    /// The encryption key's uuid.
-    pub encryption_key: Option<String>,
-    /// Allowed redirect URIs.
-    pub redirect_uris: Vec<AuthentikRedirectUri>,
-    /// What `sub` holds.
-    pub sub_mode: Option<String>,
-    /// The slug of its application.
-    pub assigned_application_slug: Option<String>,
-}
-
-impl From<OAuth2Provider> for AuthentikOAuth2Provider {
-    fn from(p: OAuth2Provider) -> Self {
-        AuthentikOAuth2Provider {
-            pk: p.pk,
-            name: p.name,
-            authorization_flow: p.authorization_flow,
-            invalidation_flow: p.invalidation_flow,
-            property_mappings: p.property_mappings,
-            client_type: p.client_type.map(|c| c.to_string()),
-            client_id: p.client_id,
-            access_token_validity: p.access_token_validity,
-            refresh_token_validity: p.refresh_token_validity,
-            signing_key: p.signing_key,
-            encryption_key: p.encryption_key,
-            redirect_uris: p.redirect_uris,
-            sub_mode: p.sub_mode.map(|s| s.to_string()),
-            assigned_application_slug: p.assigned_application_slug,
-        }
+client_options! {
+    " How to reach Authentik."
+    AuthentikClientOptions {
+        " The server URL, with or without `/api/v3`."
+        base_url: String,
+        " An API token (`intent = api`)."
+        token: String,
+        " Page size of listings (default 100)."
+        page_size: Option<f64>,
     }
-}
-
-/// What `terminateUserSessions` did.
-#[napi(object, object_from_js = false)]
-pub struct AuthentikSessionTermination {
-    /// Uuids of the sessions deleted.
-    pub terminated: Vec<String>,
-    /// Sessions of other users in the listing: never deleted.
-    pub skipped_foreign: u32,
-    /// Sessions that ended before their delete.
-    pub already_gone: u32,
-}
-
-fn count(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-impl From<SessionTermination> for AuthentikSessionTermination {
-    fn from(t: SessionTermination) -> Self {
-        AuthentikSessionTermination {
-            terminated: t.terminated,
-            skipped_foreign: count(t.skipped_foreign),
-            already_gone: count(t.already_gone),
-        }
-    }
-}
-
-/// The MFA status of a user.
-#[napi(object, object_from_js = false)]
-pub struct AuthentikAuthenticatorSummary {
-    /// Confirmed second factors (recovery codes and endpoint devices excluded).
-    pub count: u32,
-    /// `count` by device type.
-    pub by_type: HashMap<String, u32>,
-    /// Confirmed static recovery-code devices (not counted).
-    pub recovery_code_devices: u32,
-    /// Unconfirmed devices (not counted).
-    pub unconfirmed: u32,
-    /// Endpoint / device-trust entries (not counted).
-    pub endpoint_devices: u32,
-    /// `count > 0`.
-    pub has_mfa: bool,
-}
-
-impl From<AuthenticatorSummary> for AuthentikAuthenticatorSummary {
-    fn from(s: AuthenticatorSummary) -> Self {
-        AuthentikAuthenticatorSummary {
-            count: count(s.count),
-            has_mfa: s.has_mfa(),
-            by_type: s.by_type.into_iter().map(|(k, v)| (k, count(v))).collect(),
-            recovery_code_devices: count(s.recovery_code_devices),
-            unconfirmed: count(s.unconfirmed),
-            endpoint_devices: count(s.endpoint_devices),
-        }
-    }
-}
-
-/// What `createSsoApp` created. `clientSecret` is shown once: never log it.
-#[napi(object, object_from_js = false)]
-pub struct AuthentikSsoApp {
-    /// The application.
-    pub application: AuthentikApplication,
-    /// The provider's pk.
-    pub provider_pk: i64,
-    /// The client id (the tokens' `aud`).
-    pub client_id: String,
-    /// The client secret.
-    pub client_secret: String,
-    /// The issuer (`<host>/application/o/<slug>/`).
-    pub issuer: String,
-    /// The signing key's uuid.
-    pub signing_key: String,
-    /// The group binding, when a group was given.
-    pub binding: Option<AuthentikBinding>,
-}
-
-impl From<SsoApp> for AuthentikSsoApp {
-    fn from(a: SsoApp) -> Self {
-        AuthentikSsoApp {
-            application: a.application,
-            provider_pk: a.provider_pk,
-            client_id: a.client_id,
-            client_secret: a.client_secret.expose().to_owned(),
-            issuer: a.issuer,
-            signing_key: a.signing_key,
-            binding: a.binding,
-        }
-    }
-}
-
-/// How to reach Authentik.
-#[napi(object, object_to_js = false)]
-pub struct AuthentikClientOptions {
-    /// The server URL, with or without `/api/v3`.
-    pub base_url: String,
-    /// An API token (`intent = api`).
-    pub token: String,
-    /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<f64>,
-    /// Page size of listings (default 100).
-    pub page_size: Option<f64>,
 }
 
 /// A user to create; the username is the email address.
@@ -198,7 +53,8 @@ pub struct AuthentikNewUser {
     /// The directory path.
     pub path: Option<String>,
     /// The account type.
-    pub r#type: Option<String>,
+    #[napi(ts_type = "string")]
+    pub r#type: Option<UserType>,
     /// Free-form attributes.
     pub attributes: Option<Map<String, Value>>,
 }
@@ -211,7 +67,7 @@ impl From<AuthentikNewUser> for NewUser {
             groups: u.groups.unwrap_or_default(),
             is_active: u.is_active.unwrap_or(true),
             path: u.path,
-            user_type: u.r#type.map(|t| UserType::parse(&t)),
+            user_type: u.r#type,
             attributes: u.attributes.map(Value::Object),
         }
     }
@@ -233,9 +89,11 @@ pub struct AuthentikNewOAuth2Provider {
     /// Scope mapping uuids.
     pub property_mappings: Option<Vec<String>>,
     /// `confidential` (default) or `public`.
-    pub client_type: Option<String>,
+    #[napi(ts_type = "string")]
+    pub client_type: Option<ClientType>,
     /// `hashed_user_id` (default), ...
-    pub sub_mode: Option<String>,
+    #[napi(ts_type = "string")]
+    pub sub_mode: Option<SubMode>,
     /// Default `minutes=1`.
     pub access_code_validity: Option<String>,
     /// Default `minutes=10`.
@@ -257,12 +115,8 @@ impl From<AuthentikNewOAuth2Provider> for NewOAuth2Provider {
                 .collect(),
             signing_key: p.signing_key,
             property_mappings: p.property_mappings.unwrap_or_default(),
-            client_type: p
-                .client_type
-                .map_or(ClientType::Confidential, |c| ClientType::parse(&c)),
-            sub_mode: p
-                .sub_mode
-                .map_or(SubMode::HashedUserId, |s| SubMode::parse(&s)),
+            client_type: p.client_type.unwrap_or(ClientType::Confidential),
+            sub_mode: p.sub_mode.unwrap_or(SubMode::HashedUserId),
             access_code_validity: p.access_code_validity.unwrap_or_else(|| "minutes=1".into()),
             access_token_validity: p
                 .access_token_validity
@@ -301,7 +155,8 @@ pub struct AuthentikSsoAppSpec {
     /// The launch URL.
     pub launch_url: Option<String>,
     /// `confidential` (default) or `public`.
-    pub client_type: Option<String>,
+    #[napi(ts_type = "string")]
+    pub client_type: Option<ClientType>,
     /// Default `default-provider-authorization-implicit-consent`.
     pub authorization_flow_slug: Option<String>,
     /// Default `default-provider-invalidation-flow`.
@@ -320,7 +175,7 @@ impl From<AuthentikSsoAppSpec> for SsoAppSpec {
         spec.group_pk = s.group_pk;
         spec.launch_url = s.launch_url;
         if let Some(client_type) = s.client_type {
-            spec.client_type = ClientType::parse(&client_type);
+            spec.client_type = client_type;
         }
         spec.authorization_flow_slug = s.authorization_flow_slug;
         spec.invalidation_flow_slug = s.invalidation_flow_slug;
@@ -353,22 +208,14 @@ impl AuthentikClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: AuthentikClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = (|| -> Result<_> {
-            let config = http_config(
-                &o.base_url,
-                o.timeout_ms,
-                o.connect_timeout_ms,
-                o.max_retries,
-            )?;
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let client = authentik::AuthentikClient::new(config, Secret::new(o.token))?;
             match whole_opt(o.page_size, "options.pageSize", 1000)? {
                 Some(size) => client.with_page_size(size as u32),
                 None => Ok(client),
             }
-        })();
-        Ok(AuthentikClient {
-            inner: inner.js(&env)?,
-        })
+        })?;
+        Ok(AuthentikClient { inner })
     }
 
     /// A client from `AUTHENTIK_API_URL` (with or without `/api/v3`) and
@@ -498,7 +345,7 @@ promise_methods!(AuthentikClient(authentik::AuthentikClient) {
 
     " Every OAuth2 provider."
     fn list_oauth2_providers() -> Vec<AuthentikOAuth2Provider>
-        |c| collect_all(c.list_oauth2_providers()).await.map(list);
+        |c| collect_all(c.list_oauth2_providers()).await;
 
     " Deletes the OAuth2 provider `pk`."
     fn delete_oauth2_provider(pk: f64) -> ()

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use dezky_clients::health::{self, ProbeTarget, StatusRange, Thresholds};
+use dezky_clients::Error;
+use dezky_clients::health::{self, ProbeResult, ProbeTarget, StatusRange, Thresholds};
 use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
@@ -12,34 +13,7 @@ use serde_json::Value;
 
 use crate::error::to_js;
 use crate::options::{Result, invalid, whole, whole_opt};
-
-/// The outcome of one target.
-#[napi(object, object_from_js = false)]
-pub struct ProbeResult {
-    /// The target's name.
-    pub name: String,
-    /// The verdict.
-    #[napi(ts_type = "'ok' | 'warn' | 'down'")]
-    pub status: String,
-    /// How long the probe took, in milliseconds.
-    pub latency_ms: f64,
-    /// The HTTP status received (HTTP targets that got an answer).
-    pub http_status: Option<u16>,
-    /// Why it is down.
-    pub error: Option<String>,
-}
-
-impl From<health::ProbeResult> for ProbeResult {
-    fn from(r: health::ProbeResult) -> Self {
-        ProbeResult {
-            name: r.name,
-            status: r.status.as_str().to_owned(),
-            latency_ms: r.latency_ms as f64,
-            http_status: r.http_status,
-            error: r.error,
-        }
-    }
-}
+use crate::task::spawn;
 
 /// One target: `{ name, type: 'tcp', host, port }` or
 /// `{ name, type: 'http', url, expectedStatus? }` (a status or
@@ -150,23 +124,16 @@ pub fn probe_all<'e>(
     thresholds: Option<ProbeThresholds>,
 ) -> napi::Result<PromiseRaw<'e, Vec<ProbeResult>>> {
     let parsed = (|| -> Result<_> {
-        let list = targets.into_iter().enumerate().map(|(i, t)| target(i, t));
+        let checked = targets.into_iter().enumerate().map(|(i, t)| target(i, t));
         Ok((
-            list.collect::<Result<Vec<_>>>()?,
+            checked.collect::<Result<Vec<_>>>()?,
             self::thresholds(thresholds)?,
         ))
     })();
-    let (list, limits) = match parsed {
+    let (targets, limits) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => return PromiseRaw::reject(env, to_js(env, &e)),
     };
-    env.spawn_future_with_callback(
-        async move { Ok(health::probe_all_with(&list, limits).await) },
-        |_env: &Env, results| {
-            Ok(results
-                .into_iter()
-                .map(ProbeResult::from)
-                .collect::<Vec<_>>())
-        },
-    )
+    let probes = async move { Ok::<_, Error>(health::probe_all_with(&targets, limits).await) };
+    spawn(env, probes, |results| results)
 }

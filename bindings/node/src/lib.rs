@@ -25,6 +25,7 @@ mod flags;
 mod health;
 mod ocis;
 mod options;
+mod provisioning;
 mod stalwart;
 mod store;
 mod stripe;
@@ -43,6 +44,9 @@ pub use error::{error_codes, error_examples};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use health::probe_all;
 pub use ocis::{OcisClient, validate_space_name};
+pub use provisioning::{
+    BulkRun, Provisioner, apply_tenant_patch, new_tenant, parse_tenant_slug, transition_tenant,
+};
 pub use stalwart::StalwartClient;
 pub use store::{ChangeSubscription, FlagStore};
 pub use stripe::{StripeClient, format_minor_units, parse_major_units};

@@ -11,18 +11,19 @@ use std::sync::Arc;
 use dezky_clients::Secret;
 use dezky_clients::http::Auth;
 use dezky_clients::ocis::{
-    self, Drive, EnsuredSpace, NewProjectSpace, NewUser, Quota as OcisQuota, RemovalError,
-    SpaceRemoval, User as OcisUser,
+    self, Drive, EnsuredSpace, NewProjectSpace, NewUser as OcisNewUser, Quota as OcisQuota,
+    RemovalError, SpaceRemoval as OcisSpaceRemoval, User as OcisUser,
 };
 use dezky_clients::service_login::{DEFAULT_CLIENT_ID, FileCredentialStore, RefreshTokenSource};
 use napi::Env;
 use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw};
 use napi_derive::napi;
 
-use crate::error::{IntoJs, SdkError, to_js};
+use crate::error::{IntoJs, SdkError};
 use crate::options::{
-    MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods, whole,
+    MAX_SAFE_INTEGER, Result, client_options, invalid, list, new_client, promise_methods, whole,
 };
+use crate::task::call;
 
 /// A space (libregraph `drive`), with its owner and root flattened.
 #[napi(object, object_from_js = false)]
@@ -95,27 +96,6 @@ impl From<EnsuredSpace> for OcisEnsuredSpace {
     }
 }
 
-/// The outcome of `removeProjectSpace`.
-#[napi(object, object_from_js = false)]
-pub struct OcisSpaceRemoval {
-    /// The space did not exist (already purged).
-    pub already_gone: bool,
-    /// This call disabled it.
-    pub disabled: bool,
-    /// This call purged it.
-    pub purged: bool,
-}
-
-impl From<SpaceRemoval> for OcisSpaceRemoval {
-    fn from(r: SpaceRemoval) -> Self {
-        OcisSpaceRemoval {
-            already_gone: r.already_gone,
-            disabled: r.disabled,
-            purged: r.purged,
-        }
-    }
-}
-
 /// The service login: access tokens minted from the refresh token kept in a file.
 #[napi(object, object_to_js = false)]
 pub struct OcisServiceLoginOptions {
@@ -127,21 +107,16 @@ pub struct OcisServiceLoginOptions {
     pub credentials_file: String,
 }
 
-/// How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`.
-#[napi(object, object_to_js = false)]
-pub struct OcisClientOptions {
-    /// The OCIS URL, with or without `/graph`.
-    pub base_url: String,
-    /// A static access token.
-    pub access_token: Option<String>,
-    /// The refresh-token service login.
-    pub service_login: Option<OcisServiceLoginOptions>,
-    /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<f64>,
+client_options! {
+    " How to reach OCIS. Give exactly one of `accessToken` and `serviceLogin`."
+    OcisClientOptions {
+        " The OCIS URL, with or without `/graph`."
+        base_url: String,
+        " A static access token."
+        access_token: Option<String>,
+        " The refresh-token service login."
+        service_login: Option<OcisServiceLoginOptions>,
+    }
 }
 
 /// What a new project space gets besides its name.
@@ -151,19 +126,6 @@ pub struct OcisNewProjectSpace {
     pub description: Option<String>,
     /// The quota in bytes (default: the server's).
     pub quota_bytes: Option<f64>,
-}
-
-/// A user to create.
-#[napi(object, object_to_js = false)]
-pub struct OcisNewUser {
-    /// The display name.
-    pub display_name: String,
-    /// The login name (equal to the OIDC username).
-    pub on_premises_sam_account_name: String,
-    /// The mail address.
-    pub mail: Option<String>,
-    /// An initial password.
-    pub password: Option<String>,
 }
 
 /// A byte count: a whole number up to 2^53-1.
@@ -226,13 +188,7 @@ impl OcisClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: OcisClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = (|| -> Result<_> {
-            let config = http_config(
-                &o.base_url,
-                o.timeout_ms,
-                o.connect_timeout_ms,
-                o.max_retries,
-            )?;
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let auth = match (o.access_token, o.service_login) {
                 (Some(token), None) => Auth::Bearer(Secret::new(token)),
                 (None, Some(login)) => Auth::Tokens(Arc::new(RefreshTokenSource::new(
@@ -251,10 +207,8 @@ impl OcisClient {
                 }
             };
             ocis::OcisClient::new(config, auth)
-        })();
-        Ok(OcisClient {
-            inner: inner.js(&env)?,
-        })
+        })?;
+        Ok(OcisClient { inner })
     }
 
     /// A client from `OCIS_API_URL` and the service login variables
@@ -275,13 +229,11 @@ impl OcisClient {
         env: &'e Env,
         id: String,
     ) -> napi::Result<PromiseRaw<'e, OcisSpaceRemoval>> {
-        let client = self.inner.clone();
-        env.spawn_future_with_callback(
-            async move { Ok(client.remove_project_space(&id).await) },
-            |env: &Env, r| {
-                r.map(OcisSpaceRemoval::from)
-                    .map_err(|e| to_js(env, &Removal(e)))
-            },
+        call!(
+            env,
+            self.inner,
+            |c| async move { c.remove_project_space(&id).await.map_err(Removal) },
+            |removal| removal
         )
     }
 }
@@ -327,14 +279,7 @@ promise_methods!(OcisClient(ocis::OcisClient) {
     fn get_user(id_or_name: String) -> OcisUser |c| c.get_user(&id_or_name).await;
 
     " Creates a user (admin only; users normally appear on their first OIDC login)."
-    fn create_user(user: OcisNewUser) -> OcisUser {
-        let user = NewUser {
-            display_name: user.display_name,
-            on_premises_sam_account_name: user.on_premises_sam_account_name,
-            mail: user.mail,
-            password: user.password.map(Secret::new),
-        };
-    } |c| c.create_user(&user).await;
+    fn create_user(user: OcisNewUser) -> OcisUser |c| c.create_user(&user).await;
 
     " Deletes a user (admin only)."
     fn delete_user(id: String) -> () |c| c.delete_user(&id).await;

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use dezky_clients::Error;
 use dezky_clients::http::{ClientOptions, HttpConfig};
+use napi::Env;
+
+use crate::error::IntoJs;
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -40,6 +43,52 @@ pub(crate) fn whole_opt(value: Option<f64>, field: &str, max: u64) -> Result<Opt
 /// A record id (an Authentik pk, a byte count): a whole number up to 2^53-1.
 pub(crate) fn id(value: f64, field: &str) -> Result<i64> {
     whole(value, field, MAX_SAFE_INTEGER).map(|n| n as i64)
+}
+
+/// Declares a client's options object: its own fields as written, then the
+/// HTTP settings every client shares (`timeoutMs`, `connectTimeoutMs`,
+/// `maxRetries`), which `http_config(base_url)` reads. Doc lines are
+/// string literals, so that the TypeScript docs read them as written.
+macro_rules! client_options {
+    ($($doc:literal)* $name:ident { $(
+        $($fdoc:literal)* $field:ident: $($ty:ident)::+ $(<$($arg:ty),+>)?,
+    )* }) => {
+        $(#[doc = $doc])*
+        #[napi_derive::napi(object, object_to_js = false)]
+        pub struct $name {
+            // A field's type is re-emitted as a plain path (not a `ty`
+            // fragment) so that napi recognises `Option` as an optional field.
+            $($(#[doc = $fdoc])* pub $field: $($ty)::+ $(<$($arg),+>)?,)*
+            /// Time for one attempt (default 30000).
+            pub timeout_ms: Option<f64>,
+            /// Time to connect (default 5000).
+            pub connect_timeout_ms: Option<f64>,
+            /// Retries of safe requests (default 2, at most 10).
+            pub max_retries: Option<f64>,
+        }
+
+        impl $name {
+            fn http_config(
+                &self,
+                base_url: &str,
+            ) -> $crate::options::Result<dezky_clients::http::HttpConfig> {
+                let (timeout, connect) = (self.timeout_ms, self.connect_timeout_ms);
+                $crate::options::http_config(base_url, timeout, connect, self.max_retries)
+            }
+        }
+    };
+}
+pub(crate) use client_options;
+
+/// A client from its options: `build` gets the HTTP configuration (`config`,
+/// from the options' `http_config`); any error is thrown as a `DezkyError`
+/// (an unusable option is `DEZKY_INVALID_ARGUMENT` or `DEZKY_CONFIG`, naming it).
+pub(crate) fn new_client<T>(
+    env: &Env,
+    config: Result<HttpConfig>,
+    build: impl FnOnce(HttpConfig) -> Result<T>,
+) -> napi::Result<T> {
+    config.and_then(build).js(env)
 }
 
 /// The HTTP configuration of a client from the options every client shares;

@@ -20,7 +20,8 @@ use napi_derive::napi;
 
 use crate::error::IntoJs;
 use crate::options::{
-    MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods, whole, whole_opt,
+    MAX_SAFE_INTEGER, Result, client_options, invalid, list, new_client, promise_methods, whole,
+    whole_opt,
 };
 
 /// A mail domain (`x:Domain`).
@@ -147,23 +148,18 @@ impl From<Mailbox> for StalwartMailbox {
     }
 }
 
-/// How to reach Stalwart. Give `apiKey`, or `username` and `password`.
-#[napi(object, object_to_js = false)]
-pub struct StalwartClientOptions {
-    /// The server's URL, normally the internal listener (`http://stalwart:8080`).
-    pub base_url: String,
-    /// An API key (`API_...`), sent as a Bearer token.
-    pub api_key: Option<String>,
-    /// An admin account name (Basic authentication).
-    pub username: Option<String>,
-    /// Its password.
-    pub password: Option<String>,
-    /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Retries of read-only requests (default 2, at most 10).
-    pub max_retries: Option<f64>,
+client_options! {
+    " How to reach Stalwart. Give `apiKey`, or `username` and `password`."
+    StalwartClientOptions {
+        " The server's URL, normally the internal listener (`http://stalwart:8080`)."
+        base_url: String,
+        " An API key (`API_...`), sent as a Bearer token."
+        api_key: Option<String>,
+        " An admin account name (Basic authentication)."
+        username: Option<String>,
+        " Its password."
+        password: Option<String>,
+    }
 }
 
 /// A domain to create.
@@ -236,13 +232,7 @@ impl StalwartClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: StalwartClientOptions) -> napi::Result<Self> {
         let o = options;
-        let inner = (|| -> Result<_> {
-            let config = http_config(
-                &o.base_url,
-                o.timeout_ms,
-                o.connect_timeout_ms,
-                o.max_retries,
-            )?;
+        let inner = new_client(&env, o.http_config(&o.base_url), |config| {
             let auth = match (o.api_key, o.username, o.password) {
                 (Some(key), None, None) => Auth::Bearer(Secret::new(key)),
                 (None, Some(username), Some(password)) => Auth::Basic {
@@ -252,10 +242,8 @@ impl StalwartClient {
                 _ => return Err(invalid("options", "give apiKey, or username and password")),
             };
             stalwart::StalwartClient::new(config, auth)
-        })();
-        Ok(StalwartClient {
-            inner: inner.js(&env)?,
-        })
+        })?;
+        Ok(StalwartClient { inner })
     }
 
     /// A client from `STALWART_API_URL` and `STALWART_API_KEY` (or

@@ -9,14 +9,16 @@ use std::collections::HashMap;
 use dezky_clients::Secret;
 use dezky_clients::http::collect_all;
 use dezky_clients::stripe::{
-    self, CardSummary as StripeCard, CardSummary, Customer, Invoice, Money, NewCustomer,
-    PaymentMethod, SetupIntent,
+    self, CardSummary as StripeCard, CardSummary, Customer, Invoice, Money,
+    NewCustomer as StripeNewCustomer, PaymentMethod, SetupIntent,
 };
 use napi::Env;
 use napi_derive::napi;
 
 use crate::error::IntoJs;
-use crate::options::{MAX_SAFE_INTEGER, Result, http_config, invalid, list, promise_methods};
+use crate::options::{
+    MAX_SAFE_INTEGER, Result, client_options, invalid, list, new_client, promise_methods,
+};
 
 /// A Stripe customer.
 #[napi(object, object_from_js = false)]
@@ -182,42 +184,13 @@ impl From<Invoice> for StripeInvoice {
     }
 }
 
-/// How to reach Stripe.
-#[napi(object, object_to_js = false)]
-pub struct StripeClientOptions {
-    /// The secret key (`sk_...` or `rk_...`).
-    pub secret_key: String,
-    /// The API URL (default `https://api.stripe.com`).
-    pub base_url: Option<String>,
-    /// Time for one attempt (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Time to connect (default 5000).
-    pub connect_timeout_ms: Option<f64>,
-    /// Retries of safe requests (default 2, at most 10).
-    pub max_retries: Option<f64>,
-}
-
-/// The tenant a customer is created for.
-#[napi(object, object_to_js = false)]
-pub struct StripeNewCustomer {
-    /// The control plane's tenant id (metadata and idempotency key).
-    pub tenant_id: String,
-    /// The tenant's slug.
-    pub tenant_slug: Option<String>,
-    /// The billing name.
-    pub name: Option<String>,
-    /// The billing email.
-    pub email: Option<String>,
-}
-
-impl From<StripeNewCustomer> for NewCustomer {
-    fn from(c: StripeNewCustomer) -> Self {
-        NewCustomer {
-            tenant_id: c.tenant_id,
-            tenant_slug: c.tenant_slug,
-            name: c.name,
-            email: c.email,
-        }
+client_options! {
+    " How to reach Stripe."
+    StripeClientOptions {
+        " The secret key (`sk_...` or `rk_...`)."
+        secret_key: String,
+        " The API URL (default `https://api.stripe.com`)."
+        base_url: Option<String>,
     }
 }
 
@@ -235,11 +208,10 @@ impl StripeClient {
     pub fn new(env: Env, options: StripeClientOptions) -> napi::Result<Self> {
         let o = options;
         let base_url = o.base_url.as_deref().unwrap_or(stripe::DEFAULT_API_URL);
-        let config = http_config(base_url, o.timeout_ms, o.connect_timeout_ms, o.max_retries);
-        let inner = config.and_then(|c| stripe::StripeClient::new(c, Secret::new(o.secret_key)));
-        Ok(StripeClient {
-            inner: inner.js(&env)?,
-        })
+        let inner = new_client(&env, o.http_config(base_url), |config| {
+            stripe::StripeClient::new(config, Secret::new(o.secret_key))
+        })?;
+        Ok(StripeClient { inner })
     }
 
     /// A client from `STRIPE_SECRET_KEY` and optional `STRIPE_API_URL`
@@ -262,14 +234,14 @@ promise_methods!(StripeClient(stripe::StripeClient) {
     " Creates the tenant's customer under the idempotency key"
     " `tenant:<tenantId>:create-customer`."
     fn create_customer(customer: StripeNewCustomer) -> StripeCustomer
-        |c| c.create_customer(&customer.into()).await;
+        |c| c.create_customer(&customer).await;
 
     " The customer `id` (`deleted: true` if it was deleted)."
     fn retrieve_customer(id: String) -> StripeCustomer |c| c.retrieve_customer(&id).await;
 
     " The stored customer if it still exists, else a new one (idempotent per tenant)."
     fn ensure_customer(stored_id: Option<String>, customer: StripeNewCustomer) -> StripeCustomer
-        |c| c.ensure_customer(stored_id.as_deref(), &customer.into()).await;
+        |c| c.ensure_customer(stored_id.as_deref(), &customer).await;
 
     " Customers whose `metadata[key]` is `value` (Search API; lags behind writes)."
     fn search_customers_by_metadata(key: String, value: String) -> Vec<StripeCustomer>

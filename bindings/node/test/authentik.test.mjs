@@ -326,6 +326,8 @@ test('providers, applications and bindings one by one', async () => {
   })
   assert.equal(provider.pk, 12)
   assert.equal(provider.clientSecret, undefined)
+  // The provider's client secret (in the fixture) never reaches JavaScript.
+  assert.ok(!JSON.stringify(Object.entries(provider)).includes('CLIENT-SECRET'))
   assert.equal(provider.redirectUris[0].matchingMode, 'strict')
   await assertCode(
     () => client.createOauth2Provider({ name: 'x', authorizationFlow: 'f1', invalidationFlow: 'f2', redirectUris: ['https://x.example/cb'] }),

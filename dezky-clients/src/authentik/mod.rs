@@ -675,5 +675,6 @@ pub fn summarize_devices(devices: &[Device]) -> AuthenticatorSummary {
                 .or_default() += 1;
         }
     }
+    summary.has_mfa = summary.has_mfa();
     summary
 }

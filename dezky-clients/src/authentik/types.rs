@@ -3,7 +3,9 @@
 //! optional; values upstream may extend are open enums. Records serialize
 //! with the API's own field names (secrets left out), for the bindings.
 //! With the `napi` feature, the records the Node binding returns are also
-//! `#[napi(object)]` (camelCase JS names, TypeScript declarations).
+//! `#[napi(object)]` (camelCase JS names, TypeScript declarations): counts
+//! are `u32` (JS numbers), open enums JS strings, and a secret crosses only
+//! where the caller asked for it (`SsoApp::client_secret`).
 
 // `#[napi(object)]` expands to `unsafe` conversion glue.
 #![cfg_attr(feature = "napi", allow(unsafe_code))]
@@ -15,8 +17,8 @@ use serde_json::Value;
 
 use dezky_core::policy::MemberMfa;
 
-use crate::Secret;
 use crate::macros::open_enum;
+use crate::{Secret, Withheld};
 
 open_enum! {
     /// `UserTypeEnum`.
@@ -290,13 +292,21 @@ pub struct AuthenticatedSession {
 /// What [`super::AuthentikClient::terminate_user_sessions`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(
+        object,
+        object_from_js = false,
+        js_name = "AuthentikSessionTermination"
+    )
+)]
 pub struct SessionTermination {
     /// Uuids of the sessions deleted.
     pub terminated: Vec<String>,
     /// Sessions the listing returned that belong to another user: never deleted.
-    pub skipped_foreign: usize,
+    pub skipped_foreign: u32,
     /// Sessions that ended between the listing and the delete (404).
-    pub already_gone: usize,
+    pub already_gone: u32,
 }
 
 /// An authenticator (`Device`) from `/authenticators/admin/all/`.
@@ -330,18 +340,28 @@ pub struct Device {
 /// The MFA status of a user, from [`super::AuthentikClient::count_authenticators`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(
+        object,
+        object_from_js = false,
+        js_name = "AuthentikAuthenticatorSummary"
+    )
+)]
 pub struct AuthenticatorSummary {
     /// Confirmed second factors (TOTP, WebAuthn, Duo, SMS, email), without
     /// recovery codes and endpoint devices.
-    pub count: usize,
+    pub count: u32,
     /// `count` by device type (`authentik_stages_authenticator_totp.TOTPDevice` → 1).
-    pub by_type: BTreeMap<String, usize>,
+    pub by_type: BTreeMap<String, u32>,
     /// Confirmed static recovery-code devices: reported, not counted as a factor.
-    pub recovery_code_devices: usize,
+    pub recovery_code_devices: u32,
     /// Devices whose set-up was not completed: not counted.
-    pub unconfirmed: usize,
+    pub unconfirmed: u32,
     /// Endpoint / device-trust entries: not MFA factors, not counted.
-    pub endpoint_devices: usize,
+    pub endpoint_devices: u32,
+    /// Whether the user has at least one confirmed second factor (`count > 0`).
+    pub has_mfa: bool,
 }
 
 impl AuthenticatorSummary {
@@ -459,13 +479,18 @@ impl RedirectUri {
     }
 }
 
-fn secret_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.map(Secret::new))
+fn secret_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Withheld>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.map(|s| Withheld::new(Secret::new(s))))
 }
 
-/// `OAuth2Provider`. The client secret is held as a [`Secret`].
+/// `OAuth2Provider`. Its client secret is withheld: Rust callers read it,
+/// serde and JavaScript never see it (`create_sso_app` returns it once).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikOAuth2Provider")
+)]
 pub struct OAuth2Provider {
     /// The numeric pk, used in paths and as `Application.provider`.
     pub pk: i64,
@@ -483,14 +508,16 @@ pub struct OAuth2Provider {
     /// `confidential` or `public`.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub client_type: Option<ClientType>,
     /// The client id (the token audience).
     #[serde(default)]
     pub client_id: Option<String>,
-    /// The client secret (never serialized).
+    /// The client secret (never serialized, never handed to JavaScript).
     #[serde(default, deserialize_with = "secret_opt", skip_serializing)]
     #[cfg_attr(feature = "schema", schemars(skip))]
-    pub client_secret: Option<Secret>,
+    #[cfg_attr(feature = "napi", napi(skip))]
+    pub client_secret: Option<Withheld>,
     /// Access-code lifetime (`minutes=1`).
     #[serde(default)]
     pub access_code_validity: Option<String>,
@@ -512,6 +539,7 @@ pub struct OAuth2Provider {
     /// What the `sub` claim holds.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub sub_mode: Option<SubMode>,
     /// The slug of the application using it.
     #[serde(default)]
@@ -704,8 +732,13 @@ impl SsoAppSpec {
     }
 }
 
-/// What [`super::AuthentikClient::create_sso_app`] created.
+/// What [`super::AuthentikClient::create_sso_app`] created. In JavaScript
+/// `clientSecret` is a string: never log it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "AuthentikSsoApp")
+)]
 pub struct SsoApp {
     /// The application.
     pub application: Application,
@@ -714,6 +747,7 @@ pub struct SsoApp {
     /// The client id (the `aud` of its tokens).
     pub client_id: String,
     /// The client secret: hand it to the app once, never log it.
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub client_secret: Secret,
     /// The issuer (`<host>/application/o/<slug>/`).
     pub issuer: String,

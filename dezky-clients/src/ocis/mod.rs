@@ -22,6 +22,9 @@
 //! and the request id comes from `X-Request-Id` or else from
 //! `error.innererror["request-id"]`.
 
+// `#[napi(object)]` (with the `napi` feature) expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 mod types;
 
 use std::sync::Arc;
@@ -153,6 +156,10 @@ impl RemovalStep {
 
 /// What [`OcisClient::remove_project_space`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "OcisSpaceRemoval")
+)]
 pub struct SpaceRemoval {
     /// The space did not exist (already purged, perhaps by an earlier call).
     pub already_gone: bool,

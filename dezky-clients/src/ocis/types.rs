@@ -280,6 +280,10 @@ pub struct User {
 
 /// A user to create. The id is assigned by OCIS and never sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_to_js = false, js_name = "OcisNewUser")
+)]
 pub struct NewUser {
     /// The display name (required).
     pub display_name: String,
@@ -289,6 +293,7 @@ pub struct NewUser {
     /// The mail address.
     pub mail: Option<String>,
     /// An initial password (only with OCIS's built-in identity backend).
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub password: Option<Secret>,
 }
 

@@ -9,6 +9,9 @@
 //! bodies use Stripe's bracketed form encoding ([`form`]); amounts are
 //! [`Money`] in minor units.
 
+// `#[napi(object)]` (with the `napi` feature) expands to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 pub mod billing;
 pub mod form;
 pub mod money;
@@ -173,6 +176,10 @@ pub fn decode_stripe_error(body: &[u8], error: &mut UpstreamError) {
 
 /// What identifies a tenant's customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_to_js = false, js_name = "StripeNewCustomer")
+)]
 pub struct NewCustomer {
     /// The control plane's tenant id (stored as `metadata[tenant_id]`, and
     /// the base of the idempotency key).

@@ -249,6 +249,30 @@ mod tests {
     }
 
     #[test]
+    fn a_transition_serializes_in_the_names_of_a_lifecycle_report() {
+        let t = transition(
+            &tenant(TenantStatus::Active),
+            LifecycleAction::Suspend,
+            &change(),
+        )
+        .unwrap();
+        let value = serde_json::to_value(&t).unwrap();
+        assert_eq!(value["action"], json!("suspend"));
+        assert_eq!(value["fromStatus"], json!("active"));
+        assert_eq!(value["toStatus"], json!("suspended"));
+        assert_eq!(value["patch"]["expectedVersion"], json!(2));
+        assert_eq!(value["event"]["action"], json!("tenant.suspend"));
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["action", "event", "fromStatus", "patch", "toStatus"]);
+    }
+
+    #[test]
     fn every_pair_of_status_and_action_is_decided() {
         use LifecycleAction::*;
         use TenantStatus::*;
