@@ -29,6 +29,7 @@ pub mod health;
 pub mod http;
 mod macros;
 pub mod mail;
+pub mod members;
 pub mod ocis;
 pub mod oidc;
 pub mod provisioning;

@@ -327,6 +327,16 @@ fn require_member_action(
     if target.id == user.id || target.authentik_subject_id == actor.subject {
         return Err(forbidden(format!("you cannot {what} yourself")));
     }
+    require_manageable(what, user, tenant, target)
+}
+
+/// The target is a member of `tenant`, and a platform admin only for a platform admin.
+fn require_manageable(
+    what: &str,
+    user: &UserRecord,
+    tenant: &Tenant,
+    target: &UserRecord,
+) -> Result<()> {
     if !is_member(target, tenant) {
         return Err(forbidden(format!(
             "the user is not a member of tenant {}",
@@ -359,6 +369,30 @@ pub fn require_can_force_logout(
     target: &UserRecord,
 ) -> Result<()> {
     require_member_action("force-logout", actor, user, tenant, target)
+}
+
+/// A tenant admin removing another member from the tenant; never oneself
+/// (an admin removing themselves could leave the tenant without one).
+pub fn require_can_remove(
+    actor: &Actor,
+    user: &UserRecord,
+    tenant: &Tenant,
+    target: &UserRecord,
+) -> Result<()> {
+    require_member_action("remove", actor, user, tenant, target)
+}
+
+/// A tenant admin acting on a member of the tenant (resetting a password,
+/// resuming): oneself included.
+pub fn require_can_manage(
+    what: &str,
+    actor: &Actor,
+    user: &UserRecord,
+    tenant: &Tenant,
+    target: &UserRecord,
+) -> Result<()> {
+    require_tenant_admin(actor, user, tenant)?;
+    require_manageable(what, user, tenant, target)
 }
 
 fn is_member(user: &UserRecord, tenant: &Tenant) -> bool {

@@ -1,7 +1,8 @@
 //! The Dezky control-plane domain.
 //!
-//! For now: the tenant and partner records as the control plane stores them,
-//! and the flag evaluation context built from them (partner included).
+//! The tenant and partner records as the control plane stores them, the flag
+//! evaluation context built from them, and the operations on tenants and
+//! their members (see `docs/ARCHITECTURE.md`).
 
 pub mod audit;
 pub mod auth;
@@ -11,9 +12,11 @@ pub mod branding;
 pub mod dns;
 mod error;
 pub mod lifecycle;
+pub mod members;
 pub mod policy;
 pub mod provisioning;
 pub mod records;
+pub mod secret;
 pub mod tenant;
 
 pub use error::{Error, Result};

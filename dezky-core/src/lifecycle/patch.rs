@@ -41,6 +41,17 @@ impl TenantPatch {
         }
     }
 
+    /// An empty patch of the document `id` at `expected_version`, for the
+    /// other collections whose writes follow the same rule (a member's user
+    /// document).
+    pub(crate) fn for_document(id: &str, expected_version: Option<u64>) -> Self {
+        TenantPatch {
+            tenant_id: id.to_owned(),
+            expected_version,
+            writes: BTreeMap::new(),
+        }
+    }
+
     /// Sets `field` to `value`.
     pub fn set(&mut self, field: impl Into<String>, value: impl Into<Value>) -> &mut Self {
         self.writes.insert(field.into(), Some(value.into()));
