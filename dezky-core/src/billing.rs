@@ -27,6 +27,7 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
 /// How often a price is charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum BillingCycle {
     /// Every month.
     Monthly,
@@ -35,7 +36,9 @@ pub enum BillingCycle {
 }
 
 impl BillingCycle {
-    fn parse(field: &str, text: &str) -> Result<BillingCycle> {
+    /// The cycle of a control-plane name (`monthly`, `yearly`); another name
+    /// is `DEZKY_INVALID_ARGUMENT` naming `field`.
+    pub fn parse(field: &str, text: &str) -> Result<BillingCycle> {
         match text {
             "monthly" => Ok(BillingCycle::Monthly),
             "yearly" => Ok(BillingCycle::Yearly),
@@ -47,6 +50,7 @@ impl BillingCycle {
 /// A subscription's state, as Stripe names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SubscriptionStatus {
     /// Paid and running.
     Active,
@@ -178,6 +182,7 @@ pub const MAX_SEATS: u64 = 1_000_000;
 /// A price of the catalogue (`prices` collection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Price {
     /// The ObjectId.
     pub id: String,
@@ -231,6 +236,7 @@ impl Price {
 /// catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Subscription {
     /// The ObjectId.
     pub id: String,
@@ -345,6 +351,7 @@ fn add(totals: &mut Totals, currency: &str, amount: u64) -> Result<()> {
 /// One subscription's contribution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubscriptionMrr {
     /// The subscription.
     pub subscription_id: String,
@@ -363,6 +370,7 @@ pub struct SubscriptionMrr {
 /// A subscription left out of MRR, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Unpriced {
     /// The subscription.
     pub subscription_id: String,
@@ -373,6 +381,7 @@ pub struct Unpriced {
 /// A partner's MRR and margin in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartnerMrr {
     /// The partner's ObjectId.
     pub partner_id: String,
@@ -393,6 +402,7 @@ pub struct PartnerMrr {
 /// MRR, by every axis the dashboards show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MrrReport {
     /// Every counted subscription's monthly amount.
     pub subscriptions: Vec<SubscriptionMrr>,

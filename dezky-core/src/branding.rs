@@ -106,6 +106,22 @@ impl fmt::Display for Colour {
     }
 }
 
+/// A colour crosses as its `#rrggbb` text.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Colour {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Colour".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^#[0-9a-f]{6}$"})
+    }
+}
+
 impl Serialize for Colour {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -120,6 +136,7 @@ pub fn meets_wcag_aa(ratio: f64, large_text: bool) -> bool {
 /// The mails a tenant may rewrite, and the placeholders each may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum MailTemplate {
     /// To a new tenant's contact, once it is provisioned.
     TenantWelcome,
@@ -213,6 +230,7 @@ const BRANDING_PLACEHOLDERS: [&str; 3] = ["productName", "accentColor", "accentT
 
 /// A mail's three parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TemplateText {
     /// The subject line.
     pub subject: String,
@@ -225,6 +243,7 @@ pub struct TemplateText {
 /// A tenant's override of some parts of one template.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TemplateOverride {
     /// Replaces the subject.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -240,6 +259,7 @@ pub struct TemplateOverride {
 /// A tenant's branding, as stored (`TenantBranding`), validated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Branding {
     /// The product name shown in the portal and the mails (1 to 60 characters).
     pub product_name: String,

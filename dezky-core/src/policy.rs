@@ -80,7 +80,9 @@ impl MfaMode {
         }
     }
 
-    fn parse(field: &str, value: &str) -> Result<MfaMode> {
+    /// The mode of a control-plane name; another name is
+    /// `DEZKY_INVALID_ARGUMENT` naming `field`.
+    pub fn parse(field: &str, value: &str) -> Result<MfaMode> {
         MfaMode::ALL
             .into_iter()
             .find(|m| m.as_str() == value)

@@ -4,10 +4,13 @@
 //! into `serde_json::Value`s and validated by the core, so every binding reports
 //! the same error for the same input.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use dezky_flags::{Error, EvaluationContext};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 use crate::error::{self, IntoPyResult};
@@ -120,6 +123,103 @@ pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, 
             dict.into_any()
         }
     })
+}
+
+/// A value's serde form as Python data (a record as its dict).
+pub(crate) fn serde_py<'py, T: Serialize>(
+    py: Python<'py>,
+    value: T,
+) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(value)
+        .map_err(|e| error::invalid_argument("result", e.to_string()))?;
+    to_py(py, &value)
+}
+
+/// A dict argument as a JSON object; `ArgumentTypeError` naming `name` (and
+/// saying it must be `expected`) for anything else.
+pub(crate) fn object(
+    name: &str,
+    expected: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Map<String, Value>> {
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(error::wrong_type(name, expected, obj));
+    }
+    match to_value(name, obj)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(error::wrong_type(name, expected, obj)),
+    }
+}
+
+/// The items of an iterable argument (a list, a tuple, a generator, a
+/// database cursor), each a dict read by `read` under its name `name[i]`
+/// (`subscriptions[2]`); `ArgumentTypeError` for a str, a dict or a
+/// non-iterable, and for an item that is no dict.
+pub(crate) fn documents<T>(
+    name: &str,
+    obj: &Bound<'_, PyAny>,
+    read: impl Fn(&str, &Map<String, Value>) -> dezky_core::Result<T>,
+) -> PyResult<Vec<T>> {
+    let expected = "an iterable of dicts";
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyDict>() {
+        return Err(error::wrong_type(name, expected, obj));
+    }
+    let items = obj
+        .try_iter()
+        .map_err(|_| error::wrong_type(name, expected, obj))?;
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        let field = format!("{name}[{i}]");
+        let map = object(&field, "a dict", &item?)?;
+        out.push(read(&field, &map).py()?);
+    }
+    Ok(out)
+}
+
+/// 10000-01-01T00:00:00Z, past every time the crates write.
+const YEAR_10000: u64 = 253_402_300_800;
+
+/// A `datetime` argument as a time: an aware one as it is, a naive one as
+/// local time (as `datetime.timestamp()` reads it). `ArgumentTypeError` for
+/// anything else, `InvalidArgumentError` for a time before 1970.
+pub(crate) fn instant(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
+    if !obj.is_instance_of::<PyDateTime>() {
+        return Err(error::wrong_type(name, "a datetime", obj));
+    }
+    let out_of_range =
+        || error::invalid_argument(name, "must be a datetime from 1970-01-01T00:00:00Z");
+    let aware = if obj.getattr(intern!(obj.py(), "tzinfo"))?.is_none() {
+        obj.call_method0(intern!(obj.py(), "astimezone"))
+            .map_err(|_| out_of_range())?
+    } else {
+        obj.clone()
+    };
+    match aware.extract::<SystemTime>() {
+        Ok(at)
+            if at
+                .duration_since(UNIX_EPOCH)
+                .is_ok_and(|d| d.as_secs() < YEAR_10000) =>
+        {
+            Ok(at)
+        }
+        _ => Err(out_of_range()),
+    }
+}
+
+/// A time as an aware `datetime` in UTC; `InvalidArgumentError` naming `name`
+/// for one outside what `datetime` holds (1970 to 9999 here).
+pub(crate) fn datetime<'py>(
+    py: Python<'py>,
+    name: &str,
+    at: SystemTime,
+) -> PyResult<Bound<'py, PyAny>> {
+    match at.duration_since(UNIX_EPOCH) {
+        Ok(since) if since.as_secs() < YEAR_10000 => Ok(at.into_pyobject(py)?.into_any()),
+        _ => Err(error::invalid_argument(
+            name,
+            "gives a time past 9999-12-31T23:59:59Z",
+        )),
+    }
 }
 
 /// An operation's result as plain data: a record as the JSON value of its

@@ -5,8 +5,11 @@
 //! public API is the pure-Python package `dezky` (`python/dezky`), whose
 //! `_dezky.pyi` describes this module and is checked against it by stubtest.
 
+mod audit;
 mod auth;
 mod authentik;
+mod billing;
+mod branding;
 mod convert;
 mod dns;
 mod error;
@@ -14,6 +17,7 @@ mod flags;
 mod health;
 mod ocis;
 mod options;
+mod policy;
 mod provisioning;
 mod runtime;
 mod stalwart;
@@ -57,6 +61,24 @@ fn _dezky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(provisioning::new_tenant, m)?)?;
     m.add_function(wrap_pyfunction!(provisioning::transition_tenant, m)?)?;
     m.add_function(wrap_pyfunction!(provisioning::apply_tenant_patch, m)?)?;
+    m.add_class::<policy::PySecurityPolicy>()?;
+    m.add_function(wrap_pyfunction!(policy::update_security_policy, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::mfa_compliance, m)?)?;
+    m.add_class::<branding::PyBranding>()?;
+    m.add_class::<branding::PyColour>()?;
+    m.add_function(wrap_pyfunction!(branding::meets_wcag_aa, m)?)?;
+    m.add_function(wrap_pyfunction!(branding::check_template, m)?)?;
+    m.add_function(wrap_pyfunction!(branding::template_placeholders, m)?)?;
+    m.add_function(wrap_pyfunction!(billing::monthly_amount, m)?)?;
+    m.add_function(wrap_pyfunction!(billing::read_price, m)?)?;
+    m.add_function(wrap_pyfunction!(billing::read_subscription, m)?)?;
+    m.add_function(wrap_pyfunction!(billing::mrr, m)?)?;
+    m.add_function(wrap_pyfunction!(billing::margin_basis_points, m)?)?;
+    m.add_class::<audit::PyAuditQuery>()?;
+    m.add_function(wrap_pyfunction!(audit::parse_audit_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::parse_audit_time, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::audit_csv_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::write_audit_csv, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::reset_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_pid, m)?)?;
     error::register(m)?;

@@ -26,22 +26,14 @@ use dezky_flags::Change;
 use futures_util::StreamExt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::convert;
+use crate::convert::{self, serde_py};
 use crate::error::{self, IntoPyResult};
 use crate::flags::change;
 use crate::runtime::{self, client_methods};
-
-/// A value's serde form as Python data.
-fn serde_py<'py, T: Serialize>(py: Python<'py>, value: T) -> PyResult<Bound<'py, PyAny>> {
-    let value = serde_json::to_value(value)
-        .map_err(|e| error::invalid_argument("result", e.to_string()))?;
-    convert::to_py(py, &value)
-}
 
 /// A tenant document (a dict) as JSON; `ArgumentTypeError` naming `tenant`
 /// for anything else.
@@ -64,7 +56,7 @@ fn document(document: &Bound<'_, PyAny>) -> PyResult<serde_json::Map<String, Val
 }
 
 /// A tenant document (a dict) read whole by the core (errors name the field).
-fn tenant(document: &Bound<'_, PyAny>) -> PyResult<TenantDocument> {
+pub(crate) fn tenant(document: &Bound<'_, PyAny>) -> PyResult<TenantDocument> {
     TenantDocument::from_document("tenant", &self::document(document)?).py()
 }
 
@@ -142,6 +134,15 @@ client_methods! {
         #[pyo3(signature = (step: "_provisioning.Step") -> "dict[str, _provisioning.MemoryResource]")]
         fn memory_resources<'py>(&self, py: Python<'py>, step: &str) -> PyResult<Bound<'py, PyAny>> {
             serde_py(py, self.memory(step)?.resources())
+        }
+
+        /// The zone file the in-memory Stalwart upstream gives for a mail
+        /// domain it made (MX, SPF, a DKIM key made for the domain, DMARC;
+        /// the form of Stalwart's `dnsZoneFile`), or None for another
+        /// domain. Read it with `dezky.dns.expected_records`.
+        #[pyo3(signature = (domain: "str") -> "str | None")]
+        fn memory_zone_file(&self, domain: &str) -> PyResult<Option<String>> {
+            Ok(self.memory("stalwart")?.zone_file(domain))
         }
 
         /// Deletes a resource of an in-memory upstream behind the

@@ -441,3 +441,16 @@ async def test_leaving_reconcile_all_async_early_cancels_the_run() -> None:
 def test_the_package_exports_the_provisioner() -> None:
     assert dezky.Provisioner is Provisioner
     assert dezky.provisioning.transition_tenant is transition_tenant
+
+
+def test_the_in_memory_stalwart_gives_a_zone_file_for_its_domains() -> None:
+    p = Provisioner.in_memory()
+    assert p.memory_zone_file("acme.test") is None
+    provisioned_doc = provisioned(p)
+    assert provisioned_doc["status"] == "active"
+    zone = p.memory_zone_file("acme.test")
+    assert zone is not None
+    expected = dezky.dns.expected_records("acme.test", zone)
+    kinds = {check["kind"] for check in expected["checks"]}
+    assert {"mx", "spf", "dkim", "dmarc"} <= kinds
+    assert p.memory_zone_file("other.test") is None

@@ -36,6 +36,7 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
 /// as the portal sends them. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditFilter {
     /// Free text, matched literally (case-insensitive) in the action, the
     /// actor's email, the target's type and id.
@@ -132,6 +133,7 @@ impl AuditFilter {
 /// A query ready for the driver.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditQuery {
     /// The filter document (MongoDB Extended JSON: `_id` bounds are `{"$oid": ...}`).
     pub filter: Value,

@@ -98,6 +98,22 @@ fn outputs(root: &Path) -> Vec<(&'static str, String)> {
             "bindings/python/python/dezky/_provisioning_records.py",
             python_records::render_provisioning(),
         ),
+        (
+            "bindings/python/python/dezky/_policy_records.py",
+            python_records::render_policy(),
+        ),
+        (
+            "bindings/python/python/dezky/_branding_records.py",
+            python_records::render_branding(),
+        ),
+        (
+            "bindings/python/python/dezky/_billing_records.py",
+            python_records::render_billing(),
+        ),
+        (
+            "bindings/python/python/dezky/_audit_records.py",
+            python_records::render_audit(),
+        ),
     ]
 }
 

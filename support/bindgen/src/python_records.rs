@@ -19,6 +19,8 @@ use crate::docstring;
 struct Records {
     generator: SchemaGenerator,
     names: Vec<(String, &'static str)>,
+    /// Records another module defines: Rust schema name → (module, Python name).
+    imported: Vec<(String, &'static str, &'static str)>,
 }
 
 impl Records {
@@ -28,7 +30,17 @@ impl Records {
                 .for_serialize()
                 .into_generator(),
             names: Vec::new(),
+            imported: Vec::new(),
         }
+    }
+
+    /// A record defined by another generated module (`._provisioning_records`),
+    /// imported from it where this module's records refer to it.
+    fn import<T: JsonSchema>(mut self, module: &'static str, python: &'static str) -> Self {
+        self.generator.subschema_for::<T>();
+        self.imported
+            .push((T::schema_name().into_owned(), module, python));
+        self
     }
 
     fn add<T: JsonSchema>(mut self, python: &'static str) -> Self {
@@ -43,6 +55,12 @@ impl Records {
             .iter()
             .find(|(rust, _)| rust == name)
             .map(|(_, python)| (*python).to_owned())
+            .or_else(|| {
+                self.imported
+                    .iter()
+                    .find(|(rust, _, _)| rust == name)
+                    .map(|(_, _, python)| (*python).to_owned())
+            })
             .unwrap_or_else(|| panic!("{name} is returned but has no Python name"))
     }
 
@@ -171,6 +189,19 @@ impl Records {
             imports.insert(imports.len() - 1, "Literal");
         }
         let _ = writeln!(out, "from typing import {}", imports.join(", "));
+        let mut modules: Vec<&str> = self.imported.iter().map(|(_, m, _)| *m).collect();
+        modules.sort_unstable();
+        modules.dedup();
+        for module in modules {
+            let mut names: Vec<&str> = self
+                .imported
+                .iter()
+                .filter(|(_, m, _)| *m == module)
+                .map(|(_, _, p)| *p)
+                .collect();
+            names.sort_unstable();
+            let _ = write!(out, "\nfrom {module} import {}\n", names.join(", "));
+        }
         let names: Vec<&str> = self.names.iter().map(|(_, p)| *p).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
@@ -304,5 +335,79 @@ pub(crate) fn render_provisioning() -> String {
             "The reports of tenant provisioning and lifecycle operations, as TypedDicts: the \
              serde form of the ``dezky_core::provisioning`` and ``dezky_core::lifecycle`` types, \
              documented by their doc comments. :mod:`dezky.provisioning` re-exports them.",
+        )
+}
+
+/// `dezky/_policy_records.py`.
+pub(crate) fn render_policy() -> String {
+    use dezky_core::audit::AuditEvent;
+    use dezky_core::lifecycle::TenantPatch;
+    use dezky_core::policy::{
+        MemberMfa, MfaCompliance, MfaMode, PolicyUpdate, SecurityPolicy, SessionLimit,
+    };
+    Records::new()
+        .import::<AuditEvent>("._provisioning_records", "AuditEvent")
+        .import::<TenantPatch>("._provisioning_records", "TenantPatch")
+        .add::<MfaMode>("MfaMode")
+        .add::<SessionLimit>("SessionLimit")
+        .add::<SecurityPolicy>("SecurityPolicyValue")
+        .add::<PolicyUpdate>("PolicyUpdate")
+        .add::<MemberMfa>("MemberMfa")
+        .add::<MfaCompliance>("MfaCompliance")
+        .render(
+            "The records of tenant security policies, as TypedDicts: the serde form of the \
+             ``dezky_core::policy`` types, documented by their doc comments. \
+             :mod:`dezky.policy` re-exports them.",
+        )
+}
+
+/// `dezky/_branding_records.py`.
+pub(crate) fn render_branding() -> String {
+    use dezky_core::branding::{Branding, MailTemplate, TemplateOverride, TemplateText};
+    Records::new()
+        .add::<MailTemplate>("MailTemplate")
+        .add::<TemplateText>("TemplateText")
+        .add::<TemplateOverride>("TemplateOverride")
+        .add::<Branding>("BrandingValue")
+        .render(
+            "The records of branding and mail templates, as TypedDicts: the serde form of the \
+             ``dezky_core::branding`` types, documented by their doc comments. \
+             :mod:`dezky.branding` re-exports them.",
+        )
+}
+
+/// `dezky/_billing_records.py`.
+pub(crate) fn render_billing() -> String {
+    use dezky_core::billing::{
+        BillingCycle, MrrReport, PartnerMrr, Price, Subscription, SubscriptionMrr,
+        SubscriptionStatus, Unpriced,
+    };
+    Records::new()
+        .add::<BillingCycle>("BillingCycle")
+        .add::<SubscriptionStatus>("SubscriptionStatus")
+        .add::<Price>("Price")
+        .add::<Subscription>("Subscription")
+        .add::<SubscriptionMrr>("SubscriptionMrr")
+        .add::<Unpriced>("Unpriced")
+        .add::<PartnerMrr>("PartnerMrr")
+        .add::<MrrReport>("MrrReport")
+        .render(
+            "The records of the billing maths, as TypedDicts: the serde form of the \
+             ``dezky_core::billing`` types, documented by their doc comments. Amounts are \
+             integer minor units. :mod:`dezky.billing` re-exports them.",
+        )
+}
+
+/// `dezky/_audit_records.py`.
+pub(crate) fn render_audit() -> String {
+    use dezky_core::audit::{AuditEvent, AuditFilter, AuditQuery};
+    Records::new()
+        .import::<AuditEvent>("._provisioning_records", "AuditEvent")
+        .add::<AuditFilter>("AuditFilter")
+        .add::<AuditQuery>("AuditQueryValue")
+        .render(
+            "The records of audit log queries, as TypedDicts: the serde form of the \
+             ``dezky_core::audit`` types, documented by their doc comments. \
+             :mod:`dezky.audit` re-exports them.",
         )
 }

@@ -32,11 +32,15 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, final
 
+from dezky import audit as _audit
 from dezky import authentik as _authentik
+from dezky import billing as _billing
+from dezky import branding as _branding
 from dezky import dns as _dns
 from dezky import errors as _errors
 from dezky import health as _health
 from dezky import ocis as _ocis
+from dezky import policy as _policy
 from dezky import provisioning as _provisioning
 from dezky import stalwart as _stalwart
 from dezky import stripe as _stripe
@@ -88,6 +92,17 @@ fn python_type(ty: &Type, argument: bool, class: &str) -> Option<String> {
                     } else {
                         format!("list[{item}]")
                     })
+                }
+                "Bound" => python_type(inner()?, argument, class),
+                "PyAny" => Some("Any".to_owned()),
+                "PyDict" => Some("dict[str, Any]".to_owned()),
+                // A native class of this module, `PyColour` being `Colour`.
+                native
+                    if native.len() > 2
+                        && native.starts_with("Py")
+                        && native[2..].starts_with(|c: char| c.is_ascii_uppercase()) =>
+                {
+                    Some(native[2..].to_owned())
                 }
                 _ => None,
             }

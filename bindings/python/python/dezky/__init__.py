@@ -48,6 +48,7 @@ from .authentik import AuthentikClient
 from .tenant import flag_context
 from . import provisioning
 from .provisioning import Provisioner
+from . import audit, billing, branding, policy
 
 __version__: str = _dezky.__version__
 
@@ -83,6 +84,10 @@ __all__ = [
     "flag_context",
     "provisioning",
     "Provisioner",
+    "audit",
+    "billing",
+    "branding",
+    "policy",
     "openfeature_reason",
     "preview_rollout",
     "reasons",

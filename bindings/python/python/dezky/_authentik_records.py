@@ -136,6 +136,8 @@ class AuthenticatorSummary(TypedDict):
     """Devices whose set-up was not completed: not counted."""
     endpoint_devices: int
     """Endpoint / device-trust entries: not MFA factors, not counted."""
+    has_mfa: bool
+    """Whether the user has at least one confirmed second factor (``count > 0``)."""
 
 
 class Flow(TypedDict):
@@ -193,7 +195,8 @@ class RedirectUri(TypedDict):
 
 
 class OAuth2Provider(TypedDict):
-    """``OAuth2Provider``. The client secret is held as a ``Secret``."""
+    """``OAuth2Provider``. Its client secret is withheld: Rust callers read it, serde and
+    JavaScript never see it (``create_sso_app`` returns it once)."""
 
     pk: int
     """The numeric pk, used in paths and as ``Application.provider``."""

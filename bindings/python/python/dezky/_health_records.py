@@ -25,7 +25,7 @@ class ProbeResult(TypedDict):
     """The verdict."""
     latency_ms: int
     """How long the probe took, in milliseconds (until the connection, the response status or the
-    failure)."""
+    failure; a JS number)."""
     http_status: int | None
     """The HTTP status received (HTTP targets that got an answer)."""
     error: str | None
