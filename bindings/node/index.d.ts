@@ -476,6 +476,9 @@ export interface FieldDiffInfo {
   found?: string
 }
 
+/** Who must have a second factor. */
+export type MfaMode = 'off' | 'optional' | 'admins' | 'required'
+
 /** One row of the portal's "records to publish" table. */
 export interface PublishRow {
   /** The owner as an FQDN (`_dmarc.acme.test.`). */
@@ -489,6 +492,9 @@ export interface PublishRow {
   /** What the record is for (`SPF`, `DKIM`, …). */
   purpose: string
 }
+
+/** Why a session ended. */
+export type SessionLimit = 'idle' | 'absolute'
 
 /** The app a token was issued to, known from its audience. */
 export type Surface = 'portal' | 'operator'

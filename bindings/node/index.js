@@ -836,6 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CheckStatus = nativeBinding.CheckStatus
+module.exports.MfaMode = nativeBinding.MfaMode
+module.exports.SessionLimit = nativeBinding.SessionLimit
 module.exports.Surface = nativeBinding.Surface
 module.exports.Reason = nativeBinding.Reason
 module.exports.AuthentikClient = nativeBinding.AuthentikClient
