@@ -376,7 +376,7 @@ impl AuthenticatorSummary {
         MemberMfa {
             member: member.into(),
             admin,
-            factors: u32::try_from(self.count).unwrap_or(u32::MAX),
+            factors: self.count,
         }
     }
 }
