@@ -166,6 +166,28 @@ test('CSV: header, quoting, formula cells, metadata as JSON', async () => {
   assert.equal(await text(auditCsv(cursor(), { batchSize: 1 })), HEADER + eventRow(event(0)) + eventRow(event(1)))
 })
 
+test('CSV reads only the event fields of a driver document', async () => {
+  const document = {
+    ...event(0),
+    _id: { toHexString() { throw new Error('the _id is not read') } },
+    createdAt: new Date(T0),
+    extra: { nested: [1, 2, 3] },
+  }
+  assert.equal(await text(auditCsv([document])), HEADER + eventRow(event(0)))
+})
+
+test('CSV metadata: ObjectIds and Dates as their JSON text; what JSON cannot hold is refused', async () => {
+  const id = { toHexString: () => hex(7), toJSON: () => hex(7) }
+  const csv = await text(auditCsv([event(0, { metadata: { tenant: id, when: new Date(T0), n: 1, list: [1, 'a'] } })]))
+  const metadata = { tenant: hex(7), when: new Date(T0).toISOString(), n: 1, list: [1, 'a'] }
+  assert.equal(csv, HEADER + eventRow(event(0, { metadata })))
+  const cyclic = { a: 1 }
+  cyclic.self = cyclic
+  await invalid(() => text(auditCsv([event(0), event(1, { metadata: cyclic })])), 'events[1].metadata')
+  await invalid(() => text(auditCsv([event(0, { metadata: { big: 1n } })])), 'events[0].metadata')
+  await invalid(() => text(auditCsv([event(0, { metadata: [1] })])), 'events[0]')
+})
+
 test('CSV refusals: arguments at the call, a broken event at its batch naming its place', async () => {
   await assertCode(() => auditCsv(5), 'DEZKY_INVALID_ARGUMENT', { argument: 'events' })
   await assertCode(() => auditCsv(null), 'DEZKY_INVALID_ARGUMENT', { argument: 'events' })
