@@ -25,7 +25,7 @@ use dezky_clients::stripe::{
 };
 use napi::Env;
 use napi::bindgen_prelude::{
-    Either, Either4, FromNapiValue, JsObjectValue, Object, Uint8Array, Unknown,
+    Either, Either4, FromNapiValue, JsObjectValue, JsValue, Object, Uint8Array, Unknown,
 };
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -574,16 +574,27 @@ impl From<stripe::Event> for StripeEvent {
 }
 
 /// The options of `verifyStripeWebhook`: the tolerance in seconds (default
-/// 300) and the time to check against (default now).
+/// 300) and the time to check against (default now). Refusals name the
+/// option (`options.tolerance`), as the records' fields are named.
 fn webhook_options(
-    options: Option<Object<'_>>,
-) -> std::result::Result<(SystemTime, Duration), dezky_flags::Error> {
+    options: Option<Unknown<'_>>,
+) -> std::result::Result<(SystemTime, Duration), dezky_core::Error> {
     let mut now = SystemTime::now();
     let mut tolerance = stripe::DEFAULT_TOLERANCE;
-    let Some(options) = options else {
-        return Ok((now, tolerance));
+    let refuse = |field: &str, reason: &str| dezky_core::Error::Invalid {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
     };
-    let fail = |name: &str, e: napi::Error| invalid_argument(name, e.reason);
+    let options = match options.as_ref().map(|o| (o, o.get_type())) {
+        None | Some((_, Ok(napi::ValueType::Undefined | napi::ValueType::Null))) => {
+            return Ok((now, tolerance));
+        }
+        Some((o, Ok(napi::ValueType::Object))) if !o.is_array().unwrap_or(false) => {
+            Object::from_unknown(*o).map_err(|e| refuse("options", &e.reason))?
+        }
+        Some(_) => return Err(refuse("options", "must be an object")),
+    };
+    let fail = |name: &str, e: napi::Error| refuse(name, &e.reason);
     let names = options
         .get_property_names()
         .map_err(|e| fail("options", e))?;
@@ -606,20 +617,16 @@ fn webhook_options(
                     .filter(|v| v.get_type().ok() == Some(napi::ValueType::Number))
                     .and_then(|v| f64::from_unknown(v).ok())
                     .filter(|s| s.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER as f64).contains(s))
-                    .ok_or_else(|| invalid_argument(&field, "must be a whole number of seconds"))?;
+                    .ok_or_else(|| refuse(&field, "must be a whole number of seconds"))?;
                 tolerance = Duration::from_secs(seconds as u64);
             }
             "now" => {
-                let time = Time::from_unknown(value).map_err(|_| {
-                    invalid_argument(&field, "must be milliseconds since the epoch or a Date")
-                })?;
-                now = instant(&time, &field)?;
+                let reason = "must be a time from 1970 to 9999: milliseconds since the epoch or a valid Date";
+                let time = Time::from_unknown(value).map_err(|_| refuse(&field, reason))?;
+                now = instant(&time, &field).map_err(|_| refuse(&field, reason))?;
             }
             _ => {
-                return Err(invalid_argument(
-                    &field,
-                    "is not an option (tolerance, now)",
-                ));
+                return Err(refuse(&field, "is not an option (tolerance, now)"));
             }
         }
     }
@@ -643,7 +650,7 @@ pub fn verify_stripe_webhook(
     raw_body: Either<Uint8Array, String>,
     signature_header: String,
     secret: String,
-    options: Option<Object<'_>>,
+    options: Option<Unknown<'_>>,
 ) -> napi::Result<StripeEvent> {
     let (now, tolerance) = webhook_options(options).js(&env)?;
     let body: &[u8] = match &raw_body {

@@ -185,11 +185,13 @@ test('a verified body that is no event is DEZKY_UPSTREAM_DECODE; bad arguments a
   await assertCode(() => verifyStripeWebhook(body, signed(body), '', at), 'DEZKY_INVALID_ARGUMENT', { field: 'secret' })
   await assertCode(() => verifyStripeWebhook(42, signed(body), SECRET, at), 'DEZKY_INVALID_ARGUMENT', { argument: 'rawBody' })
   await assertCode(() => verifyStripeWebhook(body, null, SECRET, at), 'DEZKY_INVALID_ARGUMENT', { argument: 'signatureHeader' })
-  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { tolerance: -1 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options.tolerance' })
-  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { tolerance: '300' }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options.tolerance' })
-  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { now: 'now' }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options.now' })
-  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { now: -1 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options.now' })
-  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { leeway: 5 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options.leeway' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { tolerance: -1 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options', field: 'options.tolerance' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { tolerance: '300' }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options', field: 'options.tolerance' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { now: 'now' }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options', field: 'options.now' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { now: -1 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options', field: 'options.now' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, 300), 'DEZKY_INVALID_ARGUMENT', { field: 'options' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, [300]), 'DEZKY_INVALID_ARGUMENT', { field: 'options' })
+  await assertCode(() => verifyStripeWebhook(body, signed(body), SECRET, { leeway: 5 }), 'DEZKY_INVALID_ARGUMENT', { argument: 'options', field: 'options.leeway' })
 })
 
 test('orderStripeEvent: apply newer, ignore stale, refetch ties', async () => {
