@@ -286,6 +286,12 @@ export interface AuthentikUser {
   attributes?: any
 }
 
+/**
+ * What to do with a subscription event, given the `created` of the last
+ * event applied to the stored snapshot.
+ */
+export type EventOrder = 'apply' | 'stale' | 'refetch'
+
 /** A user to create. The id is assigned by OCIS and never sent. */
 export interface OcisNewUser {
   /** The display name (required). */
@@ -365,6 +371,9 @@ export interface ProbeResult {
   error?: string
 }
 
+/** How Stripe charges or credits a change of seats within a period. */
+export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none'
+
 /**
  * A credential of an account as read: its kind and metadata, never its
  * secret (the server masks it).
@@ -410,6 +419,32 @@ export interface StalwartEmailAlias {
   description?: string
 }
 
+/** A billing address. */
+export interface StripeBillingAddress {
+  /** First line. */
+  line1?: string
+  /** Second line. */
+  line2?: string
+  /** Postal code. */
+  postalCode?: string
+  /** City. */
+  city?: string
+  /** State or region. */
+  state?: string
+  /** ISO 3166-1 alpha-2 country code, either case. */
+  country?: string
+}
+
+/** Billing details to set on a customer; `None` leaves a field as it is. */
+export interface StripeBillingDetails {
+  /** The billing name (at most 256 characters). */
+  name?: string
+  /** The billing email (at most 512 characters). */
+  email?: string
+  /** The billing address; `country` is ISO 3166-1 alpha-2 (sent in upper case). */
+  address?: StripeBillingAddress
+}
+
 /** What the portal shows of a card: brand, last four digits and expiry. */
 export interface StripeCard {
   /** The payment method's id. */
@@ -439,6 +474,39 @@ export interface StripeNewCustomer {
   email?: string
 }
 
+/** A customer's tax id (`txi_...`). */
+export interface StripeTaxId {
+  /** The id. */
+  id: string
+  /** `eu_vat`, `gb_vat`, ... (open set). */
+  type: string
+  /** The number, as stored by Stripe (`DE123456789`). */
+  value: string
+  /** Two-letter country of the number. */
+  country?: string
+  /** The customer's id. */
+  customer?: string
+  /** The authority's verification. */
+  verification?: StripeTaxIdVerification
+  /** Creation time, Unix seconds. */
+  created?: number
+  /** Live or test mode. */
+  livemode?: boolean
+}
+
+/** `tax_id.verification`. */
+export interface StripeTaxIdVerification {
+  /**
+   * Where the verification stands: `pending`, `verified`, `unverified`,
+   * `unavailable` (open set).
+   */
+  status: string
+  /** The name the authority holds, once verified. */
+  verifiedName?: string
+  /** The address the authority holds, once verified. */
+  verifiedAddress?: string
+}
+
 /**
  * The identity a verified access token carries. It says who the caller is, never what they
  * may do: tenant membership and platform-admin rights come from the user record
@@ -463,6 +531,9 @@ export interface Actor {
   expiresAt: number
 }
 
+/** How often a price is charged. */
+export type BillingCycle = 'monthly' | 'yearly'
+
 /** The verdict on one expected check. */
 export type CheckStatus = 'ok' | 'missing' | 'mismatch' | 'invalid' | 'unknown'
 
@@ -474,6 +545,38 @@ export interface FieldDiffInfo {
   expected?: string
   /** The published value, `None` when absent. */
   found?: string
+}
+
+/** The mails a tenant may rewrite, and the placeholders each may use. */
+export type MailTemplate = 'tenant_welcome' | 'member_welcome' | 'password_reset'
+
+/**
+ * A member's MFA enrolment, as the identity provider reports it (the
+ * Authentik client's authenticator summary converts into it).
+ */
+export interface MemberMfa {
+  /** The member (an email address or an id). */
+  member: string
+  /** Whether the member administers the tenant. */
+  admin: boolean
+  /** Confirmed second factors (recovery codes not counted). */
+  factors: number
+}
+
+/** How a tenant's members stand against its MFA mode. */
+export interface MfaCompliance {
+  /** The mode judged against. */
+  mfaMode: MfaMode
+  /** Members counted. */
+  members: number
+  /** Members with at least one confirmed second factor. */
+  enrolled: number
+  /** Members the mode requires to enrol. */
+  required: number
+  /** Members required to enrol who have not, in input order. */
+  missing: Array<string>
+  /** Whether every required member is enrolled. */
+  compliant: boolean
 }
 
 /** Who must have a second factor. */
@@ -496,8 +599,21 @@ export interface PublishRow {
 /** Why a session ended. */
 export type SessionLimit = 'idle' | 'absolute'
 
+/** A subscription's state, as Stripe names it. */
+export type SubscriptionStatus = 'active' | 'trialing' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused'
+
 /** The app a token was issued to, known from its audience. */
 export type Surface = 'portal' | 'operator'
+
+/** A mail's three parts. */
+export interface TemplateText {
+  /** The subject line. */
+  subject: string
+  /** The plain-text body. */
+  text: string
+  /** The HTML body. */
+  html: string
+}
 
 /**
  * One OAuth client whose access tokens the verifier accepts: its provider's issuer (exactly,
@@ -565,6 +681,60 @@ export interface RolloutPreview {
   enabledCount: number
   /** The positions, in the given list, of the enabled contexts, ascending. */
   enabled: number[]
+}
+
+/**
+ * The native half of `auditCsv` (lib/index.cjs): the core's CSV writer,
+ * fed a batch of events at a time, holding nothing but the text of the
+ * batch being written. Use `auditCsv` or `auditCsvStream`.
+ */
+export declare class AuditCsvEncoder {
+  /** An encoder whose first text is the header row. */
+  constructor()
+  /**
+   * The CSV text of `events` (their rows, after the header row if it was
+   * not returned yet). An event that is not one is refused naming its
+   * place in the whole export (`events[3]`) with serde's reason.
+   */
+  encode(events: AuditEvent[]): string
+  /** The event rows written so far (the header not counted). */
+  get rows(): number
+}
+
+/**
+ * A query of the audit log, ready for the driver:
+ * `collection.find(query.filter).sort(query.sort).limit(query.limit)`.
+ */
+export declare class AuditQuery {
+  /**
+   * The query of the portal's filters (`{q, action, outcome, actorEmail,
+   * since, before, limit, cursor}`, every field optional), within the
+   * tenant `tenantId`'s events (an ObjectId) or, without one, across all.
+   * Errors name the filter's field (`since`, `action[1]`, `cursor`,
+   * `tenantId`); an unknown field or a wrong type names that field.
+   */
+  static build(filter?: AuditFilter | null, tenantId?: string | null): AuditQuery
+  /**
+   * The filter document, MongoDB Extended JSON: a cursor's `_id` bound is
+   * `{$oid: hex}` (`EJSON.deserialize(query.filter)` of the driver's
+   * `bson` makes it an `ObjectId`).
+   */
+  get filter(): Record<string, unknown>
+  /** Newest first: `{at: -1, _id: -1}`. */
+  get sort(): { at: -1; _id: -1 }
+  /** How many documents to ask for: the page size plus one. */
+  get limit(): number
+  /** The page size. */
+  get pageSize(): number
+  /** `{filter, sort, limit, pageSize}`. */
+  toJSON(): { filter: Record<string, unknown>; sort: { at: -1; _id: -1 }; limit: number; pageSize: number }
+  /**
+   * The cursor of the page after `documents` (what the query returned,
+   * `_id` an `ObjectId`, a hex string or `{$oid}`), or `null` when no page
+   * follows. Only the page's last document is read; errors name its field
+   * (`documents[49]._id`).
+   */
+  nextCursor(documents: Array<{ at: string | Date; _id: ObjectIdLike }>): string | null
 }
 
 /** A client of the Authentik API v3. Create one per process and share it. */
@@ -667,6 +837,39 @@ export declare class AuthentikClient {
   viewTokenKey(identifier: string): Promise<string>
   /** Deletes token `identifier`. */
   deleteToken(identifier: string): Promise<undefined>
+}
+
+/** A tenant's branding, validated: build it with `Branding.fromValue(object)`. */
+export declare class Branding {
+  /**
+   * Reads a stored or submitted branding object (`productName`,
+   * `accentColor`, `emailTemplates`); missing fields take the defaults
+   * (`Dezky`, `#2563eb`, no overrides). Errors name the field under
+   * `branding`; unknown keys are refused.
+   */
+  static fromValue(value: BrandingValue): Branding
+  /** The branding as stored (`accentColor` as `#rrggbb`). */
+  get value(): BrandingValue
+  /** The stored form (`JSON.stringify(branding)` writes it). */
+  toJSON(): BrandingValue
+  /** The product name. */
+  get productName(): string
+  /** The accent colour, `#rrggbb`. */
+  get accentColor(): string
+  /**
+   * The text of `template` with this tenant's overrides in place,
+   * placeholders unfilled.
+   */
+  template(template: MailTemplate): TemplateText
+  /**
+   * Renders `template` with `values` (one per placeholder its parts use,
+   * besides the branding's own `productName`, `accentColor`,
+   * `accentTextColor`): values HTML-escaped in the HTML body, control
+   * characters in the subject turned into spaces. A missing value, a value
+   * for a placeholder the template does not have, or a `...Url` value that
+   * is not http(s) is `DEZKY_INVALID_ARGUMENT` naming `values.<name>`.
+   */
+  render(template: MailTemplate, values: Record<string, string>): TemplateText
 }
 
 /** A bulk run in progress (see `Provisioner.reconcileAll`). */
@@ -945,6 +1148,57 @@ export declare class Provisioner {
 }
 
 /**
+ * A tenant's security policy, validated: build it with
+ * `SecurityPolicy.fromTenant(tenant)` or `SecurityPolicy.fromValue(object)`.
+ */
+export declare class SecurityPolicy {
+  /**
+   * The policy stored in a tenant document (its `securityPolicy`); the
+   * defaults when it has none. Errors name `tenant.securityPolicy.<field>`.
+   */
+  static fromTenant(tenant: TenantDocument): SecurityPolicy
+  /**
+   * A whole policy from its object form, missing fields at their defaults.
+   * Errors name `securityPolicy.<field>`; unknown keys are refused.
+   */
+  static fromValue(value: Partial<SecurityPolicyValue>): SecurityPolicy
+  /**
+   * The policy's object form, as stored (countries upper-case and sorted,
+   * networks in CIDR form).
+   */
+  get value(): SecurityPolicyValue
+  /** The object form (`JSON.stringify(policy)` writes it). */
+  toJSON(): SecurityPolicyValue
+  /** Who must have a second factor. */
+  get mfaMode(): MfaMode
+  /**
+   * Whether a sign-in from the address `ip` (IPv4 or IPv6 text) is allowed.
+   * Text that is no address is `DEZKY_INVALID_ARGUMENT` naming `ip`.
+   */
+  ipAllowed(ip: string): boolean
+  /**
+   * Whether a sign-in from `country` (ISO 3166-1 alpha-2, any case) is
+   * allowed; `null` (the origin is unknown) only when every country is.
+   * A code that is no country is `DEZKY_INVALID_ARGUMENT` naming `country`.
+   */
+  countryAllowed(country?: string | undefined | null): boolean
+  /**
+   * When a session that began at `started` and was last active at
+   * `lastActive` ends, in milliseconds since the epoch: the earlier of the
+   * idle and the absolute limit.
+   */
+  sessionEnds(started: number | Date, lastActive: number | Date): number
+  /**
+   * Whether such a session has ended at `now` (default now): `null` while
+   * it lives, otherwise the limit that ended it (`absolute` when both are
+   * reached). Activity before the sign-in is refused naming `lastActive`.
+   */
+  sessionExpired(started: number | Date, lastActive: number | Date, now?: number | Date | undefined | null): SessionLimit | null
+  /** The MFA compliance of `members` under this policy's mode. */
+  mfaCompliance(members: MemberMfa[]): MfaCompliance
+}
+
+/**
  * A client of Stalwart's JMAP management API. Create one per process and
  * share it: it reads the session once and keeps at most the server's
  * `maxConcurrentRequests` requests in flight.
@@ -1057,6 +1311,43 @@ export declare class StripeClient {
   defaultCard(customerId: string): Promise<StripeCard | undefined | null>
   /** Every invoice of the customer, newest first (all pages). */
   listInvoices(customerId: string): Promise<Array<StripeInvoice>>
+  /**
+   * Sets the customer's billing name, email and address (fields left out
+   * stay as they are), under the idempotency key
+   * `customer:<customerId>:billing-details:<requestId>`.
+   */
+  updateBillingDetails(customerId: string, details: StripeBillingDetails, requestId: string): Promise<StripeCustomer>
+  /**
+   * Adds an EU VAT number (normalised: `de 123.456-789` is `DE123456789`;
+   * Greece's prefix is `EL`) under the idempotency key
+   * `customer:<customerId>:tax-id:<requestId>`; Stripe verifies it later
+   * (`verification.status` is usually `pending`).
+   */
+  addEuVatId(customerId: string, value: string, requestId: string): Promise<StripeTaxId>
+  /** Every tax id of the customer, with its verification (all pages). */
+  taxIds(customerId: string): Promise<Array<StripeTaxId>>
+  /** Removes a tax id from the customer; one already gone is not an error. */
+  deleteTaxId(customerId: string, taxId: string): Promise<undefined>
+  /**
+   * Creates a seat subscription (one item: the price, the seats as its
+   * quantity, `metadata[tenant_id]`) under the idempotency key
+   * `customer:<customerId>:create-subscription:<requestId>`.
+   */
+  createSubscription(subscription: StripeNewSubscription, requestId: string): Promise<StripeSubscription>
+  /** The subscription `id`, with its items and their prices. */
+  retrieveSubscription(id: string): Promise<StripeSubscription>
+  /**
+   * Sets the seats of the subscription's item `itemId` under the idempotency
+   * key `subscription:<subscriptionId>:change-seats:<requestId>`;
+   * `proration` defaults to `create_prorations` (Stripe's default).
+   */
+  changeSeats(subscriptionId: string, itemId: string, seats: number, requestId: string, proration?: ProrationBehavior | undefined | null): Promise<StripeSubscription>
+  /**
+   * Cancels the subscription at the end of its current period (it runs, and
+   * is charged, until then) under the idempotency key
+   * `subscription:<subscriptionId>:cancel-at-period-end:<requestId>`.
+   */
+  cancelAtPeriodEnd(subscriptionId: string, requestId: string): Promise<StripeSubscription>
 }
 
 /**
@@ -1109,6 +1400,9 @@ export interface ActorLike {
  * for a patch made from another version of the document.
  */
 export declare function applyTenantPatch(tenant: TenantDocument, patch: TenantPatch): TenantDocument
+
+/** The CSV export's columns, in order (its header row). */
+export declare function auditCsvColumns(): Array<string>
 
 /** Options of `createApiToken`. */
 export interface AuthentikApiTokenOptions {
@@ -1223,6 +1517,16 @@ export interface AuthentikSsoAppSpec {
  * `u32_be(SHA-256(subject + ":" + key)[0..4]) % 100`.
  */
 export declare function bucket(subject: string, key: string): number
+
+/**
+ * Checks a template part before it is stored: at most 64 KiB, every `{{`
+ * closed, every placeholder one of `template`'s or the branding's own.
+ * A refusal is `DEZKY_INVALID_ARGUMENT` naming `field` (default `text`).
+ */
+export declare function checkTemplate(template: MailTemplate, text: string, field?: string | undefined | null): void
+
+/** The WCAG 2 contrast ratio of two colours, 1 to 21, in either order. */
+export declare function contrastRatio(colour: string, other: string): number
 
 /** A domain to verify. */
 export interface DomainInput {
@@ -1417,6 +1721,25 @@ export interface HttpFlagStoreOptions {
  */
 export declare function killSwitch(flags: FlagSet | FlagDocument[] | string, key: string, actor: string): FlagChange
 
+/**
+ * The placeholders the caller gives when rendering `template` (besides the
+ * branding's own `productName`, `accentColor` and `accentTextColor`).
+ */
+export declare function mailTemplatePlaceholders(template: MailTemplate): Array<string>
+
+/**
+ * A partner's margin in basis points (12.5 % is 1250), read exactly from
+ * the partner document's `marginPct`; 0 without one. More than two decimals
+ * is refused naming `partner.marginPct`.
+ */
+export declare function marginBasisPoints(partner: PartnerDocument): number
+
+/**
+ * Whether a contrast ratio meets WCAG 2 level AA: 4.5 for body text, 3 for
+ * large text (`largeText`, default false).
+ */
+export declare function meetsWcagAa(ratio: number, largeText?: boolean | undefined | null): boolean
+
 /** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
 export interface MemoryResource {
   /** Its handle (the value recorded on the tenant). */
@@ -1428,6 +1751,30 @@ export interface MemoryResource {
   /** Whether it is suspended (members or mailboxes cannot sign in). */
   suspended: boolean
 }
+
+/**
+ * The MFA compliance of `members` under `mode`: how many there are, how
+ * many are enrolled, how many the mode requires, who of those is missing (in
+ * input order) and whether the tenant is compliant.
+ */
+export declare function mfaCompliance(mode: MfaMode, members: MemberMfa[]): MfaCompliance
+
+/**
+ * The monthly amount of `seats` at `perSeatAmount` (minor units) per
+ * `cycle`: a yearly amount divided by 12, rounded half up. `perSeatAmount`
+ * is 0 to 10^12, `seats` 0 to 10^6 (the records' bounds); a product past
+ * 2^53 - 1 is refused naming `seats`.
+ */
+export declare function monthlyAmount(cycle: BillingCycle, perSeatAmount: number, seats: number): number
+
+/**
+ * MRR of `subscriptions` (subscription documents; `active` and `past_due`
+ * count), priced from their snapshots or else from `catalogue` (price
+ * documents), grouped by tenant, plan and partner (`tenants` and `partners`:
+ * their documents). Every figure is by currency. A figure past 2^53 - 1 is
+ * refused naming `subscriptions`.
+ */
+export declare function mrr(subscriptions: SubscriptionDocument[], catalogue: PriceDocument[], tenants: TenantDocument[], partners: PartnerDocument[]): MrrReport
 
 /**
  * The document `POST /tenants` stores for a new tenant: `pending`, version 0.
@@ -1511,6 +1858,30 @@ export interface OcisServiceLoginOptions {
 export declare function openFeatureReason(reason: Reason): string
 
 /**
+ * What to do with a subscription event, given the `created` of the last
+ * event applied to the stored snapshot (`null`: nothing stored): `apply`
+ * (newer: apply it and store its `created`), `stale` (older: a late
+ * delivery, ignore it) or `refetch` (the same second: retrieve the
+ * subscription and store that).
+ */
+export declare function orderStripeEvent(storedCreated: number | undefined | null, incomingCreated: number): EventOrder
+
+/**
+ * Reads a time as the audit filters take it: RFC 3339 with `Z` or an offset,
+ * or a date (`2026-12-03`, its start in UTC), years 1970 to 9999; in
+ * milliseconds since the epoch. Errors are `DEZKY_INVALID_ARGUMENT` naming
+ * `field` (default `time`).
+ */
+export declare function parseAuditTime(text: string, field?: string | undefined | null): number
+
+/**
+ * A colour (`#rgb` or `#rrggbb`, any case, spaces around ignored) as
+ * `#rrggbb` in lower case. Anything else is `DEZKY_INVALID_ARGUMENT` naming
+ * `field` (default `colour`).
+ */
+export declare function parseColour(text: string, field?: string | undefined | null): string
+
+/**
  * A decimal string in major units as minor units
  * (`parseMajorUnits('10.5', 'eur') === 1050`); more decimals than the currency has are refused.
  */
@@ -1580,6 +1951,12 @@ export interface ProbeThresholds {
   /** A success within this is `warn`; also the default timeout. */
   warnMs?: number
 }
+
+/**
+ * The text colour the portal puts on `background`: `#000000` when its YIQ
+ * brightness is at least 128, `#ffffff` below.
+ */
+export declare function readableOn(background: string): string
 
 /** The verdict on one expected check. */
 export interface RecordCheckInfo {
@@ -1849,6 +2226,38 @@ export interface StripeCustomer {
   livemode?: boolean
 }
 
+/**
+ * A verified Stripe webhook event. `object` is typed by `objectType`:
+ * `subscription` for `customer.subscription.created` / `updated` /
+ * `deleted`, `invoice` for `invoice.paid` / `invoice.payment_failed`,
+ * `customer` for `customer.updated`, and for any other type (`other`) the
+ * object as Stripe sent it.
+ */
+export interface StripeEvent {
+  /** `evt_...`: the key to de-duplicate deliveries by. */
+  id: string
+  /** The event type (`customer.subscription.updated`, ...; open set). */
+  type: string
+  /**
+   * When it happened, Unix seconds: the order of one object's events
+   * (`orderStripeEvent`).
+   */
+  created: number
+  /** Live or test mode. */
+  livemode: boolean
+  /** The API version the object is rendered in. */
+  apiVersion?: string
+  /** What `object` is. */
+  objectType: 'subscription' | 'invoice' | 'customer' | 'other'
+  /**
+   * The object: a subscription with its snapshot, an invoice, a customer,
+   * or the object as sent.
+   */
+  object: StripeSubscription | StripeInvoice | StripeCustomer | Record<string, unknown>
+  /** For `*.updated`, the changed fields' previous values. */
+  previousAttributes?: Record<string, unknown>
+}
+
 /** An invoice. Amounts are in minor units of `currency`. */
 export interface StripeInvoice {
   /** `in_...`. */
@@ -1890,6 +2299,21 @@ export interface StripeInvoice {
   customerId?: string
 }
 
+/**
+ * What a new seat subscription is made of (`NewSubscription` of the client
+ * crate, whose `seats` is a `u64`: a number here).
+ */
+export interface StripeNewSubscription {
+  /** The customer, `cus_...`. */
+  customerId: string
+  /** The recurring price, `price_...`. */
+  priceId: string
+  /** The seats: the item's quantity (0 to 1000000). */
+  seats: number
+  /** The control plane's tenant id, stored as `metadata[tenant_id]`. */
+  tenantId?: string
+}
+
 /** A payment method. */
 export interface StripePaymentMethod {
   /** `pm_...`. */
@@ -1916,6 +2340,77 @@ export interface StripeSetupIntent {
   customerId?: string
   /** The payment method, once confirmed. */
   paymentMethodId?: string
+}
+
+/** A subscription (`sub_...`), with its control-plane snapshot. */
+export interface StripeSubscription {
+  /** `sub_...`. */
+  id: string
+  /** The customer, `cus_...`. */
+  customerId: string
+  /**
+   * `active`, `trialing`, `past_due`, `unpaid`, `canceled`, `incomplete`,
+   * `incomplete_expired`, `paused` (open set).
+   */
+  status: string
+  /** Its items (a seat subscription has one). */
+  items: Array<StripeSubscriptionItem>
+  /** Whether it ends at the end of the current period. */
+  cancelAtPeriodEnd: boolean
+  /** When it will be canceled, Unix seconds. */
+  cancelAt?: number
+  /** When it was canceled, Unix seconds. */
+  canceledAt?: number
+  /** When it ended, Unix seconds. */
+  endedAt?: number
+  /** Lowercase ISO currency code. */
+  currency?: string
+  /** Creation time, Unix seconds. */
+  created?: number
+  /** End of the trial, Unix seconds. */
+  trialEnd?: number
+  /** Start of the current period, Unix seconds (the subscription's, else its first item's). */
+  currentPeriodStart?: number
+  /** End of the current period, Unix seconds. */
+  currentPeriodEnd?: number
+  /** Live or test mode. */
+  livemode?: boolean
+  /** Metadata (`tenant_id`). */
+  metadata: Record<string, string>
+  /**
+   * The fields of the control plane's subscription document Stripe decides
+   * (`status`, `stripeCustomerId`, `stripeSubscriptionId`, `cycle`,
+   * `currency`, `perSeatAmount`, `seats`), to `$set` on it; absent when
+   * the subscription is not one the record can hold (`snapshotError` says why).
+   */
+  snapshot?: SubscriptionSnapshot
+  /**
+   * Why there is no snapshot: the refusal, naming the field
+   * (`subscription.items[0].price.recurring.interval`); absent with one.
+   */
+  snapshotError?: string
+}
+
+/** An item of a subscription: one price and its quantity (the seats). */
+export interface StripeSubscriptionItem {
+  /** `si_...` (what `changeSeats` takes). */
+  id: string
+  /** The price, `price_...`. */
+  priceId: string
+  /** The seats; absent for a metered price. */
+  quantity?: number
+  /** Per seat, in minor units of `currency`; absent for tiered prices. */
+  unitAmount?: number
+  /** Lowercase ISO currency code. */
+  currency: string
+  /** `day`, `week`, `month` or `year`; absent for a one-time price. */
+  interval?: string
+  /** Intervals between charges. */
+  intervalCount?: number
+  /** Start of the item's current period, Unix seconds. */
+  currentPeriodStart?: number
+  /** End of the item's current period, Unix seconds. */
+  currentPeriodEnd?: number
 }
 
 /**
@@ -1968,6 +2463,16 @@ export interface TokenVerifierOptions {
 export declare function transitionTenant(tenant: TenantDocument, action: LifecycleAction, actor: string, at?: number): TenantTransition
 
 /**
+ * `PATCH /tenants/:slug/security-policy`: the tenant's policy with `changes`
+ * (some of the policy's fields) applied and validated, by `actor` at `at`
+ * (default now): the new policy, the fields that changed, the
+ * version-guarded patch (empty when nothing changed) and the audit event
+ * `tenant.security_policy.update`. Refusals name the field
+ * (`securityPolicy.mfaMode`); nothing is written.
+ */
+export declare function updateSecurityPolicy(tenant: TenantDocument, changes: Partial<SecurityPolicyValue>, actor: string, at?: number | Date | undefined | null): PolicyUpdate
+
+/**
  * A user record as the control plane stores it (other fields are ignored).
  * Ids may be strings, `{ $oid }` or driver `ObjectId`s.
  */
@@ -2018,6 +2523,19 @@ export declare function verifyDomain(input: DomainInput, resolver?: ResolverOpti
  * found gets every check `unknown`, and the others are still verified.
  */
 export declare function verifyDomains(inputs: Array<DomainInput>, resolver?: ResolverOptions | undefined | null, concurrency?: number | undefined | null): Promise<Array<DomainReportInfo>>
+
+/**
+ * Verifies a Stripe webhook and returns its event. `rawBody` is the body
+ * exactly as received (a `Buffer`, or its text if nothing re-encoded it;
+ * never JSON parsed and serialised again), `signatureHeader` the
+ * `Stripe-Signature` header, `secret` the endpoint's signing secret
+ * (`whsec_...`). Every `v1` signature is compared in constant time; the
+ * timestamp must be within `options.tolerance` seconds of `options.now`
+ * (default 300 s of now, both ways). A refusal is `DEZKY_WEBHOOK_SIGNATURE`
+ * with `reason` (answer 400, do not act); a body that is not an event is
+ * `DEZKY_UPSTREAM_DECODE`; an empty secret `DEZKY_INVALID_ARGUMENT`.
+ */
+export declare function verifyStripeWebhook(rawBody: Uint8Array | string, signatureHeader: string, secret: string, options?: { tolerance?: number; now?: number | Date } | null): StripeEvent
 
 /**
  * Verifies `token` with a verifier built once from `AUTHENTIK_ISSUER` and

@@ -9,6 +9,9 @@
 //! once per partner and currency. Totals are sums of those rounded figures,
 //! so every table adds up.
 
+// `#[napi]` enums expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -28,6 +31,7 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum BillingCycle {
     /// Every month.
     Monthly,
@@ -51,6 +55,7 @@ impl BillingCycle {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum SubscriptionStatus {
     /// Paid and running.
     Active,

@@ -3,6 +3,9 @@
 //! (the YIQ readable-on colour, the WCAG 2 contrast ratio), templates checked
 //! for their placeholders and rendered safely (`docs/branding.md`).
 
+// `#[napi]` enums and records expand to `unsafe` conversion glue.
+#![cfg_attr(feature = "napi", allow(unsafe_code))]
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -137,6 +140,7 @@ pub fn meets_wcag_aa(ratio: f64, large_text: bool) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum MailTemplate {
     /// To a new tenant's contact, once it is provisioned.
     TenantWelcome,
@@ -231,6 +235,7 @@ const BRANDING_PLACEHOLDERS: [&str; 3] = ["productName", "accentColor", "accentT
 /// A mail's three parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 pub struct TemplateText {
     /// The subject line.
     pub subject: String,

@@ -496,6 +496,7 @@ pub fn update_security_policy(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 pub struct MemberMfa {
     /// The member (an email address or an id).
     pub member: String,
@@ -510,6 +511,7 @@ pub struct MemberMfa {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 pub struct MfaCompliance {
     /// The mode judged against.
     pub mfa_mode: MfaMode,

@@ -87,6 +87,10 @@ test('details carry the contract names in camelCase', () => {
   assert.deepEqual(upstream.fields, { amount: ['too small'] })
   assert.deepEqual(upstream.linked, ['g-1'])
   assert.deepEqual(upstream.upstreamDetails, { decline_code: 'insufficient_funds' })
+  const webhook = get('DEZKY_WEBHOOK_SIGNATURE')
+  assert.equal(webhook.reason, 'no v1 signature matches the body under this secret')
+  assert.equal(webhook.service, undefined)
+  assert.equal(ErrorCode.WEBHOOK_SIGNATURE, 'DEZKY_WEBHOOK_SIGNATURE')
 })
 
 test('an argument error names the argument and the field', () => {

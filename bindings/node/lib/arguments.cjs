@@ -106,7 +106,8 @@ function fits(value, param) {
   }
   const types = param.types.flatMap((type) => aliases.get(type) ?? [type])
   return types.some((type) => {
-    if (type === 'string' || type.startsWith("'")) return typeof value === 'string'
+    if (type.startsWith("'")) return value === type.slice(1, -1)
+    if (type === 'string') return typeof value === 'string'
     if (type === 'number') return typeof value === 'number'
     if (type === 'boolean') return typeof value === 'boolean'
     if (type.endsWith('[]') || type.startsWith('Array<')) return Array.isArray(value)

@@ -148,6 +148,84 @@ async function* bulkEvents(run, tenants) {
   }
 }
 
+// The audit log's CSV export as a stream of text chunks. Events are taken from
+// any iterable or async iterable (a driver cursor) as the consumer asks for
+// chunks, a batch at a time; the native encoder (the core's CSV writer) turns a
+// batch into its rows and keeps nothing else, so an export of any size runs in
+// constant memory. The first chunk starts with the header row. Arguments are
+// checked at the call; an event that is not one throws its DezkyError when its
+// batch is encoded, naming its place (`events[3]`).
+const DEFAULT_CSV_BATCH = 500
+const MAX_CSV_BATCH = 10_000
+
+function csvArguments(events, options) {
+  const iterable =
+    events !== null &&
+    typeof events === 'object' &&
+    (typeof events[Symbol.asyncIterator] === 'function' || typeof events[Symbol.iterator] === 'function')
+  if (!iterable) {
+    const reason = 'must be an iterable or async iterable of audit events'
+    throw new DezkyError(ErrorCode.INVALID_ARGUMENT, `events: ${reason}`, { argument: 'events', reason })
+  }
+  let batch = DEFAULT_CSV_BATCH
+  if (options !== undefined && options !== null) {
+    const invalid = (field, reason) =>
+      new DezkyError(ErrorCode.INVALID_ARGUMENT, `${field}: ${reason}`, { argument: 'options', field, reason })
+    if (typeof options !== 'object' || Array.isArray(options)) throw invalid('options', 'must be an object')
+    for (const key of Object.keys(options)) {
+      if (key !== 'batchSize') throw invalid(`options.${key}`, 'is not an option (batchSize)')
+    }
+    if (options.batchSize !== undefined) {
+      batch = options.batchSize
+      if (!Number.isInteger(batch) || batch < 1 || batch > MAX_CSV_BATCH) {
+        throw invalid('options.batchSize', `must be a whole number from 1 to ${MAX_CSV_BATCH}`)
+      }
+    }
+  }
+  return batch
+}
+
+async function* csvChunks(events, batchSize) {
+  const encoder = new native.AuditCsvEncoder()
+  let batch = []
+  let started = false
+  for await (const event of events) {
+    batch.push(event)
+    if (batch.length >= batchSize) {
+      const text = encoder.encode(batch)
+      batch = []
+      started = true
+      yield text
+    }
+  }
+  const text = encoder.encode(batch)
+  if (text.length > 0 || !started) yield text
+}
+
+/** The CSV export of `events` as an async generator of text chunks. */
+function auditCsv(events, options) {
+  return csvChunks(events, csvArguments(events, options))
+}
+
+/** The CSV export of `events` as a web `ReadableStream` of UTF-8 bytes, read as it is pulled. */
+function auditCsvStream(events, options) {
+  const chunks = auditCsv(events, options)
+  const utf8 = new TextEncoder()
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next()
+        if (done) controller.close()
+        else controller.enqueue(utf8.encode(value))
+      },
+      async cancel() {
+        await chunks.return(undefined)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
@@ -185,6 +263,26 @@ module.exports = {
   newTenant: native.newTenant,
   transitionTenant: native.transitionTenant,
   applyTenantPatch: native.applyTenantPatch,
+  SecurityPolicy: native.SecurityPolicy,
+  updateSecurityPolicy: native.updateSecurityPolicy,
+  mfaCompliance: native.mfaCompliance,
+  Branding: native.Branding,
+  parseColour: native.parseColour,
+  readableOn: native.readableOn,
+  contrastRatio: native.contrastRatio,
+  meetsWcagAa: native.meetsWcagAa,
+  checkTemplate: native.checkTemplate,
+  mailTemplatePlaceholders: native.mailTemplatePlaceholders,
+  monthlyAmount: native.monthlyAmount,
+  mrr: native.mrr,
+  marginBasisPoints: native.marginBasisPoints,
+  AuditQuery: native.AuditQuery,
+  parseAuditTime: native.parseAuditTime,
+  auditCsvColumns: native.auditCsvColumns,
+  auditCsv,
+  auditCsvStream,
+  verifyStripeWebhook: native.verifyStripeWebhook,
+  orderStripeEvent: native.orderStripeEvent,
   DezkyError,
   ErrorCode,
 }

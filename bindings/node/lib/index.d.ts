@@ -2,7 +2,7 @@
 // written by `napi build --dts` from the Rust docs) plus the hand-written layer.
 export * from '../index'
 
-import type { EvaluationContext } from '../index'
+import type { AuditEvent, EvaluationContext } from '../index'
 
 // `evaluateAll` is written in JavaScript (lib/index.cjs) over the native
 // `evaluateAllBits`, so its declaration is added to the generated classes here.
@@ -211,7 +211,161 @@ declare module '../index' {
     | { kind: 'reconciled'; result: Reconciliation }
     | { kind: 'refused'; index: number; code: string; message: string }
     | { kind: 'done'; summary: BulkSummary }
+
+  // Security policy, branding, billing and audit records (dezky_core::policy,
+  // ::branding, ::billing, ::audit), in their serde form.
+
+  /** A tenant's security policy, as stored (`tenant.securityPolicy`; docs/policy.md). */
+  export interface SecurityPolicyValue {
+    mfaMode: MfaMode
+    /** 5 to 1440; default 60. */
+    sessionIdleMinutes: number
+    /** 1 to 720, and at least the idle limit; default 24. */
+    sessionAbsoluteHours: number
+    /** ISO 3166-1 alpha-2 codes, upper case, sorted; empty: any country. */
+    allowedCountries: string[]
+    /** Networks in CIDR form (`192.0.2.0/24`, `2001:db8::/32`); empty: any address. At most 256. */
+    ipAllowlist: string[]
+  }
+
+  /** A change of a tenant's policy (`updateSecurityPolicy`). */
+  export interface PolicyUpdate {
+    /** The whole policy after the change. */
+    policy: SecurityPolicyValue
+    /** The fields whose value changed; empty: nothing to write. */
+    changed: Array<keyof SecurityPolicyValue>
+    /** `securityPolicy` set whole, guarded by the document's version (`update` null when nothing changed). */
+    patch: TenantPatch
+    /** `tenant.security_policy.update`, with `metadata.changed`, `before` and `after`. */
+    event: AuditEvent
+  }
+
+  /** A tenant's branding, as stored (`TenantBranding`; docs/branding.md). */
+  export interface BrandingValue {
+    /** 1 to 60 characters; default `Dezky`. */
+    productName?: string
+    /** `#rgb` or `#rrggbb`; returned as `#rrggbb`. Default `#2563eb`. */
+    accentColor?: string
+    /** Overrides by template; a part left out (or null) is the built-in one. */
+    emailTemplates?: Partial<Record<MailTemplate, { subject?: string | null; text?: string | null; html?: string | null }>>
+  }
+
+  /** A price of the catalogue (`prices` collection; docs/billing.md). */
+  export interface PriceDocument {
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    plan: string
+    cycle: BillingCycle
+    /** ISO 4217, any case. */
+    currency: string
+    /** Per seat and cycle, minor units, 0 to 10^12. */
+    perSeatAmount: number
+    /** Default true. */
+    active?: boolean | null
+    stripePriceId?: string | null
+    [field: string]: unknown
+  }
+
+  /** A subscription (`subscriptions` collection); the price fields are snapshots. */
+  export interface SubscriptionDocument {
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    tenantId: ObjectIdLike
+    plan: string
+    status: SubscriptionStatus
+    stripeCustomerId?: string | null
+    stripeSubscriptionId?: string | null
+    cycle?: BillingCycle | null
+    currency?: string | null
+    perSeatAmount?: number | null
+    /** 0 to 10^6. */
+    seats?: number | null
+    [field: string]: unknown
+  }
+
+  /** A partner document (the fields billing reads). */
+  export interface PartnerDocument {
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    slug: string
+    name?: string
+    status: 'active' | 'suspended' | 'terminated'
+    /** The margin in percent, 0 to 100, at most two decimals. */
+    marginPct?: number | null
+    [field: string]: unknown
+  }
+
+  /** Amounts by currency (lower-case ISO 4217), in minor units. */
+  export type Totals = Record<string, number>
+
+  /** MRR by every axis the dashboards show (`mrr`). Amounts are minor units. */
+  export interface MrrReport {
+    /** Every counted subscription's monthly amount. */
+    subscriptions: Array<{ subscriptionId: string; tenantId: string; plan: string; currency: string; amount: number; fromCatalogue: boolean }>
+    total: Totals
+    /** By tenant ObjectId. */
+    byTenant: Record<string, Totals>
+    byPlan: Record<string, Totals>
+    /** One row per partner and currency; `margin + net === mrr`. */
+    byPartner: Array<{ partnerId: string; partnerSlug: string; currency: string; mrr: number; marginBasisPoints: number; margin: number; net: number }>
+    /** Counted subscriptions that could not be priced, left out of every figure. */
+    unpriced: Array<{ subscriptionId: string; reason: string }>
+  }
+
+  /** The fields of the control plane's subscription document that Stripe decides, to `$set`. */
+  export interface SubscriptionSnapshot {
+    status: SubscriptionStatus
+    stripeCustomerId: string
+    stripeSubscriptionId: string
+    cycle: BillingCycle
+    currency: string
+    perSeatAmount: number
+    seats: number
+  }
+
+  /** The portal's audit filters (docs/audit.md); every field optional. */
+  export interface AuditFilter {
+    /** Free text, matched literally in the action, actor, target type and id. */
+    q?: string | null
+    /** Exact names (`tenant.suspend`) or families (`tenant.*`). */
+    action?: string | string[] | null
+    outcome?: 'success' | 'failure' | 'denied' | null
+    actorEmail?: string | null
+    /** RFC 3339 or `YYYY-MM-DD`: events at or after. */
+    since?: string | null
+    /** Events strictly before. */
+    before?: string | null
+    /** The page size, 1 to 500 (default 50). */
+    limit?: number | null
+    /** The previous query's `nextCursor(...)`. */
+    cursor?: string | null
+  }
 }
+
+/** Options of `auditCsv` and `auditCsvStream`. */
+export interface AuditCsvOptions {
+  /** Events encoded per chunk, 1 to 10000 (default 500). */
+  batchSize?: number
+}
+
+/**
+ * The CSV export of audit events (RFC 4180, CRLF, the header row first; cells a
+ * spreadsheet would run as formulas prefixed with `'`), as an async generator of
+ * text chunks. `events` is any iterable or async iterable (a driver cursor);
+ * it is read only as chunks are taken, so any number of events exports in
+ * constant memory. An event that is not one throws `DEZKY_INVALID_ARGUMENT`
+ * naming its place (`events[3]`).
+ */
+export declare function auditCsv(
+  events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>,
+  options?: AuditCsvOptions | null,
+): AsyncGenerator<string, void, undefined>
+
+/** `auditCsv` as a web `ReadableStream` of UTF-8 bytes, read as it is pulled (a Nitro/h3 response body). */
+export declare function auditCsvStream(
+  events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>,
+  options?: AuditCsvOptions | null,
+): ReadableStream<Uint8Array>
 
 /** The stable error codes, one per variant of the SDK crates' error types (built from the crates' own lists). */
 export declare const ErrorCode: {
@@ -254,6 +408,7 @@ export declare const ErrorCode: {
   readonly VERSION_CONFLICT: 'DEZKY_VERSION_CONFLICT'
   readonly TENANT_INACTIVE: 'DEZKY_TENANT_INACTIVE'
   readonly FORBIDDEN: 'DEZKY_FORBIDDEN'
+  readonly WEBHOOK_SIGNATURE: 'DEZKY_WEBHOOK_SIGNATURE'
 }
 
 export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -273,7 +428,7 @@ export declare class DezkyError extends Error {
   readonly field?: string
   /** The top-level argument that was refused (`DEZKY_INVALID_ARGUMENT`). */
   readonly argument?: string
-  /** What is wrong, in words (validation, token and authorization errors). */
+  /** What is wrong, in words (validation, token and authorization errors; why a webhook signature was refused, `DEZKY_WEBHOOK_SIGNATURE`). */
   readonly reason?: string
   /** 1-based position of a JSON syntax error (`DEZKY_MALFORMED_JSON`) or the line of a zone-file error (`DEZKY_ZONE_PARSE`); 0 when unknown. */
   readonly line?: number

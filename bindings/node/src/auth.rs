@@ -20,7 +20,9 @@ use dezky_core::auth::{self as core_auth, Actor, Surface, TokenClient, VerifierC
 use dezky_core::authz::{self, UserRecord};
 use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
-use napi::bindgen_prelude::{FromNapiValue, Function, JsObjectValue, JsValue, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{
+    FromNapiValue, Function, JsObjectValue, JsValue, Object, PromiseRaw, Unknown,
+};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Number, Value};
@@ -291,9 +293,25 @@ fn client_list(value: &Value) -> Result<Option<Vec<TokenClient>>> {
 // ---------------------------------------------------------------------------
 // Records
 
+/// 2^53 - 1, the largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// The string `object.method()` returns.
+fn call_text(object: Object<'_>, method: &str, field: &str) -> Result<String> {
+    let function: Function<'_, (), Unknown<'_>> = object
+        .get_named_property(method)
+        .map_err(|_| invalid(field, format!("{method} is not a function")))?;
+    let text = function
+        .apply(object, ())
+        .map_err(|e| invalid(field, format!("{method}() failed: {}", e.reason)))?;
+    string(&text, field)
+}
+
 /// A JS value as JSON, with driver `ObjectId`s (anything with `toHexString()`)
-/// read as their hex strings. Nested at most 16 levels.
-fn json(value: &Unknown<'_>, field: &str) -> Result<Value> {
+/// read as their hex strings, `Date`s as their `toISOString()` (the audit
+/// log's time form) and whole numbers (up to 2^53) as JSON integers, as the
+/// control plane's documents hold them. Nested at most 16 levels.
+pub(crate) fn json(value: &Unknown<'_>, field: &str) -> Result<Value> {
     to_json(value, field, 0)
 }
 
@@ -311,6 +329,10 @@ fn to_json(value: &Unknown<'_>, field: &str, depth: usize) -> Result<Value> {
                 .map_err(fail)?
                 .get_double()
                 .map_err(fail)?;
+            if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+                // `n` is whole and within i64: the cast is exact.
+                return Ok(Value::from(n as i64));
+            }
             Number::from_f64(n)
                 .map(Value::Number)
                 .ok_or_else(|| invalid(field, "is not a finite number"))
@@ -327,14 +349,11 @@ fn to_json(value: &Unknown<'_>, field: &str, depth: usize) -> Result<Value> {
                 }
                 return Ok(Value::Array(out));
             }
+            if value.is_date().unwrap_or(false) {
+                return call_text(object, "toISOString", field).map(Value::String);
+            }
             if object.has_named_property("toHexString").map_err(fail)? {
-                let method: Function<'_, (), Unknown<'_>> = object
-                    .get_named_property("toHexString")
-                    .map_err(|_| invalid(field, "toHexString is not a function"))?;
-                let hex = method
-                    .apply(object, ())
-                    .map_err(|e| invalid(field, format!("toHexString() failed: {}", e.reason)))?;
-                return string(&hex, field).map(Value::String);
+                return call_text(object, "toHexString", field).map(Value::String);
             }
             let names = object.get_property_names().map_err(fail)?;
             let len = names.get_array_length().map_err(fail)?;

@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{
 };
 use napi::{Env, ValueType, sys};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::error::invalid_argument;
 
@@ -23,11 +23,39 @@ type Result<T> = std::result::Result<T, CoreError>;
 /// A core record that crosses into JavaScript through serde (`env.to_js_value`),
 /// for records napi cannot derive. The function returning it declares the
 /// TypeScript type (`ts_return_type`), which the core record declares.
+/// Integers cross as numbers, exact up to 2^53 - 1 (napi's serde alone would
+/// write a `u64` past `u32::MAX` as a BigInt); a larger one stays a BigInt,
+/// so it is never rounded (bindings refuse it where a number is declared).
 pub struct Serde<T>(pub T);
 
 impl<T: Serialize> ToNapiValue for Serde<T> {
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
-        Ok(Env::from_raw(env).to_js_value(&value.0)?.raw())
+        let json = serde_json::to_value(&value.0)
+            .map_err(|e| napi::Error::from_reason(format!("cannot convert a record: {e}")))?;
+        Ok(Env::from_raw(env).to_js_value(&safe_numbers(json))?.raw())
+    }
+}
+
+/// 2^53 - 1, the largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `value` with its integers within a JS number's exact range as floats, which
+/// napi writes as numbers.
+fn safe_numbers(value: Value) -> Value {
+    match value {
+        Value::Number(n) if !n.is_f64() => match n.as_f64().and_then(Number::from_f64) {
+            Some(float) if float.as_f64().is_some_and(|f| f.abs() <= MAX_SAFE_INTEGER) => {
+                Value::Number(float)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(safe_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, safe_numbers(value)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -16,8 +16,11 @@
 // workspace-wide `deny` is relaxed only so that the generated glue compiles.
 #![allow(unsafe_code)]
 
+mod audit;
 mod auth;
 mod authentik;
+mod billing;
+mod branding;
 mod convert;
 mod dns;
 mod error;
@@ -25,6 +28,7 @@ mod flags;
 mod health;
 mod ocis;
 mod options;
+mod policy;
 mod provisioning;
 mod stalwart;
 mod store;
@@ -33,21 +37,30 @@ mod task;
 mod tenant;
 mod types;
 
+pub use audit::{AuditCsvEncoder, AuditQuery, audit_csv_columns, parse_audit_time};
 pub use auth::{
     TokenVerifier, require_can_force_logout, require_can_suspend, require_operator,
     require_own_active_record, require_partner_staff, require_partner_tenant,
     require_platform_admin, require_tenant_admin, require_tenant_member, verify_token,
 };
 pub use authentik::AuthentikClient;
+pub use billing::{margin_basis_points, monthly_amount, mrr};
+pub use branding::{
+    Branding, check_template, contrast_ratio, mail_template_placeholders, meets_wcag_aa,
+    parse_colour, readable_on,
+};
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use error::{error_codes, error_examples};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use health::probe_all;
 pub use ocis::{OcisClient, validate_space_name};
+pub use policy::{SecurityPolicy, mfa_compliance, update_security_policy};
 pub use provisioning::{
     BulkRun, Provisioner, apply_tenant_patch, new_tenant, parse_tenant_slug, transition_tenant,
 };
 pub use stalwart::StalwartClient;
 pub use store::{ChangeSubscription, FlagStore};
-pub use stripe::{StripeClient, format_minor_units, parse_major_units};
+pub use stripe::{
+    StripeClient, format_minor_units, order_stripe_event, parse_major_units, verify_stripe_webhook,
+};
 pub use tenant::flag_context;

@@ -62,7 +62,7 @@ fn object(env: &Env, value: &Unknown<'_>, name: &str) -> Result<Map<String, Valu
 /// A tenant document, read whole by the core. Driver `ObjectId`s (anything
 /// with `toHexString()`) are read as their hex strings, as in the records of
 /// the authorization rules.
-fn tenant(value: &Unknown<'_>) -> Result<TenantDocument> {
+pub(crate) fn tenant(value: &Unknown<'_>) -> Result<TenantDocument> {
     TenantDocument::from_document("tenant", &crate::auth::record_json(value, "tenant")?)
 }
 

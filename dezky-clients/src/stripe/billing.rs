@@ -354,8 +354,14 @@ fn enum_text(value: &impl Serialize) -> Value {
 
 /// `tax_id.verification`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StripeTaxIdVerification")
+)]
 pub struct TaxIdVerification {
-    /// Where the verification stands.
+    /// Where the verification stands: `pending`, `verified`, `unverified`,
+    /// `unavailable` (open set).
+    #[cfg_attr(feature = "napi", napi(ts_type = "string"))]
     pub status: TaxIdVerificationStatus,
     /// The name the authority holds, once verified.
     pub verified_name: Option<String>,
@@ -365,11 +371,16 @@ pub struct TaxIdVerification {
 
 /// A customer's tax id (`txi_...`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_from_js = false, js_name = "StripeTaxId")
+)]
 pub struct TaxId {
     /// The id.
     pub id: String,
     /// `eu_vat`, `gb_vat`, ... (open set).
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "napi", napi(js_name = "type"))]
     pub kind: String,
     /// The number, as stored by Stripe (`DE123456789`).
     pub value: String,
@@ -378,6 +389,7 @@ pub struct TaxId {
     /// The customer's id.
     pub customer: Option<String>,
     /// The authority's verification.
+    #[cfg_attr(feature = "napi", napi(ts_type = "StripeTaxIdVerification"))]
     pub verification: Option<TaxIdVerification>,
     /// Creation time, Unix seconds.
     pub created: Option<i64>,
@@ -474,17 +486,26 @@ pub fn normalize_eu_vat(value: &str) -> Result<String> {
 
 /// Billing details to set on a customer; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_to_js = false, js_name = "StripeBillingDetails")
+)]
 pub struct BillingDetails {
     /// The billing name (at most 256 characters).
     pub name: Option<String>,
     /// The billing email (at most 512 characters).
     pub email: Option<String>,
     /// The billing address; `country` is ISO 3166-1 alpha-2 (sent in upper case).
+    #[cfg_attr(feature = "napi", napi(ts_type = "StripeBillingAddress"))]
     pub address: Option<BillingAddress>,
 }
 
 /// A billing address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, object_to_js = false, js_name = "StripeBillingAddress")
+)]
 pub struct BillingAddress {
     /// First line.
     pub line1: Option<String>,
@@ -588,6 +609,7 @@ impl BillingDetails {
 /// How Stripe charges or credits a change of seats within a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum ProrationBehavior {
     /// Prorations go on the next invoice (Stripe's default).
     #[default]

@@ -341,6 +341,7 @@ pub fn parse_event(raw_body: &[u8]) -> Result<Event> {
 /// What to do with a subscription event, given the `created` of the last
 /// event applied to the stored snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 pub enum EventOrder {
     /// Newer than the stored state (or nothing is stored): apply its object
     /// and store its `created`.
