@@ -538,3 +538,303 @@ pub fn mrr(
     }
     Ok(report)
 }
+
+// ---------------------------------------------------------------------------
+// Audit events of billing operations
+// ---------------------------------------------------------------------------
+
+/// A billing operation the audit log records (`docs/billing.md`, "Audit").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum BillingAction {
+    /// A seat subscription was created (`billing.subscription_create`).
+    SubscriptionCreate,
+    /// A subscription's seats were changed (`billing.seats_change`).
+    SeatsChange,
+    /// A subscription was set to end with its period (`billing.cancel_at_period_end`).
+    CancelAtPeriodEnd,
+    /// The customer's billing name, email or address were set (`billing.details_update`).
+    DetailsUpdate,
+}
+
+impl BillingAction {
+    /// The audit action: `billing.subscription_create`, `billing.seats_change`,
+    /// `billing.cancel_at_period_end`, `billing.details_update`.
+    pub fn action(self) -> &'static str {
+        match self {
+            BillingAction::SubscriptionCreate => "billing.subscription_create",
+            BillingAction::SeatsChange => "billing.seats_change",
+            BillingAction::CancelAtPeriodEnd => "billing.cancel_at_period_end",
+            BillingAction::DetailsUpdate => "billing.details_update",
+        }
+    }
+
+    /// What the event's target is: `subscription` (a `sub_...`), or
+    /// `customer` (a `cus_...`) for a details update.
+    pub fn target_type(self) -> &'static str {
+        match self {
+            BillingAction::DetailsUpdate => "customer",
+            _ => "subscription",
+        }
+    }
+}
+
+/// The facts of one billing operation, for its audit event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BillingFacts {
+    /// The tenant (its ObjectId).
+    pub tenant_id: String,
+    /// The Stripe object acted on: the subscription (`sub_...`), or the
+    /// customer (`cus_...`) for a details update; for a create that failed
+    /// before Stripe answered, the customer.
+    pub target_id: String,
+    /// The request id the operation's idempotency key was made from.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// The seats after the operation: required for a create and a seat change.
+    #[serde(default)]
+    pub seats: Option<u64>,
+    /// The seats before a seat change, when known.
+    #[serde(default)]
+    pub seats_before: Option<u64>,
+    /// The billing details fields a details update set (`name`, `email`,
+    /// `address`): their names only, never their values.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+const DETAIL_FIELDS: [&str; 3] = ["name", "email", "address"];
+
+/// The audit event of a billing operation: action `billing.<operation>`
+/// ([`BillingAction::action`]), target the Stripe subscription or customer,
+/// `tenantId` set, and in `metadata` the `requestId`, the seats (`seats`,
+/// and `seatsBefore` for a change) and, for a details update, the names of
+/// the fields set (`fields`; no value of a billing name, email or address
+/// goes into the log). Pure: the caller records it with the operation's
+/// outcome. Missing or out-of-range facts are `DEZKY_INVALID_ARGUMENT`
+/// naming them (`billing.seats`).
+pub fn billing_event(
+    action: BillingAction,
+    outcome: crate::audit::Outcome,
+    change: &dezky_flags::Change,
+    facts: &BillingFacts,
+) -> Result<crate::audit::AuditEvent> {
+    let non_empty = |field: &str, value: &str| {
+        if value.trim().is_empty() {
+            Err(invalid(format!("billing.{field}"), "must not be empty"))
+        } else {
+            Ok(())
+        }
+    };
+    non_empty("tenantId", &facts.tenant_id)?;
+    non_empty("targetId", &facts.target_id)?;
+    if let Some(request_id) = &facts.request_id {
+        non_empty("requestId", request_id)?;
+    }
+    let seats_field = |field: &str, value: Option<u64>| match value {
+        Some(n) if n > MAX_SEATS => Err(invalid(
+            format!("billing.{field}"),
+            format!("must be 0 to {MAX_SEATS}"),
+        )),
+        other => Ok(other),
+    };
+    let seats = seats_field("seats", facts.seats)?;
+    let seats_before = seats_field("seatsBefore", facts.seats_before)?;
+    let mut event = crate::audit::AuditEvent::new(
+        action.action(),
+        outcome,
+        change,
+        action.target_type(),
+        facts.target_id.trim(),
+    )
+    .for_tenant(facts.tenant_id.trim());
+    if let Some(request_id) = &facts.request_id {
+        event = event.with("requestId", request_id.as_str());
+    }
+    match action {
+        BillingAction::SubscriptionCreate | BillingAction::SeatsChange => {
+            let seats = seats.ok_or_else(|| invalid("billing.seats", "is required"))?;
+            event = event.with("seats", seats);
+            if action == BillingAction::SeatsChange
+                && let Some(before) = seats_before
+            {
+                event = event.with("seatsBefore", before);
+            }
+        }
+        BillingAction::CancelAtPeriodEnd | BillingAction::DetailsUpdate => {}
+    }
+    if action != BillingAction::SeatsChange && seats_before.is_some() {
+        return Err(invalid("billing.seatsBefore", "is for a seat change only"));
+    }
+    if action == BillingAction::DetailsUpdate {
+        if facts.fields.is_empty() {
+            return Err(invalid("billing.fields", "must name the fields set"));
+        }
+        let mut fields: Vec<&str> = Vec::new();
+        for (i, field) in facts.fields.iter().enumerate() {
+            let known = DETAIL_FIELDS
+                .iter()
+                .find(|f| **f == field.as_str())
+                .ok_or_else(|| {
+                    invalid(
+                        format!("billing.fields[{i}]"),
+                        "must be name, email or address",
+                    )
+                })?;
+            if !fields.contains(known) {
+                fields.push(known);
+            }
+        }
+        event = event.with("fields", serde_json::json!(fields));
+    } else if !facts.fields.is_empty() {
+        return Err(invalid("billing.fields", "is for a details update only"));
+    }
+    Ok(event)
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+    use crate::audit::Outcome;
+    use serde_json::json;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn change() -> dezky_flags::Change {
+        dezky_flags::Change::new(
+            "admin@acme.test",
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        )
+        .expect("a valid change")
+    }
+
+    fn facts(target: &str) -> BillingFacts {
+        BillingFacts {
+            tenant_id: "6650f1c2a9b4e3d2c1b0a998".into(),
+            target_id: target.into(),
+            request_id: Some("req-4".into()),
+            ..BillingFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_seat_change_records_both_counts() {
+        let f = BillingFacts {
+            seats: Some(7),
+            seats_before: Some(5),
+            ..facts("sub_1")
+        };
+        let e = billing_event(BillingAction::SeatsChange, Outcome::Success, &change(), &f)
+            .expect("an event");
+        assert_eq!(e.action, "billing.seats_change");
+        assert_eq!(
+            (e.target_type.as_str(), e.target_id.as_str()),
+            ("subscription", "sub_1")
+        );
+        assert_eq!(e.tenant_id.as_deref(), Some("6650f1c2a9b4e3d2c1b0a998"));
+        assert_eq!(e.actor_email, "admin@acme.test");
+        assert_eq!(
+            Value::Object(e.metadata),
+            json!({"requestId": "req-4", "seats": 7, "seatsBefore": 5})
+        );
+    }
+
+    #[test]
+    fn a_details_update_names_fields_not_values() {
+        let f = BillingFacts {
+            fields: vec!["email".into(), "address".into(), "email".into()],
+            ..facts("cus_1")
+        };
+        let e = billing_event(
+            BillingAction::DetailsUpdate,
+            Outcome::Failure,
+            &change(),
+            &f,
+        )
+        .expect("an event");
+        assert_eq!(
+            (e.action.as_str(), e.target_type.as_str()),
+            ("billing.details_update", "customer")
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.metadata["fields"], json!(["email", "address"]));
+    }
+
+    #[test]
+    fn missing_or_misplaced_facts_are_refused_by_name() {
+        let refused = |action, f: BillingFacts| match billing_event(
+            action,
+            Outcome::Success,
+            &change(),
+            &f,
+        ) {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        use BillingAction::*;
+        assert_eq!(refused(SubscriptionCreate, facts("sub_1")), "billing.seats");
+        assert_eq!(
+            refused(
+                SeatsChange,
+                BillingFacts {
+                    seats: Some(MAX_SEATS + 1),
+                    ..facts("sub_1")
+                }
+            ),
+            "billing.seats"
+        );
+        assert_eq!(
+            refused(
+                CancelAtPeriodEnd,
+                BillingFacts {
+                    seats_before: Some(1),
+                    ..facts("sub_1")
+                }
+            ),
+            "billing.seatsBefore"
+        );
+        assert_eq!(refused(DetailsUpdate, facts("cus_1")), "billing.fields");
+        assert_eq!(
+            refused(
+                DetailsUpdate,
+                BillingFacts {
+                    fields: vec!["vat".into()],
+                    ..facts("cus_1")
+                }
+            ),
+            "billing.fields[0]"
+        );
+        assert_eq!(
+            refused(
+                CancelAtPeriodEnd,
+                BillingFacts {
+                    fields: vec!["name".into()],
+                    ..facts("sub_1")
+                }
+            ),
+            "billing.fields"
+        );
+        assert_eq!(refused(CancelAtPeriodEnd, facts(" ")), "billing.targetId");
+        assert_eq!(
+            refused(
+                CancelAtPeriodEnd,
+                BillingFacts {
+                    tenant_id: String::new(),
+                    ..facts("sub_1")
+                }
+            ),
+            "billing.tenantId"
+        );
+        assert_eq!(
+            refused(
+                CancelAtPeriodEnd,
+                BillingFacts {
+                    request_id: Some(" ".into()),
+                    ..facts("sub_1")
+                }
+            ),
+            "billing.requestId"
+        );
+    }
+}

@@ -272,7 +272,7 @@ fn record(name: &str, fields: &[&str], obj: &Bound<'_, PyAny>) -> PyResult<Map<S
 
 // The control plane's records: converted to JSON here, read by the core.
 
-fn user(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<UserRecord> {
+pub(crate) fn user(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<UserRecord> {
     let map = record(name, &records::USER_FIELDS, obj)?;
     records::user(name, &map).py()
 }

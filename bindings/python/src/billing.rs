@@ -6,7 +6,8 @@
 //! their serde form, whose TypedDicts `dezky._billing_records` are generated
 //! from (support/bindgen).
 
-use dezky_core::billing::{self, BillingCycle, Price, Subscription};
+use dezky_core::audit::Outcome;
+use dezky_core::billing::{self, BillingAction, BillingCycle, BillingFacts, Price, Subscription};
 use dezky_core::lifecycle::{PartnerDocument, TenantDocument};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
@@ -116,4 +117,58 @@ pub(crate) fn margin_basis_points(partner: &Bound<'_, PyAny>) -> PyResult<u32> {
     let map = convert::object("partner", "a dict (the partner document)", partner)?;
     let partner = PartnerDocument::from_document("partner", &map).py()?;
     billing::margin_basis_points(&partner).py()
+}
+
+/// The audit event of a billing operation (`billing.subscription_create`,
+/// `billing.seats_change`, `billing.cancel_at_period_end`,
+/// `billing.details_update`) on the Stripe object `target_id` of
+/// `tenant_id`, by `actor`: the core's `billing_event`. `seats` is required
+/// for a create and a seat change, `seats_before` is for a seat change,
+/// `fields` (names only: `name`, `email`, `address`) for a details update;
+/// a missing or misplaced fact is `InvalidArgumentError` naming it
+/// (`billing.seats`).
+#[pyfunction]
+#[pyo3(signature = (action: "_billing.BillingAction", tenant_id: "str", target_id: "str", actor: "str", *, outcome: "_provisioning.Outcome" = "success", request_id: "str | None" = None, seats: "int | None" = None, seats_before: "int | None" = None, fields: "Sequence[str] | None" = None, at: "datetime | None" = None) -> "_provisioning.AuditEvent")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn billing_audit_event<'py>(
+    py: Python<'py>,
+    action: &str,
+    tenant_id: String,
+    target_id: String,
+    actor: &str,
+    outcome: &str,
+    request_id: Option<String>,
+    seats: Option<&Bound<'py, PyAny>>,
+    seats_before: Option<&Bound<'py, PyAny>>,
+    fields: Option<Vec<String>>,
+    at: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let action: BillingAction =
+        serde_json::from_value(serde_json::Value::String(action.to_owned())).map_err(|_| {
+            error::invalid_argument(
+                "action",
+                "must be subscription_create, seats_change, cancel_at_period_end or details_update",
+            )
+        })?;
+    let outcome: Outcome = serde_json::from_value(serde_json::Value::String(outcome.to_owned()))
+        .map_err(|_| error::invalid_argument("outcome", "must be success, failure or denied"))?;
+    let count = |name: &str, value: Option<&Bound<'py, PyAny>>| {
+        value
+            .filter(|v| !v.is_none())
+            .map(|v| unsigned(name, v))
+            .transpose()
+    };
+    let facts = BillingFacts {
+        tenant_id,
+        target_id,
+        request_id,
+        seats: count("seats", seats)?,
+        seats_before: count("seats_before", seats_before)?,
+        fields: fields.unwrap_or_default(),
+    };
+    let change = crate::flags::change(actor, at)?;
+    serde_py(
+        py,
+        billing::billing_event(action, outcome, &change, &facts).py()?,
+    )
 }

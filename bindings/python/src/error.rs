@@ -116,6 +116,30 @@ pub(crate) fn wrong_type(name: &str, expected: &str, got: &Bound<'_, PyAny>) -> 
         .map_or_else(|failure| failure, PyErr::from_value)
 }
 
+/// `DEZKY_INVALID_ARGUMENT` naming the field of a record argument
+/// (`address.country`: `field`, and `argument` its first part).
+pub(crate) fn invalid_field(field: &str, reason: impl Into<String>) -> PyErr {
+    raise(dezky_core::Error::Invalid {
+        field: field.to_owned(),
+        reason: reason.into(),
+    })
+}
+
+/// [`invalid_field`] raised as `ArgumentTypeError` for a field of the wrong type.
+pub(crate) fn wrong_field_type(field: &str, expected: &str, got: &Bound<'_, PyAny>) -> PyErr {
+    let type_name = got
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    let error = dezky_core::Error::Invalid {
+        field: field.to_owned(),
+        reason: format!("must be {expected}, got {type_name}"),
+    };
+    errors_module(got.py())
+        .and_then(|module| instance(&module.getattr("ArgumentTypeError")?, &error))
+        .map_or_else(|failure| failure, PyErr::from_value)
+}
+
 /// Every stable error code of the SDK's crates, each once (`ERROR_CODES`).
 fn error_codes() -> Vec<&'static str> {
     let mut codes: Vec<&'static str> = Vec::new();

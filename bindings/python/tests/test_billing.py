@@ -149,3 +149,59 @@ def test_wrong_types_are_argument_type_errors(call: Any, name: str) -> None:
     with pytest.raises(ArgumentTypeError) as raised:
         call()
     assert raised.value.argument == name
+
+
+def test_billing_audit_events() -> None:
+    from datetime import datetime, timezone
+
+    from dezky.billing import billing_audit_event
+
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    event = billing_audit_event(
+        "seats_change", "6650f1c2a9b4e3d2c1b0a998", "sub_1", "admin@acme.test",
+        request_id="req-4", seats=7, seats_before=5, at=at,
+    )
+    assert event == {
+        "action": "billing.seats_change",
+        "outcome": "success",
+        "actorEmail": "admin@acme.test",
+        "at": "2026-01-02T03:04:05.000Z",
+        "targetType": "subscription",
+        "targetId": "sub_1",
+        "tenantId": "6650f1c2a9b4e3d2c1b0a998",
+        "metadata": {"requestId": "req-4", "seats": 7, "seatsBefore": 5},
+    }
+    details = billing_audit_event(
+        "details_update", "t-1", "cus_1", "admin@acme.test", outcome="failure", fields=["email", "address"]
+    )
+    assert (details["action"], details["outcome"], details["targetType"]) == ("billing.details_update", "failure", "customer")
+    assert details["metadata"] == {"fields": ["email", "address"]}
+    created = billing_audit_event("subscription_create", "t-1", "sub_1", "a@b.example", seats=5)
+    assert created["action"] == "billing.subscription_create" and created["metadata"] == {"seats": 5}
+    cancelled = billing_audit_event("cancel_at_period_end", "t-1", "sub_1", "a@b.example")
+    assert cancelled["action"] == "billing.cancel_at_period_end" and "metadata" not in cancelled
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "kind"),
+    [
+        ({"action": "seats_change"}, "billing.seats", InvalidArgumentError),
+        ({"action": "seats_change", "seats": 1_000_001}, "billing.seats", InvalidArgumentError),
+        ({"action": "seats_change", "seats": -1}, "seats", InvalidArgumentError),
+        ({"action": "seats_change", "seats": "7"}, "seats", ArgumentTypeError),
+        ({"action": "cancel_at_period_end", "seats_before": 3}, "billing.seatsBefore", InvalidArgumentError),
+        ({"action": "details_update"}, "billing.fields", InvalidArgumentError),
+        ({"action": "details_update", "fields": ["vat"]}, "billing.fields[0]", InvalidArgumentError),
+        ({"action": "refund"}, "action", InvalidArgumentError),
+        ({"action": "cancel_at_period_end", "outcome": "maybe"}, "outcome", InvalidArgumentError),
+        ({"action": "cancel_at_period_end", "target_id": " "}, "billing.targetId", InvalidArgumentError),
+    ],
+)
+def test_billing_audit_event_refusals(kwargs: dict[str, Any], name: str, kind: type[Exception]) -> None:
+    from dezky.billing import billing_audit_event
+
+    args: dict[str, Any] = {"tenant_id": "t-1", "target_id": "sub_1", "actor": "a@b.example", **kwargs}
+    with pytest.raises(kind) as caught:
+        billing_audit_event(**args)
+    error: Any = caught.value
+    assert name in (getattr(error, "field", None), getattr(error, "argument", None)), error

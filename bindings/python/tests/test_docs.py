@@ -9,6 +9,7 @@ import dezky.audit
 import dezky.billing
 import dezky.branding
 import dezky.flags
+import dezky.members
 import dezky.policy
 import dezky.provisioning
 import dezky.tenant
@@ -24,6 +25,7 @@ def test_docstring_examples() -> None:
         dezky.branding,
         dezky.billing,
         dezky.audit,
+        dezky.members,
     ):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__

@@ -70,6 +70,7 @@ class Stub:
 
             do_GET = handle_any
             do_POST = handle_any
+            do_DELETE = handle_any
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

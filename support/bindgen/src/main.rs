@@ -114,6 +114,10 @@ fn outputs(root: &Path) -> Vec<(&'static str, String)> {
             "bindings/python/python/dezky/_audit_records.py",
             python_records::render_audit(),
         ),
+        (
+            "bindings/python/python/dezky/_members_records.py",
+            python_records::render_members(),
+        ),
     ]
 }
 

@@ -379,10 +379,11 @@ pub(crate) fn render_branding() -> String {
 /// `dezky/_billing_records.py`.
 pub(crate) fn render_billing() -> String {
     use dezky_core::billing::{
-        BillingCycle, MrrReport, PartnerMrr, Price, Subscription, SubscriptionMrr,
+        BillingAction, BillingCycle, MrrReport, PartnerMrr, Price, Subscription, SubscriptionMrr,
         SubscriptionStatus, Unpriced,
     };
     Records::new()
+        .add::<BillingAction>("BillingAction")
         .add::<BillingCycle>("BillingCycle")
         .add::<SubscriptionStatus>("SubscriptionStatus")
         .add::<Price>("Price")
@@ -409,5 +410,34 @@ pub(crate) fn render_audit() -> String {
             "The records of audit log queries, as TypedDicts: the serde form of the \
              ``dezky_core::audit`` types, documented by their doc comments. \
              :mod:`dezky.audit` re-exports them.",
+        )
+}
+
+/// `dezky/_members_records.py`.
+pub(crate) fn render_members() -> String {
+    use dezky_core::audit::AuditEvent;
+    use dezky_core::lifecycle::{PartnerStatus, TenantStatus};
+    use dezky_core::members::{
+        Effect, MePartner, MeProfile, MeTenant, MemberKind, MemberRecord, MemberResource, Removed,
+        RemovedResource, Undo,
+    };
+    Records::new()
+        .import::<AuditEvent>("._provisioning_records", "AuditEvent")
+        .import::<TenantStatus>("._provisioning_records", "TenantStatus")
+        .add::<MemberKind>("MemberKind")
+        .add::<MemberResource>("MemberResource")
+        .add::<MemberRecord>("MemberRecord")
+        .add::<Undo>("Undo")
+        .add::<Effect>("Effect")
+        .add::<Removed>("Removed")
+        .add::<RemovedResource>("RemovedResource")
+        .add::<PartnerStatus>("PartnerStatus")
+        .add::<MeTenant>("MeTenant")
+        .add::<MePartner>("MePartner")
+        .add::<MeProfile>("MeProfile")
+        .render(
+            "The records of a tenant's member operations, as TypedDicts: the serde form of the \
+             ``dezky_core::members`` types, documented by their doc comments. \
+             :mod:`dezky.members` re-exports them.",
         )
 }

@@ -33,12 +33,14 @@ from types import TracebackType
 from typing import Any, final
 
 from dezky import audit as _audit
+from dezky import auth as _auth
 from dezky import authentik as _authentik
 from dezky import billing as _billing
 from dezky import branding as _branding
 from dezky import dns as _dns
 from dezky import errors as _errors
 from dezky import health as _health
+from dezky import members as _members
 from dezky import ocis as _ocis
 from dezky import policy as _policy
 from dezky import provisioning as _provisioning

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 __all__ = [
+    "BillingAction",
     "BillingCycle",
     "MrrReport",
     "PartnerMrr",
@@ -17,6 +18,9 @@ __all__ = [
     "SubscriptionStatus",
     "Unpriced",
 ]
+
+BillingAction = Literal["subscription_create", "seats_change", "cancel_at_period_end", "details_update"]
+"""A billing operation the audit log records (``docs/billing.md``, "Audit")."""
 
 BillingCycle = Literal["monthly", "yearly"]
 """How often a price is charged."""
