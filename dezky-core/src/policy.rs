@@ -401,7 +401,20 @@ fn network(field: &str, text: &str) -> Result<IpNet> {
         })?,
     };
     // `192.0.2.7/24` means the network: its host bits are dropped, as routers do.
-    Ok(net.trunc())
+    Ok(ipv4_mapped(net.trunc()))
+}
+
+/// `::ffff:192.0.2.0/120` is the IPv4 network `192.0.2.0/24` written as IPv6.
+/// Probes are matched in their IPv4 form, so the entry is stored in that form
+/// too; otherwise it could never match.
+fn ipv4_mapped(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        _ => net,
+    }
 }
 
 fn allowlist(field: &str, value: &Value) -> Result<Vec<IpNet>> {

@@ -250,6 +250,35 @@ fn ip_allowlist() {
 }
 
 #[test]
+fn ipv4_mapped_allowlist_entries_are_ipv4_networks() {
+    let policy = SecurityPolicy::from_value(
+        "policy",
+        &json!({"ipAllowlist": ["::ffff:192.0.2.0/120", "::ffff:198.51.100.7", "::/0"]}),
+    )
+    .expect("a valid policy");
+    let stored: Vec<String> = policy
+        .ip_allowlist
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(stored, ["192.0.2.0/24", "198.51.100.7/32", "::/0"]);
+    assert!(policy.ip_allowed(ip("192.0.2.77")));
+    assert!(policy.ip_allowed(ip("::ffff:192.0.2.77")));
+    assert!(policy.ip_allowed(ip("198.51.100.7")));
+    assert!(!policy.ip_allowed(ip("192.0.3.1")));
+    // `::/0` is every IPv6 address; IPv4 (however written) is not IPv6.
+    assert!(policy.ip_allowed(ip("2001:db8::1")));
+    assert!(!policy.ip_allowed(ip("203.0.113.1")));
+    // The same network written twice in either form is stored once.
+    let twice = SecurityPolicy::from_value(
+        "policy",
+        &json!({"ipAllowlist": ["192.0.2.0/24", "::ffff:192.0.2.9/120"]}),
+    )
+    .expect("a valid policy");
+    assert_eq!(twice.ip_allowlist.len(), 1);
+}
+
+#[test]
 fn countries() {
     let open = SecurityPolicy::default();
     assert_eq!(open.country_allowed(Some("dk")), Ok(true));
