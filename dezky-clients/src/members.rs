@@ -9,8 +9,10 @@
 //! Errors become [`PortError`]s through [`crate::provisioning::port_error`],
 //! the one conversion provisioning uses too.
 
+use std::sync::Arc;
+
 use dezky_core::members::{
-    MemberGroup, MemberKind, MemberPort, MemberResource, MemberTarget, PARTNER_STAFF_GROUP,
+    MemberGroup, MemberKind, MemberPort, MemberResource, MemberTarget, Members, PARTNER_STAFF_GROUP,
 };
 use dezky_core::provisioning::{FailureKind, PortError, PortFuture};
 use serde_json::{Value, json};
@@ -439,5 +441,68 @@ impl MemberPort for OcisUsers {
 
     fn remove<'a>(&'a self, _target: &'a MemberTarget, handle: &'a str) -> PortFuture<'a, ()> {
         Box::pin(async move { gone_is_done(self.client.delete_user(handle).await) })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// From the environment
+// ---------------------------------------------------------------------------
+
+/// Member operations for the control plane's environment; see
+/// [`members_from_lookup`].
+pub fn members_from_env() -> Result<Members> {
+    members_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// Member operations with a port for each upstream that is configured:
+/// Authentik (`AUTHENTIK_API_URL`), Stalwart (`STALWART_API_URL`) and OCIS
+/// (`OCIS_API_URL`), each client's `from_lookup` reading the rest of its
+/// settings. An upstream that is not configured has no port (its resource is
+/// skipped); a configured one with a broken setting is `DEZKY_CONFIG`.
+pub fn members_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Members> {
+    let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
+    let mut members = Members::new();
+    if set("AUTHENTIK_API_URL") {
+        let client = AuthentikClient::from_lookup(&lookup)?;
+        members = members.with_port(Arc::new(AuthentikMembers::new(client)));
+    }
+    if set("STALWART_API_URL") {
+        let client = StalwartClient::from_lookup(&lookup)?;
+        members = members.with_port(Arc::new(StalwartMailboxes::new(client)));
+    }
+    if set("OCIS_API_URL") {
+        let client = OcisClient::from_lookup(&lookup)?;
+        members = members.with_port(Arc::new(OcisUsers::new(client)));
+    }
+    Ok(members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn ports_follow_the_environment() {
+        let none = members_from_lookup(env(&[])).expect("no upstream");
+        assert!(none.kinds().is_empty(), "{none:?}");
+        let some = members_from_lookup(env(&[
+            ("AUTHENTIK_API_URL", "https://sso.example"),
+            ("AUTHENTIK_API_TOKEN", "tok"),
+            ("OCIS_API_URL", " "),
+        ]))
+        .expect("Authentik only");
+        assert_eq!(some.kinds(), [MemberKind::Identity]);
+        let broken = members_from_lookup(env(&[("STALWART_API_URL", "not a url")]))
+            .expect_err("a broken URL");
+        assert_eq!(broken.code(), "DEZKY_CONFIG", "{broken:?}");
     }
 }

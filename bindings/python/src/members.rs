@@ -17,10 +17,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use dezky_clients::authentik::AuthentikClient;
-use dezky_clients::members::{AuthentikMembers, OcisUsers, StalwartMailboxes};
-use dezky_clients::ocis::OcisClient;
-use dezky_clients::stalwart::StalwartClient;
 use dezky_core::auth::{Actor, Surface};
 use dezky_core::authz::UserRecord;
 use dezky_core::members::memory::{MemberOp, MemoryMembers, StoredMember};
@@ -433,20 +429,7 @@ client_methods! {
         #[staticmethod]
         #[pyo3(signature = () -> "_members.Members")]
         fn from_env() -> PyResult<Self> {
-            let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-            let mut inner = Members::new();
-            if set("AUTHENTIK_API_URL") {
-                let client = AuthentikClient::from_env().py()?;
-                inner = inner.with_port(Arc::new(AuthentikMembers::new(client)));
-            }
-            if set("STALWART_API_URL") {
-                let client = StalwartClient::from_env().py()?;
-                inner = inner.with_port(Arc::new(StalwartMailboxes::new(client)));
-            }
-            if set("OCIS_API_URL") {
-                let client = OcisClient::from_env().py()?;
-                inner = inner.with_port(Arc::new(OcisUsers::new(client)));
-            }
+            let inner = dezky_clients::members::members_from_env().py()?;
             Ok(PyMembers { inner, memory: None })
         }
 

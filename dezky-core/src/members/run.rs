@@ -455,6 +455,11 @@ impl Members {
         self
     }
 
+    /// The kinds that have a port, in order.
+    pub fn kinds(&self) -> Vec<MemberKind> {
+        self.ports.keys().copied().collect()
+    }
+
     fn port(&self, kind: MemberKind) -> Option<&Arc<dyn MemberPort>> {
         self.ports.get(&kind)
     }
