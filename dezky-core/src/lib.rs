@@ -10,6 +10,7 @@ pub mod authz;
 pub mod billing;
 pub mod branding;
 pub mod dns;
+pub mod domains;
 mod error;
 pub mod lifecycle;
 pub mod members;
