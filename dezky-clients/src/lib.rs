@@ -23,6 +23,7 @@
 //!   clients, and a provisioner from the environment.
 
 pub mod authentik;
+pub mod domains;
 mod error;
 pub mod flags;
 pub mod health;
