@@ -14,6 +14,7 @@ pub mod domains;
 mod error;
 pub mod lifecycle;
 pub mod members;
+pub mod partners;
 pub mod policy;
 pub mod provisioning;
 pub mod records;
