@@ -37,6 +37,7 @@ pub mod provisioning;
 pub mod resolver;
 mod secret;
 pub mod service_login;
+pub mod sso_apps;
 pub mod stalwart;
 pub mod stripe;
 

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod provisioning;
 pub mod records;
 pub mod secret;
+pub mod sso_apps;
 pub mod tenant;
 
 pub use error::{Error, Result};
