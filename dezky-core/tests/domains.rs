@@ -934,3 +934,121 @@ fn a_domain_document_reads_back_and_names_bad_fields() {
         }
     }
 }
+
+#[tokio::test]
+async fn faults_at_the_other_steps_change_nothing_and_a_retry_completes() {
+    let w = World::new();
+    let tenant = tenant_with("active", &["acme.test", "shop.acme.test"]);
+    w.mail.insert_domain("acme.test", Some(TENANT));
+    let shop = w
+        .domains
+        .add_domain(&tenant, "shop.acme.test", w.caller())
+        .await
+        .unwrap();
+    let shop = stored(&shop, "6650f1c2a9b4e3d2c1b0d002");
+    let bob = member_with_mailbox(&w, "bob@acme.test");
+    let handle = bob.mailboxes[TENANT].id.clone();
+    w.domains
+        .add_alias(&tenant, &bob, "info@acme.test", w.caller())
+        .await
+        .unwrap();
+    w.domains
+        .create_list(
+            &tenant,
+            "team@acme.test",
+            &["a@acme.test".into()],
+            w.caller(),
+        )
+        .await
+        .unwrap();
+
+    // Verify: the zone file cannot be read.
+    w.mail.fail_next(MailOp::ZoneFile, unavailable());
+    let dns = Published(HashMap::new());
+    let e = w
+        .domains
+        .verify_domain(&tenant, &shop, &dns, &quiet(), w.caller())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "DEZKY_UPSTREAM_UNAVAILABLE");
+    let DomainError::Failed(f) = &e else { panic!() };
+    assert_eq!(f.step, "zone_file");
+
+    // Remove: the mailbox check fails; nothing is removed.
+    w.mail.fail_next(MailOp::Mailboxes, unavailable());
+    let e = w
+        .domains
+        .remove_domain(&tenant, &shop, w.caller())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "DEZKY_UPSTREAM_UNAVAILABLE");
+    assert_eq!(w.names(), vec!["acme.test", "shop.acme.test"]);
+
+    // Alias removal, list members, list deletion: each failed call changes nothing, the retry does it.
+    w.mail.fail_next(MailOp::RemoveAlias, unavailable());
+    assert!(
+        w.domains
+            .remove_alias(&tenant, &bob, "info@acme.test", w.caller())
+            .await
+            .is_err()
+    );
+    assert!(
+        w.mail.mailboxes()[&handle]
+            .aliases
+            .contains("info@acme.test")
+    );
+    w.domains
+        .remove_alias(&tenant, &bob, "info@acme.test", w.caller())
+        .await
+        .unwrap();
+    assert!(w.mail.mailboxes()[&handle].aliases.is_empty());
+
+    let add = vec!["b@acme.test".to_owned()];
+    w.mail.fail_next(MailOp::SetListRecipients, unavailable());
+    assert!(
+        w.domains
+            .set_list_members(&tenant, "team@acme.test", &add, &[], w.caller())
+            .await
+            .is_err()
+    );
+    assert_eq!(w.mail.lists().values().next().unwrap().recipients.len(), 1);
+    w.mail.fail_next(MailOp::FindList, unavailable());
+    assert!(
+        w.domains
+            .set_list_members(&tenant, "team@acme.test", &add, &[], w.caller())
+            .await
+            .is_err()
+    );
+    w.domains
+        .set_list_members(&tenant, "team@acme.test", &add, &[], w.caller())
+        .await
+        .unwrap();
+    assert_eq!(w.mail.lists().values().next().unwrap().recipients.len(), 2);
+    let e = w
+        .domains
+        .set_list_members(&tenant, "nobody@acme.test", &add, &[], w.caller())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "DEZKY_NOT_FOUND");
+
+    w.mail.fail_next(MailOp::RemoveList, unavailable());
+    assert!(
+        w.domains
+            .delete_list(&tenant, "team@acme.test", w.caller())
+            .await
+            .is_err()
+    );
+    assert_eq!(w.mail.lists().len(), 1);
+    w.mail.lose_next_reply(MailOp::RemoveList, unavailable());
+    assert!(
+        w.domains
+            .delete_list(&tenant, "team@acme.test", w.caller())
+            .await
+            .is_err()
+    );
+    assert!(w.mail.lists().is_empty());
+    w.domains
+        .delete_list(&tenant, "team@acme.test", w.caller())
+        .await
+        .unwrap();
+}
