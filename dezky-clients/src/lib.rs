@@ -23,6 +23,7 @@
 //!   clients, and a provisioner from the environment.
 
 pub mod authentik;
+pub mod domains;
 mod error;
 pub mod flags;
 pub mod health;
@@ -36,6 +37,7 @@ pub mod provisioning;
 pub mod resolver;
 mod secret;
 pub mod service_login;
+pub mod sso_apps;
 pub mod stalwart;
 pub mod stripe;
 

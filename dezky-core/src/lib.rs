@@ -10,13 +10,16 @@ pub mod authz;
 pub mod billing;
 pub mod branding;
 pub mod dns;
+pub mod domains;
 mod error;
 pub mod lifecycle;
 pub mod members;
+pub mod partners;
 pub mod policy;
 pub mod provisioning;
 pub mod records;
 pub mod secret;
+pub mod sso_apps;
 pub mod tenant;
 
 pub use error::{Error, Result};
