@@ -353,3 +353,38 @@ impl MailPort for StalwartMail {
         })
     }
 }
+
+// ---------------------------------------------------------------------------
+// From the environment
+// ---------------------------------------------------------------------------
+
+/// Domain operations over the Stalwart server the environment configures; see [`domains_from_lookup`].
+pub fn domains_from_env() -> Result<dezky_core::domains::Domains> {
+    domains_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// Domain operations over the Stalwart server `lookup` configures (`STALWART_API_URL` and the
+/// client's other settings); a missing or broken setting is `DEZKY_CONFIG`.
+pub fn domains_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<dezky_core::domains::Domains> {
+    let client = StalwartClient::from_lookup(&lookup)?;
+    Ok(dezky_core::domains::Domains::new(std::sync::Arc::new(
+        StalwartMail::new(client),
+    )))
+}
+
+#[cfg(test)]
+mod from_env_tests {
+    use super::*;
+
+    #[test]
+    fn the_server_must_be_configured() {
+        let missing = domains_from_lookup(|_| None).expect_err("no server");
+        assert_eq!(missing.code(), "DEZKY_CONFIG", "{missing:?}");
+        let broken =
+            domains_from_lookup(|n| (n == "STALWART_API_URL").then(|| "not a url".to_owned()))
+                .expect_err("a broken URL");
+        assert_eq!(broken.code(), "DEZKY_CONFIG", "{broken:?}");
+    }
+}

@@ -111,3 +111,38 @@ pub fn sso_app_record(
         launch_url: app.application.meta_launch_url.clone(),
     }
 }
+
+// ---------------------------------------------------------------------------
+// From the environment
+// ---------------------------------------------------------------------------
+
+/// SSO-app operations over the Authentik server the environment configures; see [`sso_apps_from_lookup`].
+pub fn sso_apps_from_env() -> Result<dezky_core::sso_apps::SsoApps> {
+    sso_apps_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// SSO-app operations over the Authentik server `lookup` configures (`AUTHENTIK_API_URL` and the
+/// client's other settings); a missing or broken setting is `DEZKY_CONFIG`.
+pub fn sso_apps_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<dezky_core::sso_apps::SsoApps> {
+    let client = AuthentikClient::from_lookup(&lookup)?;
+    Ok(dezky_core::sso_apps::SsoApps::new(std::sync::Arc::new(
+        AuthentikSso::new(client),
+    )))
+}
+
+#[cfg(test)]
+mod from_env_tests {
+    use super::*;
+
+    #[test]
+    fn the_server_must_be_configured() {
+        let missing = sso_apps_from_lookup(|_| None).expect_err("no server");
+        assert_eq!(missing.code(), "DEZKY_CONFIG", "{missing:?}");
+        let broken =
+            sso_apps_from_lookup(|n| (n == "AUTHENTIK_API_URL").then(|| "not a url".to_owned()))
+                .expect_err("a broken URL");
+        assert_eq!(broken.code(), "DEZKY_CONFIG", "{broken:?}");
+    }
+}
