@@ -896,6 +896,34 @@ export declare class ChangeSubscription {
 }
 
 /**
+ * An evaluation context checked and converted once (`flags.compileContext(ctx)`
+ * or `new CompiledContext(ctx)`), to evaluate many times without reading the JS
+ * object again: the per-call cost of `evaluateAll` at small flag sets is mostly
+ * that reading. Immutable; its fields read back as typed properties.
+ */
+export declare class CompiledContext {
+  /**
+   * Checks and converts `context`; throws `DEZKY_INVALID_CONTEXT` for an
+   * unknown field or a value that is not a string.
+   */
+  constructor(context: EvaluationContext)
+  /** The tenant's id, the rollout subject of tenant-level flags. */
+  get tenantId(): string | null
+  /** The tenant's slug. */
+  get tenantSlug(): string | null
+  /** The tenant's plan. */
+  get plan(): string | null
+  /** The slug of the tenant's partner. */
+  get partnerSlug(): string | null
+  /** The deployment environment. */
+  get environment(): string | null
+  /** The user, the rollout subject of user-level flags. */
+  get userId(): string | null
+  /** The context as a plain object (its set fields only). */
+  toJSON(): EvaluationContext
+}
+
+/**
  * A validated, compiled, immutable set of flags. Build it with
  * `FlagSet.fromJson` or `FlagSet.fromFlags`; changes return a new set.
  */
@@ -921,7 +949,7 @@ export declare class FlagSet {
    * Evaluates one flag, with the reason. An unknown key evaluates to `false`
    * with reason `flag_not_found` (not an error).
    */
-  evaluate(key: string, context: EvaluationContext): Evaluation
+  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
   /**
    * Every flag evaluated for one context, as a bitset over the flags in key
    * order (bit `i % 32` of word `i / 32` is flag `i`). `evaluateAll`, the hot
@@ -931,7 +959,24 @@ export declare class FlagSet {
    */
   evaluateAllBits(context: EvaluationContext): Uint32Array
   /** Evaluates every flag with its reason, in flag order. */
-  evaluateAllDetailed(context: EvaluationContext): Array<Evaluation>
+  evaluateAllDetailed(context: EvaluationContext | CompiledContext): Array<Evaluation>
+  /**
+   * `context` checked and converted once, for evaluations of this set or any
+   * other: `evaluateAll`, `evaluate` and `evaluateAllDetailed` take it in place
+   * of the object and skip reading it again. Throws `DEZKY_INVALID_CONTEXT`
+   * like those do.
+   */
+  compileContext(context: EvaluationContext): CompiledContext
+  /**
+   * `evaluateAllBits` of `set` for a compiled context, written into `out` (at
+   * least `ceil(size / 32)` words, which are all overwritten) instead of a
+   * new array: no context is read and nothing is allocated on the JS heap.
+   * The JS layer's `evaluateAll` goes through here for a `CompiledContext`.
+   * Static, with the set as an argument: a class instance argument is
+   * unwrapped without the borrow bookkeeping napi does for `this`, which is
+   * a good part of the call's fixed cost at small sets.
+   */
+  static evaluateAllInto(set: FlagSet, context: CompiledContext, out: Uint32Array): void
   /**
    * The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
    * it in history (even when the flag was already off: the action itself is audited).
@@ -988,7 +1033,17 @@ export declare class FlagStore {
   /** The current snapshot. */
   flags(): FlagSet
   /** Evaluates one flag of the current snapshot. */
-  evaluate(key: string, context: EvaluationContext): Evaluation
+  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
+  /** `context` checked and converted once (see `FlagSet.compileContext`). */
+  compileContext(context: EvaluationContext): CompiledContext
+  /**
+   * `evaluateAllInto` of the current snapshot (see `FlagSet.evaluateAllInto`),
+   * provided it is still `known`: then the bits are in `out` and the result
+   * is `null`. Otherwise nothing is written and the result is the current
+   * snapshot, which the caller evaluates instead (and keeps as its next `known`).
+   * Static, like `FlagSet.evaluateAllInto`.
+   */
+  static evaluateAllInto(store: FlagStore, context: CompiledContext, known: FlagSet | null, out: Uint32Array): FlagSet | null
   /**
    * `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
    * current snapshot is still `known`; otherwise the current snapshot, which
@@ -1375,8 +1430,7 @@ export declare class TokenVerifier {
    * `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
    * `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
    * (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
-   * With the issuer's keys cached, the token is checked without leaving the
-   * calling thread.
+   * The signature is checked on libuv's thread pool, never on the event loop.
    */
   verifyToken(token: string): Promise<Actor>
   /** The configured (issuer, audience, surface) triples. */

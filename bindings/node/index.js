@@ -851,6 +851,7 @@ module.exports.AuthentikClient = nativeBinding.AuthentikClient
 module.exports.Branding = nativeBinding.Branding
 module.exports.BulkRun = nativeBinding.BulkRun
 module.exports.ChangeSubscription = nativeBinding.ChangeSubscription
+module.exports.CompiledContext = nativeBinding.CompiledContext
 module.exports.FlagSet = nativeBinding.FlagSet
 module.exports.FlagStore = nativeBinding.FlagStore
 module.exports.OcisClient = nativeBinding.OcisClient

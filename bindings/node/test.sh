@@ -12,12 +12,10 @@ cd "$here"
 
 step() { printf '\n== %s\n' "$*"; }
 
-# npm ci from the committed lock. npm 11 rejects locks that leave out optional
-# per-platform packages it cannot resolve (@napi-rs/lzma's, pulled in by
-# @napi-rs/cli); then install from the same lock without changing it.
+# npm ci from the committed lock, which lists every optional per-platform
+# package: a lock npm ci refuses is a failure, never rewritten by an install.
 npm_ci() {
-  npm ci --no-audit --no-fund --loglevel=error \
-    || npm install --no-save --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
 }
 
 step "npm ci (bindings/node)"
@@ -51,9 +49,7 @@ fi
 
 step "Nitro example: npm ci, build, serve, call"
 cd "$nitro"
-# The example installs @dezky/sdk as a packed copy (install-links). npm ci starts
-# from an empty node_modules, but the fallback install keeps an existing copy of
-# the same version: drop it, so the example always runs the SDK just built.
-rm -rf node_modules/@dezky/sdk
+# The example installs @dezky/sdk as a packed copy (install-links) of the SDK
+# just built; npm ci starts from an empty node_modules.
 npm_ci
 node --test test/

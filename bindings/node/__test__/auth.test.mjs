@@ -67,6 +67,52 @@ test('keys are cached: many verifications, one discovery and one JWKS read per i
   }
 })
 
+test('signatures are checked off the event loop: no verification settles before the loop turns', async () => {
+  for (const key of [RSA_A, EC_256]) {
+    const token = sign(key, claims(portal))
+    await verifier.verifyToken(token) // keys cached
+    let settled = 0
+    const all = Promise.all(
+      Array.from({ length: 16 }, () =>
+        verifier.verifyToken(token).then((actor) => {
+          settled++
+          return actor
+        }),
+      ),
+    )
+    // Every microtask runs here; a verification done on this thread would have
+    // settled its promise already.
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    assert.equal(settled, 0, `${key.alg}: a verification settled without leaving the JavaScript thread`)
+    const actors = await all
+    assert.equal(settled, 16)
+    assert.ok(actors.every((a) => a.subject === 'sub-alice'))
+  }
+})
+
+test('the event loop keeps running while verifications are in flight', async () => {
+  const token = sign(RSA_A, claims(portal))
+  await verifier.verifyToken(token)
+  let ticks = 0
+  let running = true
+  const tick = () => {
+    ticks++
+    if (running) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const before = ticks
+  await Promise.all(Array.from({ length: 256 }, () => verifier.verifyToken(token)))
+  running = false
+  assert.ok(ticks - before >= 2, `the loop turned ${ticks - before} times during 256 verifications`)
+})
+
+test('a failed verification off the event loop still rejects with its code', async () => {
+  const token = sign(RSA_A, claims(portal, { exp: now() - 3600 }))
+  await assertCode(() => verifier.verifyToken(token), ErrorCode.TOKEN_EXPIRED)
+  const forged = `${sign(RSA_A, claims(portal)).slice(0, -8)}AAAAAAAA`
+  await assertCode(() => verifier.verifyToken(forged), ErrorCode.TOKEN_BAD_SIGNATURE)
+})
+
 test('a rotated key is picked up without a restart', async () => {
   const fresh = await startProvider([RSA_A])
   try {

@@ -4,6 +4,7 @@ import test from 'node:test'
 
 import {
   CONTEXT,
+  CompiledContext,
   DezkyError,
   ErrorCode,
   FLAGS,
@@ -246,4 +247,63 @@ test('duplicate keys, invalid flags and malformed JSON carry their details', asy
   await assertCode(() => FlagSet.fromFlags([{ key: 'a', state: 'rollout', pct: 101 }]), 'DEZKY_INVALID_FLAG', { flag: 'a', field: 'pct' })
   const e = await assertCode(() => FlagSet.fromJson('[\n  {"key": }'), 'DEZKY_MALFORMED_JSON', { line: 2 })
   assert.ok(e.column > 0)
+})
+
+test('a compiled context evaluates like the object it was compiled from', () => {
+  const set = FlagSet.fromFlags(FLAGS)
+  const contexts = [
+    CONTEXT,
+    {},
+    { tenantId: TENANT },
+    { ...CONTEXT, plan: 'starter', partnerSlug: 'nordic-it', userId: 'u-1' },
+    { ...CONTEXT, environment: null, plan: undefined },
+  ]
+  for (const ctx of contexts) {
+    const compiled = set.compileContext(ctx)
+    assert.ok(compiled instanceof CompiledContext)
+    assert.deepEqual(set.evaluateAll(compiled), set.evaluateAll(ctx))
+    assert.deepEqual(set.evaluateAllDetailed(compiled), set.evaluateAllDetailed(ctx))
+    for (const f of FLAGS) assert.deepEqual(set.evaluate(f.key, compiled), set.evaluate(f.key, ctx))
+  }
+})
+
+test('a compiled context has typed fields and serves any set, of any size', () => {
+  const compiled = new CompiledContext({ ...CONTEXT, partnerSlug: null })
+  assert.equal(compiled.tenantId, TENANT)
+  assert.equal(compiled.tenantSlug, 'acme')
+  assert.equal(compiled.plan, 'business')
+  assert.equal(compiled.environment, 'prod')
+  assert.equal(compiled.partnerSlug, null)
+  assert.equal(compiled.userId, null)
+  assert.deepEqual(compiled.toJSON(), CONTEXT)
+  // Sets across the 32-flag word boundary, evaluated in turn with one context:
+  // each result has its own set's keys and values, whatever ran before.
+  for (const n of [0, 1, 31, 32, 33, 70, 5, 64]) {
+    const flags = Array.from({ length: n }, (_, i) => ({
+      key: `flag_${i}`,
+      state: i % 3 === 0 ? 'rollout' : i % 3 === 1 ? 'on' : 'off',
+      pct: (i * 37) % 101,
+    }))
+    const set = FlagSet.fromFlags(flags)
+    const all = set.evaluateAll(compiled)
+    assert.deepEqual(Object.keys(all), flags.map((f) => f.key))
+    assert.deepEqual(all, set.evaluateAll(CONTEXT))
+    assert.ok(Object.values(all).some((v) => v) || n < 2)
+  }
+})
+
+test('compiling a bad context throws DEZKY_INVALID_CONTEXT like evaluating it', () => {
+  const set = FlagSet.fromFlags(FLAGS)
+  for (const [ctx, field] of [
+    [{ plan: 1 }, 'plan'],
+    [{ tenantID: TENANT }, 'tenantID'],
+  ]) {
+    assert.throws(() => set.compileContext(ctx), (e) => e instanceof DezkyError && e.code === ErrorCode.INVALID_CONTEXT && e.field === field)
+    assert.throws(() => new CompiledContext(ctx), (e) => e.code === ErrorCode.INVALID_CONTEXT && e.field === field)
+  }
+  assert.throws(() => set.compileContext(null), (e) => e.code === ErrorCode.INVALID_CONTEXT)
+  assert.throws(() => set.compileContext(), (e) => e.code === ErrorCode.INVALID_CONTEXT)
+  // An object that only looks like a compiled context is read as a plain context.
+  const fake = Object.create(CompiledContext.prototype)
+  assert.throws(() => set.evaluateAll(fake), (e) => e instanceof DezkyError)
 })

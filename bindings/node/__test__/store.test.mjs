@@ -202,3 +202,46 @@ test('store.evaluateAll pairs bits and keys of one snapshot while a refresher sw
   store.close()
   assert.ok(switches >= 2, `the refresher swapped during the loop (${switches} switches, ${JSON.stringify(seen)})`)
 })
+
+test('store.evaluateAll with a compiled context follows replace() and matches the plain context', () => {
+  const store = new FlagStore(SET_A)
+  const compiled = store.compileContext(CONTEXT)
+  assert.deepEqual(store.evaluateAll(compiled), store.evaluateAll(CONTEXT))
+  for (let i = 0; i < 20; i++) {
+    store.replace(i % 2 ? SET_A : SET_B)
+    // Alternating the two forms: each sees the swap, neither pairs bits and keys of two sets.
+    assert.equal(whichSet(store.evaluateAll(compiled)), i % 2 ? 'A' : 'B')
+    assert.equal(whichSet(store.evaluateAll(CONTEXT)), i % 2 ? 'A' : 'B')
+    assert.equal(whichSet(store.evaluateAll(compiled)), i % 2 ? 'A' : 'B', 'the cached snapshot is reused')
+  }
+  assert.deepEqual(store.evaluate('always_on', compiled), store.evaluate('always_on', CONTEXT))
+  assert.throws(() => store.compileContext({ plan: 1 }), (e) => e.code === 'DEZKY_INVALID_CONTEXT' && e.field === 'plan')
+})
+
+test('store.evaluateAll with a compiled context while a refresher swaps sets', async () => {
+  const path = flagsFile(SET_A)
+  const store = await FlagStore.fromFile(path, { intervalMs: 1, maxBackoffMs: 5 })
+  const compiled = store.compileContext(CONTEXT)
+  store.start()
+  const expected = {
+    A: JSON.stringify(Object.entries(FlagSet.fromFlags(SET_A).evaluateAll(CONTEXT))),
+    B: JSON.stringify(Object.entries(FlagSet.fromFlags(SET_B).evaluateAll(CONTEXT))),
+  }
+  let switches = 0
+  let last = 'A'
+  const deadline = Date.now() + 1500
+  for (let i = 0; Date.now() < deadline && switches < 20; i++) {
+    if (i % 200 === 0) {
+      writeFileSync(`${path}.tmp`, JSON.stringify((i / 200) % 2 ? SET_A : SET_B))
+      renameSync(`${path}.tmp`, path)
+    }
+    const entries = JSON.stringify(Object.entries(store.evaluateAll(compiled)))
+    const which = entries === expected.A ? 'A' : entries === expected.B ? 'B' : null
+    assert.ok(which, `evaluateAll mixed two snapshots: ${entries}`)
+    if (which !== last) switches++
+    last = which
+    if (i % 50 === 0) await sleep(0)
+  }
+  store.close()
+  assert.ok(switches >= 2, `the refresher swapped during the loop (${switches} switches)`)
+})

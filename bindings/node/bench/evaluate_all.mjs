@@ -121,19 +121,72 @@ function measure(fn, contexts) {
   return ((now - start) * 1000) / calls // µs per call
 }
 
+const ROUNDS = quick ? 1 : 5
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** Medians over ROUNDS rounds of each named measurement, run in turn (the order rotating per round). */
+function rounds(cases, contexts) {
+  const names = Object.keys(cases)
+  const times = Object.fromEntries(names.map((name) => [name, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length]
+      times[name].push(measure(cases[name], contexts))
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(times[name])]))
+}
+
 const contexts = makeContexts(256)
 const rows = []
+
+// The fixed cost of one call: a set without flags, so nothing is evaluated.
+{
+  const empty = FlagSet.fromFlags([])
+  const compiledContexts = contexts.map((ctx) => empty.compileContext(ctx))
+  const t = {
+    plain: rounds({ plain: (ctx) => empty.evaluateAll(ctx) }, contexts).plain,
+    compiled: rounds({ compiled: (ctx) => empty.evaluateAll(ctx) }, compiledContexts).compiled,
+    // The cheapest native call there is (a getter without arguments), for scale.
+    getter: rounds({ getter: () => ({ n: empty.size }) }, contexts).getter,
+  }
+  console.log(
+    `fixed cost of evaluateAll (0 flags): plain context ${t.plain.toFixed(3)} µs, compiled context ${t.compiled.toFixed(3)} µs; ` +
+      `cheapest native call (FlagSet.size) ${t.getter.toFixed(3)} µs`,
+  )
+}
+
 for (const n of [10, 100, 1000]) {
   const flags = makeFlags(n)
   const set = FlagSet.fromFlags(flags)
   const compiled = compileJs(flags)
+  const compiledContexts = contexts.map((ctx) => set.compileContext(ctx))
   // Same answers before timing anything.
-  for (const ctx of contexts.slice(0, 64)) assert.deepEqual(set.evaluateAll(ctx), jsEvaluateAll(compiled, ctx))
-  const native = measure((ctx) => set.evaluateAll(ctx), contexts)
-  const js = measure((ctx) => jsEvaluateAll(compiled, ctx), contexts)
-  rows.push({ flags: n, 'native µs/call': native.toFixed(2), 'js µs/call': js.toFixed(2), 'js/native': (js / native).toFixed(2) })
+  for (const [i, ctx] of contexts.slice(0, 64).entries()) {
+    const expected = jsEvaluateAll(compiled, ctx)
+    assert.deepEqual(set.evaluateAll(ctx), expected)
+    assert.deepEqual(set.evaluateAll(compiledContexts[i]), expected)
+  }
+  const t = rounds(
+    {
+      native: (ctx) => set.evaluateAll(ctx),
+      js: (ctx) => jsEvaluateAll(compiled, ctx),
+    },
+    contexts,
+  )
+  const nativeCompiled = rounds({ c: (ctx) => set.evaluateAll(ctx) }, compiledContexts).c
+  rows.push({
+    flags: n,
+    'native µs/call': t.native.toFixed(2),
+    'native, compiled context µs/call': nativeCompiled.toFixed(2),
+    'js µs/call': t.js.toFixed(2),
+    'js/native': (t.js / t.native).toFixed(2),
+    'js/native compiled': (t.js / nativeCompiled).toFixed(2),
+  })
 }
 
-console.log(`evaluateAll, node ${process.version}, ${DURATION_MS} ms per measurement`)
+console.log(`evaluateAll, node ${process.version}, medians of ${ROUNDS} rounds of ${DURATION_MS} ms per measurement`)
 console.table(rows)
-for (const r of rows) console.log(`${r.flags} flags: binding is ${r['js/native']}x the speed of pure JS`)
+for (const r of rows) {
+  console.log(`${r.flags} flags: binding is ${r['js/native']}x the speed of pure JS (${r['js/native compiled']}x with a compiled context)`)
+}

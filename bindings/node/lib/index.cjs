@@ -60,16 +60,36 @@ require('./arguments.cjs').wrapNative(
 // embedded with JSON.stringify), so V8 creates it from a boilerplate instead of
 // N separate Node-API property sets: 4-7x faster than setting them natively at
 // 100 and 1,000 flags (bench/evaluate_all.mjs).
+//
+// A context compiled once (`flags.compileContext(ctx)`, a native
+// `CompiledContext`) skips reading the object: the native side evaluates it
+// into a word array kept with the builder (`build.bits`) and nothing is
+// allocated but the result object. The builder reads the words at once, so one
+// array per flag set serves every call.
 const builders = new WeakMap()
+// A compiled context is told by its prototype: one load and compare, where
+// `instanceof` would go through the class's argument-mapping proxy.
+const compiledPrototype = native.CompiledContext.prototype
+const isCompiled = (context) =>
+  context !== null && typeof context === 'object' && Object.getPrototypeOf(context) === compiledPrototype
+const setInto = native.FlagSet.evaluateAllInto
+const storeInto = native.FlagStore.evaluateAllInto
+
+/** An object made with CompiledContext's prototype but not by it: napi cannot unwrap it. */
+function notCompiled(error) {
+  if (error instanceof DezkyError) return error
+  const reason = 'is not a context made by compileContext (an object with its prototype only)'
+  return new DezkyError(ErrorCode.INVALID_ARGUMENT, `context: ${reason}`, { argument: 'context', reason })
+}
 
 function builderFor(set) {
   let build = builders.get(set)
   if (build === undefined) {
-    const fields = set
-      .keys()
-      .map((key, i) => `${JSON.stringify(key)}: (b[${i >>> 5}] & ${(1 << (i & 31)) >>> 0}) !== 0`)
+    const keys = set.keys()
+    const fields = keys.map((key, i) => `${JSON.stringify(key)}: (b[${i >>> 5}] & ${(1 << (i & 31)) >>> 0}) !== 0`)
     // eslint-disable-next-line no-new-func
     build = new Function('b', `return {${fields.join(', ')}}`)
+    build.bits = new Uint32Array(Math.max(1, Math.ceil(keys.length / 32)))
     builders.set(set, build)
   }
   return build
@@ -79,7 +99,16 @@ Object.defineProperty(native.FlagSet.prototype, 'evaluateAll', {
   configurable: true,
   writable: true,
   value: function evaluateAll(context) {
-    return builderFor(this)(this.evaluateAllBits(context))
+    const build = builderFor(this)
+    if (isCompiled(context)) {
+      try {
+        setInto(this, context, build.bits)
+      } catch (error) {
+        throw notCompiled(error)
+      }
+      return build(build.bits)
+    }
+    return build(this.evaluateAllBits(context))
   },
 })
 
@@ -95,6 +124,23 @@ Object.defineProperty(native.FlagStore.prototype, 'evaluateAll', {
   writable: true,
   value: function evaluateAll(context) {
     const known = storeSnapshots.get(this) ?? null
+    if (isCompiled(context)) {
+      if (known !== null) {
+        const build = builderFor(known)
+        let current
+        try {
+          current = storeInto(this, context, known, build.bits)
+        } catch (error) {
+          throw notCompiled(error)
+        }
+        if (current === null) return build(build.bits)
+        storeSnapshots.set(this, current)
+        return current.evaluateAll(context)
+      }
+      const current = this.flags()
+      storeSnapshots.set(this, current)
+      return current.evaluateAll(context)
+    }
     const result = this.evaluateAllBits(context, known)
     if (result instanceof Uint32Array) return builderFor(known)(result)
     storeSnapshots.set(this, result)
@@ -229,6 +275,7 @@ function auditCsvStream(events, options) {
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
+  CompiledContext: native.CompiledContext,
   ChangeSubscription: native.ChangeSubscription,
   bucket: native.bucket,
   previewRollout: native.previewRollout,

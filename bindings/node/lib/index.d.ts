@@ -2,7 +2,7 @@
 // written by `napi build --dts` from the Rust docs) plus the hand-written layer.
 export * from '../index'
 
-import type { AuditEvent, EvaluationContext } from '../index'
+import type { AuditEvent, CompiledContext, EvaluationContext } from '../index'
 
 // `evaluateAll` is written in JavaScript (lib/index.cjs) over the native
 // `evaluateAllBits`, so its declaration is added to the generated classes here.
@@ -11,12 +11,13 @@ declare module '../index' {
     /**
      * Evaluates every flag for one context: `{key: boolean}` in flag order. The hot path.
      * Throws `DEZKY_INVALID_CONTEXT` for an unknown field or a value that is not a string.
+     * A context evaluated many times is cheaper compiled once (`compileContext`).
      */
-    evaluateAll(context: EvaluationContext): Record<string, boolean>
+    evaluateAll(context: EvaluationContext | CompiledContext): Record<string, boolean>
   }
   interface FlagStore {
     /** Evaluates every flag of the current snapshot: `{key: boolean}` in flag order. */
-    evaluateAll(context: EvaluationContext): Record<string, boolean>
+    evaluateAll(context: EvaluationContext | CompiledContext): Record<string, boolean>
   }
   interface Provisioner {
     /**

@@ -8,6 +8,7 @@ const sdk = require('./index.cjs')
 export const {
   FlagSet,
   FlagStore,
+  CompiledContext,
   ChangeSubscription,
   bucket,
   previewRollout,

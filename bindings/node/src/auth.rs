@@ -21,14 +21,14 @@ use dezky_core::authz::{self, UserRecord};
 use dezky_core::records;
 use dezky_core::tenant::{Partner, Tenant};
 use napi::bindgen_prelude::{
-    FromNapiValue, Function, JsObjectValue, JsValue, Object, PromiseRaw, Unknown,
+    AsyncTask, Either, FromNapiValue, Function, JsObjectValue, JsValue, Object, PromiseRaw, Unknown,
 };
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Number, Value};
 
 use crate::convert::Serde;
-use crate::error::{IntoJs, to_js};
+use crate::error::IntoJs;
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -88,16 +88,7 @@ impl TokenVerifier {
     /// are missing or do not pair up).
     #[napi(factory)]
     pub fn from_env(env: Env) -> napi::Result<Self> {
-        let config = (|| {
-            let var = |name: &str| {
-                std::env::var(name).map_err(|_| Error::AuthConfig {
-                    reason: format!("{name} is not set"),
-                })
-            };
-            VerifierConfig::from_env_values(&var("AUTHENTIK_ISSUER")?, &var("AUTHENTIK_AUDIENCE")?)
-        })()
-        .js(&env)?;
-        build(config).js(&env)
+        default_config().and_then(build).js(&env)
     }
 
     /// Verifies `token` (the bare JWT, without `Bearer `) and resolves to its
@@ -106,15 +97,10 @@ impl TokenVerifier {
     /// `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
     /// `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
     /// (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
-    /// With the issuer's keys cached, the token is checked without leaving the
-    /// calling thread.
+    /// The signature is checked on libuv's thread pool, never on the event loop.
     #[napi(ts_return_type = "Promise<Actor>")]
-    pub fn verify_token<'e>(
-        &self,
-        env: &'e Env,
-        token: String,
-    ) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
-        verify(env, &self.inner, token)
+    pub fn verify_token(&self, token: String) -> AsyncTask<VerifyTask> {
+        verify(&self.inner, token)
     }
 
     /// The configured (issuer, audience, surface) triples.
@@ -122,6 +108,16 @@ impl TokenVerifier {
     pub fn clients(&self) -> Vec<TokenClient> {
         self.inner.config().clients.clone()
     }
+}
+
+/// The configuration of `AUTHENTIK_ISSUER` and `AUTHENTIK_AUDIENCE`.
+fn default_config() -> Result<VerifierConfig> {
+    let var = |name: &str| {
+        std::env::var(name).map_err(|_| Error::AuthConfig {
+            reason: format!("{name} is not set"),
+        })
+    };
+    VerifierConfig::from_env_values(&var("AUTHENTIK_ISSUER")?, &var("AUTHENTIK_AUDIENCE")?)
 }
 
 fn build(config: VerifierConfig) -> Result<TokenVerifier> {
@@ -135,27 +131,68 @@ fn build(config: VerifierConfig) -> Result<TokenVerifier> {
 
 type VerifyFuture = Pin<Box<dyn Future<Output = Result<Actor>> + Send>>;
 
-fn verify<'e>(
-    env: &'e Env,
-    verifier: &Arc<core_auth::TokenVerifier>,
-    token: String,
-) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
-    let verifier = Arc::clone(verifier);
-    let mut future: VerifyFuture = Box::pin(async move { verifier.verify(&token).await });
-    // With the keys cached, verification never waits: poll it once here and
-    // settle the promise at once, without a trip through the runtime's threads.
-    // Only a key fetch continues on the runtime.
-    let mut cx = Context::from_waker(Waker::noop());
-    let polled =
-        napi::bindgen_prelude::within_runtime_if_available(|| future.as_mut().poll(&mut cx));
-    match polled {
-        Poll::Ready(Ok(actor)) => PromiseRaw::resolve(env, Serde(actor)),
-        Poll::Ready(Err(e)) => PromiseRaw::reject(env, to_js(env, &e)),
-        Poll::Pending => env
-            .spawn_future_with_callback(async move { Ok(future.await) }, |env, r| {
-                r.map(Serde).js(env)
-            }),
+/// A verification as a Node-API async task: the signature check runs on one of
+/// libuv's pool threads, never on the JavaScript thread, so that a server's
+/// event loop keeps serving while tokens are checked (and several checks use
+/// several cores). The pool settles finished tasks in batches through one
+/// wake-up of the loop, which is cheaper per verification than a promise
+/// settled from the tokio runtime (one thread-safe function each).
+///
+/// With the issuer's keys cached the core's `verify` never waits, so the pool
+/// thread polls it once to completion. When it does wait (the first
+/// verification of an issuer, a key refresh), the rest moves to the tokio
+/// runtime: the pool thread is not held for a network fetch, and the task's
+/// promise adopts the runtime's.
+pub struct VerifyTask {
+    future: Option<VerifyFuture>,
+}
+
+/// What a pool thread made of a verification.
+pub enum Verified {
+    Done(Result<Actor>),
+    /// The future waits for keys: finished on the runtime.
+    Waiting(VerifyFuture),
+}
+
+impl<'e> napi::ScopedTask<'e> for VerifyTask {
+    type Output = Verified;
+    type JsValue = Either<Serde<Actor>, PromiseRaw<'e, Serde<Actor>>>;
+
+    fn compute(&mut self) -> napi::Result<Verified> {
+        let Some(mut future) = self.future.take() else {
+            return Err(napi::Error::from_reason("the verification already ran"));
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        let polled =
+            napi::bindgen_prelude::within_runtime_if_available(|| future.as_mut().poll(&mut cx));
+        Ok(match polled {
+            Poll::Ready(result) => Verified::Done(result),
+            Poll::Pending => Verified::Waiting(future),
+        })
     }
+
+    fn resolve(
+        &mut self,
+        env: &'e Env,
+        output: Verified,
+    ) -> napi::Result<Either<Serde<Actor>, PromiseRaw<'e, Serde<Actor>>>> {
+        match output {
+            Verified::Done(result) => result.map(|actor| Either::A(Serde(actor))).js(env),
+            Verified::Waiting(future) => env
+                .spawn_future_with_callback(async move { Ok(future.await) }, |env, r| {
+                    r.map(Serde).js(env)
+                })
+                .map(Either::B),
+        }
+    }
+}
+
+fn verify(verifier: &Arc<core_auth::TokenVerifier>, token: String) -> AsyncTask<VerifyTask> {
+    let verifier = Arc::clone(verifier);
+    let future: VerifyFuture = Box::pin(async move { verifier.verify(&token).await });
+    AsyncTask::new(VerifyTask {
+        future: Some(future),
+    })
 }
 
 /// The verifier of `verifyToken`, built from the environment on first use.
@@ -166,15 +203,22 @@ static DEFAULT_VERIFIER: OnceLock<Arc<core_auth::TokenVerifier>> = OnceLock::new
 /// resolves to its actor. Rejects like `TokenVerifier.verifyToken`, and with
 /// `DEZKY_AUTH_CONFIG` while the environment variables are missing or unusable.
 #[napi(ts_return_type = "Promise<Actor>")]
-pub fn verify_token<'e>(env: &'e Env, token: String) -> napi::Result<PromiseRaw<'e, Serde<Actor>>> {
+pub fn verify_token(token: String) -> AsyncTask<VerifyTask> {
     let verifier = match DEFAULT_VERIFIER.get() {
         Some(v) => Arc::clone(v),
-        None => match TokenVerifier::from_env(*env) {
+        None => match default_config().and_then(build) {
             Ok(v) => Arc::clone(DEFAULT_VERIFIER.get_or_init(|| v.inner)),
-            Err(e) => return PromiseRaw::reject(env, e),
+            Err(e) => return refused(e),
         },
     };
-    verify(env, &verifier, token)
+    verify(&verifier, token)
+}
+
+/// A task that rejects with `error` (through the same path as a verification's).
+fn refused(error: Error) -> AsyncTask<VerifyTask> {
+    AsyncTask::new(VerifyTask {
+        future: Some(Box::pin(async move { Err(error) })),
+    })
 }
 
 /// A JS string (a record's field, an ObjectId's hex), or an error naming `field`.

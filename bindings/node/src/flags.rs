@@ -3,9 +3,11 @@
 //! (`FlagSet::create_flag`, `update_flag`, `kill_flag`, `delete_flag`) lives in
 //! `dezky-flags`.
 
-use dezky_flags::{Change, Evaluations, FlagAuditEvent, FlagUpdate, Reason, RolloutPreview};
+use dezky_flags::{
+    Change, EvaluationContext, Evaluations, FlagAuditEvent, FlagUpdate, Reason, RolloutPreview,
+};
 use napi::Env;
-use napi::bindgen_prelude::{Either, Object, This, Uint32ArraySlice, Unknown};
+use napi::bindgen_prelude::{ClassInstance, Either, Object, This, Uint32ArraySlice, Unknown};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -80,15 +82,16 @@ impl FlagSet {
 
     /// Evaluates one flag, with the reason. An unknown key evaluates to `false`
     /// with reason `flag_not_found` (not an error).
-    #[napi(ts_args_type = "key: string, context: EvaluationContext")]
+    #[napi(ts_args_type = "key: string, context: EvaluationContext | CompiledContext")]
     pub fn evaluate(
         &self,
         env: Env,
         key: String,
-        context: Unknown<'_>,
+        context: ContextArg<'_>,
     ) -> napi::Result<Evaluation> {
-        let context = convert::context(&env, &context).js(&env)?;
-        Ok(self.inner.evaluate(&key, &context).into())
+        with_context(&env, context, |context| {
+            self.inner.evaluate(&key, context).into()
+        })
     }
 
     /// Every flag evaluated for one context, as a bitset over the flags in key
@@ -107,19 +110,49 @@ impl FlagSet {
     }
 
     /// Evaluates every flag with its reason, in flag order.
-    #[napi(ts_args_type = "context: EvaluationContext")]
+    #[napi(ts_args_type = "context: EvaluationContext | CompiledContext")]
     pub fn evaluate_all_detailed(
         &self,
         env: Env,
-        context: Unknown<'_>,
+        context: ContextArg<'_>,
     ) -> napi::Result<Vec<Evaluation>> {
-        let context = convert::context(&env, &context).js(&env)?;
-        Ok(self
-            .inner
-            .evaluate_all_detailed(&context)
-            .into_iter()
-            .map(Evaluation::from)
-            .collect())
+        with_context(&env, context, |context| {
+            self.inner
+                .evaluate_all_detailed(context)
+                .into_iter()
+                .map(Evaluation::from)
+                .collect()
+        })
+    }
+
+    /// `context` checked and converted once, for evaluations of this set or any
+    /// other: `evaluateAll`, `evaluate` and `evaluateAllDetailed` take it in place
+    /// of the object and skip reading it again. Throws `DEZKY_INVALID_CONTEXT`
+    /// like those do.
+    #[napi(ts_args_type = "context: EvaluationContext")]
+    pub fn compile_context(&self, env: Env, context: Unknown<'_>) -> napi::Result<CompiledContext> {
+        CompiledContext::new(env, context)
+    }
+
+    /// `evaluateAllBits` of `set` for a compiled context, written into `out` (at
+    /// least `ceil(size / 32)` words, which are all overwritten) instead of a
+    /// new array: no context is read and nothing is allocated on the JS heap.
+    /// The JS layer's `evaluateAll` goes through here for a `CompiledContext`.
+    /// Static, with the set as an argument: a class instance argument is
+    /// unwrapped without the borrow bookkeeping napi does for `this`, which is
+    /// a good part of the call's fixed cost at small sets.
+    #[napi(ts_args_type = "set: FlagSet, context: CompiledContext, out: Uint32Array")]
+    pub fn evaluate_all_into(
+        env: Env,
+        set: ClassInstance<'_, FlagSet>,
+        context: ClassInstance<'_, CompiledContext>,
+        out: Uint32ArraySlice<'_>,
+    ) -> napi::Result<()> {
+        let mut out = out;
+        // SAFETY: the view is only written here, on the JS thread, during this call.
+        write_bits(&env, &set.inner.evaluate_all(&context.inner), unsafe {
+            out.as_mut()
+        })
     }
 
     /// The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
@@ -225,6 +258,111 @@ pub(crate) fn bits<'e>(
         }
     }
     Uint32ArraySlice::copy_from(env, words)
+}
+
+/// Writes `evaluations` as a bitset into `out` (see [`bits`]), clearing the
+/// words past the set's; `DEZKY_INVALID_ARGUMENT` when `out` is too short.
+pub(crate) fn write_bits(
+    env: &Env,
+    evaluations: &Evaluations,
+    out: &mut [u32],
+) -> napi::Result<()> {
+    let words = evaluations.len().div_ceil(32);
+    if out.len() < words {
+        return Err(invalid_argument(
+            "out",
+            format!("must hold at least {words} words, got {}", out.len()),
+        ))
+        .js(env);
+    }
+    out.fill(0);
+    for (i, (_, value)) in evaluations.iter().enumerate() {
+        if value {
+            out[i / 32] |= 1 << (i % 32);
+        }
+    }
+    Ok(())
+}
+
+/// An evaluation context checked and converted once (`flags.compileContext(ctx)`
+/// or `new CompiledContext(ctx)`), to evaluate many times without reading the JS
+/// object again: the per-call cost of `evaluateAll` at small flag sets is mostly
+/// that reading. Immutable; its fields read back as typed properties.
+#[napi]
+pub struct CompiledContext {
+    pub(crate) inner: EvaluationContext,
+}
+
+#[napi]
+impl CompiledContext {
+    /// Checks and converts `context`; throws `DEZKY_INVALID_CONTEXT` for an
+    /// unknown field or a value that is not a string.
+    #[napi(constructor, ts_args_type = "context: EvaluationContext")]
+    pub fn new(env: Env, context: Unknown<'_>) -> napi::Result<Self> {
+        let inner = convert::context(&env, &context).js(&env)?;
+        Ok(CompiledContext { inner })
+    }
+
+    /// The tenant's id, the rollout subject of tenant-level flags.
+    #[napi(getter)]
+    pub fn tenant_id(&self) -> Option<String> {
+        self.inner.tenant_id.clone()
+    }
+
+    /// The tenant's slug.
+    #[napi(getter)]
+    pub fn tenant_slug(&self) -> Option<String> {
+        self.inner.tenant_slug.clone()
+    }
+
+    /// The tenant's plan.
+    #[napi(getter)]
+    pub fn plan(&self) -> Option<String> {
+        self.inner.plan.clone()
+    }
+
+    /// The slug of the tenant's partner.
+    #[napi(getter)]
+    pub fn partner_slug(&self) -> Option<String> {
+        self.inner.partner_slug.clone()
+    }
+
+    /// The deployment environment.
+    #[napi(getter)]
+    pub fn environment(&self) -> Option<String> {
+        self.inner.environment.clone()
+    }
+
+    /// The user, the rollout subject of user-level flags.
+    #[napi(getter)]
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.user_id.clone()
+    }
+
+    /// The context as a plain object (its set fields only).
+    #[napi(js_name = "toJSON", ts_return_type = "EvaluationContext")]
+    pub fn to_json(&self) -> Serde<EvaluationContext> {
+        Serde(self.inner.clone())
+    }
+}
+
+/// A context argument: a [`CompiledContext`], used as it is, or a plain object,
+/// read and checked.
+pub(crate) type ContextArg<'a> = Either<ClassInstance<'a, CompiledContext>, Unknown<'a>>;
+
+/// Runs `f` on the context of `arg`.
+pub(crate) fn with_context<R>(
+    env: &Env,
+    arg: ContextArg<'_>,
+    f: impl FnOnce(&EvaluationContext) -> R,
+) -> napi::Result<R> {
+    match arg {
+        Either::A(compiled) => Ok(f(&compiled.inner)),
+        Either::B(object) => {
+            let context = convert::context(env, &object).js(env)?;
+            Ok(f(&context))
+        }
+    }
 }
 
 /// The change to flag `key`, with `flag` read from the new set (`null` once deleted).

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::convert::{self, FlagSetArg};
 use crate::error::{IntoJs, invalid_argument};
-use crate::flags::FlagSet;
+use crate::flags::{CompiledContext, ContextArg, FlagSet, with_context, write_bits};
 use crate::types::Evaluation;
 
 /// Where a store's flags come from. Everything after `open` (refresh,
@@ -260,15 +260,51 @@ impl FlagStore {
     }
 
     /// Evaluates one flag of the current snapshot.
-    #[napi(ts_args_type = "key: string, context: EvaluationContext")]
+    #[napi(ts_args_type = "key: string, context: EvaluationContext | CompiledContext")]
     pub fn evaluate(
         &self,
         env: Env,
         key: String,
-        context: Unknown<'_>,
+        context: ContextArg<'_>,
     ) -> napi::Result<Evaluation> {
-        let context = convert::context(&env, &context).js(&env)?;
-        Ok(self.inner.evaluate(&key, &context).into())
+        with_context(&env, context, |context| {
+            self.inner.evaluate(&key, context).into()
+        })
+    }
+
+    /// `context` checked and converted once (see `FlagSet.compileContext`).
+    #[napi(ts_args_type = "context: EvaluationContext")]
+    pub fn compile_context(&self, env: Env, context: Unknown<'_>) -> napi::Result<CompiledContext> {
+        CompiledContext::new(env, context)
+    }
+
+    /// `evaluateAllInto` of the current snapshot (see `FlagSet.evaluateAllInto`),
+    /// provided it is still `known`: then the bits are in `out` and the result
+    /// is `null`. Otherwise nothing is written and the result is the current
+    /// snapshot, which the caller evaluates instead (and keeps as its next `known`).
+    /// Static, like `FlagSet.evaluateAllInto`.
+    #[napi(
+        ts_args_type = "store: FlagStore, context: CompiledContext, known: FlagSet | null, out: Uint32Array"
+    )]
+    pub fn evaluate_all_into(
+        env: Env,
+        store: ClassInstance<'_, FlagStore>,
+        context: ClassInstance<'_, CompiledContext>,
+        known: Either<ClassInstance<'_, FlagSet>, Unknown<'_>>,
+        out: Uint32ArraySlice<'_>,
+    ) -> napi::Result<Option<FlagSet>> {
+        let snapshot = store.inner.flags();
+        match known {
+            Either::A(known) if known.inner.same_snapshot(&snapshot) => {
+                let mut out = out;
+                // SAFETY: the view is only written here, on the JS thread, during this call.
+                write_bits(&env, &snapshot.evaluate_all(&context.inner), unsafe {
+                    out.as_mut()
+                })?;
+                Ok(None)
+            }
+            _ => Ok(Some(FlagSet::new(snapshot))),
+        }
     }
 
     /// `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
