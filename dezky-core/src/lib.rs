@@ -11,6 +11,7 @@ pub mod billing;
 pub mod branding;
 pub mod dns;
 mod error;
+pub mod http;
 pub mod lifecycle;
 pub mod members;
 pub mod policy;
