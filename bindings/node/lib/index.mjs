@@ -62,6 +62,13 @@ export const {
   auditCsvStream,
   verifyStripeWebhook,
   orderStripeEvent,
+  Members,
+  OneTimeSecret,
+  me,
+  applyMemberPatch,
+  httpStatus,
+  httpStatuses,
+  toHttpError,
   DezkyError,
   ErrorCode,
 } = sdk
