@@ -1083,6 +1083,82 @@ export declare class FlagStore {
   close(): void
 }
 
+/**
+ * A tenant's members as whole operations across the identity, mailbox and
+ * files upstreams (docs/members.md). Build it with `Members.inMemory()` or
+ * `Members.fromEnv()`. Operations take the documents as read and resolve
+ * with the write to make (`patch`, or a `document` to insert), the audit
+ * `events` to record, and any one-time secret.
+ */
+export declare class Members {
+  /**
+   * Members over three in-memory upstreams (their rules are in
+   * docs/members.md), for tests and local runs. Tenant groups must be
+   * added (`addMemoryGroup`) before members join them.
+   */
+  static inMemory(): Members
+  /**
+   * Members over the real upstreams configured in the environment
+   * (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL` and each
+   * client's settings); an upstream not configured is skipped. Throws
+   * `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Members
+  /**
+   * In memory only: makes `handle` (a tenant's `authentikGroupId`) a group
+   * identities can join.
+   */
+  addMemoryGroup(handle: string): void
+  /** In memory only: the resources of one upstream. */
+  memoryResources(kind: MemberKind): Array<MemoryMember>
+  /** In memory only: opens a session of an identity (a sign-in). */
+  openMemorySession(kind: MemberKind, handle: string): void
+  /** In memory only: how many times `op` was called on one upstream. */
+  memoryCalls(kind: MemberKind, op: MemberOp): number
+  /**
+   * In memory only: the next `op` on one upstream fails with the error
+   * `code` (`DEZKY_UPSTREAM_UNAVAILABLE`, `DEZKY_RATE_LIMITED`, ...)
+   * before it takes effect, or, with `afterEffect`, after it took effect
+   * (the answer was lost).
+   */
+  failNext(kind: MemberKind, op: MemberOp, code: string, options?: { afterEffect?: boolean; retryAfterMs?: number } | null): void
+  /**
+   * Creates a member of `tenant` (identity in the tenant's group, mailbox
+   * on its primary domain, files account) with a one-time password. On a
+   * failure part-way what this call made is removed, newest first, and
+   * the original error rejects (`failure` says what was undone). Needs a
+   * tenant admin (or platform admin) and an active tenant.
+   */
+  createMember(tenant: TenantDocument, member: NewMember, caller: MemberCaller): Promise<CreatedMember>
+  /**
+   * Suspends `member` in `tenant` (SSO and mailbox; sessions end). Never
+   * oneself. All or nothing. Resolves with the change (`patch`, `events`).
+   */
+  suspendMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /** Resumes `member` in `tenant`, restoring exactly what suspending changed. */
+  resumeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /** Ends every session of `member`, and only theirs. Never one's own. */
+  forceLogout(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /**
+   * Sets a new one-time password on the member's identity and mailbox and
+   * ends their sessions.
+   */
+  resetPassword(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<PasswordReset>
+  /**
+   * Removes `member` from `tenant` (files, mailbox, identity; what the
+   * user's other uses need is kept). Never oneself. Stops at the first
+   * failure (`complete: false`); running it again resumes. With
+   * `deleteDocument` delete the user document instead of applying `patch`.
+   */
+  removeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberRemoval>
+  /**
+   * Invites a partner staff member: an identity in the shared staff group
+   * and a one-time recovery link. Needs the partner's staff or a platform
+   * admin, and a partner not terminated.
+   */
+  invitePartnerStaff(partner: PartnerRecord, staff: NewStaff, caller: MemberCaller): Promise<InvitedStaff>
+}
+
 /** A client of the OCIS libregraph API. Create one per process and share it. */
 export declare class OcisClient {
   /**
@@ -1134,6 +1210,24 @@ export declare class OcisClient {
   createUser(user: OcisNewUser): Promise<OcisUser>
   /** Deletes a user (admin only). */
   deleteUser(id: string): Promise<undefined>
+}
+
+/**
+ * A one-time password or recovery link. `reveal()` gives its value once (then
+ * `null`); `util.inspect`, `JSON.stringify` and `String()` show nothing of it.
+ */
+export declare class OneTimeSecret {
+  /**
+   * The value, the first time; `null` after that. Hand it to its owner
+   * once; never store or log it.
+   */
+  reveal(): string | null
+  /** Whether `reveal()` gave the value already. */
+  get revealed(): boolean
+  /** `"[secret]"`: what `JSON.stringify` writes for it. */
+  toJSON(): string
+  /** `"[secret]"`. */
+  toString(): string
 }
 
 /**
@@ -1449,6 +1543,13 @@ export interface ActorLike {
 }
 
 /**
+ * The user document after `patch` (a result's `patch`), as the control
+ * plane would store it (version incremented). Throws
+ * `DEZKY_VERSION_CONFLICT` for a patch made from another version.
+ */
+export declare function applyMemberPatch(member: MemberDocumentInput, patch: MemberPatch): Record<string, unknown>
+
+/**
  * The tenant document after `patch` (a report's `patch`), as the control
  * plane would store it (version incremented). Throws `DEZKY_VERSION_CONFLICT`
  * for a patch made from another version of the document.
@@ -1581,6 +1682,21 @@ export declare function checkTemplate(template: MailTemplate, text: string, fiel
 
 /** The WCAG 2 contrast ratio of two colours, 1 to 21, in either order. */
 export declare function contrastRatio(colour: string, other: string): number
+
+/**
+ * A created member (`Members.createMember`). `password` is the one-time
+ * password, set on the identity and the mailbox.
+ */
+export interface CreatedMember {
+  /** What was made: the handles per upstream. */
+  member: MemberRecord
+  /** The user document to insert (no `_id`; `__v` 0). */
+  document: Record<string, unknown>
+  /** The one-time password: `reveal()` it once, to show it to the admin. */
+  password: OneTimeSecret
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
 
 /** A domain to verify. */
 export interface DomainInput {
@@ -1770,6 +1886,27 @@ export interface HttpFlagStoreOptions {
 }
 
 /**
+ * The HTTP status for a stable error code (`DEZKY_FORBIDDEN` → 403); a code
+ * the table does not know is 500.
+ */
+export declare function httpStatus(code: string): number
+
+/** The table: every code with its HTTP status, as `[code, status]` pairs. */
+export declare function httpStatuses(): Array<[string, number]>
+
+/** An invited partner staff member (`Members.invitePartnerStaff`). */
+export interface InvitedStaff {
+  /** What was made. */
+  member: MemberRecord
+  /** The user document to insert (no `_id`; `__v` 0). */
+  document: Record<string, unknown>
+  /** The one-time recovery link for the first sign-in: send it, never store it. */
+  recoveryLink: OneTimeSecret
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
+
+/**
  * The kill switch on a flag set given as a `FlagSet`, an array of flag documents
  * or their JSON text: returns the new set, the killed flag and the audit event.
  */
@@ -1789,10 +1926,39 @@ export declare function mailTemplatePlaceholders(template: MailTemplate): Array<
 export declare function marginBasisPoints(partner: PartnerDocument): number
 
 /**
+ * The `/me` profile: `actor` (from `verifyToken`), the caller's user
+ * document (which must be theirs and active), the tenants read for its
+ * `tenantIds` and its partner. Throws `DEZKY_FORBIDDEN` for another's or an
+ * inactive record.
+ */
+export declare function me(actor: Actor, user: MemberDocumentInput, tenants: TenantRecord[], partner?: PartnerRecord | null): MeProfile
+
+/**
  * Whether a contrast ratio meets WCAG 2 level AA: 4.5 for body text, 3 for
  * large text (`largeText`, default false).
  */
 export declare function meetsWcagAa(ratio: number, largeText?: boolean | undefined | null): boolean
+
+/**
+ * One resource of an in-memory member upstream (`Members.memoryResources`);
+ * its password is never shown.
+ */
+export interface MemoryMember {
+  /** Its handle. */
+  handle: string
+  /** The username, address or login name. */
+  name: string
+  /** The display name. */
+  displayName: string
+  /** Whether sign-ins are refused (an inactive identity, a frozen mailbox). */
+  suspended: boolean
+  /** The groups of an identity. */
+  groups: Array<string>
+  /** Whether a password is set. */
+  hasPassword: boolean
+  /** Open sessions of an identity. */
+  sessions: number
+}
 
 /** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
 export interface MemoryResource {
@@ -1963,6 +2129,14 @@ export interface PartnerRecord {
   slug: string
 }
 
+/** A reset password (`Members.resetPassword`). */
+export interface PasswordReset {
+  /** What was done (`patch`, `events`). */
+  change: MemberChange
+  /** The new one-time password, set on the identity and the mailbox. */
+  password: OneTimeSecret
+}
+
 /**
  * Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
  * the same rules and buckets as evaluation, no sampling.
@@ -2101,6 +2275,12 @@ export interface ResolverOptions {
   /** Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache. */
   authoritative?: boolean
 }
+
+/**
+ * The `Retry-After` seconds for an answer of `status` whose error asked to
+ * wait `retryAfterMs` (rounded up; only for 429 and 503), or `null`.
+ */
+export declare function retryAfterSeconds(status: number, retryAfterMs?: number | undefined | null): number | null
 
 /** How to reach Stalwart. Give `apiKey`, or `username` and `password`. */
 export interface StalwartClientOptions {

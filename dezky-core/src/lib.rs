@@ -12,6 +12,7 @@ pub mod branding;
 pub mod dns;
 pub mod domains;
 mod error;
+pub mod http;
 pub mod lifecycle;
 pub mod members;
 pub mod partners;

@@ -272,6 +272,29 @@ function auditCsvStream(events, options) {
   )
 }
 
+// An error as an HTTP answer, for servers built on the SDK (docs/portal.md).
+// The status comes from the core's one table (`dezky_core::http`, through the
+// native `httpStatus`); the body holds the code, the message and the error's
+// details (its own properties but the Error's, and `failure`, which holds the
+// audit events a server records rather than sends). An error that is not the
+// SDK's is a 500 whose body says nothing of it.
+const NOT_DETAILS = new Set(['name', 'message', 'stack', 'code', 'cause', 'failure'])
+
+function toHttpError(error) {
+  if (!(error instanceof DezkyError)) {
+    return { status: 500, body: { code: 'INTERNAL', message: 'internal error', details: {} }, headers: {} }
+  }
+  const status = native.httpStatus(error.code)
+  const details = {}
+  for (const [key, value] of Object.entries(error)) {
+    if (!NOT_DETAILS.has(key) && value !== undefined) details[key] = value
+  }
+  const headers = {}
+  const seconds = native.retryAfterSeconds(status, typeof error.retryAfterMs === 'number' ? error.retryAfterMs : null)
+  if (seconds !== null) headers['retry-after'] = String(seconds)
+  return { status, body: { code: error.code, message: error.message, details }, headers }
+}
+
 module.exports = {
   FlagSet: native.FlagSet,
   FlagStore: native.FlagStore,
@@ -330,6 +353,13 @@ module.exports = {
   auditCsvStream,
   verifyStripeWebhook: native.verifyStripeWebhook,
   orderStripeEvent: native.orderStripeEvent,
+  Members: native.Members,
+  OneTimeSecret: native.OneTimeSecret,
+  me: native.me,
+  applyMemberPatch: native.applyMemberPatch,
+  httpStatus: native.httpStatus,
+  httpStatuses: native.httpStatuses,
+  toHttpError,
   DezkyError,
   ErrorCode,
 }

@@ -341,6 +341,131 @@ declare module '../index' {
     /** The previous query's `nextCursor(...)`. */
     cursor?: string | null
   }
+
+  // The member records (`dezky_core::members`, docs/members.md), in their serde form.
+
+  /** A member's upstream resource. */
+  export type MemberKind = 'identity' | 'mailbox' | 'files'
+  /** A member port operation, for the in-memory upstreams' faults and counts. */
+  export type MemberOp =
+    | 'find' | 'create' | 'setPassword' | 'suspend' | 'resume' | 'join' | 'leave' | 'endSessions' | 'recoveryLink' | 'remove'
+
+  /** Who acts: the verified actor (`verifyToken`), the caller's own user record, the time (ms since the epoch, default now). */
+  export interface MemberCaller {
+    actor: Actor | { subject: string; surface: Surface; email?: string | null; name?: string | null }
+    user: UserRecord
+    at?: number | null
+  }
+
+  /** A member to create; unknown fields are refused (`DEZKY_INVALID_ARGUMENT` naming `member.<field>`). */
+  export interface NewMember {
+    email: string
+    name: string
+    /** `tenantRoles` `admin` (default false). */
+    admin?: boolean
+    /** The mailbox quota in bytes (the server's default when absent). */
+    quotaBytes?: number | null
+  }
+
+  /** A partner staff member to invite. */
+  export interface NewStaff {
+    email: string
+    name: string
+  }
+
+  /** A user document as stored (`_id`, `authentikSubjectId`, `tenantIds`, `tenantRoles`, `authentikUserPk`, `ocisUserId`, `mailboxes`, `memberSuspensions`, `__v`, ...). */
+  export type MemberDocumentInput = UserRecord & Record<string, unknown>
+
+  /** One upstream resource of a member. */
+  export interface MemberResource {
+    kind: MemberKind
+    handle: string
+    name: string
+    /** The identity's token subject. */
+    subject?: string
+  }
+
+  /** A member as made. */
+  export interface MemberRecord {
+    email: string
+    name: string
+    tenantId?: string
+    role?: 'admin' | 'member'
+    partnerId?: string
+    subject?: string
+    resources: MemberResource[]
+  }
+
+  /** A write to one user document at one version: `updateOne(patch.filter, patch.update)`. */
+  export interface MemberPatch {
+    userId: string
+    expectedVersion: number | null
+    filter: Record<string, unknown>
+    update: Record<string, Record<string, unknown>> | null
+  }
+
+  /** What an operation did to one resource. */
+  export interface MemberEffect {
+    kind: MemberKind
+    handle: string
+    /** `deactivated`, `left_group`, `joined_group`, `reactivated`, `suspended`, `resumed`, `password_set`, `sessions_ended`. */
+    done: string
+  }
+
+  /** The result of suspend, resume, force-logout (and of a password reset's `change`). */
+  export interface MemberChange {
+    action: string
+    effects: MemberEffect[]
+    sessionsEnded: number
+    patch: MemberPatch
+    events: AuditEvent[]
+  }
+
+  /** One resource's removal. */
+  export interface RemovedResource {
+    kind: MemberKind
+    outcome: 'removed' | 'left_group' | 'kept' | 'absent' | 'failed' | 'not_reached'
+    handle?: string
+    message?: string
+    code?: string
+  }
+
+  /** The result of removing a member from a tenant. */
+  export interface MemberRemoval {
+    steps: RemovedResource[]
+    complete: boolean
+    /** Delete the user document (`deleteOne(patch.filter)`) instead of applying `patch`. */
+    deleteDocument: boolean
+    patch: MemberPatch
+    events: AuditEvent[]
+  }
+
+  /** The `/me` profile. */
+  export interface MeProfile {
+    id: string
+    subject: string
+    email?: string | null
+    name?: string | null
+    surface: Surface
+    platformAdmin: boolean
+    tenants: Array<{ id: string; slug: string; plan: string; status?: TenantStatus | null; role: string; suspended: boolean }>
+    tenantRoles: Record<string, string>
+    unknownTenantIds: string[]
+    partner?: { id: string; slug: string; status?: string | null; staffAccess: boolean } | null
+  }
+
+  /** `failure` of a member operation that failed upstream part-way. */
+  export interface MemberFailure {
+    action: string
+    kind: MemberKind | null
+    /** Changes made that could not be undone (a password set on the identity). */
+    kept: MemberKind[]
+    /** What was undone, newest first; `error` when undoing failed. */
+    undone: Array<{ kind: MemberKind; handle: string; error?: { kind: string; code: string; message: string; retryAfterMs: number | null } }>
+    leftBehind: boolean
+    /** The audit events to record (outcome `failure`). */
+    events: AuditEvent[]
+  }
 }
 
 /** Options of `auditCsv` and `auditCsvStream`. */
@@ -414,6 +539,19 @@ export declare const ErrorCode: {
 
 export type DezkyErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
+/** An error as an HTTP answer (`toHttpError`). */
+export interface HttpErrorAnswer {
+  /** From the one table of docs/portal.md (`httpStatuses()`); 500 for an error that is not the SDK's. */
+  status: number
+  /** `code` and `message` of the error and its details (`field`, `retryAfterMs`, ...); `INTERNAL` for an error that is not the SDK's. */
+  body: { code: string; message: string; details: Record<string, unknown> }
+  /** `retry-after` (seconds) for a 429 or 503 whose error said how long to wait. */
+  headers: { 'retry-after'?: string }
+}
+
+/** The HTTP answer of any thrown value: a `DezkyError` by its code, anything else a 500 saying nothing of it. */
+export declare function toHttpError(error: unknown): HttpErrorAnswer
+
 /**
  * Every error thrown (or rejected with) by the SDK. `code` is stable; the other
  * fields are the error's details, set when they apply (docs/errors.md lists
@@ -478,4 +616,6 @@ export declare class DezkyError extends Error {
   readonly slug?: string
   /** The document version (`__v`) the write expected; absent for a document without one (`DEZKY_VERSION_CONFLICT`). */
   readonly expectedVersion?: number
+  /** What a member operation that failed upstream part-way undid or kept, and the audit events to record (`Members`). */
+  readonly failure?: import('../index').MemberFailure
 }

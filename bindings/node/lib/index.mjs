@@ -63,6 +63,13 @@ export const {
   auditCsvStream,
   verifyStripeWebhook,
   orderStripeEvent,
+  Members,
+  OneTimeSecret,
+  me,
+  applyMemberPatch,
+  httpStatus,
+  httpStatuses,
+  toHttpError,
   DezkyError,
   ErrorCode,
 } = sdk

@@ -26,6 +26,8 @@ mod dns;
 mod error;
 mod flags;
 mod health;
+mod http;
+mod members;
 mod ocis;
 mod options;
 mod policy;
@@ -53,6 +55,8 @@ pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
 pub use error::{error_codes, error_examples};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use health::probe_all;
+pub use http::{http_status, http_statuses, retry_after_seconds};
+pub use members::{Members, OneTimeSecret, apply_member_patch, me};
 pub use ocis::{OcisClient, validate_space_name};
 pub use policy::{SecurityPolicy, mfa_compliance, update_security_policy};
 pub use provisioning::{

@@ -81,7 +81,10 @@ fn options<T: DeserializeOwned + Default>(env: &Env, value: Option<Unknown<'_>>)
 
 /// Who acts, and when (`at`: milliseconds since the epoch, default now).
 /// `Change` refuses a blank actor and a time it cannot write.
-fn change(actor: String, at: Option<f64>) -> std::result::Result<Change, dezky_flags::Error> {
+pub(crate) fn change(
+    actor: String,
+    at: Option<f64>,
+) -> std::result::Result<Change, dezky_flags::Error> {
     let time = match at {
         None => return Change::now(actor),
         Some(ms) if ms.is_finite() && ms >= 0.0 => {

@@ -1,20 +1,90 @@
-// Builds the Nitro app, starts it on 127.0.0.1 on a free port, calls
-// POST /api/flags/evaluate over HTTP, checks the answers, then stops it.
+// Builds the Nitro app and runs it on 127.0.0.1 against a local OpenID
+// provider (discovery and JWKS served here, tokens signed with a key made by
+// node:crypto), then calls the portal's routes over HTTP: allowed and refused
+// actors per route, bad bodies, and upstream failures mapped to statuses.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import crypto from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { after, before, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { FlagSet } from '@dezky/sdk'
+import { FlagSet, flagContext } from '@dezky/sdk'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const flags = FlagSet.fromJson(readFileSync(new URL('../flags/flags.json', import.meta.url), 'utf8'))
+
+const ACME = '6650f1c2a9b4e3d2c1b0a998'
+const PARTNER = '6650f1c2a9b4e3d2c1b0a777'
+const GROUP = '6a3c2e1f-0c4b-4a5e-9d62-000000000001'
+const user = (id, subject, extra = {}) => ({ _id: id, authentikSubjectId: subject, email: `${subject}@acme.test`, __v: 0, ...extra })
+const SEED = {
+  tenants: [
+    {
+      _id: ACME, slug: 'acme', name: 'Acme Co', status: 'active', plan: 'business', partnerId: PARTNER,
+      domains: ['acme.test'], authentikGroupId: GROUP, stalwartDomain: 'acme.test', __v: 3,
+    },
+  ],
+  partners: [{ _id: PARTNER, slug: 'nordic-it', status: 'active' }],
+  users: [
+    user('6650f1c2a9b4e3d2c1b0a001', 'root', { platformAdmin: true }),
+    user('6650f1c2a9b4e3d2c1b0a002', 'ada', { tenantIds: [ACME], tenantRoles: { [ACME]: 'admin' } }),
+    user('6650f1c2a9b4e3d2c1b0a003', 'bob', { tenantIds: [ACME], tenantRoles: { [ACME]: 'member' } }),
+    user('6650f1c2a9b4e3d2c1b0a004', 'eve'),
+    user('6650f1c2a9b4e3d2c1b0a005', 'ina', { tenantIds: [ACME], active: false }),
+  ],
+}
+const ADA = '6650f1c2a9b4e3d2c1b0a002'
+
+// The signing key and the local OpenID provider.
+const KID = 'local-1'
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256' }
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
+
+let provider
+let issuer
+let dir
 let server
 let base
+
+function startProvider() {
+  const srv = createHttpServer((req, res) => {
+    const at = `http://127.0.0.1:${srv.address().port}`
+    const discovery = req.url.match(/^\/application\/o\/([a-z-]+)\/\.well-known\/openid-configuration$/)
+    res.setHeader('content-type', 'application/json')
+    if (discovery) {
+      res.end(JSON.stringify({ issuer: `${at}/application/o/${discovery[1]}/`, jwks_uri: `${at}/application/o/${discovery[1]}/jwks/` }))
+    } else if (/^\/application\/o\/[a-z-]+\/jwks\/$/.test(req.url)) {
+      res.end(JSON.stringify({ keys: [jwk] }))
+    } else {
+      res.statusCode = 404
+      res.end('{}')
+    }
+  })
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)))
+}
+
+/** A token of `subject` for the portal (or `surface: 'operator'`), signed by the local key. */
+function token(subject, { surface = 'portal', key = privateKey, exp } = {}) {
+  const now = Math.floor(Date.now() / 1000)
+  const claims = {
+    iss: issuer(surface === 'portal' ? 'dezky-portal' : 'dezky-operator'),
+    aud: surface === 'portal' ? 'dezky-portal' : 'dezky-operator',
+    sub: subject,
+    email: `${subject}@acme.test`,
+    exp: exp ?? now + 300,
+    iat: now - 5,
+  }
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: KID })}.${b64(claims)}`
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), key).toString('base64url')}`
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -27,13 +97,18 @@ function freePort() {
   })
 }
 
-async function post(body, at = base) {
-  const response = await fetch(`${at}/api/flags/evaluate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** Calls `path` as `subject` (no token for `null`; a raw `body` string is sent as it is). */
+async function call(method, path, { as = 'ada', surface, body, raw, at = base, auth } = {}) {
+  const headers = { 'content-type': 'application/json' }
+  if (auth !== undefined) headers.authorization = auth
+  else if (as !== null) headers.authorization = `Bearer ${token(as, { surface })}`
+  const response = await fetch(`${at}${path}`, {
+    method,
+    headers,
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   })
-  return { status: response.status, body: await response.json() }
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
 }
 
 /** Starts the built server on a free port with `env`; resolves with it and its base URL. */
@@ -43,7 +118,19 @@ async function startServer(env) {
   let log = ''
   const child = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: root,
-    env: { ...process.env, NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), DEZKY_FLAGS_FILE: '', DEZKY_FLAGS_URL: '', ...env },
+    env: {
+      ...process.env,
+      NITRO_HOST: '127.0.0.1',
+      NITRO_PORT: String(port),
+      DEZKY_FLAGS_FILE: '',
+      DEZKY_FLAGS_URL: '',
+      DEZKY_UPSTREAMS: '',
+      AUTHENTIK_ISSUER: `${issuer('dezky-portal')},${issuer('dezky-operator')}`,
+      AUTHENTIK_AUDIENCE: 'dezky-portal,dezky-operator',
+      DEZKY_PORTAL_SEED: join(dir, 'seed.json'),
+      DEZKY_PORTAL_TEST_FAULTS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout.on('data', (d) => (log += d))
@@ -51,7 +138,7 @@ async function startServer(env) {
   const deadline = Date.now() + 15000
   for (;;) {
     try {
-      await fetch(url)
+      await fetch(`${url}/api/health`)
       return { child, url, log: () => log }
     } catch {
       if (Date.now() > deadline || child.exitCode !== null) {
@@ -63,61 +150,257 @@ async function startServer(env) {
   }
 }
 
+let instance
+
 before(async () => {
+  provider = await startProvider()
+  issuer = (name) => `http://127.0.0.1:${provider.address().port}/application/o/${name}/`
+  dir = mkdtempSync(join(tmpdir(), 'dezky-portal-'))
+  writeFileSync(join(dir, 'seed.json'), JSON.stringify(SEED))
   if (process.env.SKIP_NITRO_BUILD !== '1') {
     const build = spawnSync('npx', ['nitro', 'build'], { cwd: root, encoding: 'utf8' })
     assert.equal(build.status, 0, `nitro build failed:\n${build.stdout}\n${build.stderr}`)
   }
-  const started = await startServer({})
-  server = started.child
-  base = started.url
+  instance = await startServer({})
+  server = instance.child
+  base = instance.url
 })
 
 after(() => {
   server?.kill()
+  provider?.closeAllConnections()
+  provider?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-test('POST /api/flags/evaluate answers evaluateAll for the context', async () => {
-  const context = {
-    tenantId: '6650f1c2a9b4e3d2c1b0a998',
-    tenantSlug: 'acme',
-    plan: 'business',
-    partnerSlug: 'nordic-it',
-    environment: 'prod',
-  }
-  const { status, body } = await post(context)
-  assert.equal(status, 200, JSON.stringify(body))
-  assert.deepEqual(body, flags.evaluateAll(context))
-  assert.deepEqual(body, {
-    gdpr_export_v2: true, // bucket 12 < 25
-    new_billing_engine: false, // bucket 29 >= 10
-    jmap_native_v2: true,
-    partner_portal: true,
-    maintenance_banner: false,
+/** Asserts an SDK error answer. */
+function refused(answer, status, code, details = {}) {
+  assert.equal(answer.status, status, JSON.stringify(answer.body))
+  assert.equal(answer.body.code, code, JSON.stringify(answer.body))
+  assert.equal(typeof answer.body.message, 'string')
+  for (const [k, v] of Object.entries(details)) assert.equal(answer.body.details[k], v, k)
+}
+
+describe('tokens', () => {
+  test('GET /api/health needs no token', async () => {
+    const { status, body } = await call('GET', '/api/health', { as: null })
+    assert.equal(status, 200)
+    assert.deepEqual(body, { status: 'ok', upstreams: 'memory' })
+  })
+
+  test('no token, a bad one, an expired one: 401 with the token code', async () => {
+    refused(await call('GET', '/api/me', { as: null }), 401, 'DEZKY_TOKEN_MALFORMED')
+    refused(await call('GET', '/api/me', { auth: 'Basic YWRhOnB3' }), 401, 'DEZKY_TOKEN_MALFORMED')
+    refused(await call('GET', '/api/me', { auth: 'Bearer not.a.jwt' }), 401, 'DEZKY_TOKEN_MALFORMED')
+    const forged = token('root', { key: other.privateKey })
+    refused(await call('GET', '/api/me', { auth: `Bearer ${forged}` }), 401, 'DEZKY_TOKEN_BAD_SIGNATURE')
+    const expired = token('ada', { exp: Math.floor(Date.now() / 1000) - 600 })
+    const answer = await call('GET', '/api/me', { auth: `Bearer ${expired}` })
+    refused(answer, 401, 'DEZKY_TOKEN_EXPIRED')
+    assert.equal(typeof answer.body.details.expiredAt, 'number')
+    // Refused before any route ran: even for a route that exists only with a token.
+    refused(await call('POST', '/api/tenants', { as: null, body: { slug: 'x' } }), 401, 'DEZKY_TOKEN_MALFORMED')
+  })
+
+  test('a valid token without a user record, or with an inactive one, is 403', async () => {
+    refused(await call('GET', '/api/me', { as: 'nobody' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('GET', '/api/me', { as: 'ina' }), 403, 'DEZKY_FORBIDDEN')
   })
 })
 
-test('a tenant without partner on another plan', async () => {
-  const context = { tenantId: '665a00000000000000000001', plan: 'starter', environment: 'staging' }
-  const { status, body } = await post(context)
-  assert.equal(status, 200)
-  assert.deepEqual(body, flags.evaluateAll(context))
-  assert.equal(body.partner_portal, false)
-  assert.equal(body.jmap_native_v2, false)
+describe('GET /api/me', () => {
+  test('the profile comes from the token and the user record', async () => {
+    const { status, body } = await call('GET', '/api/me')
+    assert.equal(status, 200, JSON.stringify(body))
+    assert.equal(body.id, ADA)
+    assert.equal(body.subject, 'ada')
+    assert.equal(body.surface, 'portal')
+    assert.equal(body.platformAdmin, false)
+    assert.deepEqual(body.tenants.map((t) => [t.slug, t.role, t.suspended]), [['acme', 'admin', false]])
+    const root = await call('GET', '/api/me', { as: 'root', surface: 'operator' })
+    assert.equal(root.body.surface, 'operator')
+    assert.equal(root.body.platformAdmin, true)
+  })
 })
 
-test('an invalid context is a 400 with the stable error code', async () => {
-  const { status, body } = await post({ tenantId: 42 })
-  assert.equal(status, 400)
-  assert.equal(body.data.code, 'DEZKY_INVALID_CONTEXT')
-  assert.equal(body.data.field, 'tenantId')
-  const unknown = await post({ partnerslug: 'typo' })
-  assert.equal(unknown.status, 400)
-  assert.equal(unknown.body.data.field, 'partnerslug')
+describe('POST /api/flags/evaluate', () => {
+  const acme = SEED.tenants[0]
+  const expected = (userId) =>
+    flags.evaluateAll({ ...flagContext(acme, SEED.partners[0], 'prod'), userId })
+
+  test('the context is the verified caller and the tenant record', async () => {
+    const { status, body } = await call('POST', '/api/flags/evaluate', { body: {} })
+    assert.equal(status, 200, JSON.stringify(body))
+    assert.deepEqual(body, expected(ADA))
+    assert.equal(body.jmap_native_v2, true) // business plan, from the record
+    assert.equal(body.partner_portal, true) // nordic-it, from the partner record
+    const named = await call('POST', '/api/flags/evaluate', { body: { tenant: 'acme' } })
+    assert.deepEqual(named.body, expected(ADA))
+  })
+
+  test('the body cannot choose the plan, partner or tenant id', async () => {
+    refused(await call('POST', '/api/flags/evaluate', { body: { plan: 'enterprise' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'plan' })
+    refused(await call('POST', '/api/flags/evaluate', { body: { tenantId: ACME } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'tenantId' })
+    refused(await call('POST', '/api/flags/evaluate', { body: { tenant: 42 } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'tenant' })
+    refused(await call('POST', '/api/flags/evaluate', { raw: '{"tenant": ' }), 400, 'DEZKY_MALFORMED_JSON')
+    refused(await call('POST', '/api/flags/evaluate', { raw: '[1]' }), 400, 'DEZKY_INVALID_ARGUMENT', { argument: 'body' })
+  })
+
+  test("another tenant's flags are refused; an unknown tenant is 404", async () => {
+    refused(await call('POST', '/api/flags/evaluate', { as: 'eve', body: { tenant: 'acme' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/flags/evaluate', { as: 'eve', body: {} }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'tenant' })
+    refused(await call('POST', '/api/flags/evaluate', { body: { tenant: 'nope' } }), 404, 'DEZKY_NOT_FOUND')
+  })
+})
+
+describe('tenants', () => {
+  test('POST /api/tenants: platform admins only; the tenant is provisioned', async () => {
+    refused(await call('POST', '/api/tenants', { body: { slug: 'globex', name: 'Globex', plan: 'starter' } }), 403, 'DEZKY_FORBIDDEN')
+    const { status, body } = await call('POST', '/api/tenants', {
+      as: 'root',
+      body: { slug: 'globex', name: 'Globex', plan: 'starter', domains: ['globex.test'] },
+    })
+    assert.equal(status, 201, JSON.stringify(body))
+    assert.equal(body.tenant.slug, 'globex')
+    assert.equal(body.tenant.status, 'active')
+    assert.equal(typeof body.tenant.authentikGroupId, 'string')
+    assert.equal(body.report.activated, true)
+    refused(await call('POST', '/api/tenants', { as: 'root', body: { slug: 'globex', name: 'G', plan: 'starter' } }), 409, 'DEZKY_ALREADY_EXISTS')
+  })
+
+  test('POST /api/tenants: bad bodies are 400 naming the field', async () => {
+    refused(await call('POST', '/api/tenants', { as: 'root', body: { slug: 'Not A Slug', name: 'X', plan: 'starter' } }), 400, 'DEZKY_INVALID_ARGUMENT')
+    refused(await call('POST', '/api/tenants', { as: 'root', body: { slug: 'initech', name: 'X', plan: 'starter', status: 'active' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'status' })
+    refused(await call('POST', '/api/tenants', { as: 'root', body: { slug: 7, name: 'X', plan: 'starter' } }), 400, 'DEZKY_INVALID_ARGUMENT')
+    refused(await call('POST', '/api/tenants', { as: 'root', raw: 'slug=initech' }), 400, 'DEZKY_MALFORMED_JSON')
+  })
+
+  test('reconcile: tenant admins and platform admins; members refused', async () => {
+    const { status, body } = await call('POST', '/api/tenants/acme/reconcile', { body: {} })
+    assert.equal(status, 200, JSON.stringify(body))
+    assert.equal(body.report.slug, 'acme')
+    const dry = await call('POST', '/api/tenants/acme/reconcile', { as: 'root', body: { dryRun: true } })
+    assert.equal(dry.status, 200)
+    assert.equal(dry.body.report.dryRun, true)
+    refused(await call('POST', '/api/tenants/acme/reconcile', { as: 'bob', body: {} }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/acme/reconcile', { body: { dryRun: 'yes' } }), 400, 'DEZKY_INVALID_ARGUMENT')
+    refused(await call('POST', '/api/tenants/nope/reconcile', { body: {} }), 404, 'DEZKY_NOT_FOUND')
+  })
+
+  test('suspend and resume: the operator app only; the status machine answers 409', async () => {
+    refused(await call('POST', '/api/tenants/globex/suspend', { as: 'root' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/globex/suspend', { as: 'ada', surface: 'operator' }), 403, 'DEZKY_FORBIDDEN')
+    const suspended = await call('POST', '/api/tenants/globex/suspend', { as: 'root', surface: 'operator' })
+    assert.equal(suspended.status, 200, JSON.stringify(suspended.body))
+    assert.equal(suspended.body.tenant.status, 'suspended')
+    refused(await call('POST', '/api/tenants/globex/suspend', { as: 'root', surface: 'operator' }), 409, 'DEZKY_ILLEGAL_TRANSITION', { fromStatus: 'suspended' })
+    const resumed = await call('POST', '/api/tenants/globex/resume', { as: 'root', surface: 'operator' })
+    assert.equal(resumed.status, 200)
+    assert.equal(resumed.body.tenant.status, 'active')
+  })
+})
+
+describe('members', () => {
+  let carol
+  let password
+
+  test('a tenant admin creates a member and gets the one-time password once', async () => {
+    const { status, body } = await call('POST', '/api/tenants/acme/members', { body: { email: 'carol@acme.test', name: 'Carol' } })
+    assert.equal(status, 201, JSON.stringify(body))
+    assert.equal(body.member.email, 'carol@acme.test')
+    assert.deepEqual(body.member.resources.map((r) => r.kind), ['identity', 'mailbox', 'files'])
+    assert.equal(typeof body.password, 'string')
+    assert.ok(body.password.length >= 20)
+    carol = body.userId
+    password = body.password
+    refused(await call('POST', '/api/tenants/acme/members', { body: { email: 'carol@acme.test', name: 'Carol' } }), 409, 'DEZKY_ALREADY_EXISTS')
+  })
+
+  test('members, outsiders and other surfaces cannot create; bad bodies name the field', async () => {
+    refused(await call('POST', '/api/tenants/acme/members', { as: 'bob', body: { email: 'x@acme.test', name: 'X' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/acme/members', { as: 'eve', body: { email: 'x@acme.test', name: 'X' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/acme/members', { body: { email: 'not-an-address', name: 'X' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'member.email' })
+    refused(await call('POST', '/api/tenants/acme/members', { body: { email: 'x@acme.test' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'member.name' })
+    refused(await call('POST', '/api/tenants/acme/members', { body: { email: 'x@acme.test', name: 'X', role: 'admin' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'role' })
+    refused(await call('POST', '/api/tenants/acme/members', { body: { email: 'x@acme.test', name: 'X', quotaBytes: 0 } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'member.quotaBytes' })
+  })
+
+  test('suspend, resume and reset; never oneself', async () => {
+    const suspended = await call('POST', `/api/tenants/acme/members/${carol}/suspend`)
+    assert.equal(suspended.status, 200, JSON.stringify(suspended.body))
+    assert.ok(suspended.body.effects.length > 0)
+    const resumed = await call('POST', `/api/tenants/acme/members/${carol}/resume`)
+    assert.equal(resumed.status, 200, JSON.stringify(resumed.body))
+    refused(await call('POST', `/api/tenants/acme/members/${ADA}/suspend`), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', `/api/tenants/acme/members/${carol}/suspend`, { as: 'bob' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/acme/members/6650f1c2a9b4e3d2c1b0afff/suspend'), 404, 'DEZKY_NOT_FOUND')
+    const reset = await call('POST', `/api/tenants/acme/members/${carol}/reset-password`)
+    assert.equal(reset.status, 200)
+    assert.equal(typeof reset.body.password, 'string')
+    assert.notEqual(reset.body.password, password)
+    // The server logged neither password.
+    assert.ok(!instance.log().includes(password))
+    assert.ok(!instance.log().includes(reset.body.password))
+  })
+
+  test('remove: the member is gone upstream and from the database', async () => {
+    refused(await call('DELETE', `/api/tenants/acme/members/${carol}`, { as: 'bob' }), 403, 'DEZKY_FORBIDDEN')
+    const removed = await call('DELETE', `/api/tenants/acme/members/${carol}`)
+    assert.equal(removed.status, 200, JSON.stringify(removed.body))
+    assert.equal(removed.body.complete, true)
+    assert.equal(removed.body.deleted, true)
+    refused(await call('DELETE', `/api/tenants/acme/members/${carol}`), 404, 'DEZKY_NOT_FOUND')
+  })
+})
+
+describe('upstream failures', () => {
+  const fault = (body) => call('POST', '/api/testing/faults', { as: 'root', body })
+  const create = (email) => call('POST', '/api/tenants/acme/members', { body: { email, name: 'Dave' } })
+
+  for (const [code, status, retryAfterMs, retryAfter] of [
+    ['DEZKY_UPSTREAM_UNAVAILABLE', 503, 2000, '2'],
+    ['DEZKY_RATE_LIMITED', 429, 1500, '2'],
+    ['DEZKY_TIMEOUT', 504, undefined, null],
+    ['DEZKY_UPSTREAM_REJECTED', 422, undefined, null],
+  ]) {
+    test(`${code} at the mailbox is a ${status}, with nothing left behind`, async () => {
+      const queued = await fault({ kind: 'mailbox', op: 'create', code, retryAfterMs })
+      assert.equal(queued.status, 200, JSON.stringify(queued.body))
+      const answer = await create('dave@acme.test')
+      refused(answer, status, code)
+      assert.equal(answer.headers.get('retry-after'), retryAfter)
+      assert.equal(answer.body.details.failure, undefined)
+      // Nothing was left behind: the same member can be created now.
+      const again = await create('dave@acme.test')
+      assert.equal(again.status, 201, JSON.stringify(again.body))
+      const removed = await call('DELETE', `/api/tenants/acme/members/${again.body.userId}`)
+      assert.equal(removed.body.complete, true)
+    })
+  }
+
+  test('the fault route is for platform admins, and refuses what it does not know', async () => {
+    refused(await call('POST', '/api/testing/faults', { body: { kind: 'mailbox', op: 'create', code: 'DEZKY_TIMEOUT' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await fault({ kind: 'calendar', op: 'create', code: 'DEZKY_TIMEOUT' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'kind' })
+  })
+
+  test("an issuer whose keys cannot be fetched is a 503", async () => {
+    const port = await freePort()
+    const down = `http://127.0.0.1:${port}/application/o/dezky-portal/`
+    const alone = await startServer({ AUTHENTIK_ISSUER: down, AUTHENTIK_AUDIENCE: 'dezky-portal' })
+    try {
+      const now = Math.floor(Date.now() / 1000)
+      const claims = { iss: down, aud: 'dezky-portal', sub: 'ada', exp: now + 300, iat: now }
+      const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: KID })}.${b64(claims)}`
+      const signed = `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+      refused(await call('GET', '/api/me', { auth: `Bearer ${signed}`, at: alone.url }), 503, 'DEZKY_AUTH_KEYS_UNAVAILABLE')
+    } finally {
+      alone.child.kill()
+    }
+  })
 })
 
 test('with DEZKY_FLAGS_URL the server evaluates the flags of GET /flags', async () => {
-  const token = 'dzk_example_token'
+  const flagsToken = 'dzk_example_token'
   const served = [
     { key: 'from_control_plane', state: 'on' },
     { key: 'gdpr_export_v2', state: 'off' },
@@ -125,20 +408,20 @@ test('with DEZKY_FLAGS_URL the server evaluates the flags of GET /flags', async 
   const requests = []
   const controlPlane = createHttpServer((req, res) => {
     requests.push(req.headers.authorization)
-    if (req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end()
+    if (req.headers.authorization !== `Bearer ${flagsToken}`) return res.writeHead(401).end()
     if (req.headers['if-none-match'] === '"cp1"') return res.writeHead(304).end()
     res.writeHead(200, { 'content-type': 'application/json', etag: '"cp1"' }).end(JSON.stringify(served))
   })
   await new Promise((resolve) => controlPlane.listen(0, '127.0.0.1', resolve))
   const flagsUrl = `http://127.0.0.1:${controlPlane.address().port}/flags`
-  const instance = await startServer({ DEZKY_FLAGS_URL: flagsUrl, DEZKY_FLAGS_TOKEN: token })
+  const other = await startServer({ DEZKY_FLAGS_URL: flagsUrl, DEZKY_FLAGS_TOKEN: flagsToken })
   try {
-    const { status, body } = await post({ tenantId: '6650f1c2a9b4e3d2c1b0a998' }, instance.url)
-    assert.equal(status, 200, `${JSON.stringify(body)}\n${instance.log()}`)
+    const { status, body } = await call('POST', '/api/flags/evaluate', { body: {}, at: other.url })
+    assert.equal(status, 200, `${JSON.stringify(body)}\n${other.log()}`)
     assert.deepEqual(body, { from_control_plane: true, gdpr_export_v2: false })
-    assert.ok(requests.length >= 1 && requests.every((a) => a === `Bearer ${token}`))
+    assert.ok(requests.length >= 1 && requests.every((a) => a === `Bearer ${flagsToken}`))
   } finally {
-    instance.child.kill()
+    other.child.kill()
     controlPlane.closeAllConnections()
     controlPlane.close()
   }
