@@ -59,7 +59,7 @@ WHEEL="$(ls "$DIST"/dezky-*.whl)"
 python - "$WHEEL" <<'PY'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-need = {"dezky/__init__.py", "dezky/_dezky.pyi", "dezky/py.typed", "dezky/errors.py", "dezky/_error_base.py", "dezky/_authentik_records.py", "dezky/openfeature.py", "dezky/tenant.py", "dezky/auth.py", "dezky/provisioning.py", "dezky/_provisioning_records.py", "dezky/policy.py", "dezky/_policy_records.py", "dezky/branding.py", "dezky/_branding_records.py", "dezky/billing.py", "dezky/_billing_records.py", "dezky/audit.py", "dezky/_audit_records.py", "dezky/members.py", "dezky/_members_records.py"}
+need = {"dezky/__init__.py", "dezky/_dezky.pyi", "dezky/py.typed", "dezky/errors.py", "dezky/_error_base.py", "dezky/_authentik_records.py", "dezky/openfeature.py", "dezky/tenant.py", "dezky/auth.py", "dezky/provisioning.py", "dezky/_provisioning_records.py", "dezky/policy.py", "dezky/_policy_records.py", "dezky/branding.py", "dezky/_branding_records.py", "dezky/billing.py", "dezky/_billing_records.py", "dezky/audit.py", "dezky/_audit_records.py", "dezky/members.py", "dezky/_members_records.py", "dezky/domains.py", "dezky/_domains_records.py", "dezky/sso_apps.py", "dezky/_sso_apps_records.py", "dezky/partners.py"}
 missing = need - names
 assert not missing, f"wheel lacks {sorted(missing)}"
 assert any(n.startswith("dezky/_dezky") and n.endswith(".so") for n in names), "wheel lacks the native module"

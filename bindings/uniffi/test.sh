@@ -171,8 +171,11 @@ expect dezky_uniffi.swift "public func mrr(subscriptionsJson: String, catalogueJ
 expect dezky_uniffi.swift "public func marginBasisPoints(partnerJson: String)throws  -> UInt32"
 expect dezky_uniffi.swift "public func parseAuditTime(field: String, text: String)throws  -> Date"
 expect dezky_uniffi.swift "public func auditEventsToCsv(eventsJson: String)throws  -> String"
+expect dezky_uniffi.swift "public func dmarcRecord(policy: DmarcPolicy)throws  -> String"
+expect dezky_uniffi.swift "public func createPartner(partnerJson: String, actor: Actor, userJson: String, by: String, at: Date)throws  -> CreatedPartner"
+expect dezky_uniffi.swift "public func attachTenant(tenantJson: String, partnerJson: String, actor: Actor, userJson: String, by: String, at: Date)throws  -> PartnerChange"
 for e in Surface TenantStatus LifecycleAction MfaMode SessionLimit MailTemplate BillingCycle; do expect dezky_uniffi.swift "public enum $e: Equatable, Hashable"; done
-for s in FlagAuditEvent FlagChange RolloutPreview Actor TenantTransition PolicyUpdate MemberMfa MfaCompliance Colour TemplateText; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
+for s in FlagAuditEvent FlagChange RolloutPreview Actor TenantTransition PolicyUpdate MemberMfa MfaCompliance Colour TemplateText DmarcPolicy CreatedPartner PartnerChange; do expect dezky_uniffi.swift "public struct $s: Equatable, Hashable"; done
 for s in Evaluation EvaluationContext; do expect dezky_flags.swift "public struct $s: Equatable, Hashable"; done
 expect dezky_flags.swift "public enum Reason: Equatable, Hashable"
 # Every C function the Swift headers declare is exported by the library.

@@ -29,7 +29,7 @@ fn kind_parts(kind: &RecordKind) -> (&'static str, Option<String>) {
     }
 }
 
-fn expected_json(e: &ExpectedRecords) -> Value {
+pub(crate) fn expected_json(e: &ExpectedRecords) -> Value {
     let checks: Vec<Value> = e
         .checks
         .iter()
@@ -53,7 +53,7 @@ fn expected_json(e: &ExpectedRecords) -> Value {
     json!({"domain": e.domain, "checks": checks, "zone_snippet": e.to_zone_snippet(), "table": table})
 }
 
-fn report_json(r: &DomainReport) -> Value {
+pub(crate) fn report_json(r: &DomainReport) -> Value {
     let checks: Vec<Value> = r
         .checks
         .iter()
@@ -127,7 +127,7 @@ pub(crate) fn expected_records<'py>(
 }
 
 /// The resolver settings of the `nameservers`, `port`, `timeout`, `attempts` arguments.
-fn settings(
+pub(crate) fn settings(
     nameservers: Option<Vec<String>>,
     port: u16,
     timeout: f64,

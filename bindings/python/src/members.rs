@@ -42,7 +42,7 @@ use crate::runtime::client_methods;
 /// are `Secret(***)`; `reveal()` gives the text, to show once and never
 /// store or log.
 #[pyclass(name = "Secret", module = "dezky.members", frozen)]
-pub(crate) struct PySecret(Secret);
+pub(crate) struct PySecret(pub(crate) Secret);
 
 #[pymethods]
 impl PySecret {
@@ -75,7 +75,7 @@ impl std::fmt::Display for MemberFailed {
 }
 
 /// The stable code among the crates' codes that `code` is.
-fn known_code(code: &str) -> &'static str {
+pub(crate) fn known_code(code: &str) -> &'static str {
     dezky_core::Error::CODES
         .iter()
         .chain(dezky_clients::Error::CODES)
@@ -144,7 +144,7 @@ fn op(value: &str) -> PyResult<MemberOp> {
     })
 }
 
-fn failure_kind(value: &str) -> PyResult<FailureKind> {
+pub(crate) fn failure_kind(value: &str) -> PyResult<FailureKind> {
     [
         FailureKind::Unavailable,
         FailureKind::RateLimited,
@@ -181,7 +181,10 @@ fn stored(member: StoredMember) -> Value {
 }
 
 /// A text attribute of a dict or an object (`dezky.auth.Actor`).
-fn attribute<'py>(obj: &Bound<'py, PyAny>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+pub(crate) fn attribute<'py>(
+    obj: &Bound<'py, PyAny>,
+    key: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let value = match obj.cast::<PyDict>() {
         Ok(dict) => dict.get_item(key)?,
         Err(_) => obj.getattr(key).ok(),
@@ -189,7 +192,10 @@ fn attribute<'py>(obj: &Bound<'py, PyAny>, key: &str) -> PyResult<Option<Bound<'
     Ok(value.filter(|v| !v.is_none()))
 }
 
-fn optional_text(field: &str, value: Option<Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<Bound<'_, PyAny>>,
+) -> PyResult<Option<String>> {
     value
         .map(|v| match v.cast::<PyString>() {
             Ok(s) => Ok(s.to_str()?.to_owned()),
@@ -236,14 +242,14 @@ fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
 }
 
 /// Who acts, owned: the token's identity, the caller's user record and the change.
-struct Acting {
+pub(crate) struct Acting {
     actor: Actor,
     user: UserRecord,
     change: Change,
 }
 
 impl Acting {
-    fn read(
+    pub(crate) fn read(
         caller: &Bound<'_, PyAny>,
         caller_user: &Bound<'_, PyAny>,
         actor: &str,
@@ -256,7 +262,7 @@ impl Acting {
         })
     }
 
-    fn caller(&self) -> Caller<'_> {
+    pub(crate) fn caller(&self) -> Caller<'_> {
         Caller {
             actor: &self.actor,
             user: &self.user,
@@ -266,13 +272,13 @@ impl Acting {
 }
 
 /// A member's user document (a dict), read by the core; errors name `member.<field>`.
-fn member_document(obj: &Bound<'_, PyAny>) -> PyResult<MemberDocument> {
+pub(crate) fn member_document(obj: &Bound<'_, PyAny>) -> PyResult<MemberDocument> {
     let map = convert::object("member", "a dict (the member's user document)", obj)?;
     MemberDocument::from_document("member", &map).py()
 }
 
 /// The keys of a dict argument; an unknown one is refused naming it.
-fn fields<'py>(
+pub(crate) fn fields<'py>(
     name: &str,
     allowed: &[&str],
     obj: &Bound<'py, PyAny>,
@@ -298,7 +304,7 @@ fn fields<'py>(
     Ok(out)
 }
 
-fn required_text(
+pub(crate) fn required_text(
     name: &str,
     key: &str,
     fields: &mut BTreeMap<String, Bound<'_, PyAny>>,

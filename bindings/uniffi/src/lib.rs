@@ -28,6 +28,7 @@ mod domain;
 mod error;
 mod lifecycle;
 mod ops;
+mod partners;
 mod policy;
 
 pub use audit::{AuditQuery, audit_csv_columns, audit_events_to_csv, parse_audit_time};
@@ -50,6 +51,10 @@ pub use lifecycle::{
 pub use ops::{
     FlagAuditEvent, FlagChange, RolloutPreview, create_flag, kill_switch, preview_rollout,
     update_flag,
+};
+pub use partners::{
+    CreatedPartner, DmarcPolicy, PartnerChange, attach_tenant, create_partner, detach_tenant,
+    dmarc_policy_from_json, dmarc_record, terminate_partner,
 };
 pub use policy::{
     MemberMfa, MfaCompliance, MfaMode, PolicyUpdate, SecurityPolicy, SessionLimit, mfa_compliance,

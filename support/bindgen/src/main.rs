@@ -118,6 +118,14 @@ fn outputs(root: &Path) -> Vec<(&'static str, String)> {
             "bindings/python/python/dezky/_members_records.py",
             python_records::render_members(),
         ),
+        (
+            "bindings/python/python/dezky/_domains_records.py",
+            python_records::render_domains(),
+        ),
+        (
+            "bindings/python/python/dezky/_sso_apps_records.py",
+            python_records::render_sso_apps(),
+        ),
     ]
 }
 

@@ -21,6 +21,9 @@ struct Records {
     names: Vec<(String, &'static str)>,
     /// Records another module defines: Rust schema name → (module, Python name).
     imported: Vec<(String, &'static str, &'static str)>,
+    /// Records whose keys outside the schema's `required` may be absent
+    /// (`NotRequired`): serialized without them, or read from input without them.
+    partial: Vec<&'static str>,
 }
 
 impl Records {
@@ -31,6 +34,7 @@ impl Records {
                 .into_generator(),
             names: Vec::new(),
             imported: Vec::new(),
+            partial: Vec::new(),
         }
     }
 
@@ -47,6 +51,13 @@ impl Records {
         self.generator.subschema_for::<T>();
         self.names.push((T::schema_name().into_owned(), python));
         self
+    }
+
+    /// A record whose keys outside `required` are `NotRequired` (absent when `None`
+    /// or empty, and optional as input).
+    fn add_partial<T: JsonSchema>(mut self, python: &'static str) -> Self {
+        self.partial.push(python);
+        self.add::<T>(python)
     }
 
     fn python_name(&self, reference: &str) -> String {
@@ -135,8 +146,18 @@ impl Records {
             .get("properties")
             .and_then(Value::as_object)
             .unwrap_or_else(|| panic!("{python} is not a record"));
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         for (name, property) in properties {
-            let _ = writeln!(body, "    {name}: {}", self.py_type(property));
+            let ty = self.py_type(property);
+            if self.partial.contains(&python) && !required.contains(&name.as_str()) {
+                let _ = writeln!(body, "    {name}: NotRequired[{ty}]");
+            } else {
+                let _ = writeln!(body, "    {name}: {ty}");
+            }
             if let Some(doc) = property.get("description").and_then(Value::as_str) {
                 docstring(body, "    ", &rst(doc));
             }
@@ -187,6 +208,9 @@ impl Records {
         }
         if body.contains("Literal[") {
             imports.insert(imports.len() - 1, "Literal");
+        }
+        if body.contains("NotRequired[") {
+            imports.insert(imports.len() - 1, "NotRequired");
         }
         let _ = writeln!(out, "from typing import {}", imports.join(", "));
         let mut modules: Vec<&str> = self.imported.iter().map(|(_, m, _)| *m).collect();
@@ -439,5 +463,38 @@ pub(crate) fn render_members() -> String {
             "The records of a tenant's member operations, as TypedDicts: the serde form of the \
              ``dezky_core::members`` types, documented by their doc comments. \
              :mod:`dezky.members` re-exports them.",
+        )
+}
+
+/// `dezky/_domains_records.py`.
+pub(crate) fn render_domains() -> String {
+    use dezky_core::domains::{DmarcPolicy, DomainStatus, DomainSummary, MailingList};
+    Records::new()
+        .add::<DomainStatus>("DomainStatus")
+        .add_partial::<DomainSummary>("DomainSummary")
+        .add_partial::<DmarcPolicy>("DmarcPolicy")
+        .add::<MailingList>("MailingList")
+        .render(
+            "The records of a tenant's mail domains, as TypedDicts: the serde form of the \
+             ``dezky_core::domains`` types, documented by their doc comments. \
+             :mod:`dezky.domains` re-exports them.",
+        )
+}
+
+/// `dezky/_sso_apps_records.py`.
+pub(crate) fn render_sso_apps() -> String {
+    use dezky_core::sso_apps::{
+        BoundApp, SsoAppRecord, SsoAppStep, SsoApplication, SsoStepOutcome,
+    };
+    Records::new()
+        .add_partial::<SsoApplication>("SsoApplication")
+        .add::<BoundApp>("BoundApp")
+        .add_partial::<SsoAppRecord>("SsoAppRecord")
+        .add::<SsoStepOutcome>("SsoStepOutcome")
+        .add::<SsoAppStep>("SsoAppStep")
+        .render(
+            "The records of a tenant's SSO apps, as TypedDicts: the serde form of the \
+             ``dezky_core::sso_apps`` types, documented by their doc comments. \
+             :mod:`dezky.sso_apps` re-exports them.",
         )
 }

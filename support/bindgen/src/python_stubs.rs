@@ -38,12 +38,15 @@ from dezky import authentik as _authentik
 from dezky import billing as _billing
 from dezky import branding as _branding
 from dezky import dns as _dns
+from dezky import domains as _domains
 from dezky import errors as _errors
 from dezky import health as _health
 from dezky import members as _members
 from dezky import ocis as _ocis
+from dezky import partners as _partners
 from dezky import policy as _policy
 from dezky import provisioning as _provisioning
+from dezky import sso_apps as _sso_apps
 from dezky import stalwart as _stalwart
 from dezky import stripe as _stripe
 ";

@@ -18,6 +18,13 @@ import uniffi.dezky_uniffi.ErrorDetail
 import uniffi.dezky_uniffi.LifecycleAction
 import uniffi.dezky_uniffi.TenantStatus
 import uniffi.dezky_uniffi.AuditQuery
+import uniffi.dezky_uniffi.DmarcPolicy
+import uniffi.dezky_uniffi.attachTenant
+import uniffi.dezky_uniffi.createPartner
+import uniffi.dezky_uniffi.detachTenant
+import uniffi.dezky_uniffi.dmarcPolicyFromJson
+import uniffi.dezky_uniffi.dmarcRecord
+import uniffi.dezky_uniffi.terminatePartner
 import uniffi.dezky_uniffi.BillingCycle
 import uniffi.dezky_uniffi.Branding
 import uniffi.dezky_uniffi.Colour
@@ -1102,6 +1109,74 @@ fun audit() {
     malformed("audit", listOf({ AuditQuery.build("{", null) }, { AuditQuery.build("{}", null).nextCursor("[") }, { auditEventsToCsv("") }))
 }
 
+const val PID = "6650f1c2a9b4e3d2c1b0a777"
+val OP_USER = """{"_id": "6650f1c2a9b4e3d2c1b0a001", "authentikSubjectId": "$SUB", "platformAdmin": true}"""
+val NO_OP_USER = """{"_id": "6650f1c2a9b4e3d2c1b0a001", "authentikSubjectId": "$SUB"}"""
+
+fun partnerDoc(status: String): String =
+    """{"_id": {"${'$'}oid": "$PID"}, "slug": "resell", "name": "Resell", "status": "$status", "__v": 2}"""
+
+fun dmarc(p: String = "none", sp: String? = null, pct: UByte? = null, rua: List<String> = emptyList(), ruf: List<String> = emptyList(), adkim: String? = null, aspf: String? = null) =
+    DmarcPolicy(p, sp, pct, rua, ruf, adkim, aspf)
+
+fun partners() {
+    check("dmarcRecord writes the tags in order") {
+        assertEq("v=DMARC1; p=quarantine; sp=reject; pct=25; rua=mailto:Agg@example.org; adkim=s; aspf=r",
+            dmarcRecord(dmarc("quarantine", "reject", 25u, listOf("mailto:Agg@Example.org"), emptyList(), "s", "r")))
+        val read = dmarcPolicyFromJson("""{"p": "reject", "pct": 50}""")
+        assertEq(50.toUByte(), read.pct, "pct")
+        assertEq("v=DMARC1; p=reject; pct=50", dmarcRecord(read))
+    }
+    invalidFields("dmarc", listOf(
+        "dmarc.p" to { dmarcRecord(dmarc("maybe")) },
+        "dmarc.sp" to { dmarcRecord(dmarc(sp = "allow")) },
+        "dmarc.pct" to { dmarcRecord(dmarc(pct = 101u)) },
+        "dmarc.rua[1]" to { dmarcRecord(dmarc(rua = listOf("mailto:a@b.test", "https://b.test"))) },
+        "dmarc.ruf[0]" to { dmarcRecord(dmarc(ruf = listOf("mailto:a@b.test,mailto:c@d.test"))) },
+        "dmarc.adkim" to { dmarcRecord(dmarc(adkim = "x")) },
+        "dmarc.aspf" to { dmarcRecord(dmarc(aspf = "relaxed")) },
+        "dmarc" to { dmarcPolicyFromJson("""{"p": "none", "fo": "1"}""") },
+    ))
+    check("createPartner returns the document and its event") {
+        val created = createPartner("""{"slug": "resell", "name": "Resell", "marginPct": 10}""", OPERATOR, OP_USER, OPS, AT)
+        val doc = Json.parse(created.documentJson).obj()
+        assertEq("active", doc["status"], "status")
+        assertEq("partner.create", Json.parse(created.eventsJson).arr()[0].obj()["action"], "action")
+    }
+    invalidFields("createPartner", listOf(
+        "partner.slug" to { createPartner("""{"slug": "Bad Slug", "name": "R"}""", OPERATOR, OP_USER, OPS, AT) },
+        "partner.name" to { createPartner("""{"slug": "resell", "name": ""}""", OPERATOR, OP_USER, OPS, AT) },
+        "partner.marginPct" to { createPartner("""{"slug": "resell", "name": "R", "marginPct": 101}""", OPERATOR, OP_USER, OPS, AT) },
+        "partner" to { createPartner("""{"slug": "resell", "name": "R", "margin": 1}""", OPERATOR, OP_USER, OPS, AT) },
+        "partner.status" to { attachTenant(tenantDoc("active"), partnerDoc("terminated"), OPERATOR, OP_USER, OPS, AT) },
+    ))
+    check("every partner function needs an operator") {
+        val calls = listOf<(Actor, String) -> Unit>(
+            { a, u -> createPartner("""{"slug": "resell", "name": "R"}""", a, u, OPS, AT) },
+            { a, u -> terminatePartner(partnerDoc("active"), a, u, OPS, AT) },
+            { a, u -> attachTenant(tenantDoc("active"), partnerDoc("active"), a, u, OPS, AT) },
+            { a, u -> detachTenant(tenantDoc("active"), a, u, OPS, AT) },
+        )
+        for (call in calls) {
+            expectError<DezkyException.Forbidden>("DEZKY_FORBIDDEN") { call(PORTAL, OP_USER) }
+            expectError<DezkyException.Forbidden>("DEZKY_FORBIDDEN") { call(OPERATOR, NO_OP_USER) }
+            call(OPERATOR, OP_USER)
+        }
+    }
+    check("terminate is a status, attach sets and detach unsets partnerId") {
+        val terminated = terminatePartner(partnerDoc("active"), OPERATOR, OP_USER, OPS, AT)
+        val set = Json.parse(terminated.patchJson).obj()["update"].obj()["${'$'}set"].obj()
+        assertEq("terminated", set["status"], "status")
+        assertEq(STAMP, set["terminatedAt"], "terminatedAt")
+        assertEq(null, Json.parse(terminatePartner(partnerDoc("terminated"), OPERATOR, OP_USER, OPS, AT).patchJson).obj()["update"], "repeat")
+        val attached = Json.parse(attachTenant(tenantDoc("active"), partnerDoc("active"), OPERATOR, OP_USER, OPS, AT).patchJson).obj()
+        assertEq(PID, attached["update"].obj()["${'$'}set"].obj()["partnerId"].obj()["${'$'}oid"], "partnerId")
+        val detached = Json.parse(detachTenant(Json.write(linkedMapOf<String, Any?>("_id" to TID, "slug" to "acme", "status" to "active", "partnerId" to mapOf("${'$'}oid" to PID), "__v" to 2L)), OPERATOR, OP_USER, OPS, AT).patchJson).obj()
+        assertTrue(detached["update"].obj()["${'$'}unset"].obj().containsKey("partnerId"), "unset partnerId")
+    }
+    malformed("partners", listOf({ createPartner("{", OPERATOR, OP_USER, OPS, AT) }, { terminatePartner("", OPERATOR, OP_USER, OPS, AT) }, { dmarcPolicyFromJson("[") }))
+}
+
 fun main(args: Array<String>) {
     val path = args.firstOrNull() ?: "../../tests/conformance/flags.json"
     val doc = Json.parse(File(path).readText()).obj()
@@ -1114,6 +1189,7 @@ fun main(args: Array<String>) {
     branding()
     billing()
     audit()
+    partners()
     println("$passed passed, $failed failed")
     exitProcess(if (failed == 0 && passed > 0) 0 else 1)
 }
