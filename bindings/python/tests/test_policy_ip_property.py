@@ -7,7 +7,8 @@ The rule is docs/policy.md's: a network's host bits are dropped (as
 ``ip_network(text, strict=False)`` reads it), a single address is a /32 or
 /128 network, an empty list allows every address, and an IPv4 address written
 as IPv6 (``::ffff:a.b.c.d``) is matched as IPv4 (the probe's
-``ipv4_mapped``; networks are not rewritten)."""
+``ipv4_mapped``), so a network inside ``::ffff:0:0/96`` is stored as the IPv4
+network it names (``::ffff:192.0.2.0/120`` is ``192.0.2.0/24``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ PROBES = 10
 IpAddress = IPv4Address | IPv6Address
 
 
+def stored(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The network docs/policy.md stores for an allowlist entry."""
+    net = ipaddress.ip_network(text.strip(), strict=False)
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen >= 96:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.IPv4Network(f"{mapped}/{net.prefixlen - 96}")
+    return net
+
+
 def reference(allowlist: list[str], probe: str) -> bool:
     """docs/policy.md's rule, in the standard library's terms."""
     if not allowlist:
@@ -31,7 +42,7 @@ def reference(allowlist: list[str], probe: str) -> bool:
     address = ipaddress.ip_address(probe.strip())
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return any(address in ipaddress.ip_network(n.strip(), strict=False) for n in allowlist)
+    return any(address in stored(n) for n in allowlist)
 
 
 def random_address(rng: random.Random, version: int) -> IpAddress:
@@ -103,10 +114,11 @@ def test_allowlist_matches_ipaddress_on_generated_cases() -> None:
         count = rng.choice((0, 1, 1, 2, 3, 5))
         allowlist = [network_text(rng, version if rng.random() < 0.85 else 10 - version) for _ in range(count)]
         policy = SecurityPolicy({"ipAllowlist": allowlist})
-        # The stored networks are the ones ipaddress reads (host bits dropped), each once, in order.
+        # The stored networks are the ones ipaddress reads (host bits dropped, IPv4-mapped
+        # networks as IPv4), each once, in order.
         expected_nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for n in allowlist:
-            net = ipaddress.ip_network(n.strip(), strict=False)
+            net = stored(n)
             if net not in expected_nets:
                 expected_nets.append(net)
         assert [ipaddress.ip_network(n) for n in policy.ip_allowlist] == expected_nets, allowlist
