@@ -346,6 +346,7 @@ module.exports = {
   monthlyAmount: native.monthlyAmount,
   mrr: native.mrr,
   marginBasisPoints: native.marginBasisPoints,
+  billingAuditEvent: native.billingAuditEvent,
   AuditQuery: native.AuditQuery,
   parseAuditTime: native.parseAuditTime,
   auditCsvColumns: native.auditCsvColumns,

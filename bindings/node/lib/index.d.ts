@@ -313,6 +313,22 @@ declare module '../index' {
     unpriced: Array<{ subscriptionId: string; reason: string }>
   }
 
+  /** The facts of one billing operation, for `billingAuditEvent` (`BillingFacts` of the core). */
+  export interface BillingFacts {
+    /** The tenant's ObjectId. */
+    tenantId: string
+    /** The Stripe subscription (`sub_...`), or the customer (`cus_...`) for a details update. */
+    targetId: string
+    /** The request id the operation's idempotency key was made from. */
+    requestId?: string | null
+    /** The seats after the operation: required for a create and a seat change. */
+    seats?: number | null
+    /** The seats before a seat change, when known. */
+    seatsBefore?: number | null
+    /** For a details update: the names of the fields set (`name`, `email`, `address`). */
+    fields?: string[]
+  }
+
   /** The fields of the control plane's subscription document that Stripe decides, to `$set`. */
   export interface SubscriptionSnapshot {
     status: SubscriptionStatus

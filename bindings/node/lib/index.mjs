@@ -56,6 +56,7 @@ export const {
   monthlyAmount,
   mrr,
   marginBasisPoints,
+  billingAuditEvent,
   AuditQuery,
   parseAuditTime,
   auditCsvColumns,

@@ -158,3 +158,41 @@ pub fn margin_basis_points(env: Env, partner: Unknown<'_>) -> napi::Result<u32> 
         .and_then(|p| billing::margin_basis_points(&p))
         .js(&env)
 }
+
+/// The audit event of a billing operation (`billing_event`, docs/billing.md
+/// "Audit"): `billing.<action>` on the Stripe subscription or customer, with
+/// the seats, the request id and, for a details update, only the names of
+/// the fields set. Pure: the caller records it. Bad facts are refused naming
+/// them (`billing.seats`; `facts`, with serde's reason, for a field it does not
+/// know or a value of the wrong type).
+#[napi(
+    ts_args_type = "action: 'subscription_create' | 'seats_change' | 'cancel_at_period_end' | 'details_update', outcome: 'success' | 'failure' | 'denied', facts: BillingFacts, actor: string, at?: number | Date | undefined | null",
+    ts_return_type = "AuditEvent"
+)]
+pub fn billing_audit_event(
+    env: Env,
+    action: String,
+    outcome: String,
+    facts: Unknown<'_>,
+    actor: String,
+    at: Option<crate::policy::Time<'_>>,
+) -> napi::Result<Serde<dezky_core::audit::AuditEvent>> {
+    let change = crate::policy::change(actor, at.as_ref()).js(&env)?;
+    (|| {
+        let action: billing::BillingAction = serde_json::from_value(Value::String(action))
+            .map_err(|_| {
+                invalid(
+                    "action",
+                    "must be subscription_create, seats_change, cancel_at_period_end or details_update",
+                )
+            })?;
+        let outcome: dezky_core::audit::Outcome = serde_json::from_value(Value::String(outcome))
+            .map_err(|_| invalid("outcome", "must be success, failure or denied"))?;
+        let facts = crate::auth::json(&facts, "facts")?;
+        let facts: billing::BillingFacts =
+            serde_json::from_value(facts).map_err(|e| invalid("facts", e.to_string()))?;
+        billing::billing_event(action, outcome, &change, &facts)
+    })()
+    .map(Serde)
+    .js(&env)
+}

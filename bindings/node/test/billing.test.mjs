@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import test from 'node:test'
 
-import { TENANT, assertCode, marginBasisPoints, monthlyAmount, mrr } from '../__test__/helpers.mjs'
+import { TENANT, assertCode, billingAuditEvent, marginBasisPoints, monthlyAmount, mrr } from '../__test__/helpers.mjs'
 
 const invalid = (fn, field) => assertCode(fn, 'DEZKY_INVALID_ARGUMENT', { field })
 const argument = (fn, name) => assertCode(fn, 'DEZKY_INVALID_ARGUMENT', { argument: name })
@@ -115,4 +115,43 @@ test('marginBasisPoints reads the margin exactly', async () => {
   await invalid(() => marginBasisPoints({ ...partners[0], marginPct: 12.345 }), 'partner.marginPct')
   await invalid(() => marginBasisPoints({ ...partners[0], marginPct: 101 }), 'partner.marginPct')
   await invalid(() => marginBasisPoints('nordic-it'), 'partner')
+})
+
+test('billingAuditEvent: the event of each billing operation, with field names but no billing values', () => {
+  const at = Date.UTC(2026, 0, 2, 3, 4, 5)
+  const facts = { tenantId: T1, targetId: 'sub_1', requestId: 'req-4', seats: 7, seatsBefore: 5 }
+  assert.deepEqual(billingAuditEvent('seats_change', 'success', facts, 'admin@acme.test', at), {
+    action: 'billing.seats_change',
+    outcome: 'success',
+    actorEmail: 'admin@acme.test',
+    at: '2026-01-02T03:04:05.000Z',
+    targetType: 'subscription',
+    targetId: 'sub_1',
+    tenantId: T1,
+    metadata: { requestId: 'req-4', seats: 7, seatsBefore: 5 },
+  })
+  const details = billingAuditEvent(
+    'details_update', 'failure', { tenantId: T1, targetId: 'cus_1', fields: ['email', 'address'] }, 'a@b.example', new Date(at),
+  )
+  assert.equal(details.targetType, 'customer')
+  assert.deepEqual(details.metadata, { fields: ['email', 'address'] })
+  const cancelled = billingAuditEvent('cancel_at_period_end', 'success', { tenantId: T1, targetId: 'sub_1' }, 'a@b.example')
+  assert.equal(cancelled.action, 'billing.cancel_at_period_end')
+  assert.equal(cancelled.metadata, undefined)
+})
+
+test('billingAuditEvent: bad facts are refused naming them', () => {
+  const event = (action, facts, outcome = 'success') =>
+    () => billingAuditEvent(action, outcome, { tenantId: T1, targetId: 'sub_1', ...facts }, 'a@b.example')
+  invalid(event('seats_change', {}), 'billing.seats')
+  invalid(event('seats_change', { seats: 1_000_001 }), 'billing.seats')
+  invalid(event('seats_change', { seats: -1 }), 'facts')
+  invalid(event('seats_change', { seats: '7' }), 'facts')
+  invalid(event('cancel_at_period_end', { seatsBefore: 3 }), 'billing.seatsBefore')
+  invalid(event('details_update', {}), 'billing.fields')
+  invalid(event('details_update', { fields: ['vat'] }), 'billing.fields[0]')
+  invalid(event('seats_change', { seats: 2, seatz: 3 }), 'facts')
+  invalid(event('cancel_at_period_end', { targetId: ' ' }), 'billing.targetId')
+  invalid(event('refund', {}), 'action')
+  invalid(event('cancel_at_period_end', {}, 'maybe'), 'outcome')
 })
