@@ -333,10 +333,12 @@ pub(crate) fn input<T: for<'de> Deserialize<'de>>(value: &Unknown<'_>, name: &st
     let map = crate::auth::record_json(value, name)?;
     serde_json::from_value(Value::Object(map)).map_err(|e| {
         let text = e.to_string();
-        // serde names the field in its message (`unknown field `x``, `missing field `y``).
-        let field = text
-            .split('`')
-            .nth(1)
+        // serde names the field of an unknown or missing key (`unknown field `x``,
+        // `missing field `y``); other messages quote the value, not the field.
+        let field = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|prefix| text.strip_prefix(prefix))
+            .and_then(|rest| rest.split('`').next())
             .map_or_else(|| name.to_owned(), |f| format!("{name}.{f}"));
         invalid(&field, text)
     })

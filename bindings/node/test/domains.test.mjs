@@ -170,6 +170,12 @@ test('verifyDomain rebuilds the records and checks them; unanswered DNS leaves i
   await assertCode(() => d.verifyDomain(tenant(), doc, caller(), { nameservers: ['nope'] }), 'DEZKY_INVALID_ARGUMENT', {
     field: 'resolver.nameservers',
   })
+  await assertCode(() => d.verifyDomain(tenant(), doc, caller(), { attempts: 300 }), 'DEZKY_INVALID_ARGUMENT', {
+    field: 'resolver',
+  })
+  await assertCode(() => d.verifyDomain(tenant(), doc, caller(), { attempts: 11 }), 'DEZKY_INVALID_ARGUMENT', {
+    field: 'resolver.attempts',
+  })
   await assertCode(() => d.verifyDomain(tenant(), { ...doc, status: 'done' }, caller()), 'DEZKY_INVALID_ARGUMENT', {
     field: 'domain.status',
   })
