@@ -896,6 +896,100 @@ export declare class ChangeSubscription {
 }
 
 /**
+ * A tenant's mail domains, and aliases, mailing lists and quotas on them.
+ * Build it with `Domains.inMemory()` or `Domains.fromEnv()`. Operations take
+ * the documents as read and return the writes to make and the audit events.
+ */
+export declare class Domains {
+  /**
+   * Domains on an in-memory mail server (docs/domains.md) whose waits pass
+   * at once (`sleeps()` lists them): for tests and local runs.
+   */
+  static inMemory(): Domains
+  /**
+   * Domains on the Stalwart server configured in the environment
+   * (`STALWART_API_URL`, ...). Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Domains
+  /**
+   * In memory only (otherwise `DEZKY_INVALID_ARGUMENT` naming `domains`):
+   * the next call of `op` fails with `code` before it takes effect.
+   */
+  failNext(op: MailOp, code: string, retryAfterMs?: number): void
+  /**
+   * In memory only: the next call of `op` takes effect, then fails with
+   * `code` (its answer is lost).
+   */
+  loseNextReply(op: MailOp, code: string, retryAfterMs?: number): void
+  /** In memory only: how many times `op` was called. */
+  calls(op: MailOp): number
+  /** In memory only: the next new domain's DKIM keys appear after `looks` looks. */
+  dkimAfter(looks: number): void
+  /** In memory only: every wait asked for so far, in milliseconds. */
+  sleeps(): Array<number>
+  /** In memory only: the domains on the server. */
+  memoryDomains(): Array<MemoryDomain>
+  /**
+   * In memory only: adds a domain out of band (marked for `owner`, or
+   * unmarked); returns its id.
+   */
+  insertMemoryDomain(name: string, owner?: string | undefined | null): string
+  /**
+   * In memory only: adds a mailbox for `address`; returns its id (the
+   * member document's `mailboxes.<tenantId>.id`).
+   */
+  insertMemoryMailbox(address: string): string
+  /** In memory only: the mailing lists on the server. */
+  memoryLists(): MailingList[]
+  /**
+   * Adds `name` to the tenant (a tenant admin; the tenant `active`): the
+   * domain on the mail server, its DKIM keys awaited, the records to
+   * publish. A step failing after the create removes what this call made.
+   */
+  addDomain(tenant: TenantDocument, name: string, caller: Caller): Promise<AddedDomain>
+  /**
+   * The records to publish for a domain document, rebuilt from the mail
+   * server's zone file, its token and its own DMARC record.
+   */
+  expectedRecords(domain: DomainDocument): Promise<ExpectedRecordsInfo>
+  /**
+   * Checks a domain's records in DNS (a tenant member): `verified` when
+   * every expected record is found, the ownership TXT included. `resolver`:
+   * the options of `verifyDomain`.
+   */
+  verifyDomain(tenant: TenantDocument, domain: DomainDocument, caller: Caller, resolver?: ResolverOptions | null): Promise<DomainCheck>
+  /** The tenant's domains (a tenant member), from its domain documents. */
+  listDomains(tenant: TenantDocument, domains: DomainDocument[], caller: Caller): DomainSummary[]
+  /**
+   * Sets the tenant's own DMARC policy on a domain (a tenant admin), or
+   * with `null` returns to the server's record. The policy is checked field
+   * by field (`dmarc.p`, `dmarc.pct`, `dmarc.rua[0]`, ...).
+   */
+  setDmarc(tenant: TenantDocument, domain: DomainDocument, policy: DmarcPolicy | null, caller: Caller): DomainChange
+  /**
+   * Removes a domain from the tenant (a tenant admin). The primary domain
+   * and a domain with mailboxes, aliases or lists are refused
+   * (`DEZKY_IN_USE`, `linked`). Running it again after a failure is safe.
+   */
+  removeDomain(tenant: TenantDocument, domain: DomainDocument, caller: Caller): Promise<DomainRemoval>
+  /**
+   * Adds an alias address (on one of the tenant's domains) to a member's
+   * mailbox. The same alias again changes nothing.
+   */
+  addAlias(tenant: TenantDocument, member: Record<string, unknown>, address: string, caller: Caller): Promise<DomainChange>
+  /** Takes an alias off a member's mailbox (gone already: nothing to do). */
+  removeAlias(tenant: TenantDocument, member: Record<string, unknown>, address: string, caller: Caller): Promise<DomainChange>
+  /** Sets a member's mailbox quota in bytes (`null`: the server's default). */
+  setQuota(tenant: TenantDocument, member: Record<string, unknown>, bytes: number | null, caller: Caller): Promise<DomainChange>
+  /** Creates a mailing list at `address` (on one of the tenant's domains). */
+  createList(tenant: TenantDocument, address: string, recipients: string[], caller: Caller): Promise<DomainChange>
+  /** Adds and removes recipients of a mailing list (one in both is added). */
+  setListMembers(tenant: TenantDocument, address: string, add: string[], remove: string[], caller: Caller): Promise<DomainChange>
+  /** Deletes a mailing list (gone already: nothing to do). */
+  deleteList(tenant: TenantDocument, address: string, caller: Caller): Promise<DomainChange>
+}
+
+/**
  * A validated, compiled, immutable set of flags. Build it with
  * `FlagSet.fromJson` or `FlagSet.fromFlags`; changes return a new set.
  */
@@ -1199,6 +1293,50 @@ export declare class SecurityPolicy {
 }
 
 /**
+ * A tenant's SSO apps: the applications bound to its group, and the
+ * composite delete. Build it with `SsoApps.inMemory()` or `SsoApps.fromEnv()`.
+ */
+export declare class SsoApps {
+  /**
+   * SSO apps on an in-memory identity provider (docs/sso-apps.md), for
+   * tests and local runs.
+   */
+  static inMemory(): SsoApps
+  /**
+   * SSO apps on the Authentik server configured in the environment
+   * (`AUTHENTIK_API_URL`, ...). Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): SsoApps
+  /**
+   * In memory only (otherwise `DEZKY_INVALID_ARGUMENT` naming `ssoApps`):
+   * adds an application `slug` with its provider and, with `group`, a
+   * binding of that group; returns the application.
+   */
+  insertMemoryApp(slug: string, group?: string | undefined | null): SsoApplication
+  /** In memory only: the next call of `op` fails with `code` before it takes effect. */
+  failNext(op: SsoOp, code: string, retryAfterMs?: number): void
+  /** In memory only: the next call of `op` takes effect, then fails with `code`. */
+  loseNextReply(op: SsoOp, code: string, retryAfterMs?: number): void
+  /** In memory only: how many times `op` was called. */
+  calls(op: SsoOp): number
+  /** In memory only: how many applications, providers and bindings there are. */
+  memoryCounts(): SsoMemoryCounts
+  /**
+   * The applications bound to the tenant's group (`authentikGroupId`), by
+   * slug, each with that binding's uuid. Needs a tenant admin.
+   */
+  listApps(tenant: TenantDocument, caller: Caller): Promise<BoundApp[]>
+  /**
+   * Deletes an SSO app: its policy bindings, the application, then the
+   * OAuth2 provider. What is gone counts as done (`absent`), so running it
+   * again after a failure resumes and leaves nothing. Needs a tenant admin;
+   * another tenant's record is refused (`ssoApp.tenantId`), and so is an
+   * application of the slug the record did not make (`ssoApp.providerPk`).
+   */
+  deleteApp(tenant: TenantDocument, ssoApp: SsoAppRecord, caller: Caller): Promise<SsoDeletion>
+}
+
+/**
  * A client of Stalwart's JMAP management API. Create one per process and
  * share it: it reads the session once and keeps at most the server's
  * `maxConcurrentRequests` requests in flight.
@@ -1394,12 +1532,43 @@ export interface ActorLike {
   surface: Surface
 }
 
+/** An added domain (`Domains.addDomain`). */
+export interface AddedDomain {
+  /** The domain document to insert (`insertOne`); it holds the ownership token. */
+  document: DomainDocument
+  /**
+   * The write to the tenant document (`domains` gains the name); `update`
+   * is null when the tenant lists it already.
+   */
+  tenantPatch: TenantPatch
+  /** The records to publish, the ownership TXT last. */
+  expected: ExpectedRecordsInfo
+  /** The selectors of the domain's DKIM keys. */
+  dkimSelectors: Array<string>
+  /** Whether the mail server had the domain already, marked for this tenant. */
+  adopted: boolean
+  /**
+   * The ownership token (`_dezky-challenge.<domain>. TXT
+   * "dezky-domain-verification=<token>"`), as in `document`. Publish it;
+   * never log it.
+   */
+  ownershipToken: string
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
+
 /**
  * The tenant document after `patch` (a report's `patch`), as the control
  * plane would store it (version incremented). Throws `DEZKY_VERSION_CONFLICT`
  * for a patch made from another version of the document.
  */
 export declare function applyTenantPatch(tenant: TenantDocument, patch: TenantPatch): TenantDocument
+
+/**
+ * Attaches a tenant to a partner (`partnerId`). A terminated partner is
+ * refused (`DEZKY_INVALID_ARGUMENT` naming `partner.status`). Needs an operator.
+ */
+export declare function attachTenant(tenant: TenantDocument, partner: PartnerDocument, caller: Caller): PartnerChange
 
 /** The CSV export's columns, in order (its header row). */
 export declare function auditCsvColumns(): Array<string>
@@ -1528,6 +1697,38 @@ export declare function checkTemplate(template: MailTemplate, text: string, fiel
 /** The WCAG 2 contrast ratio of two colours, 1 to 21, in either order. */
 export declare function contrastRatio(colour: string, other: string): number
 
+/**
+ * The partner document to insert (`status: "active"`), checked field by
+ * field (`partner.slug`, `partner.name`, `partner.domain`,
+ * `partner.marginPct`; unknown fields refused). Needs an operator.
+ */
+export declare function createPartner(partner: NewPartner, caller: Caller): CreatedPartner
+
+/**
+ * Detaches a tenant from its partner: `partnerId` removed (`$unset`). A
+ * tenant without a partner changes nothing. Needs an operator.
+ */
+export declare function detachTenant(tenant: TenantDocument, caller: Caller): PartnerChange
+
+/**
+ * The `_dmarc` TXT text of a DMARC policy (`v=DMARC1; p=...`), checked field
+ * by field: throws `DEZKY_INVALID_ARGUMENT` naming `dmarc.p`, `dmarc.pct`,
+ * `dmarc.rua[0]`, ...
+ */
+export declare function dmarcRecord(policy: DmarcPolicy): string
+
+/** A verified (or re-checked) domain (`Domains.verifyDomain`). */
+export interface DomainCheck {
+  /** The report, one check per expected record. */
+  report: DomainReportInfo
+  /** The status after this check. */
+  status: 'pending' | 'verified' | 'failing'
+  /** The write to the domain document (`status`, `lastCheckedAt`, `verifiedAt`). */
+  patch: TenantPatch
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
+
 /** A domain to verify. */
 export interface DomainInput {
   /** The mail domain. */
@@ -1536,6 +1737,19 @@ export interface DomainInput {
   zoneFile: string
   /** The control plane's ownership token, if it checks ownership. */
   ownershipToken?: string
+}
+
+/** A removed domain (`Domains.removeDomain`). */
+export interface DomainRemoval {
+  /** The write to the tenant document (`domains` without the name). */
+  tenantPatch: TenantPatch
+  /**
+   * The filter of the domain document to delete (`deleteOne`); null for a
+   * record without an id.
+   */
+  deleteFilter: Record<string, unknown> | null | null
+  /** The audit events to record. */
+  events: AuditEvent[]
 }
 
 /** The verdict on a domain. */
@@ -1739,6 +1953,16 @@ export declare function marginBasisPoints(partner: PartnerDocument): number
  * large text (`largeText`, default false).
  */
 export declare function meetsWcagAa(ratio: number, largeText?: boolean | undefined | null): boolean
+
+/** A domain of the in-memory mail server (`Domains.memoryDomains`). */
+export interface MemoryDomain {
+  /** Its id on the server. */
+  handle: string
+  /** Its name. */
+  name: string
+  /** The tenant its marker names; null for an unmarked domain. */
+  owner: string | null
+}
 
 /** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
 export interface MemoryResource {
@@ -2046,6 +2270,16 @@ export interface ResolverOptions {
   attempts?: number
   /** Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache. */
   authoritative?: boolean
+}
+
+/** How many objects the in-memory identity provider holds (`SsoApps.memoryCounts`). */
+export interface SsoMemoryCounts {
+  /** Applications. */
+  applications: number
+  /** OAuth2 providers. */
+  providers: number
+  /** Policy bindings. */
+  bindings: number
 }
 
 /** How to reach Stalwart. Give `apiKey`, or `username` and `password`. */
@@ -2432,6 +2666,12 @@ export interface TenantRecord {
   /** The id of the reselling partner; absent or `null` when the tenant has none. */
   partnerId?: string | { toHexString(): string } | null
 }
+
+/**
+ * Terminates a partner: `status: "terminated"` and `terminatedAt`, never a
+ * delete; a terminated partner changes nothing (`update` null). Needs an operator.
+ */
+export declare function terminatePartner(partner: PartnerDocument, caller: Caller): PartnerChange
 
 /**
  * The verifier's configuration: `issuers` and `audiences` (paired as the
