@@ -896,31 +896,97 @@ export declare class ChangeSubscription {
 }
 
 /**
- * An evaluation context checked and converted once (`flags.compileContext(ctx)`
- * or `new CompiledContext(ctx)`), to evaluate many times without reading the JS
- * object again: the per-call cost of `evaluateAll` at small flag sets is mostly
- * that reading. Immutable; its fields read back as typed properties.
+ * A tenant's mail domains, and aliases, mailing lists and quotas on them.
+ * Build it with `Domains.inMemory()` or `Domains.fromEnv()`. Operations take
+ * the documents as read and return the writes to make and the audit events.
  */
-export declare class CompiledContext {
+export declare class Domains {
   /**
-   * Checks and converts `context`; throws `DEZKY_INVALID_CONTEXT` for an
-   * unknown field or a value that is not a string.
+   * Domains on an in-memory mail server (docs/domains.md) whose waits pass
+   * at once (`sleeps()` lists them): for tests and local runs.
    */
-  constructor(context: EvaluationContext)
-  /** The tenant's id, the rollout subject of tenant-level flags. */
-  get tenantId(): string | null
-  /** The tenant's slug. */
-  get tenantSlug(): string | null
-  /** The tenant's plan. */
-  get plan(): string | null
-  /** The slug of the tenant's partner. */
-  get partnerSlug(): string | null
-  /** The deployment environment. */
-  get environment(): string | null
-  /** The user, the rollout subject of user-level flags. */
-  get userId(): string | null
-  /** The context as a plain object (its set fields only). */
-  toJSON(): EvaluationContext
+  static inMemory(): Domains
+  /**
+   * Domains on the Stalwart server configured in the environment
+   * (`STALWART_API_URL`, ...). Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Domains
+  /**
+   * In memory only (otherwise `DEZKY_INVALID_ARGUMENT` naming `domains`):
+   * the next call of `op` fails with `code` before it takes effect.
+   */
+  failNext(op: MailOp, code: string, retryAfterMs?: number): void
+  /**
+   * In memory only: the next call of `op` takes effect, then fails with
+   * `code` (its answer is lost).
+   */
+  loseNextReply(op: MailOp, code: string, retryAfterMs?: number): void
+  /** In memory only: how many times `op` was called. */
+  calls(op: MailOp): number
+  /** In memory only: the next new domain's DKIM keys appear after `looks` looks. */
+  dkimAfter(looks: number): void
+  /** In memory only: every wait asked for so far, in milliseconds. */
+  sleeps(): Array<number>
+  /** In memory only: the domains on the server. */
+  memoryDomains(): Array<MemoryDomain>
+  /**
+   * In memory only: adds a domain out of band (marked for `owner`, or
+   * unmarked); returns its id.
+   */
+  insertMemoryDomain(name: string, owner?: string | undefined | null): string
+  /**
+   * In memory only: adds a mailbox for `address`; returns its id (the
+   * member document's `mailboxes.<tenantId>.id`).
+   */
+  insertMemoryMailbox(address: string): string
+  /** In memory only: the mailing lists on the server. */
+  memoryLists(): MailingList[]
+  /**
+   * Adds `name` to the tenant (a tenant admin; the tenant `active`): the
+   * domain on the mail server, its DKIM keys awaited, the records to
+   * publish. A step failing after the create removes what this call made.
+   */
+  addDomain(tenant: TenantDocument, name: string, caller: Caller): Promise<AddedDomain>
+  /**
+   * The records to publish for a domain document, rebuilt from the mail
+   * server's zone file, its token and its own DMARC record.
+   */
+  expectedRecords(domain: DomainDocument): Promise<ExpectedRecordsInfo>
+  /**
+   * Checks a domain's records in DNS (a tenant member): `verified` when
+   * every expected record is found, the ownership TXT included. `resolver`:
+   * the options of `verifyDomain`.
+   */
+  verifyDomain(tenant: TenantDocument, domain: DomainDocument, caller: Caller, resolver?: ResolverOptions | null): Promise<DomainCheck>
+  /** The tenant's domains (a tenant member), from its domain documents. */
+  listDomains(tenant: TenantDocument, domains: DomainDocument[], caller: Caller): DomainSummary[]
+  /**
+   * Sets the tenant's own DMARC policy on a domain (a tenant admin), or
+   * with `null` returns to the server's record. The policy is checked field
+   * by field (`dmarc.p`, `dmarc.pct`, `dmarc.rua[0]`, ...).
+   */
+  setDmarc(tenant: TenantDocument, domain: DomainDocument, policy: DmarcPolicy | null, caller: Caller): DomainChange
+  /**
+   * Removes a domain from the tenant (a tenant admin). The primary domain
+   * and a domain with mailboxes, aliases or lists are refused
+   * (`DEZKY_IN_USE`, `linked`). Running it again after a failure is safe.
+   */
+  removeDomain(tenant: TenantDocument, domain: DomainDocument, caller: Caller): Promise<DomainRemoval>
+  /**
+   * Adds an alias address (on one of the tenant's domains) to a member's
+   * mailbox. The same alias again changes nothing.
+   */
+  addAlias(tenant: TenantDocument, member: Record<string, unknown>, address: string, caller: Caller): Promise<DomainChange>
+  /** Takes an alias off a member's mailbox (gone already: nothing to do). */
+  removeAlias(tenant: TenantDocument, member: Record<string, unknown>, address: string, caller: Caller): Promise<DomainChange>
+  /** Sets a member's mailbox quota in bytes (`null`: the server's default). */
+  setQuota(tenant: TenantDocument, member: Record<string, unknown>, bytes: number | null, caller: Caller): Promise<DomainChange>
+  /** Creates a mailing list at `address` (on one of the tenant's domains). */
+  createList(tenant: TenantDocument, address: string, recipients: string[], caller: Caller): Promise<DomainChange>
+  /** Adds and removes recipients of a mailing list (one in both is added). */
+  setListMembers(tenant: TenantDocument, address: string, add: string[], remove: string[], caller: Caller): Promise<DomainChange>
+  /** Deletes a mailing list (gone already: nothing to do). */
+  deleteList(tenant: TenantDocument, address: string, caller: Caller): Promise<DomainChange>
 }
 
 /**
@@ -949,7 +1015,7 @@ export declare class FlagSet {
    * Evaluates one flag, with the reason. An unknown key evaluates to `false`
    * with reason `flag_not_found` (not an error).
    */
-  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
+  evaluate(key: string, context: EvaluationContext): Evaluation
   /**
    * Every flag evaluated for one context, as a bitset over the flags in key
    * order (bit `i % 32` of word `i / 32` is flag `i`). `evaluateAll`, the hot
@@ -959,24 +1025,7 @@ export declare class FlagSet {
    */
   evaluateAllBits(context: EvaluationContext): Uint32Array
   /** Evaluates every flag with its reason, in flag order. */
-  evaluateAllDetailed(context: EvaluationContext | CompiledContext): Array<Evaluation>
-  /**
-   * `context` checked and converted once, for evaluations of this set or any
-   * other: `evaluateAll`, `evaluate` and `evaluateAllDetailed` take it in place
-   * of the object and skip reading it again. Throws `DEZKY_INVALID_CONTEXT`
-   * like those do.
-   */
-  compileContext(context: EvaluationContext): CompiledContext
-  /**
-   * `evaluateAllBits` of `set` for a compiled context, written into `out` (at
-   * least `ceil(size / 32)` words, which are all overwritten) instead of a
-   * new array: no context is read and nothing is allocated on the JS heap.
-   * The JS layer's `evaluateAll` goes through here for a `CompiledContext`.
-   * Static, with the set as an argument: a class instance argument is
-   * unwrapped without the borrow bookkeeping napi does for `this`, which is
-   * a good part of the call's fixed cost at small sets.
-   */
-  static evaluateAllInto(set: FlagSet, context: CompiledContext, out: Uint32Array): void
+  evaluateAllDetailed(context: EvaluationContext): Array<Evaluation>
   /**
    * The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
    * it in history (even when the flag was already off: the action itself is audited).
@@ -1033,17 +1082,7 @@ export declare class FlagStore {
   /** The current snapshot. */
   flags(): FlagSet
   /** Evaluates one flag of the current snapshot. */
-  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
-  /** `context` checked and converted once (see `FlagSet.compileContext`). */
-  compileContext(context: EvaluationContext): CompiledContext
-  /**
-   * `evaluateAllInto` of the current snapshot (see `FlagSet.evaluateAllInto`),
-   * provided it is still `known`: then the bits are in `out` and the result
-   * is `null`. Otherwise nothing is written and the result is the current
-   * snapshot, which the caller evaluates instead (and keeps as its next `known`).
-   * Static, like `FlagSet.evaluateAllInto`.
-   */
-  static evaluateAllInto(store: FlagStore, context: CompiledContext, known: FlagSet | null, out: Uint32Array): FlagSet | null
+  evaluate(key: string, context: EvaluationContext): Evaluation
   /**
    * `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
    * current snapshot is still `known`; otherwise the current snapshot, which
@@ -1081,82 +1120,6 @@ export declare class FlagStore {
   onChange(callback: (changedKeys: string[]) => void): ChangeSubscription
   /** Stops the refresher and removes every `onChange` listener. */
   close(): void
-}
-
-/**
- * A tenant's members as whole operations across the identity, mailbox and
- * files upstreams (docs/members.md). Build it with `Members.inMemory()` or
- * `Members.fromEnv()`. Operations take the documents as read and resolve
- * with the write to make (`patch`, or a `document` to insert), the audit
- * `events` to record, and any one-time secret.
- */
-export declare class Members {
-  /**
-   * Members over three in-memory upstreams (their rules are in
-   * docs/members.md), for tests and local runs. Tenant groups must be
-   * added (`addMemoryGroup`) before members join them.
-   */
-  static inMemory(): Members
-  /**
-   * Members over the real upstreams configured in the environment
-   * (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL` and each
-   * client's settings); an upstream not configured is skipped. Throws
-   * `DEZKY_CONFIG` for a broken setting.
-   */
-  static fromEnv(): Members
-  /**
-   * In memory only: makes `handle` (a tenant's `authentikGroupId`) a group
-   * identities can join.
-   */
-  addMemoryGroup(handle: string): void
-  /** In memory only: the resources of one upstream. */
-  memoryResources(kind: MemberKind): Array<MemoryMember>
-  /** In memory only: opens a session of an identity (a sign-in). */
-  openMemorySession(kind: MemberKind, handle: string): void
-  /** In memory only: how many times `op` was called on one upstream. */
-  memoryCalls(kind: MemberKind, op: MemberOp): number
-  /**
-   * In memory only: the next `op` on one upstream fails with the error
-   * `code` (`DEZKY_UPSTREAM_UNAVAILABLE`, `DEZKY_RATE_LIMITED`, ...)
-   * before it takes effect, or, with `afterEffect`, after it took effect
-   * (the answer was lost).
-   */
-  failNext(kind: MemberKind, op: MemberOp, code: string, options?: { afterEffect?: boolean; retryAfterMs?: number } | null): void
-  /**
-   * Creates a member of `tenant` (identity in the tenant's group, mailbox
-   * on its primary domain, files account) with a one-time password. On a
-   * failure part-way what this call made is removed, newest first, and
-   * the original error rejects (`failure` says what was undone). Needs a
-   * tenant admin (or platform admin) and an active tenant.
-   */
-  createMember(tenant: TenantDocument, member: NewMember, caller: MemberCaller): Promise<CreatedMember>
-  /**
-   * Suspends `member` in `tenant` (SSO and mailbox; sessions end). Never
-   * oneself. All or nothing. Resolves with the change (`patch`, `events`).
-   */
-  suspendMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
-  /** Resumes `member` in `tenant`, restoring exactly what suspending changed. */
-  resumeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
-  /** Ends every session of `member`, and only theirs. Never one's own. */
-  forceLogout(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
-  /**
-   * Sets a new one-time password on the member's identity and mailbox and
-   * ends their sessions.
-   */
-  resetPassword(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<PasswordReset>
-  /**
-   * Removes `member` from `tenant` (files, mailbox, identity; what the
-   * user's other uses need is kept). Never oneself. Stops at the first
-   * failure (`complete: false`); running it again resumes. With
-   * `deleteDocument` delete the user document instead of applying `patch`.
-   */
-  removeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberRemoval>
-  /**
-   * Invites a partner staff member: an identity in the shared staff group
-   * and a one-time recovery link. Needs the partner's staff or a platform
-   * admin, and a partner not terminated.
-   */
-  invitePartnerStaff(partner: PartnerRecord, staff: NewStaff, caller: MemberCaller): Promise<InvitedStaff>
 }
 
 /** A client of the OCIS libregraph API. Create one per process and share it. */
@@ -1210,24 +1173,6 @@ export declare class OcisClient {
   createUser(user: OcisNewUser): Promise<OcisUser>
   /** Deletes a user (admin only). */
   deleteUser(id: string): Promise<undefined>
-}
-
-/**
- * A one-time password or recovery link. `reveal()` gives its value once (then
- * `null`); `util.inspect`, `JSON.stringify` and `String()` show nothing of it.
- */
-export declare class OneTimeSecret {
-  /**
-   * The value, the first time; `null` after that. Hand it to its owner
-   * once; never store or log it.
-   */
-  reveal(): string | null
-  /** Whether `reveal()` gave the value already. */
-  get revealed(): boolean
-  /** `"[secret]"`: what `JSON.stringify` writes for it. */
-  toJSON(): string
-  /** `"[secret]"`. */
-  toString(): string
 }
 
 /**
@@ -1345,6 +1290,50 @@ export declare class SecurityPolicy {
   sessionExpired(started: number | Date, lastActive: number | Date, now?: number | Date | undefined | null): SessionLimit | null
   /** The MFA compliance of `members` under this policy's mode. */
   mfaCompliance(members: MemberMfa[]): MfaCompliance
+}
+
+/**
+ * A tenant's SSO apps: the applications bound to its group, and the
+ * composite delete. Build it with `SsoApps.inMemory()` or `SsoApps.fromEnv()`.
+ */
+export declare class SsoApps {
+  /**
+   * SSO apps on an in-memory identity provider (docs/sso-apps.md), for
+   * tests and local runs.
+   */
+  static inMemory(): SsoApps
+  /**
+   * SSO apps on the Authentik server configured in the environment
+   * (`AUTHENTIK_API_URL`, ...). Throws `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): SsoApps
+  /**
+   * In memory only (otherwise `DEZKY_INVALID_ARGUMENT` naming `ssoApps`):
+   * adds an application `slug` with its provider and, with `group`, a
+   * binding of that group; returns the application.
+   */
+  insertMemoryApp(slug: string, group?: string | undefined | null): SsoApplication
+  /** In memory only: the next call of `op` fails with `code` before it takes effect. */
+  failNext(op: SsoOp, code: string, retryAfterMs?: number): void
+  /** In memory only: the next call of `op` takes effect, then fails with `code`. */
+  loseNextReply(op: SsoOp, code: string, retryAfterMs?: number): void
+  /** In memory only: how many times `op` was called. */
+  calls(op: SsoOp): number
+  /** In memory only: how many applications, providers and bindings there are. */
+  memoryCounts(): SsoMemoryCounts
+  /**
+   * The applications bound to the tenant's group (`authentikGroupId`), by
+   * slug, each with that binding's uuid. Needs a tenant admin.
+   */
+  listApps(tenant: TenantDocument, caller: Caller): Promise<BoundApp[]>
+  /**
+   * Deletes an SSO app: its policy bindings, the application, then the
+   * OAuth2 provider. What is gone counts as done (`absent`), so running it
+   * again after a failure resumes and leaves nothing. Needs a tenant admin;
+   * another tenant's record is refused (`ssoApp.tenantId`), and so is an
+   * application of the slug the record did not make (`ssoApp.providerPk`).
+   */
+  deleteApp(tenant: TenantDocument, ssoApp: SsoAppRecord, caller: Caller): Promise<SsoDeletion>
 }
 
 /**
@@ -1524,7 +1513,8 @@ export declare class TokenVerifier {
    * `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
    * `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
    * (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
-   * The signature is checked on libuv's thread pool, never on the event loop.
+   * With the issuer's keys cached, the token is checked without leaving the
+   * calling thread.
    */
   verifyToken(token: string): Promise<Actor>
   /** The configured (issuer, audience, surface) triples. */
@@ -1542,12 +1532,30 @@ export interface ActorLike {
   surface: Surface
 }
 
-/**
- * The user document after `patch` (a result's `patch`), as the control
- * plane would store it (version incremented). Throws
- * `DEZKY_VERSION_CONFLICT` for a patch made from another version.
- */
-export declare function applyMemberPatch(member: MemberDocumentInput, patch: MemberPatch): Record<string, unknown>
+/** An added domain (`Domains.addDomain`). */
+export interface AddedDomain {
+  /** The domain document to insert (`insertOne`); it holds the ownership token. */
+  document: DomainDocument
+  /**
+   * The write to the tenant document (`domains` gains the name); `update`
+   * is null when the tenant lists it already.
+   */
+  tenantPatch: TenantPatch
+  /** The records to publish, the ownership TXT last. */
+  expected: ExpectedRecordsInfo
+  /** The selectors of the domain's DKIM keys. */
+  dkimSelectors: Array<string>
+  /** Whether the mail server had the domain already, marked for this tenant. */
+  adopted: boolean
+  /**
+   * The ownership token (`_dezky-challenge.<domain>. TXT
+   * "dezky-domain-verification=<token>"`), as in `document`. Publish it;
+   * never log it.
+   */
+  ownershipToken: string
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
 
 /**
  * The tenant document after `patch` (a report's `patch`), as the control
@@ -1555,6 +1563,12 @@ export declare function applyMemberPatch(member: MemberDocumentInput, patch: Mem
  * for a patch made from another version of the document.
  */
 export declare function applyTenantPatch(tenant: TenantDocument, patch: TenantPatch): TenantDocument
+
+/**
+ * Attaches a tenant to a partner (`partnerId`). A terminated partner is
+ * refused (`DEZKY_INVALID_ARGUMENT` naming `partner.status`). Needs an operator.
+ */
+export declare function attachTenant(tenant: TenantDocument, partner: PartnerDocument, caller: Caller): PartnerChange
 
 /** The CSV export's columns, in order (its header row). */
 export declare function auditCsvColumns(): Array<string>
@@ -1684,16 +1698,33 @@ export declare function checkTemplate(template: MailTemplate, text: string, fiel
 export declare function contrastRatio(colour: string, other: string): number
 
 /**
- * A created member (`Members.createMember`). `password` is the one-time
- * password, set on the identity and the mailbox.
+ * The partner document to insert (`status: "active"`), checked field by
+ * field (`partner.slug`, `partner.name`, `partner.domain`,
+ * `partner.marginPct`; unknown fields refused). Needs an operator.
  */
-export interface CreatedMember {
-  /** What was made: the handles per upstream. */
-  member: MemberRecord
-  /** The user document to insert (no `_id`; `__v` 0). */
-  document: Record<string, unknown>
-  /** The one-time password: `reveal()` it once, to show it to the admin. */
-  password: OneTimeSecret
+export declare function createPartner(partner: NewPartner, caller: Caller): CreatedPartner
+
+/**
+ * Detaches a tenant from its partner: `partnerId` removed (`$unset`). A
+ * tenant without a partner changes nothing. Needs an operator.
+ */
+export declare function detachTenant(tenant: TenantDocument, caller: Caller): PartnerChange
+
+/**
+ * The `_dmarc` TXT text of a DMARC policy (`v=DMARC1; p=...`), checked field
+ * by field: throws `DEZKY_INVALID_ARGUMENT` naming `dmarc.p`, `dmarc.pct`,
+ * `dmarc.rua[0]`, ...
+ */
+export declare function dmarcRecord(policy: DmarcPolicy): string
+
+/** A verified (or re-checked) domain (`Domains.verifyDomain`). */
+export interface DomainCheck {
+  /** The report, one check per expected record. */
+  report: DomainReportInfo
+  /** The status after this check. */
+  status: 'pending' | 'verified' | 'failing'
+  /** The write to the domain document (`status`, `lastCheckedAt`, `verifiedAt`). */
+  patch: TenantPatch
   /** The audit events to record. */
   events: AuditEvent[]
 }
@@ -1706,6 +1737,19 @@ export interface DomainInput {
   zoneFile: string
   /** The control plane's ownership token, if it checks ownership. */
   ownershipToken?: string
+}
+
+/** A removed domain (`Domains.removeDomain`). */
+export interface DomainRemoval {
+  /** The write to the tenant document (`domains` without the name). */
+  tenantPatch: TenantPatch
+  /**
+   * The filter of the domain document to delete (`deleteOne`); null for a
+   * record without an id.
+   */
+  deleteFilter: Record<string, unknown> | null | null
+  /** The audit events to record. */
+  events: AuditEvent[]
 }
 
 /** The verdict on a domain. */
@@ -1886,27 +1930,6 @@ export interface HttpFlagStoreOptions {
 }
 
 /**
- * The HTTP status for a stable error code (`DEZKY_FORBIDDEN` → 403); a code
- * the table does not know is 500.
- */
-export declare function httpStatus(code: string): number
-
-/** The table: every code with its HTTP status, as `[code, status]` pairs. */
-export declare function httpStatuses(): Array<[string, number]>
-
-/** An invited partner staff member (`Members.invitePartnerStaff`). */
-export interface InvitedStaff {
-  /** What was made. */
-  member: MemberRecord
-  /** The user document to insert (no `_id`; `__v` 0). */
-  document: Record<string, unknown>
-  /** The one-time recovery link for the first sign-in: send it, never store it. */
-  recoveryLink: OneTimeSecret
-  /** The audit events to record. */
-  events: AuditEvent[]
-}
-
-/**
  * The kill switch on a flag set given as a `FlagSet`, an array of flag documents
  * or their JSON text: returns the new set, the killed flag and the audit event.
  */
@@ -1926,38 +1949,19 @@ export declare function mailTemplatePlaceholders(template: MailTemplate): Array<
 export declare function marginBasisPoints(partner: PartnerDocument): number
 
 /**
- * The `/me` profile: `actor` (from `verifyToken`), the caller's user
- * document (which must be theirs and active), the tenants read for its
- * `tenantIds` and its partner. Throws `DEZKY_FORBIDDEN` for another's or an
- * inactive record.
- */
-export declare function me(actor: Actor, user: MemberDocumentInput, tenants: TenantRecord[], partner?: PartnerRecord | null): MeProfile
-
-/**
  * Whether a contrast ratio meets WCAG 2 level AA: 4.5 for body text, 3 for
  * large text (`largeText`, default false).
  */
 export declare function meetsWcagAa(ratio: number, largeText?: boolean | undefined | null): boolean
 
-/**
- * One resource of an in-memory member upstream (`Members.memoryResources`);
- * its password is never shown.
- */
-export interface MemoryMember {
-  /** Its handle. */
+/** A domain of the in-memory mail server (`Domains.memoryDomains`). */
+export interface MemoryDomain {
+  /** Its id on the server. */
   handle: string
-  /** The username, address or login name. */
+  /** Its name. */
   name: string
-  /** The display name. */
-  displayName: string
-  /** Whether sign-ins are refused (an inactive identity, a frozen mailbox). */
-  suspended: boolean
-  /** The groups of an identity. */
-  groups: Array<string>
-  /** Whether a password is set. */
-  hasPassword: boolean
-  /** Open sessions of an identity. */
-  sessions: number
+  /** The tenant its marker names; null for an unmarked domain. */
+  owner: string | null
 }
 
 /** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
@@ -2129,14 +2133,6 @@ export interface PartnerRecord {
   slug: string
 }
 
-/** A reset password (`Members.resetPassword`). */
-export interface PasswordReset {
-  /** What was done (`patch`, `events`). */
-  change: MemberChange
-  /** The new one-time password, set on the identity and the mailbox. */
-  password: OneTimeSecret
-}
-
 /**
  * Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
  * the same rules and buckets as evaluation, no sampling.
@@ -2276,11 +2272,15 @@ export interface ResolverOptions {
   authoritative?: boolean
 }
 
-/**
- * The `Retry-After` seconds for an answer of `status` whose error asked to
- * wait `retryAfterMs` (rounded up; only for 429 and 503), or `null`.
- */
-export declare function retryAfterSeconds(status: number, retryAfterMs?: number | undefined | null): number | null
+/** How many objects the in-memory identity provider holds (`SsoApps.memoryCounts`). */
+export interface SsoMemoryCounts {
+  /** Applications. */
+  applications: number
+  /** OAuth2 providers. */
+  providers: number
+  /** Policy bindings. */
+  bindings: number
+}
 
 /** How to reach Stalwart. Give `apiKey`, or `username` and `password`. */
 export interface StalwartClientOptions {
@@ -2666,6 +2666,12 @@ export interface TenantRecord {
   /** The id of the reselling partner; absent or `null` when the tenant has none. */
   partnerId?: string | { toHexString(): string } | null
 }
+
+/**
+ * Terminates a partner: `status: "terminated"` and `terminatedAt`, never a
+ * delete; a terminated partner changes nothing (`update` null). Needs an operator.
+ */
+export declare function terminatePartner(partner: PartnerDocument, caller: Caller): PartnerChange
 
 /**
  * The verifier's configuration: `issuers` and `audiences` (paired as the

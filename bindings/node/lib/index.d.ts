@@ -482,6 +482,154 @@ declare module '../index' {
     /** The audit events to record (outcome `failure`). */
     events: AuditEvent[]
   }
+
+  // Mail domains, SSO apps and partners (docs/domains.md, docs/sso-apps.md,
+  // docs/partners.md), in the serde form of dezky-core's types.
+
+  /**
+   * Who acts: the verified token's actor (`verifyToken`'s `Actor`; only
+   * `subject` and `surface` are required), the caller's own user record, and
+   * the time of the change in milliseconds since the epoch (default now).
+   */
+  export interface Caller {
+    actor: { subject: string; surface: 'portal' | 'operator'; email?: string | null; [field: string]: unknown }
+    user: UserRecord
+    at?: number | null
+  }
+
+  /** A mail-server operation of `Domains.inMemory()`, for faults and counts. */
+  export type MailOp =
+    | 'findDomain' | 'createDomain' | 'dkimSelectors' | 'zoneFile' | 'mailboxes' | 'removeDomain'
+    | 'addAlias' | 'removeAlias' | 'findList' | 'createList' | 'setListRecipients' | 'removeList' | 'setQuota'
+
+  /** A document of the control plane's `domains` collection. */
+  export interface DomainDocument {
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    tenantId: ObjectIdLike
+    /** Lowercase. */
+    name: string
+    stalwartDomainId: string
+    /** The `_dezky-challenge` TXT token. */
+    ownershipToken: string
+    status: 'pending' | 'verified' | 'failing'
+    /** The tenant's own `_dmarc` record, when set. */
+    dmarc?: string | null
+    verifiedAt?: string | null
+    lastCheckedAt?: string | null
+    __v?: WholeNumber | null
+    [field: string]: unknown
+  }
+
+  /** A domain as listed for its tenant (`Domains.listDomains`). */
+  export interface DomainSummary {
+    name: string
+    status: 'pending' | 'verified' | 'failing'
+    /** The first of the tenant's `domains`. */
+    primary: boolean
+    customDmarc: boolean
+    verifiedAt?: string
+    lastCheckedAt?: string
+  }
+
+  /** A DMARC policy (unknown keys refused); `dmarcRecord` writes its text. */
+  export interface DmarcPolicy {
+    p: 'none' | 'quarantine' | 'reject'
+    sp?: 'none' | 'quarantine' | 'reject'
+    /** 0 to 100. */
+    pct?: number
+    /** `mailto:` URIs, one address each, at most 10. */
+    rua?: string[]
+    ruf?: string[]
+    adkim?: 'r' | 's'
+    aspf?: 'r' | 's'
+  }
+
+  /** A mailing list on the mail server. */
+  export interface MailingList {
+    handle: string
+    address: string
+    recipients: string[]
+  }
+
+  /** A domain, alias, quota or list change: the write to make (or null) and the events. */
+  export interface DomainChange {
+    action: string
+    patch: TenantPatch | null
+    /** The list concerned, for list operations. */
+    list: MailingList | null
+    events: AuditEvent[]
+  }
+
+  /** An identity-provider operation of `SsoApps.inMemory()`, for faults and counts. */
+  export type SsoOp = 'applications' | 'application' | 'bindings' | 'deleteBinding' | 'deleteApplication' | 'deleteProvider'
+
+  /** An Authentik application. */
+  export interface SsoApplication {
+    pk: string
+    slug: string
+    name: string
+    /** The OAuth2 provider's pk. */
+    provider?: number | null
+    launchUrl?: string | null
+  }
+
+  /** An application bound to the tenant's group, with that binding's uuid. */
+  export interface BoundApp {
+    application: SsoApplication
+    bindingPk: string
+  }
+
+  /** A document of the control plane's `tenantSsoApps` collection (never a client secret). */
+  export interface SsoAppRecord {
+    _id?: ObjectIdLike
+    id?: ObjectIdLike
+    tenantId: ObjectIdLike
+    name: string
+    slug: string
+    applicationPk: string
+    providerPk: number
+    clientId: string
+    issuer: string
+    redirectUris: string[]
+    launchUrl?: string | null
+  }
+
+  /** One step of the composite delete. */
+  export interface SsoAppStep {
+    what: string
+    handle: string
+    outcome: 'removed' | 'absent' | 'failed' | 'not_reached'
+  }
+
+  /** A deleted SSO app: the steps, the filter of the record to delete, the events. */
+  export interface SsoDeletion {
+    steps: SsoAppStep[]
+    deleteFilter: Record<string, unknown> | null
+    events: AuditEvent[]
+  }
+
+  /** A partner to create (unknown keys refused). */
+  export interface NewPartner {
+    slug: string
+    name: string
+    domain?: string | null
+    /** 0 to 100. */
+    marginPct?: number | null
+  }
+
+  /** A created partner: the document to insert (`status: 'active'`) and the events. */
+  export interface CreatedPartner {
+    document: PartnerDocument
+    events: AuditEvent[]
+  }
+
+  /** A partner write: to the partner document (terminate) or the tenant document (attach, detach). */
+  export interface PartnerChange {
+    action: string
+    patch: TenantPatch
+    events: AuditEvent[]
+  }
 }
 
 /** Options of `auditCsv` and `auditCsvStream`. */
@@ -612,6 +760,10 @@ export declare class DezkyError extends Error {
   readonly fields?: Record<string, string[]>
   /** Ids of the objects that still use the target (`DEZKY_IN_USE`; empty otherwise). */
   readonly linked?: string[]
+  /** The domain name or address concerned (`DEZKY_ALREADY_EXISTS`, `DEZKY_IN_USE` from `Domains`). */
+  readonly target?: string
+  /** Who has the name or address, when known (`DEZKY_ALREADY_EXISTS` from `Domains`). */
+  readonly holder?: string
   /** Further facts by the upstream's own names (Stripe's `type`, `decline_code`, `advice_code`, `request_log_url`). */
   readonly upstreamDetails?: Record<string, string>
   /** `exp` of an expired token, seconds since the epoch (`DEZKY_TOKEN_EXPIRED`). */
@@ -632,6 +784,10 @@ export declare class DezkyError extends Error {
   readonly slug?: string
   /** The document version (`__v`) the write expected; absent for a document without one (`DEZKY_VERSION_CONFLICT`). */
   readonly expectedVersion?: number
-  /** What a member operation that failed upstream part-way undid or kept, and the audit events to record (`Members`). */
-  readonly failure?: import('../index').MemberFailure
+  /**
+   * An upstream failure part-way: what a member operation (`Members`) undid or kept, or for
+   * `Domains` and `SsoApps` the audit `action`, the `step` or `steps` reached, what was `undone`
+   * (with `leftBehind` when undoing failed); with the audit `events` to record.
+   */
+  readonly failure?: import('../index').MemberFailure | Record<string, unknown>
 }

@@ -23,6 +23,7 @@ mod billing;
 mod branding;
 mod convert;
 mod dns;
+mod domains;
 mod error;
 mod flags;
 mod health;
@@ -30,8 +31,10 @@ mod http;
 mod members;
 mod ocis;
 mod options;
+mod partners;
 mod policy;
 mod provisioning;
+mod sso_apps;
 mod stalwart;
 mod store;
 mod stripe;
@@ -46,22 +49,25 @@ pub use auth::{
     require_platform_admin, require_tenant_admin, require_tenant_member, verify_token,
 };
 pub use authentik::AuthentikClient;
-pub use billing::{margin_basis_points, monthly_amount, mrr};
+pub use billing::{billing_audit_event, margin_basis_points, monthly_amount, mrr};
 pub use branding::{
     Branding, check_template, contrast_ratio, mail_template_placeholders, meets_wcag_aa,
     parse_colour, readable_on,
 };
 pub use dns::{expected_records, parse_zone_file, verify_domain, verify_domains};
+pub use domains::{Domains, dmarc_record};
 pub use error::{error_codes, error_examples};
 pub use flags::{FlagSet, bucket, kill_switch, open_feature_reason, preview_rollout};
 pub use health::probe_all;
 pub use http::{http_status, http_statuses, retry_after_seconds};
 pub use members::{Members, OneTimeSecret, apply_member_patch, me};
 pub use ocis::{OcisClient, validate_space_name};
+pub use partners::{attach_tenant, create_partner, detach_tenant, terminate_partner};
 pub use policy::{SecurityPolicy, mfa_compliance, update_security_policy};
 pub use provisioning::{
     BulkRun, Provisioner, apply_tenant_patch, new_tenant, parse_tenant_slug, transition_tenant,
 };
+pub use sso_apps::SsoApps;
 pub use stalwart::StalwartClient;
 pub use store::{ChangeSubscription, FlagStore};
 pub use stripe::{
