@@ -896,6 +896,34 @@ export declare class ChangeSubscription {
 }
 
 /**
+ * An evaluation context checked and converted once (`flags.compileContext(ctx)`
+ * or `new CompiledContext(ctx)`), to evaluate many times without reading the JS
+ * object again: the per-call cost of `evaluateAll` at small flag sets is mostly
+ * that reading. Immutable; its fields read back as typed properties.
+ */
+export declare class CompiledContext {
+  /**
+   * Checks and converts `context`; throws `DEZKY_INVALID_CONTEXT` for an
+   * unknown field or a value that is not a string.
+   */
+  constructor(context: EvaluationContext)
+  /** The tenant's id, the rollout subject of tenant-level flags. */
+  get tenantId(): string | null
+  /** The tenant's slug. */
+  get tenantSlug(): string | null
+  /** The tenant's plan. */
+  get plan(): string | null
+  /** The slug of the tenant's partner. */
+  get partnerSlug(): string | null
+  /** The deployment environment. */
+  get environment(): string | null
+  /** The user, the rollout subject of user-level flags. */
+  get userId(): string | null
+  /** The context as a plain object (its set fields only). */
+  toJSON(): EvaluationContext
+}
+
+/**
  * A tenant's mail domains, and aliases, mailing lists and quotas on them.
  * Build it with `Domains.inMemory()` or `Domains.fromEnv()`. Operations take
  * the documents as read and return the writes to make and the audit events.
@@ -1015,7 +1043,7 @@ export declare class FlagSet {
    * Evaluates one flag, with the reason. An unknown key evaluates to `false`
    * with reason `flag_not_found` (not an error).
    */
-  evaluate(key: string, context: EvaluationContext): Evaluation
+  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
   /**
    * Every flag evaluated for one context, as a bitset over the flags in key
    * order (bit `i % 32` of word `i / 32` is flag `i`). `evaluateAll`, the hot
@@ -1025,7 +1053,24 @@ export declare class FlagSet {
    */
   evaluateAllBits(context: EvaluationContext): Uint32Array
   /** Evaluates every flag with its reason, in flag order. */
-  evaluateAllDetailed(context: EvaluationContext): Array<Evaluation>
+  evaluateAllDetailed(context: EvaluationContext | CompiledContext): Array<Evaluation>
+  /**
+   * `context` checked and converted once, for evaluations of this set or any
+   * other: `evaluateAll`, `evaluate` and `evaluateAllDetailed` take it in place
+   * of the object and skip reading it again. Throws `DEZKY_INVALID_CONTEXT`
+   * like those do.
+   */
+  compileContext(context: EvaluationContext): CompiledContext
+  /**
+   * `evaluateAllBits` of `set` for a compiled context, written into `out` (at
+   * least `ceil(size / 32)` words, which are all overwritten) instead of a
+   * new array: no context is read and nothing is allocated on the JS heap.
+   * The JS layer's `evaluateAll` goes through here for a `CompiledContext`.
+   * Static, with the set as an argument: a class instance argument is
+   * unwrapped without the borrow bookkeeping napi does for `this`, which is
+   * a good part of the call's fixed cost at small sets.
+   */
+  static evaluateAllInto(set: FlagSet, context: CompiledContext, out: Uint32Array): void
   /**
    * The kill switch: sets `state = off`, `pct = 0` on flag `key` and records
    * it in history (even when the flag was already off: the action itself is audited).
@@ -1082,7 +1127,17 @@ export declare class FlagStore {
   /** The current snapshot. */
   flags(): FlagSet
   /** Evaluates one flag of the current snapshot. */
-  evaluate(key: string, context: EvaluationContext): Evaluation
+  evaluate(key: string, context: EvaluationContext | CompiledContext): Evaluation
+  /** `context` checked and converted once (see `FlagSet.compileContext`). */
+  compileContext(context: EvaluationContext): CompiledContext
+  /**
+   * `evaluateAllInto` of the current snapshot (see `FlagSet.evaluateAllInto`),
+   * provided it is still `known`: then the bits are in `out` and the result
+   * is `null`. Otherwise nothing is written and the result is the current
+   * snapshot, which the caller evaluates instead (and keeps as its next `known`).
+   * Static, like `FlagSet.evaluateAllInto`.
+   */
+  static evaluateAllInto(store: FlagStore, context: CompiledContext, known: FlagSet | null, out: Uint32Array): FlagSet | null
   /**
    * `evaluateAll` as a bitset (see `FlagSet.evaluateAllBits`), provided the
    * current snapshot is still `known`; otherwise the current snapshot, which
@@ -1120,6 +1175,82 @@ export declare class FlagStore {
   onChange(callback: (changedKeys: string[]) => void): ChangeSubscription
   /** Stops the refresher and removes every `onChange` listener. */
   close(): void
+}
+
+/**
+ * A tenant's members as whole operations across the identity, mailbox and
+ * files upstreams (docs/members.md). Build it with `Members.inMemory()` or
+ * `Members.fromEnv()`. Operations take the documents as read and resolve
+ * with the write to make (`patch`, or a `document` to insert), the audit
+ * `events` to record, and any one-time secret.
+ */
+export declare class Members {
+  /**
+   * Members over three in-memory upstreams (their rules are in
+   * docs/members.md), for tests and local runs. Tenant groups must be
+   * added (`addMemoryGroup`) before members join them.
+   */
+  static inMemory(): Members
+  /**
+   * Members over the real upstreams configured in the environment
+   * (`AUTHENTIK_API_URL`, `STALWART_API_URL`, `OCIS_API_URL` and each
+   * client's settings); an upstream not configured is skipped. Throws
+   * `DEZKY_CONFIG` for a broken setting.
+   */
+  static fromEnv(): Members
+  /**
+   * In memory only: makes `handle` (a tenant's `authentikGroupId`) a group
+   * identities can join.
+   */
+  addMemoryGroup(handle: string): void
+  /** In memory only: the resources of one upstream. */
+  memoryResources(kind: MemberKind): Array<MemoryMember>
+  /** In memory only: opens a session of an identity (a sign-in). */
+  openMemorySession(kind: MemberKind, handle: string): void
+  /** In memory only: how many times `op` was called on one upstream. */
+  memoryCalls(kind: MemberKind, op: MemberOp): number
+  /**
+   * In memory only: the next `op` on one upstream fails with the error
+   * `code` (`DEZKY_UPSTREAM_UNAVAILABLE`, `DEZKY_RATE_LIMITED`, ...)
+   * before it takes effect, or, with `afterEffect`, after it took effect
+   * (the answer was lost).
+   */
+  failNext(kind: MemberKind, op: MemberOp, code: string, options?: { afterEffect?: boolean; retryAfterMs?: number } | null): void
+  /**
+   * Creates a member of `tenant` (identity in the tenant's group, mailbox
+   * on its primary domain, files account) with a one-time password. On a
+   * failure part-way what this call made is removed, newest first, and
+   * the original error rejects (`failure` says what was undone). Needs a
+   * tenant admin (or platform admin) and an active tenant.
+   */
+  createMember(tenant: TenantDocument, member: NewMember, caller: MemberCaller): Promise<CreatedMember>
+  /**
+   * Suspends `member` in `tenant` (SSO and mailbox; sessions end). Never
+   * oneself. All or nothing. Resolves with the change (`patch`, `events`).
+   */
+  suspendMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /** Resumes `member` in `tenant`, restoring exactly what suspending changed. */
+  resumeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /** Ends every session of `member`, and only theirs. Never one's own. */
+  forceLogout(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberChange>
+  /**
+   * Sets a new one-time password on the member's identity and mailbox and
+   * ends their sessions.
+   */
+  resetPassword(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<PasswordReset>
+  /**
+   * Removes `member` from `tenant` (files, mailbox, identity; what the
+   * user's other uses need is kept). Never oneself. Stops at the first
+   * failure (`complete: false`); running it again resumes. With
+   * `deleteDocument` delete the user document instead of applying `patch`.
+   */
+  removeMember(tenant: TenantDocument, member: MemberDocumentInput, caller: MemberCaller): Promise<MemberRemoval>
+  /**
+   * Invites a partner staff member: an identity in the shared staff group
+   * and a one-time recovery link. Needs the partner's staff or a platform
+   * admin, and a partner not terminated.
+   */
+  invitePartnerStaff(partner: PartnerRecord, staff: NewStaff, caller: MemberCaller): Promise<InvitedStaff>
 }
 
 /** A client of the OCIS libregraph API. Create one per process and share it. */
@@ -1173,6 +1304,24 @@ export declare class OcisClient {
   createUser(user: OcisNewUser): Promise<OcisUser>
   /** Deletes a user (admin only). */
   deleteUser(id: string): Promise<undefined>
+}
+
+/**
+ * A one-time password or recovery link. `reveal()` gives its value once (then
+ * `null`); `util.inspect`, `JSON.stringify` and `String()` show nothing of it.
+ */
+export declare class OneTimeSecret {
+  /**
+   * The value, the first time; `null` after that. Hand it to its owner
+   * once; never store or log it.
+   */
+  reveal(): string | null
+  /** Whether `reveal()` gave the value already. */
+  get revealed(): boolean
+  /** `"[secret]"`: what `JSON.stringify` writes for it. */
+  toJSON(): string
+  /** `"[secret]"`. */
+  toString(): string
 }
 
 /**
@@ -1513,8 +1662,7 @@ export declare class TokenVerifier {
    * `DEZKY_TOKEN_UNKNOWN_ISSUER`, `DEZKY_TOKEN_WRONG_AUDIENCE`,
    * `DEZKY_TOKEN_UNKNOWN_KEY` (answer 401), `DEZKY_AUTH_KEYS_UNAVAILABLE`
    * (the issuer's keys cannot be fetched: answer 503) or `DEZKY_AUTH_CONFIG`.
-   * With the issuer's keys cached, the token is checked without leaving the
-   * calling thread.
+   * The signature is checked on libuv's thread pool, never on the event loop.
    */
   verifyToken(token: string): Promise<Actor>
   /** The configured (issuer, audience, surface) triples. */
@@ -1556,6 +1704,13 @@ export interface AddedDomain {
   /** The audit events to record. */
   events: AuditEvent[]
 }
+
+/**
+ * The user document after `patch` (a result's `patch`), as the control
+ * plane would store it (version incremented). Throws
+ * `DEZKY_VERSION_CONFLICT` for a patch made from another version.
+ */
+export declare function applyMemberPatch(member: MemberDocumentInput, patch: MemberPatch): Record<string, unknown>
 
 /**
  * The tenant document after `patch` (a report's `patch`), as the control
@@ -1682,6 +1837,16 @@ export interface AuthentikSsoAppSpec {
 }
 
 /**
+ * The audit event of a billing operation (`billing_event`, docs/billing.md
+ * "Audit"): `billing.<action>` on the Stripe subscription or customer, with
+ * the seats, the request id and, for a details update, only the names of
+ * the fields set. Pure: the caller records it. Bad facts are refused naming
+ * them (`billing.seats`; `facts`, with serde's reason, for a field it does not
+ * know or a value of the wrong type).
+ */
+export declare function billingAuditEvent(action: 'subscription_create' | 'seats_change' | 'cancel_at_period_end' | 'details_update', outcome: 'success' | 'failure' | 'denied', facts: BillingFacts, actor: string, at?: number | Date | undefined | null): AuditEvent
+
+/**
  * The rollout bucket (0..=99) of `subject` for flag `key`:
  * `u32_be(SHA-256(subject + ":" + key)[0..4]) % 100`.
  */
@@ -1696,6 +1861,21 @@ export declare function checkTemplate(template: MailTemplate, text: string, fiel
 
 /** The WCAG 2 contrast ratio of two colours, 1 to 21, in either order. */
 export declare function contrastRatio(colour: string, other: string): number
+
+/**
+ * A created member (`Members.createMember`). `password` is the one-time
+ * password, set on the identity and the mailbox.
+ */
+export interface CreatedMember {
+  /** What was made: the handles per upstream. */
+  member: MemberRecord
+  /** The user document to insert (no `_id`; `__v` 0). */
+  document: Record<string, unknown>
+  /** The one-time password: `reveal()` it once, to show it to the admin. */
+  password: OneTimeSecret
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
 
 /**
  * The partner document to insert (`status: "active"`), checked field by
@@ -1930,6 +2110,27 @@ export interface HttpFlagStoreOptions {
 }
 
 /**
+ * The HTTP status for a stable error code (`DEZKY_FORBIDDEN` → 403); a code
+ * the table does not know is 500.
+ */
+export declare function httpStatus(code: string): number
+
+/** The table: every code with its HTTP status, as `[code, status]` pairs. */
+export declare function httpStatuses(): Array<[string, number]>
+
+/** An invited partner staff member (`Members.invitePartnerStaff`). */
+export interface InvitedStaff {
+  /** What was made. */
+  member: MemberRecord
+  /** The user document to insert (no `_id`; `__v` 0). */
+  document: Record<string, unknown>
+  /** The one-time recovery link for the first sign-in: send it, never store it. */
+  recoveryLink: OneTimeSecret
+  /** The audit events to record. */
+  events: AuditEvent[]
+}
+
+/**
  * The kill switch on a flag set given as a `FlagSet`, an array of flag documents
  * or their JSON text: returns the new set, the killed flag and the audit event.
  */
@@ -1949,6 +2150,14 @@ export declare function mailTemplatePlaceholders(template: MailTemplate): Array<
 export declare function marginBasisPoints(partner: PartnerDocument): number
 
 /**
+ * The `/me` profile: `actor` (from `verifyToken`), the caller's user
+ * document (which must be theirs and active), the tenants read for its
+ * `tenantIds` and its partner. Throws `DEZKY_FORBIDDEN` for another's or an
+ * inactive record.
+ */
+export declare function me(actor: Actor, user: MemberDocumentInput, tenants: TenantRecord[], partner?: PartnerRecord | null): MeProfile
+
+/**
  * Whether a contrast ratio meets WCAG 2 level AA: 4.5 for body text, 3 for
  * large text (`largeText`, default false).
  */
@@ -1962,6 +2171,27 @@ export interface MemoryDomain {
   name: string
   /** The tenant its marker names; null for an unmarked domain. */
   owner: string | null
+}
+
+/**
+ * One resource of an in-memory member upstream (`Members.memoryResources`);
+ * its password is never shown.
+ */
+export interface MemoryMember {
+  /** Its handle. */
+  handle: string
+  /** The username, address or login name. */
+  name: string
+  /** The display name. */
+  displayName: string
+  /** Whether sign-ins are refused (an inactive identity, a frozen mailbox). */
+  suspended: boolean
+  /** The groups of an identity. */
+  groups: Array<string>
+  /** Whether a password is set. */
+  hasPassword: boolean
+  /** Open sessions of an identity. */
+  sessions: number
 }
 
 /** A resource of an in-memory upstream (`Provisioner.memoryResources`). */
@@ -2133,6 +2363,14 @@ export interface PartnerRecord {
   slug: string
 }
 
+/** A reset password (`Members.resetPassword`). */
+export interface PasswordReset {
+  /** What was done (`patch`, `events`). */
+  change: MemberChange
+  /** The new one-time password, set on the identity and the mailbox. */
+  password: OneTimeSecret
+}
+
 /**
  * Exactly which of `contexts` a proposed (not yet saved) flag configuration enables:
  * the same rules and buckets as evaluation, no sampling.
@@ -2271,6 +2509,12 @@ export interface ResolverOptions {
   /** Ask the zone's own nameservers (found through the nameservers above), recursion off, no cache. */
   authoritative?: boolean
 }
+
+/**
+ * The `Retry-After` seconds for an answer of `status` whose error asked to
+ * wait `retryAfterMs` (rounded up; only for 429 and 503), or `null`.
+ */
+export declare function retryAfterSeconds(status: number, retryAfterMs?: number | undefined | null): number | null
 
 /** How many objects the in-memory identity provider holds (`SsoApps.memoryCounts`). */
 export interface SsoMemoryCounts {
