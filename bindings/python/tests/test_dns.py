@@ -42,7 +42,6 @@ def free_port() -> int:
 def nsd_port() -> Iterator[int]:
     binary = next((p for p in ("/usr/sbin/nsd", "/usr/bin/nsd", "/usr/local/sbin/nsd") if Path(p).exists()), None)
     assert binary, "NSD is not installed: run `bash scripts/install-test-deps.sh` (as root)"
-    port = free_port()
     work = Path(tempfile.mkdtemp(prefix="dezky-nsd-"))
     zones = {
         "example.net": "mail IN A 192.0.2.10\n",
@@ -52,7 +51,7 @@ def nsd_port() -> Iterator[int]:
         ),
     }
     conf = (
-        f"server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n"
+        "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n"
         f"  zonesdir: \"{work}\"\n  database: \"\"\n  pidfile: \"{work}/nsd.pid\"\n"
         f"  xfrdfile: \"{work}/xfrd.state\"\n  zonelistfile: \"{work}/zone.list\"\n"
         f"  logfile: \"{work}/nsd.log\"\n  server-count: 1\nremote-control:\n  control-enable: no\n"
@@ -63,8 +62,16 @@ def nsd_port() -> Iterator[int]:
             f"@ IN NS ns1.{name}.\nns1 IN A 127.0.0.1\n{body}\n"
         )
         conf += f'zone:\n  name: "{name}"\n  zonefile: "{name}.zone"\n'
-    (work / "nsd.conf").write_text(conf)
-    proc = subprocess.Popen([binary, "-d", "-c", str(work / "nsd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A free port can be taken between choosing and binding it: try another one.
+    for _ in range(5):
+        port = free_port()
+        log = work / "nsd.log"
+        log.unlink(missing_ok=True)
+        (work / "nsd.conf").write_text(conf.replace("{port}", str(port)))
+        proc = subprocess.Popen([binary, "-d", "-c", str(work / "nsd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.2)
+        if proc.poll() is None or not log.exists() or "Address already in use" not in log.read_text():
+            break
     try:
         deadline = time.monotonic() + 10
         while True:
