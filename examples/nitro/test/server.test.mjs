@@ -390,8 +390,11 @@ describe('mail domains', () => {
     assert.ok(body.dkimSelectors.length > 0)
     expected = body.expected
     ownershipToken = body.ownershipToken
-    // Another tenant's domain, or this one again by another add, is refused.
+    // The same name again: the mail server adopts it, the domains collection's unique name refuses it.
     refused(await add('mail.acme.test'), 409, 'DEZKY_ALREADY_EXISTS')
+    // Another tenant (a platform admin acting for it) cannot take it: the mail server marks it for acme.
+    const taken = await call('POST', '/api/tenants/globex/domains', { as: 'root', body: { name: 'mail.acme.test' } })
+    refused(taken, 409, 'DEZKY_ALREADY_EXISTS', { target: 'mail.acme.test', holder: ACME })
   })
 
   test('members, outsiders and bad bodies are refused, naming the field', async () => {
