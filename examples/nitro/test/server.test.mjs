@@ -16,6 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { FlagSet, flagContext } from '@dezky/sdk'
 
+import { publish, startDns } from './dns.mjs'
+
 const root = fileURLToPath(new URL('..', import.meta.url))
 const flags = FlagSet.fromJson(readFileSync(new URL('../flags/flags.json', import.meta.url), 'utf8'))
 
@@ -37,6 +39,14 @@ const SEED = {
     user('6650f1c2a9b4e3d2c1b0a003', 'bob', { tenantIds: [ACME], tenantRoles: { [ACME]: 'member' } }),
     user('6650f1c2a9b4e3d2c1b0a004', 'eve'),
     user('6650f1c2a9b4e3d2c1b0a005', 'ina', { tenantIds: [ACME], active: false }),
+    user('6650f1c2a9b4e3d2c1b0a006', 'pia', { partnerId: PARTNER }),
+  ],
+  // The primary domain's document (provisioning made the domain).
+  domains: [
+    {
+      _id: '6650f1c2a9b4e3d2c1b0d001', tenantId: ACME, name: 'acme.test', stalwartDomainId: 'd1',
+      ownershipToken: 'seeded-token-of-the-primary-domain-000000000', status: 'verified', __v: 0,
+    },
   ],
 }
 const ADA = '6650f1c2a9b4e3d2c1b0a002'
@@ -53,6 +63,7 @@ let issuer
 let dir
 let server
 let base
+let dns
 
 function startProvider() {
   const srv = createHttpServer((req, res) => {
@@ -129,6 +140,9 @@ async function startServer(env) {
       AUTHENTIK_AUDIENCE: 'dezky-portal,dezky-operator',
       DEZKY_PORTAL_SEED: join(dir, 'seed.json'),
       DEZKY_PORTAL_TEST_FAULTS: '1',
+      DEZKY_DNS_NAMESERVERS: '127.0.0.1',
+      DEZKY_DNS_PORT: String(dns.port),
+      DEZKY_DNS_TIMEOUT_MS: '500',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,6 +168,7 @@ let instance
 
 before(async () => {
   provider = await startProvider()
+  dns = await startDns()
   issuer = (name) => `http://127.0.0.1:${provider.address().port}/application/o/${name}/`
   dir = mkdtempSync(join(tmpdir(), 'dezky-portal-'))
   writeFileSync(join(dir, 'seed.json'), JSON.stringify(SEED))
@@ -168,6 +183,7 @@ before(async () => {
 
 after(() => {
   server?.kill()
+  dns?.close()
   provider?.closeAllConnections()
   provider?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
@@ -350,6 +366,301 @@ describe('members', () => {
     assert.equal(removed.body.complete, true)
     assert.equal(removed.body.deleted, true)
     refused(await call('DELETE', `/api/tenants/acme/members/${carol}`), 404, 'DEZKY_NOT_FOUND')
+  })
+})
+
+describe('mail domains', () => {
+  const fault = (body) => call('POST', '/api/testing/faults', { as: 'root', body: { upstream: 'mail', ...body } })
+  const add = (name, as = 'ada') => call('POST', '/api/tenants/acme/domains', { as, body: { name } })
+  const names = async () => (await call('GET', '/api/tenants/acme/domains')).body.map((d) => d.name).sort()
+  let expected
+  let ownershipToken
+
+  test('a tenant admin adds a domain: the records to publish and the ownership token', async () => {
+    const { status, body } = await add(' Mail.ACME.test. ')
+    assert.equal(status, 201, JSON.stringify(body))
+    assert.deepEqual(body.domain, { name: 'mail.acme.test', status: 'pending' })
+    assert.equal(body.adopted, false)
+    assert.match(body.ownershipToken, /^[A-Za-z0-9_-]{43}$/)
+    const last = body.expected.checks.at(-1)
+    assert.equal(last.kind, 'ownership')
+    assert.equal(last.name, '_dezky-challenge.mail.acme.test.')
+    assert.deepEqual(last.values, [`dezky-domain-verification=${body.ownershipToken}`])
+    assert.ok(body.expected.checks.some((c) => c.kind === 'mx'))
+    assert.ok(body.dkimSelectors.length > 0)
+    expected = body.expected
+    ownershipToken = body.ownershipToken
+    // The same name again: the mail server adopts it, the domains collection's unique name refuses it.
+    refused(await add('mail.acme.test'), 409, 'DEZKY_ALREADY_EXISTS')
+    // Another tenant (a platform admin acting for it) cannot take it: the mail server marks it for acme.
+    const taken = await call('POST', '/api/tenants/globex/domains', { as: 'root', body: { name: 'mail.acme.test' } })
+    refused(taken, 409, 'DEZKY_ALREADY_EXISTS', { target: 'mail.acme.test', holder: ACME })
+  })
+
+  test('members, outsiders and bad bodies are refused, naming the field', async () => {
+    refused(await add('x.acme.test', 'bob'), 403, 'DEZKY_FORBIDDEN')
+    refused(await add('x.acme.test', 'eve'), 403, 'DEZKY_FORBIDDEN')
+    refused(await add('x.acme.test', 'pia'), 403, 'DEZKY_FORBIDDEN')
+    refused(await add('bad_label.test'), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'domain.name' })
+    refused(await add('nodot'), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'domain.name' })
+    refused(await call('POST', '/api/tenants/acme/domains', { body: { name: 42 } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'name' })
+    refused(await call('POST', '/api/tenants/acme/domains', { body: {} }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'name' })
+    refused(await call('POST', '/api/tenants/acme/domains', { body: { name: 'y.acme.test', status: 'verified' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'status' })
+    refused(await call('POST', '/api/tenants/acme/domains', { raw: '{"name"' }), 400, 'DEZKY_MALFORMED_JSON')
+    refused(await call('POST', '/api/tenants/nope/domains', { body: { name: 'y.acme.test' } }), 404, 'DEZKY_NOT_FOUND')
+    assert.deepEqual(await names(), ['acme.test', 'mail.acme.test'])
+  })
+
+  test("GET lists the tenant's domains for its members, without the token", async () => {
+    const { status, body } = await call('GET', '/api/tenants/acme/domains', { as: 'bob' })
+    assert.equal(status, 200, JSON.stringify(body))
+    assert.deepEqual(
+      body.map((d) => [d.name, d.primary, d.status]).sort(),
+      [['acme.test', true, 'verified'], ['mail.acme.test', false, 'pending']],
+    )
+    assert.ok(!JSON.stringify(body).includes(ownershipToken))
+    refused(await call('GET', '/api/tenants/acme/domains', { as: 'eve' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('GET', '/api/tenants/acme/domains', { as: null }), 401, 'DEZKY_TOKEN_MALFORMED')
+  })
+
+  test('recheck asks the local nameserver: pending without the ownership TXT, then verified, then failing', async () => {
+    const recheck = (as = 'ada') => call('POST', '/api/tenants/acme/domains/mail.acme.test/recheck', { as })
+    publish(dns, expected, (check) => check.kind === 'ownership')
+    const before = dns.queries.length
+    const pending = await recheck('bob')
+    assert.equal(pending.status, 200, JSON.stringify(pending.body))
+    assert.equal(pending.body.domain.status, 'pending')
+    assert.ok(dns.queries.length > before, 'the local nameserver was asked')
+    const statuses = Object.fromEntries(pending.body.report.checks.map((c) => [c.kind, c.status]))
+    assert.equal(statuses.ownership, 'missing', JSON.stringify(pending.body.report))
+    assert.equal(statuses.mx, 'ok', JSON.stringify(pending.body.report))
+    assert.ok(pending.body.report.needsAttention)
+
+    publish(dns, expected)
+    const verified = await recheck()
+    assert.equal(verified.status, 200, JSON.stringify(verified.body))
+    assert.equal(verified.body.domain.status, 'verified', JSON.stringify(verified.body.report))
+    assert.equal(typeof verified.body.domain.verifiedAt, 'string')
+    assert.equal(verified.body.report.needsAttention, false)
+
+    // The MX record moves elsewhere: a verified domain that no longer passes is failing.
+    const mx = expected.checks.find((c) => c.kind === 'mx')
+    dns.records.set(`${mx.name.toLowerCase()}|MX`, ['10 mx.elsewhere.test.'])
+    const failing = await recheck()
+    assert.equal(failing.body.domain.status, 'failing', JSON.stringify(failing.body.report))
+    const listed = await call('GET', '/api/tenants/acme/domains')
+    assert.equal(listed.body.find((d) => d.name === 'mail.acme.test').status, 'failing')
+    publish(dns, expected)
+
+    refused(await recheck('eve'), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/tenants/acme/domains/other.test/recheck'), 404, 'DEZKY_NOT_FOUND')
+    refused(await call('POST', '/api/tenants/acme/domains/mail.acme.test/recheck', { body: { force: true } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'force' })
+  })
+
+  for (const [op, afterEffect, code, status, retryAfterMs, retryAfter] of [
+    ['createDomain', false, 'DEZKY_UPSTREAM_UNAVAILABLE', 503, 2000, '2'],
+    ['createDomain', true, 'DEZKY_RATE_LIMITED', 429, 1200, '2'],
+    ['zoneFile', false, 'DEZKY_TIMEOUT', 504, undefined, null],
+    ['dkimSelectors', false, 'DEZKY_UPSTREAM_UNAVAILABLE', 503, undefined, null],
+  ]) {
+    test(`${code} at the mail server's ${op}${afterEffect ? ' (answer lost)' : ''} is a ${status}, nothing left behind`, async () => {
+      const queued = await fault({ op, code, afterEffect, retryAfterMs })
+      assert.equal(queued.status, 200, JSON.stringify(queued.body))
+      const answer = await add('lists.acme.test')
+      refused(answer, status, code)
+      assert.equal(answer.headers.get('retry-after'), retryAfter)
+      assert.equal(answer.body.details.failure, undefined)
+      assert.deepEqual(await names(), ['acme.test', 'mail.acme.test'])
+      // Nothing was left on the mail server: the same domain is added anew, then removed.
+      const again = await add('lists.acme.test')
+      assert.equal(again.status, 201, JSON.stringify(again.body))
+      assert.equal(again.body.adopted, false)
+      const removed = await call('DELETE', '/api/tenants/acme/domains/lists.acme.test')
+      assert.equal(removed.status, 200, JSON.stringify(removed.body))
+    })
+  }
+
+  test('the fault route refuses what the mail server does not know', async () => {
+    refused(await fault({ op: 'explode', code: 'DEZKY_TIMEOUT' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'op' })
+    refused(await fault({ kind: 'mailbox', op: 'zoneFile', code: 'DEZKY_TIMEOUT' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'kind' })
+    refused(await call('POST', '/api/testing/faults', { as: 'root', body: { upstream: 'dns', op: 'x', code: 'DEZKY_TIMEOUT' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'upstream' })
+  })
+
+  test('remove: the in-use guard is a 409; members refused; a failure answers its status and a retry completes', async () => {
+    refused(await call('DELETE', '/api/tenants/acme/domains/acme.test'), 409, 'DEZKY_IN_USE')
+    assert.equal((await add('team.acme.test')).status, 201)
+    const mailbox = await call('POST', '/api/testing/mailboxes', { as: 'root', body: { address: 'sam@team.acme.test' } })
+    assert.equal(mailbox.status, 200, JSON.stringify(mailbox.body))
+    const inUse = await call('DELETE', '/api/tenants/acme/domains/team.acme.test')
+    refused(inUse, 409, 'DEZKY_IN_USE')
+    assert.ok(JSON.stringify(inUse.body.details).includes(mailbox.body.id), JSON.stringify(inUse.body))
+    assert.deepEqual(await names(), ['acme.test', 'mail.acme.test', 'team.acme.test'])
+
+    refused(await call('DELETE', '/api/tenants/acme/domains/mail.acme.test', { as: 'bob' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('DELETE', '/api/tenants/acme/domains/mail.acme.test', { as: 'eve' }), 403, 'DEZKY_FORBIDDEN')
+    await fault({ op: 'removeDomain', code: 'DEZKY_UPSTREAM_UNAVAILABLE', retryAfterMs: 3000 })
+    const failed = await call('DELETE', '/api/tenants/acme/domains/mail.acme.test')
+    refused(failed, 503, 'DEZKY_UPSTREAM_UNAVAILABLE')
+    assert.equal(failed.headers.get('retry-after'), '3')
+    assert.deepEqual(await names(), ['acme.test', 'mail.acme.test', 'team.acme.test'])
+    const removed = await call('DELETE', '/api/tenants/acme/domains/mail.acme.test')
+    assert.equal(removed.status, 200, JSON.stringify(removed.body))
+    assert.deepEqual(removed.body, { removed: 'mail.acme.test' })
+    assert.deepEqual(await names(), ['acme.test', 'team.acme.test'])
+    refused(await call('DELETE', '/api/tenants/acme/domains/mail.acme.test'), 404, 'DEZKY_NOT_FOUND')
+    // The server logged no ownership token.
+    assert.ok(!instance.log().includes(ownershipToken))
+  })
+})
+
+describe('SSO apps', () => {
+  const fault = (body) => call('POST', '/api/testing/faults', { as: 'root', body: { upstream: 'sso', ...body } })
+  const wiki = { name: 'Wiki', slug: 'wiki', redirectUris: ['https://wiki.acme.test/callback'] }
+  const create = (body, as = 'ada') => call('POST', '/api/tenants/acme/sso-apps', { as, body })
+  const list = (as = 'ada') => call('GET', '/api/tenants/acme/sso-apps', { as })
+  let secret
+
+  test('a tenant admin creates an app: the record without a secret, the secret once', async () => {
+    const { status, body } = await create({ ...wiki, launchUrl: 'https://wiki.acme.test/' })
+    assert.equal(status, 201, JSON.stringify(body))
+    assert.equal(body.ssoApp.slug, 'wiki')
+    assert.equal(body.ssoApp.tenantId, ACME)
+    assert.deepEqual(body.ssoApp.redirectUris, wiki.redirectUris)
+    assert.equal(typeof body.ssoApp.clientId, 'string')
+    assert.equal(body.ssoApp.clientSecret, undefined)
+    assert.equal(typeof body.clientSecret, 'string')
+    assert.ok(body.clientSecret.length >= 32)
+    secret = body.clientSecret
+    refused(await create(wiki), 409, 'DEZKY_ALREADY_EXISTS')
+  })
+
+  test('members and outsiders cannot create; bad bodies name the field', async () => {
+    refused(await create(wiki, 'bob'), 403, 'DEZKY_FORBIDDEN')
+    refused(await create(wiki, 'eve'), 403, 'DEZKY_FORBIDDEN')
+    refused(await create({ ...wiki, slug: 'chat', clientSecret: 'mine' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'clientSecret' })
+    refused(await create({ ...wiki, slug: 'a chat' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'slug' })
+    refused(await create({ ...wiki, slug: 'chat', redirectUris: [] }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'redirectUris' })
+    refused(await create({ ...wiki, slug: 'chat', redirectUris: 'https://x.test/cb' }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'redirectUris' })
+    refused(await create({ ...wiki, slug: 'chat', redirectUris: [7] }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'redirectUris[0]' })
+    refused(await create({ ...wiki, slug: 'chat', redirectUris: ['not a url'] }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'redirectUris[0]' })
+    refused(await create({ slug: 'chat', redirectUris: wiki.redirectUris }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'name' })
+  })
+
+  test("GET lists the apps bound to the tenant's group, for tenant admins", async () => {
+    const { status, body } = await list()
+    assert.equal(status, 200, JSON.stringify(body))
+    assert.deepEqual(body.map((a) => a.application.slug), ['wiki'])
+    assert.equal(body[0].record.clientId.length > 0, true)
+    assert.equal(typeof body[0].bindingPk, 'string')
+    assert.ok(!JSON.stringify(body).includes(secret))
+    refused(await list('bob'), 403, 'DEZKY_FORBIDDEN')
+    refused(await list('eve'), 403, 'DEZKY_FORBIDDEN')
+    await fault({ op: 'applications', code: 'DEZKY_RATE_LIMITED', retryAfterMs: 4000 })
+    const limited = await list()
+    refused(limited, 429, 'DEZKY_RATE_LIMITED')
+    assert.equal(limited.headers.get('retry-after'), '4')
+  })
+
+  test('delete: a failed step answers its status, the retry resumes, then the app is gone', async () => {
+    refused(await call('DELETE', '/api/tenants/acme/sso-apps/wiki', { as: 'bob' }), 403, 'DEZKY_FORBIDDEN')
+    await fault({ op: 'deleteApplication', code: 'DEZKY_UPSTREAM_UNAVAILABLE' })
+    const failed = await call('DELETE', '/api/tenants/acme/sso-apps/wiki')
+    refused(failed, 503, 'DEZKY_UPSTREAM_UNAVAILABLE')
+    assert.equal(failed.body.details.failure, undefined)
+    const resumed = await call('DELETE', '/api/tenants/acme/sso-apps/wiki')
+    assert.equal(resumed.status, 200, JSON.stringify(resumed.body))
+    // The binding went in the failed run; the retry removes the application and the provider.
+    assert.deepEqual(
+      resumed.body.steps.map((s) => [s.what, s.outcome]),
+      [['application', 'removed'], ['provider', 'removed']],
+    )
+    assert.deepEqual((await list()).body, [])
+    refused(await call('DELETE', '/api/tenants/acme/sso-apps/wiki'), 404, 'DEZKY_NOT_FOUND')
+    assert.ok(!instance.log().includes(secret))
+  })
+
+  test('a delete whose answer was lost is safe to repeat', async () => {
+    assert.equal((await create({ ...wiki, slug: 'chat' })).status, 201)
+    await fault({ op: 'deleteProvider', code: 'DEZKY_TIMEOUT', afterEffect: true })
+    refused(await call('DELETE', '/api/tenants/acme/sso-apps/chat'), 504, 'DEZKY_TIMEOUT')
+    const again = await call('DELETE', '/api/tenants/acme/sso-apps/chat')
+    assert.equal(again.status, 200, JSON.stringify(again.body))
+    assert.ok(again.body.steps.every((s) => s.outcome === 'absent'), JSON.stringify(again.body.steps))
+  })
+})
+
+describe('partners', () => {
+  const op = { as: 'root', surface: 'operator' }
+  let baltic
+
+  test('the operator app creates a partner; anyone else is refused; bad bodies name the field', async () => {
+    refused(await call('POST', '/api/partners', { as: 'root', body: { slug: 'baltic-it', name: 'Baltic IT' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/partners', { as: 'ada', surface: 'operator', body: { slug: 'baltic-it', name: 'Baltic IT' } }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('POST', '/api/partners', { ...op, body: { slug: 'Baltic IT', name: 'Baltic IT' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'partner.slug' })
+    refused(await call('POST', '/api/partners', { ...op, body: { slug: 'baltic-it', name: 'Baltic IT', marginPct: 120 } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'partner.marginPct' })
+    refused(await call('POST', '/api/partners', { ...op, body: { slug: 'baltic-it', name: 'Baltic IT', status: 'active' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'status' })
+    const { status, body } = await call('POST', '/api/partners', { ...op, body: { slug: 'baltic-it', name: 'Baltic IT', marginPct: 15 } })
+    assert.equal(status, 201, JSON.stringify(body))
+    assert.equal(body.partner.status, 'active')
+    baltic = body.partner._id
+    refused(await call('POST', '/api/partners', { ...op, body: { slug: 'baltic-it', name: 'Again' } }), 409, 'DEZKY_ALREADY_EXISTS')
+  })
+
+  test('attach and detach a tenant: operators only; detach removes the field', async () => {
+    const attach = (o, body) => call('POST', '/api/partners/baltic-it/tenants', { ...o, body })
+    refused(await attach({ as: 'ada' }, { tenant: 'globex' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await attach({ as: 'root' }, { tenant: 'globex' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await attach(op, {}), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'tenant' })
+    refused(await attach(op, { tenant: 'nope' }), 404, 'DEZKY_NOT_FOUND')
+    refused(await call('POST', '/api/partners/nope/tenants', { ...op, body: { tenant: 'globex' } }), 404, 'DEZKY_NOT_FOUND')
+    const attached = await attach(op, { tenant: 'globex' })
+    assert.equal(attached.status, 200, JSON.stringify(attached.body))
+    assert.equal(attached.body.tenant.partnerId.$oid ?? attached.body.tenant.partnerId, baltic)
+
+    refused(await call('DELETE', '/api/partners/baltic-it/tenants/globex', { as: 'root' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await call('DELETE', '/api/partners/baltic-it/tenants/acme', op), 404, 'DEZKY_NOT_FOUND')
+    const detached = await call('DELETE', '/api/partners/baltic-it/tenants/globex', op)
+    assert.equal(detached.status, 200, JSON.stringify(detached.body))
+    assert.ok(!('partnerId' in detached.body.tenant))
+    refused(await call('DELETE', '/api/partners/baltic-it/tenants/globex', op), 404, 'DEZKY_NOT_FOUND')
+  })
+
+  test('partner staff invitations: the operator app or the partner\'s own staff; the link once', async () => {
+    const invite = (slug, o, body) => call('POST', `/api/partners/${slug}/users`, { ...o, body })
+    const byOperator = await invite('nordic-it', op, { email: 'bo@nordic.test', name: 'Bo' })
+    assert.equal(byOperator.status, 201, JSON.stringify(byOperator.body))
+    assert.equal(byOperator.body.member.partnerId, PARTNER)
+    assert.equal(typeof byOperator.body.recoveryLink, 'string')
+    const byStaff = await invite('nordic-it', { as: 'pia' }, { email: 'liv@nordic.test', name: 'Liv' })
+    assert.equal(byStaff.status, 201, JSON.stringify(byStaff.body))
+    refused(await invite('baltic-it', { as: 'pia' }, { email: 'x@nordic.test', name: 'X' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await invite('nordic-it', { as: 'ada' }, { email: 'x@nordic.test', name: 'X' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await invite('nordic-it', { as: 'root' }, { email: 'x@nordic.test', name: 'X' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await invite('nordic-it', { as: 'ada', surface: 'operator' }, { email: 'x@nordic.test', name: 'X' }), 403, 'DEZKY_FORBIDDEN')
+    refused(await invite('nordic-it', op, { email: 'x@nordic.test', name: 'X', partnerId: PARTNER }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'partnerId' })
+    refused(await invite('nordic-it', op, { email: 'not-an-address', name: 'X' }), 400, 'DEZKY_INVALID_ARGUMENT')
+    refused(await invite('nope', op, { email: 'x@nordic.test', name: 'X' }), 404, 'DEZKY_NOT_FOUND')
+    // An identity-provider failure is its status, and nothing is left: the same invitation succeeds after.
+    await call('POST', '/api/testing/faults', { as: 'root', body: { kind: 'identity', op: 'recoveryLink', code: 'DEZKY_UPSTREAM_UNAVAILABLE', retryAfterMs: 1000 } })
+    const failed = await invite('nordic-it', op, { email: 'kim@nordic.test', name: 'Kim' })
+    refused(failed, 503, 'DEZKY_UPSTREAM_UNAVAILABLE')
+    assert.equal(failed.headers.get('retry-after'), '1')
+    assert.equal((await invite('nordic-it', op, { email: 'kim@nordic.test', name: 'Kim' })).status, 201)
+    const log = instance.log()
+    assert.ok(!log.includes(byOperator.body.recoveryLink) && !log.includes(byStaff.body.recoveryLink))
+  })
+
+  test('terminate is a soft status; a terminated partner takes no tenants and no staff', async () => {
+    refused(await call('DELETE', '/api/partners/baltic-it', { as: 'root' }), 403, 'DEZKY_FORBIDDEN')
+    const terminated = await call('DELETE', '/api/partners/baltic-it', op)
+    assert.equal(terminated.status, 200, JSON.stringify(terminated.body))
+    assert.equal(terminated.body.partner.status, 'terminated')
+    assert.equal(typeof terminated.body.partner.terminatedAt, 'string')
+    const again = await call('DELETE', '/api/partners/baltic-it', op)
+    assert.equal(again.status, 200)
+    assert.equal(again.body.partner.terminatedAt, terminated.body.partner.terminatedAt)
+    refused(await call('POST', '/api/partners/baltic-it/tenants', { ...op, body: { tenant: 'globex' } }), 400, 'DEZKY_INVALID_ARGUMENT', { field: 'partner.status' })
+    refused(await call('POST', '/api/partners/baltic-it/users', { ...op, body: { email: 'x@baltic.test', name: 'X' } }), 403, 'DEZKY_FORBIDDEN')
   })
 })
 

@@ -93,3 +93,29 @@ export async function readJsonObject(event: H3Event, allowed: string[]): Promise
 export function param(event: H3Event, name: string): string {
   return decodeURIComponent(getRouterParam(event, name) ?? '')
 }
+
+/** `DEZKY_INVALID_ARGUMENT` naming the body's `field`. */
+export function invalidField(field: string, reason: string): DezkyError {
+  return new DezkyError(ErrorCode.INVALID_ARGUMENT, `${field}: ${reason}`, { argument: 'body', field, reason })
+}
+
+/**
+ * The body's `field` as a string (`undefined` when absent and `optional`).
+ * Only the JSON type is checked here; the SDK checks the value.
+ */
+export function stringField(body: Record<string, unknown>, field: string, optional = false): string | undefined {
+  const value = body[field]
+  if (value === undefined && optional) return undefined
+  if (typeof value !== 'string') throw invalidField(field, value === undefined ? 'is required' : 'must be a string')
+  return value
+}
+
+/** The body's `field` as an array of strings. */
+export function stringsField(body: Record<string, unknown>, field: string): string[] {
+  const value = body[field]
+  if (!Array.isArray(value)) throw invalidField(field, value === undefined ? 'is required' : 'must be an array of strings')
+  value.forEach((item, i) => {
+    if (typeof item !== 'string') throw invalidField(`${field}[${i}]`, 'must be a string')
+  })
+  return value as string[]
+}

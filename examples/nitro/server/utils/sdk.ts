@@ -1,5 +1,7 @@
-import { Members, Provisioner, TokenVerifier } from '@dezky/sdk'
-import type { TenantDocument } from '@dezky/sdk'
+import { randomBytes } from 'node:crypto'
+
+import { AuthentikClient, Domains, Members, Provisioner, SsoApps, TokenVerifier } from '@dezky/sdk'
+import type { AddedDomain, AuthentikSsoApp, AuthentikSsoAppSpec, ResolverOptions, TenantDocument } from '@dezky/sdk'
 
 /**
  * Where the upstreams are: `memory` (default) runs on the SDK's in-memory
@@ -11,6 +13,9 @@ export const upstreams: 'memory' | 'env' = process.env.DEZKY_UPSTREAMS === 'env'
 let provisioner: Provisioner | undefined
 let members: Members | undefined
 let verifier: TokenVerifier | undefined
+let domains: Domains | undefined
+let ssoApps: SsoApps | undefined
+let authentik: AuthentikClient | undefined
 
 /** The process-wide provisioner (tenant lifecycle). */
 export function useProvisioner(): Provisioner {
@@ -20,8 +25,71 @@ export function useProvisioner(): Provisioner {
 
 /** The process-wide member operations. */
 export function useMembers(): Members {
-  members ??= upstreams === 'env' ? Members.fromEnv() : Members.inMemory()
+  if (!members) {
+    members = upstreams === 'env' ? Members.fromEnv() : Members.inMemory()
+    // Partner staff join the shared group, which exists in Authentik already.
+    if (upstreams === 'memory') members.addMemoryGroup('dezky-partner-staff')
+  }
   return members
+}
+
+/** The process-wide mail-domain operations (Stalwart, or the in-memory mail server). */
+export function useDomains(): Domains {
+  domains ??= upstreams === 'env' ? Domains.fromEnv() : Domains.inMemory()
+  return domains
+}
+
+/** The process-wide SSO-app operations (Authentik, or the in-memory identity provider). */
+export function useSsoApps(): SsoApps {
+  ssoApps ??= upstreams === 'env' ? SsoApps.fromEnv() : SsoApps.inMemory()
+  return ssoApps
+}
+
+/**
+ * Creates a tenant's SSO app: the OAuth2 provider, the application and the
+ * binding of the tenant's group (`AuthentikClient.createSsoApp`, which
+ * removes what it made when a later step fails). On the in-memory upstreams
+ * the application and its binding are made on the in-memory identity
+ * provider that `useSsoApps` lists and deletes from, and the client id and
+ * secret are drawn here, standing in for the ones Authentik generates.
+ */
+export async function createSsoApp(spec: AuthentikSsoAppSpec): Promise<AuthentikSsoApp> {
+  if (upstreams === 'env') {
+    authentik ??= AuthentikClient.fromEnv()
+    return authentik.createSsoApp(spec)
+  }
+  const application = useSsoApps().insertMemoryApp(spec.slug, spec.groupPk ?? null)
+  return {
+    application: { pk: application.pk, slug: application.slug, name: spec.name, provider: application.provider ?? undefined, launchUrl: spec.launchUrl },
+    providerPk: application.provider ?? 0,
+    clientId: randomBytes(20).toString('hex'),
+    clientSecret: randomBytes(32).toString('base64url'),
+    issuer: `http://authentik.invalid/application/o/${spec.slug}/`,
+    signingKey: 'memory',
+  }
+}
+
+/**
+ * The nameservers a domain's records are checked against
+ * (`DEZKY_DNS_NAMESERVERS`, comma-separated IP addresses, with
+ * `DEZKY_DNS_PORT` and `DEZKY_DNS_TIMEOUT_MS`); unset, the SDK's public
+ * resolvers.
+ */
+export function dnsResolver(): ResolverOptions | null {
+  const nameservers = process.env.DEZKY_DNS_NAMESERVERS
+  if (!nameservers) return null
+  const options: ResolverOptions = { nameservers: nameservers.split(',').map((s) => s.trim()).filter(Boolean) }
+  if (process.env.DEZKY_DNS_PORT) options.port = Number(process.env.DEZKY_DNS_PORT)
+  if (process.env.DEZKY_DNS_TIMEOUT_MS) options.timeoutMs = Number(process.env.DEZKY_DNS_TIMEOUT_MS)
+  return options
+}
+
+/**
+ * The ownership token of an added domain, to show the tenant admin once.
+ * The only place that reads it from `Domains.addDomain`'s result.
+ */
+export function ownershipTokenOf(added: AddedDomain): string {
+  return added.ownershipToken
 }
 
 /**
